@@ -1,0 +1,3 @@
+"""offer-reconciler: GitOps for Microsoft commercial marketplace private offers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,126 @@
+"""What every command shares: the app context, common options, and error reporting.
+
+Commands return an ``int`` exit code; :func:`run` maps every :class:`ReconcilerError`
+to its own exit code with a one-line message (plus one line per validation problem)
+and never shows a traceback unless ``RECONCILER_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reconciler.errors import EXIT_ERROR, OfferFilesInvalid, ReconcilerError
+from reconciler.secrets import install_log_redaction, redact
+from reconciler.settings import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class AppContext:
+    config: Path | None
+    environment: str | None
+    verbose: int
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(config=self.config, environment=self.environment)
+        return self._settings
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def echo_err(message: str) -> None:
+    click.echo(redact(message), err=True)
+
+
+def report_error(exc: ReconcilerError) -> int:
+    if isinstance(exc, OfferFilesInvalid):
+        for problem in exc.problems:
+            echo_err(str(problem))
+    echo_err(f"error: {exc}")
+    return exc.exit_code
+
+
+def api_options(func: F) -> F:
+    """--endpoint / --emulator / --emulator-data / --account, shared by every API command."""
+    func = click.option(
+        "--account",
+        envvar="RECONCILER_ACCOUNT",
+        default=None,
+        help="Emulator demo account to act as: publisher (default) or partner.",
+    )(func)
+    func = click.option(
+        "--emulator-data",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="RECONCILER_EMULATOR_DATA",
+        default=None,
+        help="Where the embedded emulator keeps its state (default .reconciler/emulator).",
+    )(func)
+    func = click.option(
+        "--emulator",
+        is_flag=True,
+        envvar="RECONCILER_EMULATOR",
+        help="Start the embedded Product Ingestion API emulator and talk to it.",
+    )(func)
+    func = click.option(
+        "--endpoint",
+        envvar="RECONCILER_ENDPOINT",
+        default=None,
+        help="Product Ingestion API base URL (default: the real API).",
+    )(func)
+    return func
+
+
+def setup_logging(verbose: int) -> None:
+    level = logging.WARNING
+    if verbose == 1:
+        level = logging.INFO
+    elif verbose >= 2:
+        level = logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    install_log_redaction()
+
+
+def run(group: click.Group, args: list[str] | None = None) -> int:
+    """Invoke *group* and turn every outcome into an exit code."""
+    try:
+        result = group.main(args=args, standalone_mode=False)
+    except click.exceptions.Abort:
+        echo_err("aborted")
+        return 130
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except ReconcilerError as exc:
+        return report_error(exc)
+    except KeyboardInterrupt:
+        echo_err("interrupted")
+        return 130
+    except Exception as exc:  # the last line of defence: a bug, reported without a traceback
+        if os.environ.get("RECONCILER_DEBUG"):
+            traceback.print_exc()
+        echo_err(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in the reconciler; run again with RECONCILER_DEBUG=1 for details."
+        )
+        return EXIT_ERROR
+    return result if isinstance(result, int) else 0

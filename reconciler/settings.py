@@ -1,0 +1,159 @@
+"""Project settings: ``[tool.reconciler]`` in ``pyproject.toml`` or a ``reconciler.toml``.
+
+Found like ruff finds its configuration: the nearest ``reconciler.toml`` (top-level keys)
+or ``pyproject.toml`` with a ``[tool.reconciler]`` table, searching from the working
+directory upwards. Keys are kebab-case (``poll-interval``); snake_case is accepted too.
+An ``[environments.NAME]`` table overlays any top-level key for ``--environment NAME``.
+Every setting has a default, so a project with no settings at all works.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from reconciler.errors import SettingsError
+
+REAL_ENDPOINT = "https://graph.microsoft.com/rp/product-ingestion"
+
+
+def _kebab(name: str) -> str:
+    return name.replace("_", "-")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=_kebab, validate_by_name=True, validate_by_alias=True
+    )
+
+
+class ApiSettings(_Section):
+    endpoint: str = REAL_ENDPOINT
+    # Unknown for the real API whether the list envelope is "privateOffers" or "value";
+    # "auto" accepts either (see docs/api-unknowns.md).
+    list_key: Literal["auto", "privateOffers", "value"] = "auto"
+    page_size: int = Field(default=100, ge=1, le=1000)
+    timeout: float = Field(default=30.0, gt=0)
+    connect_timeout: float = Field(default=10.0, gt=0)
+    max_connections: int = Field(default=8, ge=1)
+    retries: int = Field(default=5, ge=0, le=20)
+    retry_max_seconds: float = Field(default=120.0, gt=0)
+    backoff_seconds: float = Field(default=1.0, ge=0)
+    authority_host: str = "https://login.microsoftonline.com"
+    scope: str = "https://graph.microsoft.com/.default"
+
+
+class PlanSettings(_Section):
+    # octoDNS-style guards: a share of the managed offers and an absolute count, active once
+    # at least `min-existing` offers are managed.
+    update_threshold: float = Field(default=0.3, ge=0, le=1)
+    update_max: int = Field(default=50, ge=0)
+    withdraw_threshold: float = Field(default=0.1, ge=0, le=1)
+    withdraw_max: int = Field(default=10, ge=0)
+    min_existing: int = Field(default=10, ge=0)
+    allow_withdraw_all: bool = False
+    allow_republish: bool = False
+    ignore: list[str] = Field(default_factory=list)
+
+
+class ApplySettings(_Section):
+    max_resources_per_request: int = Field(default=20, ge=1, le=500)
+    max_concurrent_requests: int = Field(default=4, ge=1, le=64)
+    # None = 60 s against the real API (its documented limit), 0.5 s against the emulator.
+    poll_interval: float | None = Field(default=None, gt=0)
+    timeout: float = Field(default=3600.0, gt=0)
+    journal_dir: str = ".reconciler"
+
+
+class GitHubSettings(_Section):
+    comment_marker: str = "reconciler:plan"
+    drift_issue_title: str = "Private offers drifted from git"
+    drift_labels: list[str] = Field(default_factory=lambda: ["offers-drift"])
+
+
+class Settings(_Section):
+    offers: str = "offers"
+    strict: bool = True
+    allow_sas_signature: bool = False
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    plan: PlanSettings = Field(default_factory=PlanSettings)
+    apply: ApplySettings = Field(default_factory=ApplySettings)
+    github: GitHubSettings = Field(default_factory=GitHubSettings)
+    environments: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    source: str | None = Field(default=None, exclude=True)
+    root: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    def offers_path(self) -> Path:
+        return (self.root / self.offers).resolve()
+
+
+def _find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    for folder in [start, *start.parents]:
+        own = folder / "reconciler.toml"
+        if own.is_file():
+            return own, _read_toml(own)
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            data = _read_toml(pyproject)
+            table = data.get("tool", {}).get("reconciler")
+            if isinstance(table, dict):
+                return pyproject, table
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(
+    start: Path | None = None, *, config: Path | None = None, environment: str | None = None
+) -> Settings:
+    """Load settings for the project around *start* (default: the working directory)."""
+    start = (start or Path.cwd()).resolve()
+    if config is not None:
+        data = _read_toml(config)
+        if config.name == "pyproject.toml":
+            data = data.get("tool", {}).get("reconciler", {})
+        found: tuple[Path, dict[str, Any]] | None = (config.resolve(), data)
+    else:
+        found = _find_config(start)
+    source, table = found if found else (None, {})
+    if environment:
+        envs = table.get("environments", {})
+        if environment not in envs:
+            where = source or "settings"
+            known = ", ".join(sorted(envs)) or "none defined"
+            raise SettingsError(f"{where}: unknown environment {environment!r} (known: {known})")
+        table = _merge({k: v for k, v in table.items() if k != "environments"}, envs[environment])
+    try:
+        settings = Settings.model_validate(table)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors(include_url=False):
+            loc = ".".join(str(p) for p in err["loc"])
+            lines.append(f"  {loc}: {err['msg']}")
+        where = source or "settings"
+        raise SettingsError(f"{where}: invalid [tool.reconciler] settings\n" + "\n".join(lines)) from None
+    settings.source = str(source) if source else None
+    settings.root = source.parent if source else start
+    return settings
