@@ -17,7 +17,9 @@ at the boundary where they occur and never leak past it.
     │   │   ├── ConflictError (409/412)
     │   │   └── ThrottledError (429, after retries)
     │   ├── ApiServerError (5xx, after retries)
-    │   └── ApiUnreachable (connection, timeout, after retries)
+    │   ├── ApiUnreachable (connection, timeout, after retries)
+    │   └── AmbiguousSubmission  a configure response was lost; carries what was found
+    ├── WriteRefused                     a write on a client opened without writes=True
     ├── JobTimeout                       jobs still running at the deadline   exit 6
     ├── PlanBlocked                      a safety guard refused the plan      exit 3
     ├── StalePlan                        live eTags moved since the plan      exit 4
@@ -180,6 +182,31 @@ class ApiServerError(ApiError):
 
 class ApiUnreachable(ApiError):
     pass
+
+
+class AmbiguousSubmission(ApiError):
+    """The response to ``POST configure`` was lost and the client checked the effect instead.
+
+    ``accepted`` is True when the request's effect was found (``found`` holds the offers that
+    show it; the job id is unknown), None when it could not be determined. The request is
+    never re-sent in either case: re-sending a create could make a duplicate offer.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        accepted: bool | None,
+        found: list[dict[str, Any]] | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message, status=status, method="POST", url="configure")
+        self.accepted = accepted
+        self.found = found or []
+
+
+class WriteRefused(ReconcilerError):
+    """A write (configure, cancel) on a client that was opened read-only."""
 
 
 class JobTimeout(ReconcilerError):

@@ -42,6 +42,9 @@ class ApiSettings(_Section):
     retries: int = Field(default=5, ge=0, le=20)
     retry_max_seconds: float = Field(default=120.0, gt=0)
     backoff_seconds: float = Field(default=1.0, ge=0)
+    # How long to look for the effect of a POST configure whose response was lost before
+    # re-sending it. None = 300 s against the real API, 5 s against a loopback endpoint.
+    lost_response_wait: float | None = Field(default=None, ge=0)
     authority_host: str = "https://login.microsoftonline.com"
     scope: str = "https://graph.microsoft.com/.default"
 

@@ -1,11 +1,235 @@
-"""The `reconciler github` command (being built)."""
+"""``reconciler github``: post the reports that plan/apply/drift wrote, from a workflow.
+
+The plan, apply and drift commands write markdown (``--markdown-out``) and JSON files; these
+subcommands post them: ``comment-plan`` (sticky pull request comment), ``report-apply``
+(outcome on the merged pull request) and ``drift-issue`` (one tracking issue). Everything
+they need comes from the runner's ``GITHUB_*`` variables and event file.
+
+Reporting is a side channel: when it cannot happen (a fork's read-only token, no token, not
+a pull request, GitHub down or refusing) the command writes the report and a note to the
+step summary, prints a warning and exits 0 -- a failed comment must never fail a plan. With
+``--strict`` the same conditions exit 1 (except forks, which can never be commented on and
+are not an error).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import click
 
+from reconciler.cli.common import AppContext, echo_err, pass_app
+from reconciler.errors import GitHubError
+from reconciler.github.actions import (
+    annotate_warning,
+    in_actions,
+    write_outputs,
+    write_step_summary,
+)
+from reconciler.github.client import GitHubClient
+from reconciler.github.comments import (
+    DEFAULT_AUTHOR,
+    DRIFT_MARKER,
+    marker_tag,
+    read_plan_summary,
+    report_apply,
+    sync_drift_issue,
+    upsert_plan_comment,
+)
+from reconciler.github.context import ActionsContext
 
-@click.command("github")
-def command() -> int:
-    """Not built yet."""
-    raise click.ClickException("'reconciler github' is not built yet")
+_body_option = click.option(
+    "--body-file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Markdown to post (written by plan/apply/drift --markdown-out).",
+)
+_strict_option = click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when the report cannot be posted (default: warn, exit 0).",
+)
+_author_option = click.option(
+    "--author",
+    envvar="RECONCILER_GITHUB_AUTHOR",
+    default=DEFAULT_AUTHOR,
+    show_default=True,
+    help="Login that posts with the token; only its comments are updated.",
+)
+
+
+def _read_body(path: Path, missing: str) -> str:
+    """The markdown to post; a placeholder when the producing step wrote nothing (it failed)."""
+    if not path.exists():
+        return missing
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise GitHubError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    except OSError as exc:
+        raise GitHubError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def _warn(message: str) -> None:
+    if in_actions():
+        annotate_warning(None, None, message, title="reconciler github")
+    else:
+        echo_err(f"warning: {message}")
+
+
+def _degrade(reason: str, body: str, *, strict: bool, failure: bool = True) -> int:
+    """Report *reason*, keep the report in the step summary, and pick the exit code."""
+    _warn(reason)
+    write_step_summary(f"> **Note:** {reason}\n\n{body}")
+    if strict and failure:
+        raise GitHubError(reason)
+    return 0
+
+
+def _client(ctx: ActionsContext) -> GitHubClient:
+    assert ctx.token  # callers check first; the client refuses an empty token anyway
+    return GitHubClient(ctx.api_url, ctx.token)
+
+
+def _post(
+    what: str, ctx: ActionsContext, body: str, strict: bool, action: Callable[[GitHubClient], int]
+) -> int:
+    if not ctx.token:
+        return _degrade(f"no GITHUB_TOKEN: the {what} was not posted", body, strict=strict)
+    if not ctx.repository:
+        return _degrade(f"no GITHUB_REPOSITORY: the {what} was not posted", body, strict=strict)
+    try:
+        with _client(ctx) as gh:
+            return action(gh)
+    except GitHubError as exc:
+        return _degrade(f"the {what} could not be posted: {exc}", body, strict=strict)
+
+
+@click.group("github")
+def command() -> None:
+    """Post plan, apply and drift reports to GitHub (from a GitHub Actions workflow)."""
+
+
+@command.command("comment-plan")
+@_body_option
+@click.option(
+    "--summary-json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The saved plan (plan --out) or its summary: says what happens on merge "
+    "(ignored when the file is missing: the plan failed).",
+)
+@_author_option
+@_strict_option
+@pass_app
+def comment_plan(
+    app: AppContext, body_file: Path, summary_json: Path | None, author: str, strict: bool
+) -> int:
+    """Create or update the one plan comment on the pull request."""
+    ctx = ActionsContext.from_env()
+    body = _read_body(
+        body_file,
+        "❌ **The plan could not be made**; no plan was written. "
+        "See the workflow run for the errors.",
+    )
+    if ctx.is_fork:
+        return _degrade(
+            "pull request from a fork: its token is read-only, so the plan is shown here "
+            "instead of in a comment",
+            body,
+            strict=strict,
+            failure=False,
+        )
+    if ctx.pr_number is None:
+        return _degrade(
+            f"not a pull request event ({ctx.event_name or 'no event'}): no plan comment",
+            body,
+            strict=strict,
+        )
+    summary = read_plan_summary(summary_json) if summary_json and summary_json.exists() else None
+    tag = marker_tag(app.settings.github.comment_marker, app.environment)
+
+    def act(gh: GitHubClient) -> int:
+        result = upsert_plan_comment(gh, ctx, body, tag=tag, author=author, summary=summary)
+        click.echo(f"plan comment {result.action} on #{result.number}: {result.url or ''}".rstrip())
+        write_outputs({"comment_action": result.action, "comment_url": result.url or ""})
+        return 0
+
+    return _post("plan comment", ctx, body, strict, act)
+
+
+@command.command("report-apply")
+@_body_option
+@click.option("--sha", default=None, help="The merge commit applied (default: GITHUB_SHA).")
+@click.option(
+    "--exit-code",
+    "apply_exit",
+    type=int,
+    default=0,
+    show_default=True,
+    help="The exit code of `reconciler apply`: states the outcome.",
+)
+@_author_option
+@_strict_option
+@pass_app
+def report_apply_command(
+    app: AppContext, body_file: Path, sha: str | None, apply_exit: int, author: str, strict: bool
+) -> int:
+    """Post the apply outcome on the merged pull request and retire its plan comment."""
+    ctx = ActionsContext.from_env()
+    body = _read_body(body_file, "No apply report was written; see the workflow run.")
+    commit = sha or ctx.sha
+    if not commit:
+        raise GitHubError("no commit to report on: pass --sha or set GITHUB_SHA")
+    tag = marker_tag(app.settings.github.comment_marker, app.environment)
+
+    def act(gh: GitHubClient) -> int:
+        report = report_apply(
+            gh, ctx, body, sha=commit, exit_code=apply_exit, tag=tag, author=author
+        )
+        if report.number is None:
+            _warn(
+                f"no pull request found for commit {commit[:12]}: the apply report was not posted"
+            )
+            write_step_summary(body)
+            return 0
+        click.echo(
+            f"apply outcome posted on #{report.number}: {report.outcome_url or ''}; "
+            f"plan comment {report.sticky}"
+        )
+        write_outputs({"pull_request": report.number, "comment_url": report.outcome_url or ""})
+        return 0
+
+    return _post("apply report", ctx, body, strict, act)
+
+
+@command.command("drift-issue")
+@_body_option
+@click.option(
+    "--drift/--no-drift",
+    required=True,
+    help="Whether drift exists (reconciler drift exited 2): open/update, or close the issue.",
+)
+@_author_option
+@_strict_option
+@pass_app
+def drift_issue(app: AppContext, body_file: Path, drift: bool, author: str, strict: bool) -> int:
+    """Open, update, close or reopen the one drift tracking issue."""
+    ctx = ActionsContext.from_env()
+    body = _read_body(body_file, "No drift report was written; see the workflow run.")
+    settings = app.settings.github
+    tag = marker_tag(DRIFT_MARKER, app.environment)
+    title = settings.drift_issue_title + (f" ({app.environment})" if app.environment else "")
+    labels = list(settings.drift_labels)
+
+    def act(gh: GitHubClient) -> int:
+        result = sync_drift_issue(
+            gh, ctx, body, drift=drift, tag=tag, labels=labels, title=title, author=author
+        )
+        where = f" #{result.number}" if result.number else ""
+        click.echo(f"drift issue{where}: {result.action}")
+        write_outputs({"issue_action": result.action, "issue_number": result.number or ""})
+        return 0
+
+    return _post("drift issue", ctx, body, strict, act)

@@ -1,11 +1,52 @@
-"""The `reconciler schema` command (being built)."""
+"""``reconciler schema``: write (or ``--check``) the JSON Schema of offer files.
+
+The schema is generated from the models, so it can only drift when someone edits the
+models and forgets to regenerate; ``--check`` is the CI guard for that.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from reconciler.cli.common import AppContext, pass_app
+from reconciler.errors import EXIT_ERROR, EXIT_OK, ReconcilerError
+from reconciler.offers.schema import render_schemas
 
 
 @click.command("schema")
-def command() -> int:
-    """Not built yet."""
-    raise click.ClickException("'reconciler schema' is not built yet")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the schema files (default: schemas/ next to the settings file).",
+)
+@click.option("--check", is_flag=True, help="Exit 1 when the files differ from the models.")
+@pass_app
+def command(app: AppContext, out: Path | None, check: bool) -> int:
+    """Write the JSON Schema of offer files (schemas/offer.schema.json)."""
+    folder = out if out is not None else app.settings.root / "schemas"
+    ctx = click.get_current_context()
+    stale = []
+    for name, text in render_schemas().items():
+        target = folder / name
+        try:
+            current = target.read_text(encoding="utf-8") if target.is_file() else None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ReconcilerError(f"{target}: cannot read: {exc}") from exc
+        if current == text:
+            continue
+        if check:
+            stale.append(target)
+            continue
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ReconcilerError(f"{target}: cannot write: {exc.strerror}") from exc
+        click.echo(f"wrote {target}")
+    for target in stale:
+        click.echo(f"{target} is out of date; run 'reconciler schema' and commit it", err=True)
+    ctx.exit(EXIT_ERROR if stale else EXIT_OK)
+    return EXIT_OK

@@ -1,0 +1,204 @@
+"""Open a client for the real API, another endpoint, or the embedded emulator.
+
+:func:`open_client` is the one place that decides *where* the client talks and *as whom*:
+
+* endpoint: ``endpoint=`` (``--endpoint`` / ``RECONCILER_ENDPOINT``), else
+  ``settings.api.endpoint`` (the real API);
+* ``emulator=True`` starts the embedded emulator (TLS, state kept under ``emulator_data``,
+  default ``.reconciler/emulator``) and points both the client and msal's authority at it.
+  msal validates unknown authority hosts against Microsoft's instance-discovery service, so
+  it is built with ``instance_discovery=False`` there (msal then reads the emulator's own
+  ``/{tenant}/v2.0/.well-known/openid-configuration``), and TLS is verified against the
+  emulator's generated CA;
+* credentials: ``AZURE_*`` / GitHub OIDC variables (see :mod:`reconciler.api.credentials`);
+  in emulator mode without them, the emulator's demo client of ``account`` (publisher by
+  default, or partner).
+
+One ``httpx.Client`` serves both the API calls and msal, so ``transport=`` replaces the
+network for everything (tests, or a recording transport).
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from reconciler.api.client import ProductIngestionClient
+from reconciler.api.credentials import (
+    Credentials,
+    MsalTokenProvider,
+    credentials_from_env,
+    no_credentials_error,
+)
+from reconciler.errors import CredentialError, SettingsError
+from reconciler.settings import Settings
+
+DEFAULT_EMULATOR_DATA = Path(".reconciler") / "emulator"
+# The emulator accepts any tenant; this one makes demo runs recognisable in its logs.
+EMULATOR_DEMO_TENANT = "00000000-0000-0000-0000-00000000e001"
+
+
+def build_http_client(
+    settings: Settings,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    verify: str | bool = True,
+) -> httpx.Client:
+    api = settings.api
+    if isinstance(verify, str):
+        # httpx 0.28 deprecates verify=<path>; a context is the supported spelling.
+        verify_arg: ssl.SSLContext | bool = ssl.create_default_context(cafile=verify)
+    else:
+        verify_arg = verify
+    if transport is None:
+        # Limits and verify belong on the transport: httpx ignores the client's when one is given.
+        transport = httpx.HTTPTransport(
+            verify=verify_arg,
+            limits=httpx.Limits(
+                max_connections=api.max_connections, max_keepalive_connections=api.max_connections
+            ),
+        )
+    return httpx.Client(
+        transport=transport,
+        timeout=httpx.Timeout(api.timeout, connect=api.connect_timeout),
+        follow_redirects=False,
+    )
+
+
+def _demo_credentials(account: str, tenant: str) -> Credentials:
+    from reconciler.emulator.config import default_accounts
+
+    demo = next((a for a in default_accounts() if a.name == account), None)
+    if demo is None:
+        known = ", ".join(a.name for a in default_accounts())
+        raise CredentialError(f"unknown emulator account {account!r} (known: {known})")
+    return Credentials(
+        "secret",
+        tenant,
+        demo.client_id,
+        secret=demo.client_secret,
+        source=f"emulator demo account {account}",
+    )
+
+
+@contextmanager
+def open_client(
+    settings: Settings,
+    *,
+    endpoint: str | None = None,
+    emulator: bool = False,
+    emulator_data: Path | None = None,
+    account: str | None = None,
+    writes: bool = False,
+    env: Mapping[str, str] | None = None,
+    transport: httpx.BaseTransport | None = None,
+    **client_options: Any,
+) -> Iterator[ProductIngestionClient]:
+    """Yield a ready client; stop the emulator (if started) and close connections on exit.
+
+    *client_options* go to :class:`ProductIngestionClient` (``sleep``, ``clock``, ``rand``).
+    """
+    env = os.environ if env is None else env
+    if emulator and endpoint:
+        raise SettingsError("--endpoint and --emulator exclude each other: choose one")
+    if account and not emulator:
+        raise SettingsError("--account selects an emulator demo account; it needs --emulator")
+    if not emulator:
+        with connect(
+            endpoint or settings.api.endpoint,
+            settings,
+            authority_base=settings.api.authority_host,
+            env=env,
+            writes=writes,
+            transport=transport,
+            **client_options,
+        ) as client:
+            yield client
+        return
+    from reconciler.emulator.config import EmulatorConfig
+    from reconciler.emulator.server import EmbeddedEmulator
+
+    data_dir = emulator_data or (settings.root / DEFAULT_EMULATOR_DATA)
+    with (
+        EmbeddedEmulator(EmulatorConfig(data_dir=data_dir, tls=True)) as emu,
+        connect_emulator(
+            emu,
+            settings,
+            account=account,
+            env=env,
+            writes=writes,
+            transport=transport,
+            **client_options,
+        ) as client,
+    ):
+        yield client
+
+
+def connect_emulator(
+    emu: Any,
+    settings: Settings,
+    *,
+    account: str | None = None,
+    env: Mapping[str, str] | None = None,
+    writes: bool = False,
+    transport: httpx.BaseTransport | None = None,
+    **client_options: Any,
+) -> AbstractContextManager[ProductIngestionClient]:
+    """A client for a running :class:`~reconciler.emulator.server.EmbeddedEmulator`."""
+    return connect(
+        emu.api_url,
+        settings,
+        authority_base=emu.base_url,
+        env=os.environ if env is None else env,
+        demo_account=account or "publisher",
+        verify=str(emu.ca_file) if getattr(emu, "ca_file", None) else True,
+        writes=writes,
+        transport=transport,
+        **client_options,
+    )
+
+
+@contextmanager
+def connect(
+    api_url: str,
+    settings: Settings,
+    *,
+    authority_base: str,
+    env: Mapping[str, str],
+    demo_account: str | None = None,
+    verify: str | bool = True,
+    writes: bool = False,
+    transport: httpx.BaseTransport | None = None,
+    **client_options: Any,
+) -> Iterator[ProductIngestionClient]:
+    """A client for *api_url* whose msal authority is ``authority_base/<tenant>``.
+
+    *demo_account* set means "an emulator": msal skips Microsoft's instance discovery, and
+    the demo client of that account is used when the environment configures no credentials.
+    """
+    creds = credentials_from_env(env)
+    if creds is None:
+        if demo_account is None:
+            raise no_credentials_error()
+        creds = _demo_credentials(demo_account, EMULATOR_DEMO_TENANT)
+    with build_http_client(settings, transport=transport, verify=verify) as http:
+        tokens = MsalTokenProvider(
+            creds,
+            authority=f"{authority_base.rstrip('/')}/{creds.tenant_id}",
+            scope=settings.api.scope,
+            http=http,
+            instance_discovery=demo_account is None,
+        )
+        client = ProductIngestionClient(
+            api_url, settings=settings, tokens=tokens, http=http, writes=writes, **client_options
+        )
+        try:
+            yield client
+        finally:
+            client.close()

@@ -1,0 +1,480 @@
+"""The emulator's ASGI application: the API, the token service and the admin controls.
+
+``create_app(config)`` returns an :class:`EmulatorApp`, a plain ASGI callable wrapping a
+Starlette app. The wrapper counts requests and applies injected faults before the routes
+run, because some faults (a dropped connection, a lost 202) must act below HTTP. Every API
+route checks the bearer token, then ``$version``, then completes due jobs
+(:meth:`Engine.advance`) so every answer reflects the jobs that should have finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
+
+from reconciler.emulator.auth import TokenError, TokenService, openid_configuration
+from reconciler.emulator.config import Account, EmulatorConfig
+from reconciler.emulator.engine import Engine, RuleError
+from reconciler.emulator.faults import Fault, Faults, endpoint_key
+from reconciler.emulator.store import Store
+from reconciler.emulator.validation import GUID_RE, check_configure
+from reconciler.emulator.versions import VERSION_RE, VersionError, schema_url
+
+log = logging.getLogger("reconciler.emulator")
+
+API_PREFIX = "/rp/product-ingestion"
+ADMIN_PREFIX = "/_emulator"
+SETTABLE = {
+    "job_latency": float, "token_lifetime": int, "strict_dates": bool, "require_etag": bool,
+    "atomic_jobs": bool, "detail_resource_name": bool, "list_key": str, "page_size": int,
+    "update_mode": str, "canonical_plan_ids": bool, "deleted_offer_get": str,
+    "static_tokens": bool, "today": str,
+}  # fmt: skip
+
+
+def api_error(status: int, code: str, message: str, details: list[Any] | None = None,
+              headers: dict[str, str] | None = None) -> JSONResponse:  # fmt: skip
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class ApiCall:
+    """What every API route has once auth and ``$version`` passed."""
+
+    def __init__(self, request: Request, account: Account, version: str) -> None:
+        self.request = request
+        self.account = account
+        self.version = version
+
+
+class EmulatorApp:
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.store = Store(config.data_dir)
+        self.engine = Engine(config, self.store)
+        self.tokens = TokenService(config, self.store)
+        self.faults = Faults(config.fault_seed)
+        self.server: Any = None  # the uvicorn.Server, for dropping connections
+        routes = [
+            Route("/{tenant}/v2.0/.well-known/openid-configuration", self.discovery, methods=["GET"]),
+            Route("/{tenant}/oauth2/v2.0/token", self.token, methods=["POST"]),
+            Route(API_PREFIX + "/configure", self.api(self.configure), methods=["POST"]),
+            Route(API_PREFIX + "/configure/{job}/status", self.api(self.job_status), methods=["GET"]),
+            Route(API_PREFIX + "/configure/{job}/cancel", self.api(self.job_cancel), methods=["POST"]),
+            Route(API_PREFIX + "/configure/{job}", self.api(self.job_detail), methods=["GET"]),
+            Route(API_PREFIX + "/private-offer/query", self.api(self.list_offers), methods=["GET"]),
+            Route(API_PREFIX + "/private-offer/{guid}", self.api(self.get_offer), methods=["GET"]),
+            Route(API_PREFIX + "/price-and-availability-private-offer-plan/{product}", self.api(self.price_template), methods=["GET"]),
+            Route(API_PREFIX + "/price-and-availability-private-offer-plan/{product}/{pid}", self.api(self.get_price), methods=["GET"]),
+            Route(API_PREFIX + "/product", self.api(self.list_products), methods=["GET"]),
+            Route(API_PREFIX + "/product/{guid}", self.api(self.get_product), methods=["GET"]),
+            Route(API_PREFIX + "/plan", self.api(self.list_plans), methods=["GET"]),
+        ]  # fmt: skip
+        if config.admin:
+            routes += [
+                Route(ADMIN_PREFIX + "/reset", self.admin_reset, methods=["POST"]),
+                Route(ADMIN_PREFIX + "/stats", self.admin_stats, methods=["GET", "DELETE"]),
+                Route(ADMIN_PREFIX + "/faults", self.admin_faults, methods=["GET", "POST", "DELETE"]),
+                Route(ADMIN_PREFIX + "/settings", self.admin_settings, methods=["GET", "POST"]),
+                Route(ADMIN_PREFIX + "/offers/{guid}/accept", self.admin_accept, methods=["POST"]),
+                Route(ADMIN_PREFIX + "/offers/{guid}/edit", self.admin_edit, methods=["POST"]),
+                Route(ADMIN_PREFIX + "/seed", self.admin_seed, methods=["POST"]),
+            ]  # fmt: skip
+        self.app = Starlette(routes=routes)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ---- ASGI: stats and faults ---------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX + "/"):
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        relative = scope["path"][len(API_PREFIX) + 1 :]
+        self.faults.record(endpoint_key(method, relative))
+        fault = self.faults.match(method, relative)
+        if fault is None or fault.kind == "fail_job":
+            scope.setdefault("state", {})["fault"] = fault
+            await self.app(scope, receive, send)
+            return
+        if fault.kind == "delay":
+            await asyncio.sleep(fault.delay)
+            await self.app(scope, receive, send)
+        elif fault.kind == "status":
+            await self._drain(receive)
+            headers = {}
+            if fault.retry_after is not None:
+                headers["Retry-After"] = str(
+                    int(fault.retry_after)
+                    if float(fault.retry_after).is_integer()
+                    else fault.retry_after
+                )
+            code = {429: "tooManyRequests", 503: "serviceUnavailable"}.get(fault.status, fault.code)
+            message = fault.message
+            if fault.status == 429 and message == "Injected failure.":
+                message = "Rate limit is exceeded. Try again later."
+            await api_error(fault.status, code, message, headers=headers)(scope, receive, send)
+        elif fault.kind == "drop":
+            await self._drain(receive)
+            await self._drop(scope, send)
+        else:  # drop_after_accept: the request takes effect, the answer is lost
+
+            async def swallow(message: Message) -> None:
+                return None
+
+            await self.app(scope, receive, swallow)
+            await self._drop(scope, send)
+
+    async def _drain(self, receive: Receive) -> None:
+        while True:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body"):
+                return
+
+    async def _drop(self, scope: Scope, send: Send) -> None:
+        # Close the TCP connection under uvicorn so the client sees no answer at all.
+        client = tuple(scope.get("client") or ())
+        server = self.server
+        if server is not None:
+            for protocol in list(server.server_state.connections):
+                if getattr(protocol, "client", None) == client:
+                    protocol.transport.abort()
+                    for _ in range(100):
+                        cycle = getattr(protocol, "cycle", None)
+                        if cycle is None or cycle.disconnected:
+                            return
+                        await asyncio.sleep(0.001)
+                    return
+        # Not served by our uvicorn: start an answer and never finish it, which makes the
+        # server close the connection mid-response.
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]}
+        )
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    def api(self, handler: Any) -> Any:
+        async def endpoint(request: Request) -> Response:
+            account, why = self.tokens.account_for(request.headers.get("authorization"))
+            if account is None:
+                return api_error(401, "unauthorized", why, headers={"WWW-Authenticate": "Bearer"})
+            version = request.query_params.get("$version")
+            if not version:
+                return api_error(400, "badRequest", "The query parameter $version is required.")
+            if not VERSION_RE.match(version):
+                return api_error(
+                    400, "badRequest", f"'{version}' is not a valid $version (expected YYYY-MM-DD)."
+                )
+            self.engine.api_url = str(request.base_url).rstrip("/") + API_PREFIX
+            self.engine.advance()
+            try:
+                result: Response = await handler(ApiCall(request, account, version))
+            except VersionError as exc:
+                return api_error(400, "badRequest", str(exc))
+            return result
+
+        return endpoint
+
+    # ---- token service ------------------------------------------------------------------
+
+    async def discovery(self, request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        return JSONResponse(openid_configuration(base, request.path_params["tenant"]))
+
+    async def token(self, request: Request) -> Response:
+        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+        base = str(request.base_url).rstrip("/")
+        try:
+            body = self.tokens.issue(form, base, request.path_params["tenant"])
+        except TokenError as exc:
+            return JSONResponse(exc.body(), status_code=exc.status)
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    # ---- configure and jobs -------------------------------------------------------------
+
+    async def configure(self, call: ApiCall) -> Response:
+        try:
+            body = json.loads(await call.request.body())
+        except ValueError:
+            return api_error(400, "badRequest", "The request body is not valid JSON.")
+        resources, findings = check_configure(body)
+        if findings:
+            return api_error(
+                400, "badRequest", "Invalid configuration: schema validation failed", findings
+            )
+        fault: Fault | None = call.request.scope.get("state", {}).get("fault")
+        fail = {"code": fault.code, "message": fault.message} if fault is not None else None
+        job = self.engine.submit(call.account, body, resources, fail)
+        return JSONResponse(self.engine.job_view(job, call.version), status_code=202)
+
+    def _job(self, call: ApiCall) -> dict[str, Any] | None:
+        job = self.store.get_job(call.request.path_params["job"])
+        if job is None or job["account"] != call.account.name:
+            return None
+        return job
+
+    async def job_status(self, call: ApiCall) -> Response:
+        job = self._job(call)
+        if job is None:
+            return api_error(
+                404, "notFound", f"Job '{call.request.path_params['job']}' was not found."
+            )
+        return JSONResponse(self.engine.job_view(job, call.version))
+
+    async def job_detail(self, call: ApiCall) -> Response:
+        job = self._job(call)
+        if job is None:
+            return api_error(
+                404, "notFound", f"Job '{call.request.path_params['job']}' was not found."
+            )
+        if job["status"] != "completed":
+            return api_error(
+                409,
+                "conflict",
+                "The job has not completed yet; its resources are available once it completes.",
+            )
+        return JSONResponse(
+            {"$schema": schema_url("configure-detail", call.version), "resources": job["detail"]}
+        )
+
+    async def job_cancel(self, call: ApiCall) -> Response:
+        job = self._job(call)
+        if job is None:
+            return api_error(
+                404, "notFound", f"Job '{call.request.path_params['job']}' was not found."
+            )
+        if job["status"] == "completed":
+            return api_error(400, "badRequest", "Cannot cancel job, job has already completed.")
+        job = self.engine.cancel(job)
+        return JSONResponse(self.engine.job_view(job, call.version))
+
+    # ---- private offers -----------------------------------------------------------------
+
+    async def list_offers(self, call: ApiCall) -> Response:
+        params = call.request.query_params
+        size = self.config.page_size
+        if "$maxpagesize" in params:
+            try:
+                size = int(params["$maxpagesize"])
+            except ValueError:
+                size = 0
+            if not 1 <= size <= self.config.max_page_size:
+                return api_error(
+                    400,
+                    "badRequest",
+                    f"$maxpagesize must be an integer from 1 to {self.config.max_page_size}.",
+                )
+        after = 0
+        token = params.get("continuationToken")
+        if token:
+            try:
+                after = int(base64.urlsafe_b64decode(token.encode() + b"==").decode())
+            except (ValueError, binascii.Error):
+                return api_error(400, "badRequest", "The continuationToken is not valid.")
+        rows = self.store.list_offers(call.account.name, after, size + 1)
+        page = rows[:size]
+        body: dict[str, Any] = {
+            self.config.list_key: [
+                self.engine.offer_view(r, call.account.name, call.version) for _, r in page
+            ]
+        }
+        if len(rows) > size:
+            next_token = base64.urlsafe_b64encode(str(page[-1][0]).encode()).decode().rstrip("=")
+            base = str(call.request.base_url).rstrip("/") + API_PREFIX
+            body["@nextLink"] = (
+                f"{base}/private-offer/query?$version={quote(call.version)}"
+                f"&$maxpagesize={size}&continuationToken={next_token}"
+            )
+        return JSONResponse(body)
+
+    async def get_offer(self, call: ApiCall) -> Response:
+        guid = call.request.path_params["guid"]
+        record = self.store.get_offer(guid) if GUID_RE.match(guid) else None
+        if record is None or self.engine.role(record, call.account.name) is None:
+            return api_error(
+                404, "notFound", f"Private offer 'private-offer/{guid}' was not found."
+            )
+        if record["state"] == "deleted" and self.config.deleted_offer_get == "notFound":
+            return api_error(
+                404, "notFound", f"Private offer 'private-offer/{guid}' was not found."
+            )
+        return JSONResponse(self.engine.offer_view(record, call.account.name, call.version))
+
+    # ---- prices and catalogue -----------------------------------------------------------
+
+    async def price_template(self, call: ApiCall) -> Response:
+        product_id = "product/" + call.request.path_params["product"]
+        plan_ref = call.request.query_params.get("plan")
+        if not plan_ref:
+            return api_error(400, "badRequest", "The query parameter 'plan' is required.")
+        product = self.store.product(product_id)
+        plan = self.store.plan(product_id, plan_ref.split("/")[-1]) if product else None
+        if product is None or plan is None:
+            return api_error(404, "notFound", f"No plan '{plan_ref}' in '{product_id}'.")
+        is_vm = product["type"] == "azureVirtualMachine"
+        body = {
+            "$schema": schema_url("price-and-availability-private-offer-plan", call.version),
+            "product": product_id,
+            "plan": self.engine.canonical_plan(product_id, f"plan/{plan['planId']}"),
+            "offerPricingType": "vmSoftwareReservations"
+            if is_vm
+            else "editExistingOfferPricingOnly",
+            **plan["template"],
+        }
+        return JSONResponse(body)
+
+    async def get_price(self, call: ApiCall) -> Response:
+        params = call.request.path_params
+        durable_id = (
+            f"price-and-availability-private-offer-plan/{params['product']}/{params['pid']}"
+        )
+        doc = self.store.get_price(durable_id)
+        if doc is None or doc.get("_owner") != call.account.name:
+            return api_error(404, "notFound", f"Resource '{durable_id}' was not found.")
+        return JSONResponse(self.engine.price_view(doc, call.version))
+
+    def _product_view(self, product: dict[str, Any], version: str) -> dict[str, Any]:
+        return {
+            "$schema": schema_url("product", version),
+            "id": product["id"],
+            "identity": {"externalId": product["externalId"]},
+            "type": product["type"],
+            "alias": product["alias"],
+        }
+
+    async def list_products(self, call: ApiCall) -> Response:
+        params = call.request.query_params
+        wanted_type = params.get("type")
+        external = params.get("externalId") or params.get("externalID")
+        items = [
+            self._product_view(p, call.version)
+            for p in self.store.products()
+            if (not wanted_type or p["type"] == wanted_type)
+            and (not external or p["externalId"] == external)
+        ]
+        return JSONResponse({"value": items})
+
+    async def get_product(self, call: ApiCall) -> Response:
+        product = self.store.product("product/" + call.request.path_params["guid"])
+        if product is None:
+            return api_error(404, "notFound", "Product not found.")
+        return JSONResponse(self._product_view(product, call.version))
+
+    async def list_plans(self, call: ApiCall) -> Response:
+        product_id = call.request.query_params.get("product")
+        if not product_id:
+            return api_error(400, "badRequest", "The query parameter 'product' is required.")
+        if self.store.product(product_id) is None:
+            return api_error(404, "notFound", f"Product '{product_id}' was not found.")
+        guid = product_id.split("/", 1)[1]
+        items = [
+            {
+                "$schema": schema_url("plan", call.version),
+                "product": product_id,
+                "id": f"plan/{guid}/{plan['planId']}",
+                "identity": {"externalId": plan["externalId"]},
+                "alias": plan["alias"],
+            }
+            for plan in self.store.plans(product_id)
+        ]
+        return JSONResponse({"value": items})
+
+    # ---- admin --------------------------------------------------------------------------
+
+    async def _json(self, request: Request) -> Any:
+        raw = await request.body()
+        return json.loads(raw) if raw else {}
+
+    async def admin_reset(self, request: Request) -> Response:
+        self.store.reset()
+        self.faults.clear()
+        self.faults.reset_stats()
+        return JSONResponse({"reset": True})
+
+    async def admin_stats(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.faults.reset_stats()
+        return JSONResponse({"requests": dict(self.faults.stats)})
+
+    async def admin_faults(self, request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                fault = self.faults.add(Fault.from_dict(await self._json(request)))
+            except (TypeError, ValueError) as exc:
+                return api_error(400, "badRequest", f"Invalid fault: {exc}")
+            return JSONResponse(fault.to_dict(), status_code=201)
+        if request.method == "DELETE":
+            self.faults.clear()
+        return JSONResponse({"faults": [f.to_dict() for f in self.faults.list()]})
+
+    async def admin_settings(self, request: Request) -> Response:
+        if request.method == "POST":
+            changes = await self._json(request)
+            for key, value in changes.items():
+                kind = SETTABLE.get(key)
+                if kind is None:
+                    return api_error(400, "badRequest", f"'{key}' cannot be changed at run time.")
+                setattr(self.config, key, None if value is None else kind(value))
+        return JSONResponse({key: getattr(self.config, key) for key in SETTABLE})
+
+    async def admin_accept(self, request: Request) -> Response:
+        self.engine.advance()
+        try:
+            record = self.engine.accept(request.path_params["guid"])
+        except RuleError as exc:
+            return api_error(404 if exc.code == "notFound" else 400, exc.code, exc.message)
+        return JSONResponse({"id": record["id"], "eTag": record["eTag"], "accepted": True})
+
+    async def admin_edit(self, request: Request) -> Response:
+        self.engine.advance()
+        body = await self._json(request)
+        try:
+            record = self.engine.edit(
+                request.path_params["guid"], body.get("fields", {}), body.get("state")
+            )
+        except RuleError as exc:
+            return api_error(404, exc.code, exc.message)
+        return JSONResponse({"id": record["id"], "eTag": record["eTag"]})
+
+    async def admin_seed(self, request: Request) -> Response:
+        """Apply configure resources at once, bypassing jobs (for demos and benchmarks)."""
+        self.engine.advance()
+        body = await self._json(request)
+        account = self.config.account(body.get("account", "publisher"))
+        if account is None:
+            return api_error(400, "badRequest", "Unknown account.")
+        resources, findings = check_configure(
+            {
+                "$schema": "https://schema.mp.microsoft.com/schema/configure/2022-07-01",
+                "resources": body.get("resources", []),
+            }
+        )
+        if findings:
+            return api_error(
+                400, "badRequest", "Invalid configuration: schema validation failed", findings
+            )
+        self.engine.api_url = str(request.base_url).rstrip("/") + API_PREFIX
+        with self.store.transaction():
+            errors, detail = self.engine.process(
+                account, resources, body.get("version", "2024-09-30")
+            )
+        return JSONResponse(
+            {"errors": errors, "resources": detail}, status_code=400 if errors else 200
+        )
+
+
+def create_app(config: EmulatorConfig) -> EmulatorApp:
+    return EmulatorApp(config)

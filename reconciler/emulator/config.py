@@ -1,0 +1,97 @@
+"""Emulator settings: every behaviour the documentation leaves open is a field here.
+
+docs/api-unknowns.md lists each field next to what the documentation says, so a test or a
+user can flip a guess without touching code. The defaults are the emulator's best reading of
+the documentation; they are what ``reconciler emulator`` and the embedded emulator use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+FEDERATED_AUDIENCE = "api://AzureADTokenExchange"
+
+
+@dataclass(frozen=True)
+class Account:
+    """A Partner Center account the emulator knows, with the Entra app that acts for it.
+
+    ``certificates`` are PEM public certificates registered for the app; when empty, any
+    well-formed RS256/PS256 assertion whose iss/sub is the client id is accepted (the emulator
+    cannot know the key a user generated on the fly). ``federated`` lists (issuer, subject)
+    pairs; subject "*" trusts every subject of that issuer.
+    """
+
+    name: str
+    client_id: str
+    client_secret: str
+    partner_id: str | None = None
+    partner_name: str | None = None
+    location: str = "United States"
+    certificates: tuple[str, ...] = ()
+    federated: tuple[tuple[str, str], ...] = ((GITHUB_ISSUER, "*"),)
+
+    def __repr__(self) -> str:  # the secret must never reach a log line
+        return f"Account(name={self.name!r}, client_id={self.client_id!r})"
+
+
+PUBLISHER = Account(
+    name="publisher",
+    client_id="00000000-0000-0000-0000-0000000000a1",
+    client_secret="emulator-publisher-secret",  # noqa: S106 - documented demo credential
+)
+PARTNER = Account(
+    name="partner",
+    client_id="00000000-0000-0000-0000-0000000000b2",
+    client_secret="emulator-partner-secret",  # noqa: S106 - documented demo credential
+    partner_id="12345678",
+    partner_name="Market Place Test",
+)
+
+
+def default_accounts() -> tuple[Account, ...]:
+    return (PUBLISHER, PARTNER)
+
+
+@dataclass
+class EmulatorConfig:
+    """Everything that shapes one emulator instance (see docs/emulator.md)."""
+
+    data_dir: Path | None = None  # None = in memory, gone when the emulator stops
+    host: str = "127.0.0.1"
+    port: int = 0  # 0 = a free port chosen by the OS
+    tls: bool = False
+    admin: bool = False
+    job_latency: float = 0.0  # seconds from submission to completion; 0 = at the first read
+    token_lifetime: int = 3600
+    static_tokens: bool = True  # accept "Bearer emulator:<account>"
+    accounts: tuple[Account, ...] = field(default_factory=default_accounts)
+    # issuer -> PEM public key used to verify federated assertions; None = signature unchecked
+    trusted_issuers: dict[str, str | None] = field(default_factory=lambda: {GITHUB_ISSUER: None})
+    # ---- behaviours the documentation leaves open (docs/api-unknowns.md) ----
+    list_key: Literal["privateOffers", "value"] = "privateOffers"
+    page_size: int = 100
+    max_page_size: int = 1000
+    strict_dates: bool = False
+    require_etag: bool = False
+    atomic_jobs: bool = False
+    detail_resource_name: bool = True  # echo resourceName in configure-detail resources
+    update_mode: Literal["replace", "merge"] = "replace"
+    canonical_plan_ids: bool = False  # answer plan/<productGuid>/<planId> instead of as sent
+    deleted_offer_get: Literal["resource", "notFound"] = "resource"
+    initial_job_status: Literal["notStarted", "running"] = "notStarted"
+    today: str | None = None  # YYYY-MM-DD override of the emulator's clock for date rules
+    fault_seed: int = 0  # seeds the random choice of "share" faults, for reproducible runs
+
+    def account(self, name: str) -> Account | None:
+        return next((a for a in self.accounts if a.name == name), None)
+
+    def account_by_client(self, client_id: str) -> Account | None:
+        return next((a for a in self.accounts if a.client_id == client_id), None)
+
+    def account_by_partner_id(self, partner_id: str) -> Account | None:
+        return next((a for a in self.accounts if a.partner_id == partner_id), None)

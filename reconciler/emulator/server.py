@@ -1,0 +1,172 @@
+"""Serving the emulator: in-process for tests and ``--emulator`` runs, or as a command.
+
+:class:`EmbeddedEmulator` binds a socket on 127.0.0.1 (port 0 = a free port), runs uvicorn
+on it in a daemon thread and waits until it accepts connections, so ``base_url`` is known
+and usable as soon as ``start()`` returns (well under a second). ``stop()`` asks uvicorn to
+exit, joins the thread and closes the store; with a ``data_dir`` everything persists, so a
+new emulator on the same directory continues where the last one stopped.
+
+With ``tls=True`` a throw-away CA (trustme) issues a certificate for 127.0.0.1/localhost;
+the CA's PEM is written to ``ca_file`` (under ``data_dir``, or a temp dir) for clients:
+``httpx.Client(verify=emulator.ca_file)``, which msal accepts as ``http_client``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+import trustme
+import uvicorn
+
+from reconciler.emulator.admin import EmulatorAdmin
+from reconciler.emulator.app import API_PREFIX, EmulatorApp, create_app
+from reconciler.emulator.config import EmulatorConfig
+from reconciler.errors import EmulatorError
+
+CA_FILE = "emulator-ca.pem"
+
+
+class TlsFiles:
+    """A CA and a loopback server certificate, written where uvicorn and clients read them."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if directory is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="reconciler-emulator-")
+            directory = Path(self._tmp.name)
+        directory.mkdir(parents=True, exist_ok=True)
+        ca = trustme.CA(organization_name="offer-reconciler emulator")
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        self.ca_file = directory / CA_FILE
+        ca.cert_pem.write_to_path(str(self.ca_file))
+        # The server key lives only in a private temp dir, never next to the data.
+        self._keys = tempfile.TemporaryDirectory(prefix="reconciler-emulator-tls-")
+        self.cert_file = Path(self._keys.name) / "server.pem"
+        self.key_file = Path(self._keys.name) / "server.key"
+        cert.cert_chain_pems[0].write_to_path(str(self.cert_file))
+        for extra in cert.cert_chain_pems[1:]:
+            extra.write_to_path(str(self.cert_file), append=True)
+        cert.private_key_pem.write_to_path(str(self.key_file))
+        self.key_file.chmod(0o600)
+
+    def cleanup(self) -> None:
+        self._keys.cleanup()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+class EmbeddedEmulator:
+    """The emulator on a real loopback port, as a context manager."""
+
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        self.app: EmulatorApp | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._tls: TlsFiles | None = None
+        self._admin: EmulatorAdmin | None = None
+        self.base_url = ""
+        self.ca_file: Path | None = None
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + API_PREFIX
+
+    def authority(self, tenant: str = "emulator") -> str:
+        return f"{self.base_url}/{tenant}"
+
+    @property
+    def admin(self) -> EmulatorAdmin:
+        if self._admin is None:
+            if not self.base_url:
+                raise EmulatorError("the emulator is not running")
+            self._admin = EmulatorAdmin(
+                self.base_url, verify=str(self.ca_file) if self.ca_file else True
+            )
+        return self._admin
+
+    def start(self) -> EmbeddedEmulator:
+        config = self.config
+        try:
+            # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets that say so, and
+            # without it every answer (headers, then body) waits ~40 ms for a delayed ACK.
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((config.host, config.port))
+        except OSError as exc:
+            raise EmulatorError(
+                f"cannot listen on {config.host}:{config.port}: {exc.strerror}"
+            ) from None
+        try:
+            self.app = create_app(config)
+        except Exception as exc:  # e.g. an unreadable or corrupt data directory
+            sock.close()
+            raise EmulatorError(f"cannot open the emulator's data: {exc}") from exc
+        ssl: dict[str, str] = {}
+        if config.tls:
+            self._tls = TlsFiles(config.data_dir)
+            self.ca_file = self._tls.ca_file
+            ssl = {"ssl_certfile": str(self._tls.cert_file), "ssl_keyfile": str(self._tls.key_file)}
+        uv_config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            lifespan="off",
+            http="h11",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+            **ssl,  # type: ignore[arg-type]
+        )
+        self._server = uvicorn.Server(uv_config)
+        self.app.server = self._server
+        port = sock.getsockname()[1]
+        scheme = "https" if config.tls else "http"
+        self.base_url = f"{scheme}://{config.host}:{port}"
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="emulator", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise EmulatorError("the emulator did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            if self._thread.is_alive() and self._server is not None:
+                self._server.force_exit = True
+                self._thread.join(timeout=5)
+        if self.app is not None:
+            with contextlib.suppress(Exception):
+                self.app.close()
+        if self._tls is not None:
+            self._tls.cleanup()
+        self._server = None
+        self._thread = None
+        self.app = None
+        self._tls = None
+
+    def __enter__(self) -> EmbeddedEmulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,295 @@
+"""A small GitHub REST client on httpx, for the handful of endpoints the reporting needs.
+
+Design points:
+
+* Explicit API version and media type headers on every request; ``GITHUB_API_URL`` as the
+  base so GitHub Enterprise Server works unchanged.
+* Explicit timeouts (10 s connect, 30 s total per read) -- a hung API must not hold a
+  workflow until its six-hour limit.
+* Modest retries: 5xx and rate limits (429, or 403 with ``Retry-After`` /
+  ``x-ratelimit-remaining: 0`` / "secondary rate limit") are retried a few times with
+  exponential backoff, honouring ``Retry-After`` and ``x-ratelimit-reset`` up to a cap. A wait
+  beyond the cap fails at once instead of blocking the job. A POST (which creates something)
+  is retried only when GitHub cannot have acted on it: connection failures before sending
+  and rate-limit refusals -- a 5xx after a POST might hide a created comment, and a
+  duplicate comment is worse than a reported failure.
+* ``Link: rel="next"`` pagination, followed only to the API's own origin so the token is
+  never sent elsewhere.
+* Every failure is a :class:`reconciler.errors.GitHubError` naming the method, path,
+  status and GitHub's message (plus the missing permission on a 403 when GitHub says which).
+  The token is registered with the redaction registry and never part of a message or repr.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from reconciler import __version__
+from reconciler.errors import GitHubError
+from reconciler.secrets import add_secret, redact
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "2022-11-28"
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+MAX_PAGES = 200
+
+
+class GitHubClient:
+    def __init__(
+        self,
+        api_url: str,
+        token: str,
+        *,
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        retries: int = 3,
+        backoff: float = 1.0,
+        max_wait: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not token:
+            raise GitHubError("no GitHub token (set GITHUB_TOKEN)")
+        add_secret(token)
+        self.api_url = api_url.rstrip("/")
+        self._origin = httpx.URL(self.api_url)
+        self.retries = retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self._sleep = sleep
+        self._clock = clock
+        self._http = httpx.Client(
+            base_url=self.api_url + "/",
+            headers={
+                "Accept": "application/vnd.github+json",
+                "Authorization": f"Bearer {token}",
+                "X-GitHub-Api-Version": API_VERSION,
+                "User-Agent": f"offer-reconciler/{__version__}",
+            },
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            follow_redirects=False,
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"GitHubClient(api_url={self.api_url!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transport -----------------------------------------------------------------------
+
+    def _url(self, path_or_url: str) -> httpx.URL:
+        if path_or_url.startswith(("http://", "https://")):
+            url = httpx.URL(path_or_url)
+            same_origin = (url.scheme, url.host, url.port) == (
+                self._origin.scheme,
+                self._origin.host,
+                self._origin.port,
+            )
+            if not same_origin:
+                raise GitHubError(f"refusing to follow a link to another host: {url.host}")
+            return url
+        return self._origin.join(self._origin.path.rstrip("/") + "/" + path_or_url.lstrip("/"))
+
+    def _retry_after(self, response: httpx.Response, attempt: int) -> float | None:
+        """Seconds ``Retry-After`` asks for (a number or an HTTP date), if it is there."""
+        value = response.headers.get("retry-after")
+        if not value:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(value).timestamp()
+            except (TypeError, ValueError):
+                return self.backoff * 2**attempt
+            return max(0.0, when - self._clock())
+
+    def _rate_limit_wait(self, response: httpx.Response, attempt: int) -> float | None:
+        """Seconds to wait before retrying a rate-limited response, or None if not one."""
+        status = response.status_code
+        if status not in (403, 429):
+            return None
+        retry_after = self._retry_after(response, attempt)
+        if retry_after is not None:
+            return retry_after
+        headers = response.headers
+        if headers.get("x-ratelimit-remaining") == "0":
+            try:
+                return max(0.0, float(headers.get("x-ratelimit-reset", "")) - self._clock())
+            except ValueError:
+                return self.backoff * 2**attempt
+        if status == 429 or "secondary rate limit" in response.text.lower():
+            return self.backoff * 2**attempt
+        return None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str | int] | None = None,
+    ) -> httpx.Response:
+        url = self._url(path)
+        if params:
+            url = url.copy_merge_params(dict(params))
+        shown = f"{method} {url.path}"
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(method, url, json=json)
+            except httpx.TransportError as exc:
+                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if attempt < self.retries and (method != "POST" or never_sent):
+                    delay = self.backoff * 2**attempt
+                    log.warning(
+                        "%s failed (%s); retrying in %.1fs", shown, type(exc).__name__, delay
+                    )
+                    self._sleep(delay)
+                    attempt += 1
+                    continue
+                raise GitHubError(
+                    f"{shown}: cannot reach GitHub at {self.api_url}: {type(exc).__name__}: {exc}"
+                ) from exc
+            wait = self._rate_limit_wait(response, attempt)
+            retryable = wait is not None or (
+                response.status_code in RETRY_STATUSES and method != "POST"
+            )
+            if retryable and attempt < self.retries:
+                if wait is None:
+                    wait = self._retry_after(response, attempt)
+                delay = wait if wait is not None else self.backoff * 2**attempt
+                if delay <= self.max_wait:
+                    log.warning(
+                        "%s: HTTP %s; retrying in %.1fs", shown, response.status_code, delay
+                    )
+                    self._sleep(delay)
+                    attempt += 1
+                    continue
+            if response.is_success:
+                return response
+            raise self._error(shown, response)
+
+    @staticmethod
+    def _error(shown: str, response: httpx.Response) -> GitHubError:
+        message = ""
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if isinstance(data, Mapping):
+            message = str(data.get("message") or "")
+            errors = data.get("errors")
+            if isinstance(errors, list) and errors:
+                details = [
+                    str(e.get("message") or e.get("code") or e)
+                    if isinstance(e, Mapping)
+                    else str(e)
+                    for e in errors
+                ]
+                message += " (" + "; ".join(details) + ")"
+        if not message:
+            message = response.reason_phrase or "request failed"
+        text = f"{shown}: HTTP {response.status_code}: {message}"
+        needed = response.headers.get("x-accepted-github-permissions")
+        if response.status_code == 403 and needed:
+            text += f" (the token needs: {needed})"
+        return GitHubError(redact(text), status=response.status_code)
+
+    def _json(self, response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise GitHubError(
+                f"{response.request.method} {response.request.url.path}: "
+                "GitHub answered with something that is not JSON"
+            ) from exc
+
+    def get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
+        return self._json(self.request("GET", path, params=params))
+
+    def paginate(
+        self, path: str, params: Mapping[str, str | int] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a list endpoint, following ``Link: rel="next"`` across all pages."""
+        merged: dict[str, str | int] = {"per_page": 100, **(params or {})}
+        response = self.request("GET", path, params=merged)
+        for _ in range(MAX_PAGES):
+            items = self._json(response)
+            if not isinstance(items, list):
+                raise GitHubError(f"GET {path}: expected a list from GitHub")
+            yield from (item for item in items if isinstance(item, dict))
+            following = response.links.get("next", {}).get("url")
+            if not following:
+                return
+            response = self.request("GET", following)
+        raise GitHubError(f"GET {path}: more than {MAX_PAGES} pages; giving up")
+
+    # -- endpoints -----------------------------------------------------------------------
+
+    def _repo(self, repository: str) -> str:
+        return f"repos/{repository}"
+
+    def list_issue_comments(self, repository: str, number: int) -> Iterator[dict[str, Any]]:
+        return self.paginate(f"{self._repo(repository)}/issues/{number}/comments")
+
+    def create_issue_comment(self, repository: str, number: int, body: str) -> dict[str, Any]:
+        response = self.request(
+            "POST",
+            f"{self._repo(repository)}/issues/{number}/comments",
+            json={"body": redact(body)},
+        )
+        return dict(self._json(response))
+
+    def update_issue_comment(self, repository: str, comment_id: int, body: str) -> dict[str, Any]:
+        response = self.request(
+            "PATCH",
+            f"{self._repo(repository)}/issues/comments/{comment_id}",
+            json={"body": redact(body)},
+        )
+        return dict(self._json(response))
+
+    def pulls_for_commit(self, repository: str, sha: str) -> list[dict[str, Any]]:
+        return list(self.paginate(f"{self._repo(repository)}/commits/{sha}/pulls"))
+
+    def list_issues(
+        self, repository: str, *, labels: list[str], state: str = "all"
+    ) -> Iterator[dict[str, Any]]:
+        """Issues (not pull requests) carrying every label in *labels*."""
+        params: dict[str, str | int] = {"state": state, "sort": "updated", "direction": "desc"}
+        if labels:
+            params["labels"] = ",".join(labels)
+        for item in self.paginate(f"{self._repo(repository)}/issues", params):
+            if "pull_request" not in item:
+                yield item
+
+    def create_issue(
+        self, repository: str, *, title: str, body: str, labels: list[str]
+    ) -> dict[str, Any]:
+        response = self.request(
+            "POST",
+            f"{self._repo(repository)}/issues",
+            json={"title": redact(title), "body": redact(body), "labels": labels},
+        )
+        return dict(self._json(response))
+
+    def update_issue(self, repository: str, number: int, **fields: Any) -> dict[str, Any]:
+        payload = {k: redact(v) if isinstance(v, str) else v for k, v in fields.items()}
+        response = self.request("PATCH", f"{self._repo(repository)}/issues/{number}", json=payload)
+        return dict(self._json(response))

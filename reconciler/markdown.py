@@ -1,0 +1,191 @@
+"""Inert markdown for text that comes from offer files (or any other untrusted source).
+
+Offer names, notes and descriptions end up in pull request comments, issue bodies and the
+Actions step summary. Whoever edits an offer file must not be able to inject HTML, links,
+images, tables or @-mentions into those places, nor break out of a diff code block.
+
+Two tools, both dependency-free so that every layer (the plan renderer included) can use them:
+
+* :func:`escape_markdown` -- for inline text and table cells. Every ASCII punctuation
+  character gets a backslash (CommonMark allows escaping any of them, and an escaped
+  character can never start markup: no ``<tag>``, ``&entity;``, ``[link](...)``,
+  ``![image]``, ``|`` cell break, emphasis, heading or list marker). Line breaks become
+  spaces so a value stays inside its table cell. GitHub applies some rules *after*
+  markdown (``@mention``, ``#123`` references) and autolinks bare URLs, which escaping
+  cannot stop; a zero-width space (U+200B) is inserted after ``@``, between ``#`` and a
+  digit, inside ``://`` and after ``www`` so those patterns never match. The rendered
+  text reads the same to a human.
+* :func:`code_fence` -- the backtick fence for a fenced code block: longer than the
+  longest backtick run in the content, so the content can never close the block. Inside
+  a fenced block nothing is interpreted (no HTML, links or mentions), so the content
+  needs no further escaping. :func:`code_block` builds the whole block and
+  :func:`inline_code` does the same for code spans.
+
+:func:`truncate_markdown` shortens a document to a budget at a line that is outside every
+code fence and ``<details>`` element, so what is left still renders as intended.
+
+Inside raw HTML (``<summary>...</summary>`` of a ``<details>`` block) markdown is not
+parsed, so backslash escapes would show literally and would not stop ``<tags>``; use
+:func:`escape_html` there instead.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable
+
+__all__ = [
+    "code_block",
+    "code_fence",
+    "escape_html",
+    "escape_markdown",
+    "inline_code",
+    "truncate_markdown",
+]
+
+ZERO_WIDTH_SPACE = "\u200b"
+
+_PUNCTUATION = frozenset(string.punctuation)
+_BACKTICK_RUN = re.compile(r"`+")
+# C0/C1 controls (except tab/newline, handled separately) and bidi overrides have no
+# business in a comment and can disguise text (the "trojan source" trick).
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\t\u2028\u2029\x85]")
+# Patterns GitHub turns into links or notifications after markdown is parsed.
+_AUTOLINK_PATTERNS = (
+    re.compile(r"@"),  # @user, @org/team, emails
+    re.compile(r"#(?=\d)"),  # #123 issue references (and owner/repo#123)
+    re.compile(r":(?=//)"),  # scheme://
+    re.compile(r"(?i)\bwww(?=\.)"),  # www.example.com
+)
+
+
+def _break_autolinks(text: str) -> str:
+    for pattern in _AUTOLINK_PATTERNS:
+        text = pattern.sub(lambda m: m.group(0) + ZERO_WIDTH_SPACE, text)
+    return text
+
+
+def escape_markdown(text: object) -> str:
+    """Return *text* as inert inline markdown (safe in running text and table cells)."""
+    value = "" if text is None else str(text)
+    value = _LINE_BREAKS.sub(" ", value)
+    value = _INVISIBLE.sub("", value)
+    value = _break_autolinks(value)
+    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in value)
+
+
+def escape_html(text: object) -> str:
+    """Return *text* as inert text for a raw-HTML context such as ``<summary>``."""
+    value = "" if text is None else str(text)
+    value = _LINE_BREAKS.sub(" ", value)
+    value = _INVISIBLE.sub("", value)
+    value = (
+        value.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
+    )
+    return _break_autolinks(value)
+
+
+def code_fence(content: str, *, minimum: int = 3) -> str:
+    """The backtick fence to wrap *content* in: longer than any backtick run inside it."""
+    longest = max((len(run) for run in _BACKTICK_RUN.findall(content)), default=0)
+    return "`" * max(minimum, longest + 1)
+
+
+def code_block(content: str, info: str = "") -> str:
+    """A complete fenced code block (``info`` such as ``diff``), ending with a newline."""
+    fence = code_fence(content)
+    # The info string must not contain backticks (CommonMark) or a line break.
+    info = re.sub(r"[`\s]+", "", info)
+    body = content if content.endswith("\n") or not content else content + "\n"
+    return f"{fence}{info}\n{body}{fence}\n"
+
+
+def inline_code(text: object) -> str:
+    """A code span showing *text* literally (on one line)."""
+    value = _LINE_BREAKS.sub(" ", "" if text is None else str(text))
+    value = _INVISIBLE.sub("", value)
+    if not value:
+        return ""
+    fence = code_fence(value, minimum=1)
+    # A span that starts or ends with a backtick needs padding, which CommonMark strips.
+    pad = " " if value.startswith("`") or value.endswith("`") or value.strip() == "" else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_DETAILS_OPEN = re.compile(r"<details\b", re.IGNORECASE)
+_DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
+
+
+def _cut_points(lines: list[str]) -> list[tuple[int, str]]:
+    """(end offset, closing text) after each line; closing text re-closes what is open there."""
+    points: list[tuple[int, str]] = []
+    offset = 0
+    fence: str | None = None  # the opening fence while inside a fenced block
+    depth = 0  # open <details> elements
+    for line in lines:
+        offset += len(line)
+        stripped = line.rstrip("\r\n")
+        if fence is not None:
+            candidate = stripped.strip()
+            if candidate and set(candidate) == {fence[0]} and len(candidate) >= len(fence):
+                fence = None
+        else:
+            match = _FENCE_OPEN.match(stripped)
+            # A backtick fence whose info string holds a backtick is not a fence (CommonMark).
+            if match and not (match.group(1)[0] == "`" and "`" in stripped[match.end() :]):
+                fence = match.group(1)
+            else:
+                depth += len(_DETAILS_OPEN.findall(stripped))
+                depth = max(0, depth - len(_DETAILS_CLOSE.findall(stripped)))
+        closing = ""
+        if fence is not None:
+            closing += "\n" + fence + "\n"
+        if depth:
+            closing += "\n</details>" * depth + "\n"
+        points.append((offset, closing))
+    return points
+
+
+def truncate_markdown(
+    text: str,
+    limit: int,
+    note: str,
+    *,
+    measure: Callable[[str], int] = len,
+) -> str:
+    """Return *text* if it fits in *limit*, else a prefix of it followed by *note*.
+
+    The cut falls at the end of a line outside every code fence and ``<details>`` element
+    when such a line fits; only when none does (one huge block) is the open fence or
+    element closed explicitly before the note. ``measure`` defaults to characters; pass
+    an additive measure such as the UTF-8 byte count for byte budgets (the step summary).
+    """
+    if measure(text) <= limit:
+        return text
+    tail = "\n\n" + note.strip("\n") + "\n"
+    budget = limit - measure(tail)
+    lines = text.splitlines(keepends=True)
+    best_clean: int | None = None
+    best_closed: tuple[int, str] | None = None
+    size = 0
+    for line, (end, closing) in zip(lines, _cut_points(lines), strict=True):
+        size += measure(line)
+        if size > budget:
+            break
+        if not closing:
+            best_clean = end
+        if size + measure(closing) <= budget:
+            best_closed = (end, closing)
+    if best_clean is not None:
+        return text[:best_clean].rstrip("\n") + tail
+    if best_closed is not None:
+        end, closing = best_closed
+        return text[:end].rstrip("\n") + closing + tail
+    return tail.lstrip("\n")

@@ -1,0 +1,72 @@
+"""The live side of a plan: every private offer of the account, plus the prices they use.
+
+Request budget: the offers come from the paged list endpoint only (no per-offer GET: the
+list already returns full resources), and absolute price resources are fetched once per
+durable id, only for offers a file manages. That is the floor -- list pages plus one GET
+per referenced price resource -- and plan stays on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class LiveClient(Protocol):
+    """The two read calls of :class:`reconciler.api.client.ProductIngestionClient` plan uses."""
+
+    def list_offers(self) -> Iterator[dict[str, Any]]: ...
+
+    def get_resource(self, durable_id: str) -> dict[str, Any]: ...
+
+
+@dataclass
+class LiveState:
+    offers: list[dict[str, Any]] = field(default_factory=list)
+    prices: dict[str, dict[str, Any]] = field(default_factory=dict)  # durable id -> resource
+
+    def by_id(self) -> dict[str, dict[str, Any]]:
+        return {short_id(str(o.get("id", ""))): o for o in self.offers if o.get("id")}
+
+
+def short_id(offer_id: str) -> str:
+    """``private-offer/<guid>`` and ``<guid>`` name the same offer."""
+    return offer_id.removeprefix("private-offer/").lower()
+
+
+def price_references(offer: Mapping[str, Any]) -> list[str]:
+    refs = []
+    for key in ("pricing", "originatorPricing"):
+        for entry in offer.get(key) or []:
+            details = entry.get("priceDetails") if isinstance(entry, Mapping) else None
+            if isinstance(details, str) and details:
+                refs.append(details)
+    return refs
+
+
+def fetch_live(
+    client: LiveClient, *, managed: Callable[[dict[str, Any]], bool] | None = None
+) -> LiveState:
+    """List all offers; fetch the price resources of the offers *managed* selects (all if None)."""
+    offers = list(client.list_offers())
+    prices: dict[str, dict[str, Any]] = {}
+    for offer in offers:
+        if managed is not None and not managed(offer):
+            continue
+        if offer.get("state") == "deleted":
+            continue
+        for ref in price_references(offer):
+            if ref not in prices:
+                prices[ref] = client.get_resource(ref)
+    return LiveState(offers=offers, prices=prices)
+
+
+def managed_selector(names: set[str], ids: set[str]) -> Callable[[dict[str, Any]], bool]:
+    """A *managed* predicate for :func:`fetch_live` from the files' names and pinned ids."""
+    short = {short_id(i) for i in ids}
+
+    def managed(offer: dict[str, Any]) -> bool:
+        return offer.get("name") in names or short_id(str(offer.get("id", ""))) in short
+
+    return managed

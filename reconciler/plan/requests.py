@@ -1,0 +1,196 @@
+"""The exact configure resources a plan will send, and how they share requests.
+
+Bodies are the smallest that do the job:
+
+* creates, updates and publishes send the full private-offer resource (the API replaces
+  the offer's fields), updates with the durable ``id`` and the live ``eTag``;
+* withdraw and delete send the documented minimal body
+  ``{$schema, resourceName, id, name, privateOfferType, state}``;
+* absolute prices (``pricing[i].priceDetails`` given inline in the file) ride along as
+  separate ``price-and-availability-private-offer-plan`` resources in the same step,
+  linked from the offer by ``priceDetails: {"resourceName": ...}``.
+
+``resourceName`` values are deterministic (a hash of the offer name, and for prices of the
+product and plan) so that the same files give the same plan, and its checksum, every time.
+They are at most 50 characters, the API's limit, and unique within one request because
+offer names are unique among the managed offers (identity guarantees it).
+
+Every resource is stored through ``REGISTRY.template`` so a value expanded from
+``${ENV}`` is persisted as its template, never as the secret.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from typing import Any
+
+from reconciler.offers.schema_urls import OFFER_SCHEMA, PRICE_SCHEMA
+from reconciler.plan.changes import Step, StepKind
+from reconciler.plan.normalize import short_plan
+from reconciler.plan.plan import batches
+from reconciler.secrets import REGISTRY
+
+__all__ = ["batches", "full_step", "minimal_step", "partner_step", "split_prices"]
+
+DEFAULT_PRICING_TYPE = "editExistingOfferPricingOnly"
+CHANNEL_PARTNER = "multipartyPromotionChannelPartner"
+
+# What the selling partner may send when completing a multiparty offer (the rest is the
+# originator's and read-only for the partner).
+PARTNER_FIELDS = ("preparedBy", "notificationContacts", "termsAndConditionsDocs", "notes")
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
+def offer_resource_name(offer_name: str, variant: str = "") -> str:
+    """``offer-<20 hex>``: stable per offer name (and variant, e.g. a recreate's new copy)."""
+    return f"offer-{_digest(offer_name, variant)}"
+
+
+def price_resource_name(offer_name: str, product: str, plan: str, index: int = 0) -> str:
+    # index separates several new customised plans sharing one base plan
+    return f"price-{_digest(offer_name, product, plan, str(index))}"
+
+
+def split_prices(
+    body: dict[str, Any], offer_name: str, *, variant: str = ""
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Move inline absolute prices out of ``pricing[]`` into linked price resources."""
+    body = copy.deepcopy(body)
+    prices: list[dict[str, Any]] = []
+    pricing_type = body.get("offerPricingType", DEFAULT_PRICING_TYPE)
+    seen: dict[tuple[str, str], int] = {}
+    for entry in body.get("pricing") or []:
+        details = entry.get("priceDetails")
+        if not isinstance(details, dict) or "resourceName" in details:
+            continue
+        product = str(entry.get("product", ""))
+        plan = str(entry.get("plan") or entry.get("basePlan") or "")
+        index = seen.get((product, plan), 0)
+        seen[(product, plan)] = index + 1
+        name = price_resource_name(offer_name + variant, product, plan, index)
+        resource: dict[str, Any] = {
+            "$schema": PRICE_SCHEMA,
+            "resourceName": name,
+            "product": product,
+        }
+        if plan:
+            resource["plan"] = plan
+        resource["offerPricingType"] = pricing_type
+        resource.update(details)
+        prices.append(resource)
+        entry["priceDetails"] = {"resourceName": name}
+    return body, prices
+
+
+def _offer_head(resource_name: str) -> dict[str, Any]:
+    return {"$schema": OFFER_SCHEMA, "resourceName": resource_name}
+
+
+def full_step(
+    kind: StepKind,
+    body: dict[str, Any],
+    *,
+    offer_name: str,
+    state: str,
+    offer_id: str | None = None,
+    etag: str | None = None,
+    variant: str = "",
+) -> Step:
+    """A create/update/publish step: the whole offer plus its linked price resources."""
+    offer_body, prices = split_prices(body, offer_name, variant=variant)
+    name = offer_resource_name(offer_name, variant)
+    resource = _offer_head(name)
+    if offer_id:
+        resource["id"] = offer_id
+    if etag:
+        resource["eTag"] = etag
+    for key, value in offer_body.items():
+        if key in ("$schema", "resourceName", "id", "eTag", "state"):
+            continue
+        resource[key] = value
+    resource["state"] = state
+    return Step(
+        kind=kind,
+        resources=REGISTRY.template([resource, *prices]),
+        offer_resource_name=name,
+        expect_etag=etag,
+    )
+
+
+def minimal_step(
+    kind: StepKind, *, offer_id: str, offer_name: str, offer_kind: str, state: str, etag: str | None
+) -> Step:
+    """Withdraw / delete: the documented minimal body."""
+    name = offer_resource_name(offer_name, kind)
+    resource = _offer_head(name)
+    resource.update(
+        {"id": offer_id, "name": offer_name, "privateOfferType": offer_kind, "state": state}
+    )
+    return Step(
+        kind=kind,
+        resources=REGISTRY.template([resource]),
+        offer_resource_name=name,
+        expect_etag=etag,
+    )
+
+
+def _pricing_key(entry: dict[str, Any]) -> tuple[str, str]:
+    product = str(entry.get("product", ""))
+    return (product, short_plan(product, str(entry.get("plan") or entry.get("basePlan") or "")))
+
+
+def partner_step(
+    desired: dict[str, Any],
+    live: dict[str, Any],
+    *,
+    offer_id: str,
+    offer_name: str,
+    etag: str | None,
+) -> Step:
+    """The selling partner's completion: its own fields plus markups on the originator's pricing.
+
+    ``originatorPricing`` entries are the live (originator's, read-only) entries with the
+    file's ``markupPercentage`` set on each, matched by product and plan.
+    """
+    name = offer_resource_name(offer_name, "partner")
+    resource = _offer_head(name)
+    resource["id"] = offer_id
+    if etag:
+        resource["eTag"] = etag
+    resource["name"] = offer_name
+    resource["privateOfferType"] = CHANNEL_PARTNER
+    resource["state"] = "live"
+    for key in PARTNER_FIELDS:
+        if key in desired:
+            resource[key] = copy.deepcopy(desired[key])
+    markups = {
+        _pricing_key(e): e["markupPercentage"]
+        for e in desired.get("originatorPricing") or []
+        if "markupPercentage" in e
+    }
+    entries = []
+    for live_entry in live.get("originatorPricing") or []:
+        entry = {
+            k: v
+            for k, v in live_entry.items()
+            if k not in ("productName", "planName", "validations")
+        }
+        pkey = _pricing_key(live_entry)
+        if pkey in markups:
+            entry["markupPercentage"] = markups[pkey]
+        elif (pkey[0], "") in markups:  # an offer-wide markup for the product
+            entry["markupPercentage"] = markups[(pkey[0], "")]
+        entries.append(entry)
+    if not entries:
+        entries = copy.deepcopy(list(desired.get("originatorPricing") or []))
+    resource["originatorPricing"] = entries
+    return Step(
+        kind="partner-complete",
+        resources=REGISTRY.template([resource]),
+        offer_resource_name=name,
+        expect_etag=etag,
+    )

@@ -1,0 +1,208 @@
+"""POST configure under lost responses, paging and request stats (MockTransport, fake clock)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx
+import pytest
+
+from reconciler.errors import AmbiguousSubmission, ApiServerError
+from tests.api.fakes import ENDPOINT, FakeApi, FakeClock, after, raise_, status
+from tests.api.test_client_retries import make_client, seed
+
+OFFER_SCHEMA = "https://schema.mp.microsoft.com/schema/private-offer/2024-09-30"
+
+
+def new_offer(name: str = "Contoso deal") -> dict[str, object]:
+    return {
+        "$schema": OFFER_SCHEMA,
+        "name": name,
+        "privateOfferType": "customerPromotion",
+        "state": "draft",
+    }
+
+
+def posts(api: FakeApi) -> list[httpx.Request]:
+    return [r for r in api.requests if r.method == "POST"]
+
+
+def test_configure_sends_envelope_and_returns_job() -> None:
+    api, clock = FakeApi(), FakeClock()
+    client = make_client(api, clock, writes=True)
+    job = client.configure([new_offer()])
+    assert job.job_status == "notStarted" and job.job_id
+    request = posts(api)[0]
+    assert request.url.params["$version"] == "2022-07-01"
+    body = json.loads(request.content)
+    assert body["$schema"] == "https://schema.mp.microsoft.com/schema/configure/2022-07-01"
+    assert body["resources"][0]["name"] == "Contoso deal"
+    assert client.stats.by_endpoint["POST configure"] == 1
+
+
+def test_connect_error_before_sending_is_retried_for_post() -> None:
+    api, clock = FakeApi(), FakeClock()
+    api.script = [raise_(httpx.ConnectError)]
+    client = make_client(api, clock, writes=True)
+    client.configure([new_offer()])
+    assert len(posts(api)) == 2
+    assert len(api.offers) == 1
+
+
+def test_dropped_connection_after_accepted_create_is_not_resent(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api, clock = FakeApi(), FakeClock()
+    seed(api, 3)
+    api.script = [after(api, httpx.ReadTimeout)]
+    client = make_client(api, clock, writes=True)
+    with caplog.at_level(logging.INFO), pytest.raises(AmbiguousSubmission) as info:
+        client.configure([new_offer("Fabrikam renewal")])
+    assert info.value.accepted is True
+    assert [o["name"] for o in info.value.found] == ["Fabrikam renewal"]
+    assert len(posts(api)) == 1
+    assert sum(o["name"] == "Fabrikam renewal" for o in api.offers.values()) == 1
+    assert (
+        "configure response lost; found offer 'Fabrikam renewal' created -> not resending"
+        in caplog.text
+    )
+
+
+def test_lost_request_without_effect_is_resent_after_the_wait(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api, clock = FakeApi(), FakeClock()
+    api.script = [raise_(httpx.RemoteProtocolError)]
+    client = make_client(api, clock, writes=True, lost_response_wait=4)
+    with caplog.at_level(logging.INFO):
+        job = client.configure([new_offer("Lost one")])
+    assert job.job_id
+    assert len(posts(api)) == 2
+    assert [o["name"] for o in api.offers.values()] == ["Lost one"]
+    assert sum(clock.sleeps) >= 4  # it looked for the effect for the whole wait first
+    assert "sending it again" in caplog.text
+
+
+def test_lost_update_is_detected_by_etag() -> None:
+    api, clock = FakeApi(), FakeClock()
+    seed(api, 1)
+    live = next(iter(api.offers.values()))
+    update = {**new_offer("offer 0"), "id": live["id"], "eTag": live["eTag"], "state": "live"}
+    api.script = [after(api, httpx.ReadError)]
+    client = make_client(api, clock, writes=True)
+    with pytest.raises(AmbiguousSubmission) as info:
+        client.configure([update])
+    assert info.value.accepted is True and info.value.found[0]["id"] == live["id"]
+    assert len(posts(api)) == 1
+
+
+def test_5xx_on_configure_is_treated_as_ambiguous() -> None:
+    api, clock = FakeApi(), FakeClock()
+
+    def processed_then_500(request: httpx.Request) -> httpx.Response:
+        api.route(request)
+        return httpx.Response(
+            500, json={"error": {"code": "internalServerError", "message": "oops"}}
+        )
+
+    api.script = [processed_then_500]
+    client = make_client(api, clock, writes=True)
+    with pytest.raises(AmbiguousSubmission) as info:
+        client.configure([new_offer("Five hundred")])
+    assert info.value.accepted is True and info.value.status == 500
+    assert len(api.offers) == 1
+
+
+def test_failed_effect_check_never_resends() -> None:
+    api, clock = FakeApi(), FakeClock()
+    api.script = [raise_(httpx.ReadTimeout)] + [status(500) for _ in range(20)]
+    client = make_client(api, clock, writes=True, retries=1)
+    with pytest.raises(AmbiguousSubmission) as info:
+        client.configure([new_offer()])
+    assert info.value.accepted is None
+    assert len(posts(api)) == 1
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "private-offer/query?$version=2023-07-15&continuationToken={n}",
+        "/rp/product-ingestion/private-offer/query?$version=2023-07-15&continuationToken={n}",
+        ENDPOINT + "/private-offer/query?continuationToken={n}",
+    ],
+    ids=["relative", "root-relative", "absolute-without-version"],
+)
+def test_paging_follows_next_links(link: str) -> None:
+    api, clock = FakeApi(page_size=3), FakeClock()
+    seed(api, 10)
+
+    def query(request: httpx.Request) -> httpx.Response:
+        response = api.query(request)
+        data = json.loads(response.content)
+        if "@nextLink" in data:
+            n = data["@nextLink"].rsplit("=", 1)[1]
+            data["@nextLink"] = link.format(n=n)
+        return httpx.Response(200, json=data)
+
+    api.script = [query for _ in range(10)]
+    client = make_client(api, clock, page_size=3)
+    names = [o["name"] for o in client.list_offers()]
+    assert sorted(names) == sorted(f"offer {i}" for i in range(10))
+    assert client.stats.by_endpoint["GET private-offer/query"] == 4
+    assert api.requests[0].url.params["$maxpagesize"] == "3"
+    assert all(r.url.params["$version"] == "2023-07-15" for r in api.requests)
+
+
+def test_paging_with_value_key_and_continuation_token() -> None:
+    api, clock = FakeApi(page_size=4), FakeClock()
+    seed(api, 9)
+
+    def query(request: httpx.Request) -> httpx.Response:
+        data = json.loads(api.query(request).content)
+        link = data.pop("@nextLink", None)
+        body = {"value": data["privateOffers"]}
+        if link:
+            body["continuationToken"] = link.rsplit("=", 1)[1]
+        return httpx.Response(200, json=body)
+
+    api.script = [query for _ in range(10)]
+    client = make_client(api, clock)
+    assert len(list(client.list_offers())) == 9
+
+
+def test_next_link_to_another_host_is_refused() -> None:
+    api, clock = FakeApi(), FakeClock()
+    api.script = [
+        lambda r: httpx.Response(
+            200, json={"privateOffers": [], "@nextLink": "https://evil.example/steal"}
+        )
+    ]
+    client = make_client(api, clock)
+    with pytest.raises(ApiServerError, match="another host"):
+        list(client.list_offers())
+    assert len(api.requests) == 1
+
+
+def test_missing_list_key_is_reported() -> None:
+    api, clock = FakeApi(), FakeClock()
+    api.script = [lambda r: httpx.Response(200, json={"items": []})]
+    client = make_client(api, clock)
+    with pytest.raises(ApiServerError, match="privateOffers or value"):
+        list(client.list_offers())
+
+
+def test_stats_keys_by_endpoint() -> None:
+    api, clock = FakeApi(), FakeClock()
+    client = make_client(api, clock, writes=True)
+    job = client.configure([new_offer()])
+    client.job_status(job.job_id)
+    offer_id = next(iter(api.offers))
+    client.get_offer(offer_id)
+    list(client.list_offers())
+    assert dict(client.stats.by_endpoint) == {
+        "POST configure": 1,
+        "GET configure/{id}/status": 1,
+        "GET private-offer/{id}": 1,
+        "GET private-offer/query": 1,
+    }
