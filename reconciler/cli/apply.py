@@ -1,11 +1,263 @@
-"""The `reconciler apply` command (being built)."""
+"""``reconciler apply``: make the live offers match a reviewed plan (the only command that writes).
+
+Two ways in:
+
+* ``apply plan.json`` -- exactly the saved plan (``reconciler plan --out``); its checksum is
+  verified, so a plan edited after review is refused. No question is asked: the review
+  happened on the plan.
+* ``apply [PATHS]`` -- plan now (default: the settings' offers folder), show the plan, ask
+  (``--auto-approve`` skips the question; without a terminal it is required), then apply.
+  Before planning, unfinished runs recorded in the journal are settled, so the new plan
+  sees what they did instead of planning their creates again.
+
+The client is opened with ``writes=True`` here (and in ``reconciler jobs resume|cancel``)
+only. Exit codes: 0 all succeeded or nothing to do, 1 error before anything was sent,
+3 blocked, 4 stale changes (not sent), 5 failed jobs, 6 jobs still running at the deadline.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
 import click
+
+from reconciler.apply.applier import ApplyOptions, Locate
+from reconciler.apply.outcome import ApplyResult
+from reconciler.apply.session import run_apply, settle_open, target_for
+from reconciler.cli.common import AppContext, api_options, echo_err, pass_app
+from reconciler.errors import EXIT_BLOCKED, EXIT_OK, PlanFileError, ReconcilerError
+from reconciler.plan.plan import Plan
+from reconciler.report.progress import ProgressPrinter
+from reconciler.report.summary import outputs, render_markdown, render_table
+from reconciler.secrets import redact
+from reconciler.settings import Settings
+
+FORMATS = ("text", "json")
+
+
+def file_locator(settings: Settings) -> Locate:
+    """file + field path -> (line, col) by loading the offer file, when it still loads."""
+    cache: dict[str, object] = {}
+
+    def locate(file: str, path: Sequence[str | int]) -> tuple[int, int] | None:
+        from reconciler.offers.loader import load_offer_files
+
+        if file not in cache:
+            try:
+                cache[file] = load_offer_files([Path(file)], settings)[0]
+            except (ReconcilerError, OSError, IndexError):
+                cache[file] = None
+        offer_file = cache[file]
+        if offer_file is None:
+            return None
+        try:
+            line, col = offer_file.position(list(path))  # type: ignore[attr-defined]
+        except (KeyError, IndexError, ValueError, TypeError):
+            return None
+        return int(line), int(col)
+
+    return locate
+
+
+def emulator_target(
+    settings: Settings, endpoint: str, emulator: bool, emulator_data: Path | None
+) -> str:
+    if not emulator:
+        return target_for(endpoint)
+    from reconciler.api.connect import DEFAULT_EMULATOR_DATA
+
+    return target_for(
+        endpoint, emulator_data=emulator_data or settings.root / DEFAULT_EMULATOR_DATA
+    )
+
+
+def read_plan(path: Path) -> Plan:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlanFileError(f"{path}: cannot read the plan: {exc.strerror}") from None
+    try:
+        return Plan.from_json(text)
+    except PlanFileError as exc:
+        raise PlanFileError(f"{path}: {exc.message}") from None
+
+
+def report_blocked(plan: Plan) -> int:
+    echo_err("error: the plan is blocked; nothing was sent")
+    for reason in plan.blocked_reasons():
+        echo_err(f"  ! {reason}")
+    return EXIT_BLOCKED
+
+
+def emit_result(result: ApplyResult, fmt: str, markdown_out: Path | None) -> None:
+    """Print the outcome, write --markdown-out, and report to GitHub Actions when in it."""
+    from reconciler.github.actions import (
+        annotate_error,
+        in_actions,
+        write_outputs,
+        write_step_summary,
+    )
+
+    if fmt == "json":
+        click.echo(redact(json.dumps(result.to_data(), indent=2, ensure_ascii=False)))
+    else:
+        click.echo(render_table(result), nl=False)
+    markdown = render_markdown(result)
+    if markdown_out is not None:
+        try:
+            markdown_out.parent.mkdir(parents=True, exist_ok=True)
+            markdown_out.write_text(markdown, encoding="utf-8")
+        except OSError as exc:
+            raise ReconcilerError(f"{markdown_out}: cannot write: {exc.strerror}") from None
+    if in_actions():
+        write_step_summary(markdown)
+        write_outputs(outputs(result))
+        # Keep stdout pure JSON with --format json; the runner reads commands on stderr too.
+        stream = sys.stderr if fmt == "json" else sys.stdout
+        for o in result.outcomes:
+            if o.status in ("succeeded", "not-sent"):
+                continue
+            title = f"{o.action} {o.offer_name}: {o.status}"
+            if o.errors:
+                for e in o.errors:
+                    annotate_error(e.file, e.line, f"{e.code}: {e.message}", title, stream=stream)
+            else:
+                annotate_error(o.file, o.line, o.message or o.status, title, stream=stream)
 
 
 @click.command("apply")
-def command() -> int:
-    """Not built yet."""
-    raise click.ClickException("'reconciler apply' is not built yet")
+@click.argument("source", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (needed without a tty).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--markdown-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the apply outcome as markdown here (for `reconciler github report-apply`).",
+)
+@click.option("--force", is_flag=True, help="Override the safety thresholds (when planning).")
+@click.option(
+    "--allow-republish", is_flag=True, help="Allow withdraw-edit-republish (when planning)."
+)
+@click.option(
+    "--role",
+    type=click.Choice(["publisher", "partner"]),
+    envvar="RECONCILER_ROLE",
+    default=None,
+    help="Whose offers to plan (default: partner with --account partner, else publisher).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds to wait for the jobs (default: settings apply.timeout).",
+)
+@api_options
+@pass_app
+def command(
+    app: AppContext,
+    source: tuple[Path, ...],
+    auto_approve: bool,
+    fmt: str,
+    markdown_out: Path | None,
+    force: bool,
+    allow_republish: bool,
+    role: str | None,
+    timeout: float | None,
+    endpoint: str | None,
+    emulator: bool,
+    emulator_data: Path | None,
+    account: str | None,
+) -> int:
+    """Apply a saved plan (plan.json) or plan PATHS and apply after confirmation."""
+    from reconciler.api.connect import open_client
+
+    settings = app.settings
+    plan_file = source[0] if len(source) == 1 and source[0].suffix == ".json" else None
+    plan: Plan | None = None
+    if plan_file is not None:
+        plan = read_plan(plan_file)
+        if plan.is_blocked:
+            return report_blocked(plan)
+    elif any(p.suffix == ".json" for p in source):
+        raise ReconcilerError("give either one saved plan (.json) or offer paths, not both")
+    options = ApplyOptions(timeout=timeout, locate=file_locator(settings))
+    progress = ProgressPrinter(live=None if fmt == "text" else False)
+    with open_client(
+        settings,
+        endpoint=endpoint,
+        emulator=emulator,
+        emulator_data=emulator_data,
+        account=account,
+        writes=True,
+    ) as client:
+        target = emulator_target(settings, client.endpoint, emulator, emulator_data)
+        if plan is None:
+            settle_open(client, settings, target, options=options, progress=progress)
+            plan = plan_now(client, settings, source, role, account, allow_republish, force)
+            shown = render_plan(plan)
+            click.echo(shown, nl=False, err=fmt == "json")
+            if plan.is_blocked:
+                return report_blocked(plan)
+            if not plan.has_changes:
+                emit_result(ApplyResult(plan_checksum=plan.checksum), fmt, markdown_out)
+                return EXIT_OK
+            confirm(auto_approve)
+        try:
+            result = run_apply(plan, client, settings, target, options=options, progress=progress)
+        finally:
+            progress.close()
+    emit_result(result, fmt, markdown_out)
+    return result.exit_code
+
+
+def confirm(auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise ReconcilerError(
+            "refusing to apply without confirmation: no terminal to ask on; "
+            "review the plan and pass --auto-approve (or apply a saved plan file)"
+        )
+    click.confirm("Apply these changes?", abort=True, err=True)
+
+
+def render_plan(plan: Plan) -> str:
+    from reconciler.cli.plan import use_colour
+    from reconciler.plan.render import render_text
+
+    return render_text(plan, colour=use_colour())
+
+
+def plan_now(
+    client: object,
+    settings: Settings,
+    source: tuple[Path, ...],
+    role: str | None,
+    account: str | None,
+    allow_republish: bool,
+    force: bool,
+) -> Plan:
+    """The planner's own pipeline (as ``reconciler plan`` runs it) on the write client."""
+    from reconciler.cli.plan import resolve_role
+    from reconciler.offers.loader import load_offer_files
+    from reconciler.plan.baseline import git_sha
+    from reconciler.plan.live import fetch_live, managed_selector
+    from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
+
+    chosen = resolve_role(role, account)
+    paths = list(source) or [settings.offers_path()]
+    files = load_offer_files(paths, settings)
+    mine = [f for f in files if f.kind in role_kinds(chosen)]
+    managed = managed_selector({f.name for f in mine}, {f.id for f in mine if f.id})
+    live = fetch_live(client, managed=managed)  # type: ignore[arg-type]
+    options = PlanOptions(
+        role=chosen,
+        allow_republish=allow_republish,
+        force=force,
+        endpoint=str(getattr(client, "endpoint", "")),
+        git_sha=git_sha(Path.cwd()),
+    )
+    return make_plan(files, live, settings, options=options)

@@ -1,11 +1,160 @@
-"""The `reconciler jobs` command (being built)."""
+"""``reconciler jobs list|resume|cancel``: the apply runs the journal still holds open.
+
+* ``list`` reads the journal files only (no API call): one line per open journal with its
+  plan, target service, jobs in flight and requests whose answer was lost.
+* ``resume`` continues every open journal of the current target: polls its jobs, resolves
+  lost answers by checking their effect, and sends the steps its plan still has to send.
+* ``cancel`` asks the service to cancel the in-flight jobs and closes the journals; steps
+  never sent are dropped (plan again to see what is left).
+
+``resume`` and ``cancel`` open the client with ``writes=True``; exit codes as ``apply``.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
 
+from reconciler.apply.applier import ApplyOptions
+from reconciler.apply.journal import journal_dir, list_journals
+from reconciler.apply.outcome import ApplyResult
+from reconciler.apply.session import cancel_open, resume_open
+from reconciler.cli.apply import FORMATS, emit_result, emulator_target, file_locator
+from reconciler.cli.common import AppContext, api_options, pass_app
+from reconciler.errors import EXIT_JOBS_RUNNING, EXIT_OK
+from reconciler.report.progress import ProgressPrinter
+from reconciler.secrets import redact
 
-@click.command("jobs")
-def command() -> int:
-    """Not built yet."""
-    raise click.ClickException("'reconciler jobs' is not built yet")
+
+def merge(results: list[ApplyResult]) -> ApplyResult:
+    if len(results) == 1:
+        return results[0]
+    merged = ApplyResult(plan_checksum=",".join(r.plan_checksum for r in results))
+    for r in results:
+        merged.outcomes.extend(r.outcomes)
+        merged.endpoint = r.endpoint
+    merged.resumed = True
+    merged.journal_closed = all(r.journal_closed for r in results)
+    if results and not merged.journal_closed:
+        merged.journal = ", ".join(str(r.journal) for r in results if not r.journal_closed)
+    return merged
+
+
+@click.group("jobs")
+def command() -> None:
+    """Show and act on unfinished apply runs (the apply journal)."""
+
+
+@command.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include closed journals.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@pass_app
+def list_command(app: AppContext, show_all: bool, fmt: str) -> int:
+    """List the open apply journals."""
+    infos = list_journals(journal_dir(app.settings), include_closed=show_all)
+    if fmt == "json":
+        click.echo(redact(json.dumps([i.to_data() for i in infos], indent=2)))
+        return EXIT_OK
+    if not infos:
+        click.echo("No open apply journals." if not show_all else "No apply journals.")
+        return EXIT_OK
+    for info in infos:
+        data = info.to_data()
+        state = f"closed ({data['closed_reason']})" if data["closed"] else "open"
+        click.echo(redact(f"{info.path}  [{state}]"))
+        click.echo(redact(f"    plan {data['plan_checksum']}  created {data['created_at']}"))
+        click.echo(redact(f"    target {data['target']}"))
+        inflight = ", ".join(data["jobs_in_flight"]) or "none"
+        click.echo(
+            f"    {data['changes']} change(s), {data['requests']} request(s); "
+            f"jobs in flight: {inflight}; lost answers: {data['unresolved_requests']}"
+        )
+    return EXIT_OK
+
+
+@command.command("resume")
+@click.argument("journals", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--markdown-out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None)
+@api_options
+@pass_app
+def resume_command(
+    app: AppContext,
+    journals: tuple[Path, ...],
+    fmt: str,
+    markdown_out: Path | None,
+    timeout: float | None,
+    endpoint: str | None,
+    emulator: bool,
+    emulator_data: Path | None,
+    account: str | None,
+) -> int:
+    """Continue the open apply journals (all of the current target, or the ones given)."""
+    from reconciler.api.connect import open_client
+
+    settings = app.settings
+    progress = ProgressPrinter(live=None if fmt == "text" else False)
+    options = ApplyOptions(timeout=timeout, locate=file_locator(settings))
+    with open_client(
+        settings,
+        endpoint=endpoint,
+        emulator=emulator,
+        emulator_data=emulator_data,
+        account=account,
+        writes=True,
+    ) as client:
+        target = emulator_target(settings, client.endpoint, emulator, emulator_data)
+        try:
+            results = resume_open(
+                client, settings, target, list(journals), options=options, progress=progress
+            )
+        finally:
+            progress.close()
+    if not results:
+        click.echo("No open apply journals for this target.", err=fmt == "json")
+        if fmt == "json":
+            click.echo("[]")
+        return EXIT_OK
+    result = merge(results)
+    emit_result(result, fmt, markdown_out)
+    return result.exit_code
+
+
+@command.command("cancel")
+@click.argument("journals", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@api_options
+@pass_app
+def cancel_command(
+    app: AppContext,
+    journals: tuple[Path, ...],
+    fmt: str,
+    endpoint: str | None,
+    emulator: bool,
+    emulator_data: Path | None,
+    account: str | None,
+) -> int:
+    """Cancel the in-flight jobs of the open apply journals and close them."""
+    from reconciler.api.connect import open_client
+
+    settings = app.settings
+    with open_client(
+        settings,
+        endpoint=endpoint,
+        emulator=emulator,
+        emulator_data=emulator_data,
+        account=account,
+        writes=True,
+    ) as client:
+        target = emulator_target(settings, client.endpoint, emulator, emulator_data)
+        results = cancel_open(client, settings, target, list(journals))
+    if not results:
+        click.echo("No open apply journals for this target.")
+        return EXIT_OK
+    result = merge(results)
+    emit_result(result, fmt, None)
+    # Cancelled is what was asked for; only a job that could not be stopped is notable.
+    return EXIT_JOBS_RUNNING if result.counts()["running"] else EXIT_OK

@@ -7,6 +7,7 @@ an offer, someone editing an offer behind git's back, an unreliable network, a s
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import httpx
@@ -17,7 +18,10 @@ CONFIGURE_SCHEMA = "https://schema.mp.microsoft.com/schema/configure/2022-07-01"
 
 
 class EmulatorAdmin:
-    def __init__(self, base_url: str, *, verify: str | bool = True, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, *, ca_file: str | None = None, timeout: float = 30.0) -> None:
+        verify: ssl.SSLContext | bool = True
+        if ca_file is not None:
+            verify = ssl.create_default_context(cafile=ca_file)
         self._http = httpx.Client(base_url=base_url + "/_emulator", verify=verify, timeout=timeout)
 
     def close(self) -> None:

@@ -35,6 +35,7 @@ log = logging.getLogger("reconciler.emulator")
 
 API_PREFIX = "/rp/product-ingestion"
 ADMIN_PREFIX = "/_emulator"
+PRICES = API_PREFIX + "/price-and-availability-private-offer-plan"
 SETTABLE = {
     "job_latency": float, "token_lifetime": int, "strict_dates": bool, "require_etag": bool,
     "atomic_jobs": bool, "detail_resource_name": bool, "list_key": str, "page_size": int,
@@ -67,30 +68,38 @@ class EmulatorApp:
         self.faults = Faults(config.fault_seed)
         self.server: Any = None  # the uvicorn.Server, for dropping connections
         routes = [
-            Route("/{tenant}/v2.0/.well-known/openid-configuration", self.discovery, methods=["GET"]),
+            Route(
+                "/{tenant}/v2.0/.well-known/openid-configuration", self.discovery, methods=["GET"]
+            ),
             Route("/{tenant}/oauth2/v2.0/token", self.token, methods=["POST"]),
             Route(API_PREFIX + "/configure", self.api(self.configure), methods=["POST"]),
-            Route(API_PREFIX + "/configure/{job}/status", self.api(self.job_status), methods=["GET"]),
-            Route(API_PREFIX + "/configure/{job}/cancel", self.api(self.job_cancel), methods=["POST"]),
+            Route(
+                API_PREFIX + "/configure/{job}/status", self.api(self.job_status), methods=["GET"]
+            ),
+            Route(
+                API_PREFIX + "/configure/{job}/cancel", self.api(self.job_cancel), methods=["POST"]
+            ),
             Route(API_PREFIX + "/configure/{job}", self.api(self.job_detail), methods=["GET"]),
             Route(API_PREFIX + "/private-offer/query", self.api(self.list_offers), methods=["GET"]),
             Route(API_PREFIX + "/private-offer/{guid}", self.api(self.get_offer), methods=["GET"]),
-            Route(API_PREFIX + "/price-and-availability-private-offer-plan/{product}", self.api(self.price_template), methods=["GET"]),
-            Route(API_PREFIX + "/price-and-availability-private-offer-plan/{product}/{pid}", self.api(self.get_price), methods=["GET"]),
+            Route(PRICES + "/{product}", self.api(self.price_template), methods=["GET"]),
+            Route(PRICES + "/{product}/{pid}", self.api(self.get_price), methods=["GET"]),
             Route(API_PREFIX + "/product", self.api(self.list_products), methods=["GET"]),
             Route(API_PREFIX + "/product/{guid}", self.api(self.get_product), methods=["GET"]),
             Route(API_PREFIX + "/plan", self.api(self.list_plans), methods=["GET"]),
-        ]  # fmt: skip
+        ]
         if config.admin:
             routes += [
                 Route(ADMIN_PREFIX + "/reset", self.admin_reset, methods=["POST"]),
                 Route(ADMIN_PREFIX + "/stats", self.admin_stats, methods=["GET", "DELETE"]),
-                Route(ADMIN_PREFIX + "/faults", self.admin_faults, methods=["GET", "POST", "DELETE"]),
+                Route(
+                    ADMIN_PREFIX + "/faults", self.admin_faults, methods=["GET", "POST", "DELETE"]
+                ),
                 Route(ADMIN_PREFIX + "/settings", self.admin_settings, methods=["GET", "POST"]),
                 Route(ADMIN_PREFIX + "/offers/{guid}/accept", self.admin_accept, methods=["POST"]),
                 Route(ADMIN_PREFIX + "/offers/{guid}/edit", self.admin_edit, methods=["POST"]),
                 Route(ADMIN_PREFIX + "/seed", self.admin_seed, methods=["POST"]),
-            ]  # fmt: skip
+            ]
         self.app = Starlette(routes=routes)
 
     def close(self) -> None:

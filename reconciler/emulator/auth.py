@@ -40,6 +40,14 @@ from reconciler.emulator.store import Store
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 STATIC_PREFIX = "emulator:"
+# PyJWT turns every claim check off with the signature check; keep the claim checks on.
+UNSIGNED: dict[str, bool] = {
+    "verify_signature": False,
+    "verify_exp": True,
+    "verify_aud": True,
+    "verify_iat": True,
+    "verify_nbf": True,
+}
 
 
 @dataclass
@@ -124,7 +132,9 @@ class TokenService:
                 400,
                 "invalid_scope",
                 1002012,
-                f"The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI); this emulator serves {GRAPH_SCOPE}.",
+                f"The provided value for scope {scope} is not valid. Client credential flows must "
+                "have a scope value with /.default suffixed to the resource identifier "
+                f"(application ID URI); this emulator serves {GRAPH_SCOPE}.",
             )
         account = self.config.account_by_client(client_id)
         if account is None:
@@ -132,7 +142,8 @@ class TokenService:
                 400,
                 "unauthorized_client",
                 700016,
-                f"Application with identifier '{client_id}' was not found in the directory '{tenant}'.",
+                f"Application with identifier '{client_id}' was not found in the directory "
+                f"'{tenant}'.",
             )
         token_endpoint = f"{base_url}/{tenant}/oauth2/v2.0/token"
         if "client_secret" in form:
@@ -141,9 +152,9 @@ class TokenService:
                     401,
                     "invalid_client",
                     7000215,
-                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '"
-                    + client_id
-                    + "'.",
+                    "Invalid client secret provided. Ensure the secret being sent in the request "
+                    "is the client secret value, not the client secret ID, for a secret added to "
+                    "app '" + client_id + "'.",
                 )
         elif "client_assertion" in form:
             if form.get("client_assertion_type") != ASSERTION_TYPE:
@@ -159,7 +170,8 @@ class TokenService:
                 401,
                 "invalid_client",
                 7000218,
-                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+                "The request body must contain the following parameter: 'client_assertion' or "
+                "'client_secret'.",
             )
         now = int(time.time())
         lifetime = self.config.token_lifetime
@@ -206,7 +218,8 @@ class TokenService:
                 401,
                 "invalid_client",
                 5002738,
-                f"Invalid JWT token. '{algorithm}' is not a supported signature algorithm; use RS256 or PS256.",
+                f"Invalid JWT token. '{algorithm}' is not a supported signature algorithm; use "
+                "RS256 or PS256.",
             )
         audiences = [token_endpoint, token_endpoint.rsplit("/oauth2/", 1)[0] + "/v2.0"]
         options: Any = {"require": ["exp", "aud", "iss"]}
@@ -243,13 +256,14 @@ class TokenService:
                     401,
                     "invalid_client",
                     700027,
-                    "Client assertion failed signature validation: no certificate registered for the app matches the signing key.",
+                    "Client assertion failed signature validation: no certificate registered for "
+                    "the app matches the signing key.",
                 )
         else:
             try:
                 claims = jwt.decode(
                     assertion,
-                    options={"verify_signature": False, "require": ["exp", "aud", "iss"]},
+                    options={**UNSIGNED, "require": ["exp", "aud", "iss"]},
                     audience=audiences,
                 )
             except jwt.ExpiredSignatureError:
@@ -283,13 +297,14 @@ class TokenService:
                 400,
                 "invalid_request",
                 700211,
-                f"No matching federated identity record found for presented assertion issuer '{issuer}'.",
+                "No matching federated identity record found for presented assertion issuer "
+                f"'{issuer}'.",
             )
         key = self.config.trusted_issuers[issuer]
         options: Any = {"require": ["exp", "aud", "iss", "sub"]}
         try:
             if key is None:
-                options["verify_signature"] = False
+                options.update(UNSIGNED)
                 claims = jwt.decode(assertion, options=options, audience=FEDERATED_AUDIENCE)
             else:
                 claims = jwt.decode(
@@ -311,7 +326,8 @@ class TokenService:
                 400,
                 "invalid_request",
                 700212,
-                f"No matching federated identity record found for presented assertion audience; expected {FEDERATED_AUDIENCE}.",
+                "No matching federated identity record found for presented assertion audience; "
+                f"expected {FEDERATED_AUDIENCE}.",
             ) from None
         except jwt.PyJWTError as exc:
             raise TokenError(
@@ -323,7 +339,8 @@ class TokenService:
                 400,
                 "invalid_request",
                 70021,
-                f"No matching federated identity record found for presented assertion. Assertion Issuer: '{issuer}'. Assertion Subject: '{subject}'.",
+                "No matching federated identity record found for presented assertion. Assertion "
+                f"Issuer: '{issuer}'. Assertion Subject: '{subject}'.",
             )
 
     # ---- checking API calls -------------------------------------------------------------

@@ -278,7 +278,8 @@ class Engine:
         if is_vm and pricing_type != "vmSoftwareReservations":
             raise RuleError(
                 "businessValidationError",
-                "Absolute prices for a virtual machine product use offerPricingType vmSoftwareReservations.",
+                "Absolute prices for a virtual machine product use offerPricingType "
+                "vmSoftwareReservations.",
             )
         problems: list[dict[str, Any]] = []
         meters = (res.get("pricing") or {}).get("customMeters", {}).get("meters", {})
@@ -323,7 +324,8 @@ class Engine:
                     "resourceNotFound", f"Price resource '{durable_id}' does not exist."
                 )
         else:
-            durable_id = f"{PRICE_PREFIX}{product_id.split('/', 1)[1]}/{secrets.randbelow(9 * 10**18) + 10**18}"
+            number = secrets.randbelow(9 * 10**18) + 10**18  # 19 digits, like the docs' ids
+            durable_id = f"{PRICE_PREFIX}{product_id.split('/', 1)[1]}/{number}"
         doc = {
             k: v
             for k, v in res.items()
@@ -413,7 +415,8 @@ class Engine:
                 ):
                     raise RuleError(
                         "businessValidationError",
-                        f"{where}: absolute prices for a virtual machine product need offerPricingType vmSoftwareReservations.",
+                        f"{where}: absolute prices for a virtual machine product need "
+                        "offerPricingType vmSoftwareReservations.",
                     )
                 if pricing_type == "vmSoftwareReservations" and not is_vm:
                     raise RuleError(
@@ -449,7 +452,8 @@ class Engine:
                     if price["product"] != entry["product"]:
                         raise RuleError(
                             "businessValidationError",
-                            f"{where}: the price resource is for {price['product']}, not {entry['product']}.",
+                            f"{where}: the price resource is for {price['product']}, not "
+                            f"{entry['product']}.",
                         )
             except RuleError as exc:
                 problems.append(_detail(exc.code, exc.message, where))
@@ -544,7 +548,8 @@ class Engine:
         if kind == CHANNEL:
             raise RuleError(
                 "invalidRequest",
-                "A selling partner cannot create a multiparty private offer: the originator creates it and the partner completes it by id.",
+                "A selling partner cannot create a multiparty private offer: the originator "
+                "creates it and the partner completes it by id.",
             )
         if target not in ("draft", "live"):
             raise RuleError(
@@ -619,7 +624,8 @@ class Engine:
             if state not in ("draft", "withdrawn"):
                 raise RuleError(
                     "invalidState",
-                    f"Only draft private offers can be deleted; this one is '{state}' (withdraw it first).",
+                    f"Only draft private offers can be deleted; this one is '{state}' (withdraw "
+                    "it first).",
                 )
             record["state"] = "deleted"
             if partner is not None:
@@ -637,12 +643,14 @@ class Engine:
             if kind == CSP and record.get("accepted"):
                 raise RuleError(
                     "invalidState",
-                    "A CSP partner has transacted this private offer: it can no longer be withdrawn.",
+                    "A CSP partner has transacted this private offer: it can no longer be "
+                    "withdrawn.",
                 )
             if partner is not None and partner["state"] == "live":
                 raise RuleError(
                     "invalidState",
-                    "The selling partner has published this multiparty offer; the partner must withdraw it before the originator can.",
+                    "The selling partner has published this multiparty offer; the partner must "
+                    "withdraw it before the originator can.",
                 )
             record["state"] = "withdrawn"
             if partner is not None:
@@ -656,16 +664,19 @@ class Engine:
             if kind == CSP:
                 raise RuleError(
                     "invalidState",
-                    "A live CSP private offer cannot be edited or extended; create a new offer instead.",
+                    "A live CSP private offer cannot be edited or extended; create a new offer "
+                    "instead.",
                 )
             raise RuleError(
                 "invalidState",
-                "A live private offer is locked: withdraw it before editing (accepted offers cannot change).",
+                "A live private offer is locked: withdraw it before editing (accepted offers "
+                "cannot change).",
             )
         if state == "withdrawn" and kind == CSP:
             raise RuleError(
                 "invalidState",
-                "A CSP private offer cannot be edited after it went live; create a new offer instead.",
+                "A CSP private offer cannot be edited after it went live; create a new offer "
+                "instead.",
             )
         fields = self._user_fields(res)
         if self.config.update_mode == "merge":
@@ -694,12 +705,14 @@ class Engine:
         if kind != CHANNEL:
             raise RuleError(
                 "invalidRequest",
-                "The selling partner updates a multiparty offer with privateOfferType 'multipartyPromotionChannelPartner'.",
+                "The selling partner updates a multiparty offer with privateOfferType "
+                "'multipartyPromotionChannelPartner'.",
             )
         if record.get("accepted"):
             raise RuleError(
                 "invalidState",
-                "The customer accepted this private offer: it can no longer change or be withdrawn.",
+                "The customer accepted this private offer: it can no longer change or be "
+                "withdrawn.",
             )
         if target == "deleted":
             raise RuleError(
@@ -721,7 +734,8 @@ class Engine:
                 problems.append(
                     _detail(
                         "invalidRequest",
-                        "originatorPricing entries cannot be added or removed by the selling partner.",
+                        "originatorPricing entries cannot be added or removed by the selling "
+                        "partner.",
                         "originatorPricing",
                     )
                 )

@@ -13,6 +13,7 @@ the CA's PEM is written to ``ca_file`` (under ``data_dir``, or a temp dir) for c
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import tempfile
@@ -71,6 +72,7 @@ class EmbeddedEmulator:
         self._thread: threading.Thread | None = None
         self._tls: TlsFiles | None = None
         self._admin: EmulatorAdmin | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.base_url = ""
         self.ca_file: Path | None = None
 
@@ -87,7 +89,7 @@ class EmbeddedEmulator:
             if not self.base_url:
                 raise EmulatorError("the emulator is not running")
             self._admin = EmulatorAdmin(
-                self.base_url, verify=str(self.ca_file) if self.ca_file else True
+                self.base_url, ca_file=str(self.ca_file) if self.ca_file else None
             )
         return self._admin
 
@@ -128,7 +130,10 @@ class EmbeddedEmulator:
         scheme = "https" if config.tls else "http"
         self.base_url = f"{scheme}://{config.host}:{port}"
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="emulator", daemon=True
+            target=asyncio.run,
+            args=(self._serve(self._server, sock),),
+            name="emulator",
+            daemon=True,
         )
         self._thread.start()
         deadline = time.monotonic() + 10
@@ -139,12 +144,28 @@ class EmbeddedEmulator:
             time.sleep(0.005)
         return self
 
+    async def _serve(self, server: uvicorn.Server, sock: socket.socket) -> None:
+        self._loop = asyncio.get_running_loop()
+        await server.serve(sockets=[sock])
+
+    def _abort_connections(self) -> None:
+        # Idle keep-alive connections (notably TLS ones waiting for the client's close_notify)
+        # would hold uvicorn's graceful shutdown; an emulator that stops does not need it.
+        if self._server is not None:
+            for protocol in list(self._server.server_state.connections):
+                transport = getattr(protocol, "transport", None)
+                if transport is not None:
+                    transport.abort()
+
     def stop(self) -> None:
         if self._admin is not None:
             self._admin.close()
             self._admin = None
         if self._server is not None:
             self._server.should_exit = True
+            if self._loop is not None and not self._loop.is_closed():
+                with contextlib.suppress(RuntimeError):
+                    self._loop.call_soon_threadsafe(self._abort_connections)
         if self._thread is not None:
             self._thread.join(timeout=10)
             if self._thread.is_alive() and self._server is not None:

@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS offers (
     deleted INTEGER NOT NULL DEFAULT 0,
     doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS offers_owner ON offers (owner, deleted, seq);
-CREATE INDEX IF NOT EXISTS offers_partner ON offers (partner_account, partner_visible, deleted, seq);
+CREATE INDEX IF NOT EXISTS offers_partner
+    ON offers (partner_account, partner_visible, deleted, seq);
 CREATE TABLE IF NOT EXISTS prices (id TEXT PRIMARY KEY, owner TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -233,7 +233,8 @@ class Checker:
             else:
                 self.fail(
                     f"{where}.$schema",
-                    f"Unsupported resource schema '{schema}': this API serves private-offer and price-and-availability-private-offer-plan resources.",
+                    f"Unsupported resource schema '{schema}': this API serves private-offer and "
+                    "price-and-availability-private-offer-plan resources.",
                 )
             self._resource_name = None
         return [r for r in resources if isinstance(r, dict)]
@@ -403,7 +404,8 @@ class Checker:
                 if not PRICE_ID_RE.match(details):
                     self.fail(
                         f"{where}.priceDetails",
-                        f"'{details}' is not a price-and-availability-private-offer-plan durable id.",
+                        f"'{details}' is not a price-and-availability-private-offer-plan durable "
+                        "id.",
                     )
             elif self.obj(details, f"{where}.priceDetails", {"resourceName"}, ("resourceName",)):
                 self.string(details, "resourceName", f"{where}.priceDetails", min_len=1, max_len=50)
@@ -412,7 +414,8 @@ class Checker:
                 if key in entry:
                     self.fail(
                         f"{where}.{key}",
-                        f"'{key}' is not used with offerPricingType 'editExistingOfferPricingOnly'.",
+                        f"'{key}' is not used with offerPricingType "
+                        "'editExistingOfferPricingOnly'.",
                     )
             if discount == "absolute" and "plan" not in entry:
                 self.fail(f"{where}.plan", "'plan' is required for an absolute price.")

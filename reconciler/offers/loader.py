@@ -99,17 +99,43 @@ _LITERAL_SIG = re.compile(r"(?i)[?&]sig=(?!\$\{)")
 _DUPLICATE_KEY = re.compile(r'found duplicate key "(.*?)" with value')
 
 
-def _safe_yaml() -> YAML:
-    # pure=False picks libyaml's parser when the optional C extension is installed.
-    yaml = YAML(typ="safe", pure=False)
+def _looks_deep(text: str) -> bool:
+    """Whether *text* might nest deeper than :data:`MAX_DEPTH`.
+
+    Conservative (quotes and comments are not parsed, so it errs towards yes): flow
+    brackets still open, block indentation, and several ``- `` / ``? `` on one line.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH // 2:
+        brackets = ""
+    else:
+        brackets = text
+    depth = peak = 0
+    for char in brackets:
+        if char in "[{":
+            depth += 1
+            peak = max(peak, depth)
+        elif char in "]}":
+            depth -= 1
+    if peak > MAX_DEPTH // 2:
+        return True
+    for line in text.splitlines():
+        stripped = line.lstrip(" -?:")
+        if len(line) - len(stripped) > MAX_DEPTH:
+            return True
+    return False
+
+
+def _safe_yaml(text: str = "") -> YAML:
+    # pure=False picks libyaml's parser when the optional C extension is installed. That
+    # parser ignores max_depth and deeply nested input can crash it (a C stack overflow,
+    # not an exception), so text that might nest deeply goes to the pure-Python parser.
+    yaml = YAML(typ="safe", pure=_looks_deep(text))
     yaml.max_depth = MAX_DEPTH
     return yaml
 
 
 def _rt_yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.max_depth = MAX_DEPTH
-    return yaml
+    return YAML(typ="rt")
 
 
 # --- the result -----------------------------------------------------------------------------
@@ -348,13 +374,31 @@ def _parse(text: str, shown: str) -> tuple[Any, Problem | None]:
     try:
         # A fresh loader each time: ruamel keeps parse state (e.g. the depth counter) on
         # the YAML object, and a failed parse would leave it dirty for the next file.
-        return _safe_yaml().load(text), None
+        return _safe_yaml(text).load(text), None
     except MarkedYAMLError as exc:
         return None, _yaml_problem(exc, shown)
     except YAMLError as exc:
         return None, Problem(shown, 0, 0, "", f"invalid YAML: {_first_line(str(exc))}", "yaml")
     except RecursionError:
         return None, Problem(shown, 0, 0, "", "YAML nesting is too deep", "yaml-too-complex")
+    except (ValueError, OverflowError) as exc:
+        # The constructor builds dates and numbers with Python, which raises plain errors
+        # without a position ("day is out of range for month" for 2027-02-30).
+        line = _bad_date_line(text)
+        return None, Problem(shown, line, 1 if line else 0, "", f"invalid value: {exc}", "yaml")
+
+
+_DATE_LIKE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.-])")
+
+
+def _bad_date_line(text: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in _DATE_LIKE.finditer(line):
+            try:
+                dt.date(*(int(g) for g in match.groups()))
+            except ValueError:
+                return number
+    return 0
 
 
 def _yaml_problem(exc: MarkedYAMLError, shown: str) -> Problem:
@@ -511,6 +555,14 @@ class _Prepared:
         if isinstance(value, str):
             return self._string(value, path)
         if isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                self.aborted = True
+                self.findings.append(
+                    Finding(
+                        path, f"YAML nesting deeper than {MAX_DEPTH} levels", "yaml-too-complex"
+                    )
+                )
+                return None
             if id(value) in self._stack:
                 self.aborted = True
                 self.findings.append(Finding(path, "recursive YAML alias", "yaml-too-complex"))

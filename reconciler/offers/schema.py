@@ -33,10 +33,7 @@ def _pattern(regex: Any) -> dict[str, Any]:
 
 # (definition, property) -> keywords added to the property's non-null schema.
 _CONSTRAINTS: dict[tuple[str, str], dict[str, Any]] = {
-    **{
-        (kind, "name"): {"maxLength": rules.MAX_NAME_LENGTH, "minLength": 1}
-        for kind in _KIND_DEFS
-    },
+    **{(kind, "name"): {"maxLength": rules.MAX_NAME_LENGTH, "minLength": 1} for kind in _KIND_DEFS},
     **{(kind, "id"): _pattern(rules.OFFER_ID) for kind in _KIND_DEFS},
     **{
         (kind, "resourceName"): {
@@ -73,9 +70,7 @@ _CONSTRAINTS: dict[tuple[str, str], dict[str, Any]] = {
     ("OriginatorOffer", "partners"): {"maxItems": rules.MAX_CHANNEL_PARTNERS},
     ("CspOffer", "beneficiaries"): {"maxItems": rules.MAX_CSP_PARTNERS},
     ("CspBeneficiary", "id"): _pattern(rules.TENANT_ID),
-    ("CspBeneficiary", "beneficiaryRecipients"): {
-        "maxItems": rules.MAX_RECIPIENTS_PER_CSP_PARTNER
-    },
+    ("CspBeneficiary", "beneficiaryRecipients"): {"maxItems": rules.MAX_RECIPIENTS_PER_CSP_PARTNER},
     ("CspRecipient", "id"): _pattern(rules.TENANT_ID),
     ("CustomerBeneficiary", "id"): _pattern(rules.BILLING_ACCOUNT_ID),
     ("UpgradedFrom", "id"): _pattern(rules.OFFER_ID),
@@ -127,7 +122,7 @@ def offer_file_schema() -> dict[str, Any]:
 def _non_null(prop: dict[str, Any]) -> dict[str, Any]:
     for branch in prop.get("anyOf", []):
         if branch.get("type") != "null":
-            return branch  # type: ignore[no-any-return]
+            return branch
     return prop
 
 

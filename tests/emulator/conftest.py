@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import ssl
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -14,7 +15,9 @@ from reconciler.emulator import EmbeddedEmulator, EmulatorConfig
 
 CONFIGURE = "https://schema.mp.microsoft.com/schema/configure/2022-07-01"
 OFFER = "https://schema.mp.microsoft.com/schema/private-offer/2024-09-30"
-PRICE = "https://schema.mp.microsoft.com/schema/price-and-availability-private-offer-plan/2023-07-15"
+PRICE = (
+    "https://schema.mp.microsoft.com/schema/price-and-availability-private-offer-plan/2023-07-15"
+)
 ANALYTICS = "product/34771906-9711-4196-9f60-4af380fd5042"  # SaaS, plans 123456 / 234567
 DATA_PLATFORM = "product/7ba807c8-386a-4efe-80f1-b97bf8a554f8"  # SaaS, meters, 987654 / 876543
 SECURE_VM = "product/0c1f6c2e-7d1a-4c5e-9a3b-2f4d5e6a7b8c"  # VM, sizes 36Core / 8Core, 555001
@@ -119,7 +122,9 @@ class Api:
 
     def __init__(self, emulator: EmbeddedEmulator, account: str = "publisher") -> None:
         self.emulator = emulator
-        verify = str(emulator.ca_file) if emulator.ca_file else True
+        verify = (
+            ssl.create_default_context(cafile=str(emulator.ca_file)) if emulator.ca_file else True
+        )
         self.http = httpx.Client(
             base_url=emulator.api_url,
             headers={"Authorization": f"Bearer emulator:{account}"},

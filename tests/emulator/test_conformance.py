@@ -67,7 +67,10 @@ SIMPLE_ABSOLUTE = {
                 },
             ],
         },
-        "customMeters": {"priceInputOption": "usd", "meters": {"meter1": {"pricePerPaymentInUsd": 1}}},
+        "customMeters": {
+            "priceInputOption": "usd",
+            "meters": {"meter1": {"pricePerPaymentInUsd": 1}},
+        },
     },
 }
 
@@ -99,8 +102,16 @@ SAAS_FLAT = {
             "meters": {
                 "meter1": {
                     "includedQuantities": [
-                        {"billingTerm": {"type": "month", "value": 1}, "quantity": 10.0, "isInfinite": False},
-                        {"billingTerm": {"type": "year", "value": 1}, "quantity": 15.0, "isInfinite": False},
+                        {
+                            "billingTerm": {"type": "month", "value": 1},
+                            "quantity": 10.0,
+                            "isInfinite": False,
+                        },
+                        {
+                            "billingTerm": {"type": "year", "value": 1},
+                            "quantity": 15.0,
+                            "isInfinite": False,
+                        },
                     ]
                 },
                 "meter2": {
@@ -207,7 +218,12 @@ def test_mpo_originator_sample_with_percentage_discount(api: Api) -> None:
 
 def test_absolute_price_resource_is_referenced_by_resource_name(api: Api) -> None:
     pricing = [
-        {"product": ANALYTICS, "plan": "plan/123456", "discountType": "percentage", "discountPercentage": 5},
+        {
+            "product": ANALYTICS,
+            "plan": "plan/123456",
+            "discountType": "percentage",
+            "discountPercentage": 5,
+        },
         {
             "product": DATA_PLATFORM,
             "plan": "plan/987654",
@@ -221,7 +237,8 @@ def test_absolute_price_resource_is_referenced_by_resource_name(api: Api) -> Non
     names = {r.get("resourceName"): r for r in detail}
     price_id = names["newSimpleAbsolutePricing"]["id"]
     assert re.fullmatch(
-        r"price-and-availability-private-offer-plan/7ba807c8-386a-4efe-80f1-b97bf8a554f8/\d+", price_id
+        r"price-and-availability-private-offer-plan/7ba807c8-386a-4efe-80f1-b97bf8a554f8/\d+",
+        price_id,
     )
     offer = api.offer(names["privateOffer"]["id"])
     assert offer["pricing"][1]["priceDetails"] == price_id
@@ -302,7 +319,9 @@ def test_partner_completion_sample(api: Api, partner_api: Api) -> None:
         ],
         "notificationContacts": ["amy@contoso.com"],
         "beneficiaries": [{"id": BILLING_ACCOUNT, "description": "Top First Customer"}],
-        "partners": [{"id": "12345678", "partnerName": "Market Place Test", "location": "United States"}],
+        "partners": [
+            {"id": "12345678", "partnerName": "Market Place Test", "location": "United States"}
+        ],
         "originatorPricing": [
             {
                 "product": "product/34771906-9711-4196-9f60-4af380fd5042",
@@ -321,7 +340,9 @@ def test_partner_completion_sample(api: Api, partner_api: Api) -> None:
 
 
 def test_missing_token_is_401_with_the_documented_body(emulator: EmbeddedEmulator) -> None:
-    response = httpx.get(emulator.api_url + "/private-offer/query", params={"$version": "2023-07-15"})
+    response = httpx.get(
+        emulator.api_url + "/private-offer/query", params={"$version": "2023-07-15"}
+    )
     assert response.status_code == 401
     error = response.json()["error"]
     assert error["code"] == "unauthorized" and error["details"] == [] and error["message"]
@@ -365,7 +386,9 @@ def test_schema_errors_name_every_problem(api: Api) -> None:
 
 def test_envelope_is_checked(api: Api) -> None:
     response = api.http.post(
-        "/configure", params={"$version": "2022-07-01"}, json={"$schema": CONFIGURE, "resources": []}
+        "/configure",
+        params={"$version": "2022-07-01"},
+        json={"$schema": CONFIGURE, "resources": []},
     )
     assert response.status_code == 400
     assert response.json()["error"]["details"][0]["target"] == "resources"

@@ -33,7 +33,9 @@ def test_validate_default_path_is_the_offers_setting(project: Path) -> None:
 
 
 def test_validate_reports_every_problem_as_text(project: Path) -> None:
-    text = example("customer-percentage.yaml").replace("discountPercentage: 10", "discountPercentag: 10")
+    text = example("customer-percentage.yaml").replace(
+        "discountPercentage: 10", "discountPercentag: 10"
+    )
     (project / "offers" / "a.yaml").write_text(text)
     (project / "offers" / "b.yaml").write_text("a: 1\na: 2\n")
     result = CliRunner().invoke(cli, ["validate"])

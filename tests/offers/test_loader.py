@@ -101,7 +101,9 @@ def test_binary_and_oversized_files(tmp_path: Path, settings: Settings) -> None:
 def test_every_file_is_reported_in_one_run(tmp_path: Path, settings: Settings) -> None:
     (tmp_path / "a.yaml").write_text(CUSTOMER.replace("state: live", "state: on"), "utf-8")
     (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "b.yml").write_text(CUSTOMER.replace("name: Woodgrove", "name: W#"), "utf-8")
+    (tmp_path / "sub" / "b.yml").write_text(
+        CUSTOMER.replace("name: Woodgrove", "name: W#"), "utf-8"
+    )
     (tmp_path / "c.yaml").write_text("a: [\n", "utf-8")
     (tmp_path / "ok.yaml").write_text(example("csp-promotion.yaml"), "utf-8")
     (tmp_path / "notes.txt").write_text("not an offer", "utf-8")
@@ -160,9 +162,9 @@ def test_unset_env_variable_is_reported_at_its_line(load: Loader) -> None:
     problem = _one(load, text)
     assert problem.rule == "env-unset"
     assert problem.path == "termsAndConditionsDocSasUrl"
-    assert problem.line == text.splitlines().index(
-        "termsAndConditionsDocSasUrl: ${TERMS_SAS_URL}"
-    ) + 1
+    assert (
+        problem.line == text.splitlines().index("termsAndConditionsDocSasUrl: ${TERMS_SAS_URL}") + 1
+    )
     assert "TERMS_SAS_URL is not set" in problem.message
 
 
@@ -236,13 +238,15 @@ def test_position_points_at_fields(load: Loader) -> None:
         lines.index("    discountPercentage: 10") + 1,
         5,
     )
-    assert offer_file.position(["name"])[0] == lines.index(
-        "name: Woodgrove Bank Analytics discount 2027"
-    ) + 1
+    assert (
+        offer_file.position(["name"])[0]
+        == lines.index("name: Woodgrove Bank Analytics discount 2027") + 1
+    )
     # An absent field points at the closest parent that exists.
-    assert offer_file.position(["pricing", 0, "nothing"])[0] == lines.index(
-        "  - product: product/34771906-9711-4196-9f60-4af380fd5042"
-    ) + 1
+    assert (
+        offer_file.position(["pricing", 0, "nothing"])[0]
+        == lines.index("  - product: product/34771906-9711-4196-9f60-4af380fd5042") + 1
+    )
     assert offer_file.kind == "customerPromotion"
     assert offer_file.state == "live"
     assert offer_file.id is None

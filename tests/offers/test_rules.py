@@ -37,6 +37,22 @@ ORIGINATOR_PARTNER = (
     '  - id: "12345678"\n    partnerName: Market Place Test\n    location: United States\n'
 )
 GUID = "9b2d6c1e-48b4-4f80-a6d3-{:012d}"
+SHORT_PRICING = (
+    "{recurrentPrice: {prices: [{billingTerm: {type: month, value: 1}, pricePerPaymentInUsd: 1}]}}"
+)
+VM_RESERVATION = (
+    "      softwareReservation:\n"
+    "        reservationDuration: {type: year, value: 1}\n"
+    "        paymentSchedule: {type: year, value: 1}\n"
+    "        vmPrices:\n"
+    "          36Core:\n"
+    "            quantity: 4\n"
+    "            unitPricePerPaymentPeriodInUsd: 0.04\n"
+    "          8Core:\n"
+    "            quantity: 10\n"
+    "            unitPricePerPaymentPeriodInUsd: 0.012\n"
+)
+OFFER_ID = "private-offer/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
 RECIPIENTS = (
     "    beneficiaryRecipients:\n"
     "      - id: 9b2d6c1e-48b4-4f80-a6d3-66333cd9c609\n"
@@ -176,13 +192,21 @@ BROKEN = {
         "acceptBy:",
     ),
     "csp-terms-url": Broken(
-        Edit(CSP, "end: 2027-12-31\n", "end: 2027-12-31\ntermsAndConditionsDocSasUrl: https://x/y.pdf\n"),
+        Edit(
+            CSP,
+            "end: 2027-12-31\n",
+            "end: 2027-12-31\ntermsAndConditionsDocSasUrl: https://x/y.pdf\n",
+        ),
         "termsAndConditionsDocSasUrl",
         "csp-forbidden-fields",
         "termsAndConditionsDocSasUrl:",
     ),
     "markup-in-customer-pricing": Broken(
-        Edit(CUSTOMER, "discountPercentage: 10\n", "discountPercentage: 10\n    markupPercentage: 2\n"),
+        Edit(
+            CUSTOMER,
+            "discountPercentage: 10\n",
+            "discountPercentage: 10\n    markupPercentage: 2\n",
+        ),
         "pricing[0].markupPercentage",
         "markup-partner-only",
         "markupPercentage: 2",
@@ -372,10 +396,10 @@ BROKEN = {
         "discountType: percentage",
     ),
     "vm-without-software-reservation": Broken(
-        Edit(VM, "      softwareReservation:", "      pricing: {recurrentPrice: {prices: [{billingTerm: {type: month, value: 1}, pricePerPaymentInUsd: 1}]}}\n      softwareReservationX:"),
-        "pricing[0].priceDetails.softwareReservationX",
-        "unknown-field",
-        "softwareReservationX:",
+        Edit(VM, VM_RESERVATION, "      pricing: " + SHORT_PRICING + "\n"),
+        "pricing[0].priceDetails.softwareReservation",
+        "pricing-type-vm-reservations",
+        "priceDetails:",
     ),
     "percentage-without-discount": Broken(
         Edit(CUSTOMER, "    discountPercentage: 10\n", ""),
@@ -384,13 +408,21 @@ BROKEN = {
         "  - product:",
     ),
     "absolute-with-discount": Broken(
-        Edit(ABSOLUTE, "discountType: absolute\n", "discountType: absolute\n    discountPercentage: 3\n"),
+        Edit(
+            ABSOLUTE,
+            "discountType: absolute\n",
+            "discountType: absolute\n    discountPercentage: 3\n",
+        ),
         "pricing[0].discountPercentage",
         "discount-type-fields",
         "discountPercentage: 3",
     ),
     "absolute-without-price-details": Broken(
-        Edit(ORIGINATOR, "discountType: percentage\n    discountPercentage: 5", "discountType: absolute"),
+        Edit(
+            ORIGINATOR,
+            "discountType: percentage\n    discountPercentage: 5",
+            "discountType: absolute",
+        ),
         "pricing[0].priceDetails",
         "discount-type-fields",
         "  - product:",
@@ -408,26 +440,42 @@ BROKEN = {
         "min: 200",
     ),
     "flat-rate-with-limits": Broken(
-        Edit(ABSOLUTE, "recurrentPriceMode: flatRate\n", "recurrentPriceMode: flatRate\n          userLimits: {min: 1, max: 2}\n"),
+        Edit(
+            ABSOLUTE,
+            "recurrentPriceMode: flatRate\n",
+            "recurrentPriceMode: flatRate\n          userLimits: {min: 1, max: 2}\n",
+        ),
         "pricing[0].priceDetails.pricing.recurrentPrice.userLimits",
         "price-details-shape",
         "userLimits:",
     ),
     "meter-price-and-quantities": Broken(
-        Edit(ORIGINATOR_ABSOLUTE, "pricePerPaymentInUsd: 0.8\n", "pricePerPaymentInUsd: 0.8\n              includedQuantities: []\n"),
+        Edit(
+            ORIGINATOR_ABSOLUTE,
+            "pricePerPaymentInUsd: 0.8\n",
+            "pricePerPaymentInUsd: 0.8\n              includedQuantities: []\n",
+        ),
         "pricing[0].priceDetails.pricing.customMeters.meters.meter1",
         "price-details-shape",
         "meter1:",
     ),
     "included-quantity-without-amount": Broken(
-        Edit(SAAS, "                  quantity: 10000\n                  isInfinite: false\n", "                  isInfinite: false\n"),
+        Edit(
+            SAAS,
+            "                  quantity: 10000\n                  isInfinite: false\n",
+            "                  isInfinite: false\n",
+        ),
         "pricing[0].priceDetails.pricing.customMeters.meters.meter1.includedQuantities[0]",
         "price-details-shape",
         "- billingTerm: {type: month, value: 1}",
         after="meter1:",
     ),
     "csp-absolute": Broken(
-        Edit(CSP, "discountType: percentage\n    discountPercentage: 5", "discountType: absolute\n    priceDetails: {pricing: {recurrentPrice: {prices: [{billingTerm: {type: month, value: 1}, pricePerPaymentInUsd: 1}]}}}"),
+        Edit(
+            CSP,
+            "discountType: percentage\n    discountPercentage: 5",
+            "discountType: absolute\n    priceDetails: {pricing: " + SHORT_PRICING + "}",
+        ),
         "pricing[0].discountType",
         "csp-percentage-only",
         "discountType: absolute",
@@ -466,7 +514,11 @@ BROKEN = {
         "acceptBy:",
     ),
     "partner-echoes-originator-terms": Broken(
-        Edit(PARTNER, "termsAndConditionsDocs:", "originatorTermsAndConditionsDocs: []\ntermsAndConditionsDocs:"),
+        Edit(
+            PARTNER,
+            "termsAndConditionsDocs:",
+            "originatorTermsAndConditionsDocs: []\ntermsAndConditionsDocs:",
+        ),
         "originatorTermsAndConditionsDocs",
         "originator-owned",
         "originatorTermsAndConditionsDocs:",
@@ -478,14 +530,22 @@ BROKEN = {
         "discountPercentage: 5",
     ),
     "etag": Broken(
-        Edit(CUSTOMER, "state: live\n", "state: live\neTag: '\"7f020249-0000-0800-0000-63c9b4ca0000\"'\n"),
+        Edit(
+            CUSTOMER,
+            "state: live\n",
+            "state: live\neTag: '\"7f020249-0000-0800-0000-63c9b4ca0000\"'\n",
+        ),
         "eTag",
         "read-only-field",
         "eTag:",
         "read-only, set by the API; remove it",
     ),
     "product-name": Broken(
-        Edit(CUSTOMER, "    plan: plan/123456\n", "    plan: plan/123456\n    productName: Contoso Analytics\n"),
+        Edit(
+            CUSTOMER,
+            "    plan: plan/123456\n",
+            "    plan: plan/123456\n    productName: Contoso Analytics\n",
+        ),
         "pricing[0].productName",
         "read-only-field",
         "productName:",
@@ -531,7 +591,7 @@ BROKEN = {
         "$schema:",
     ),
     "duplicate-pricing-entry": Broken(
-        Edit(CUSTOMER, CUSTOMER_PRICING, CUSTOMER_PRICING + CUSTOMER_PRICING[len("pricing:\n"):]),
+        Edit(CUSTOMER, CUSTOMER_PRICING, CUSTOMER_PRICING + CUSTOMER_PRICING[len("pricing:\n") :]),
         "pricing[1].product",
         "duplicate-pricing-entry",
         "  - product:",
@@ -542,14 +602,19 @@ BROKEN = {
             ORIGINATOR,
             "termsAndConditionsDocs:\n",
             "termsAndConditionsDocs:\n"
-            + "  - {sasUrl: 'https://a/b.pdf', fileName: b.pdf, customerFacingDocumentName: B}\n" * 5,
+            + "  - {sasUrl: 'https://a/b.pdf', fileName: b.pdf, customerFacingDocumentName: B}\n"
+            * 5,
         ),
         "termsAndConditionsDocs",
         "max-terms-docs",
         "termsAndConditionsDocs:",
     ),
     "terms-url-http": Broken(
-        Edit(CUSTOMER, "termsAndConditionsDocSasUrl: https://", "termsAndConditionsDocSasUrl: http://"),
+        Edit(
+            CUSTOMER,
+            "termsAndConditionsDocSasUrl: https://",
+            "termsAndConditionsDocSasUrl: http://",
+        ),
         "termsAndConditionsDocSasUrl",
         "url-format",
         "termsAndConditionsDocSasUrl:",
@@ -613,7 +678,9 @@ def test_broken_variant_is_reported_at_its_line(load: Loader, case: Broken) -> N
     assert problem.severity == "error"
     assert problem.file == "offers/broken.yaml"
     assert problem.line == _line_of(text, case.at, case.after)
-    assert str(problem).startswith(f"offers/broken.yaml:{problem.line}:{problem.col}: {case.path}: ")
+    assert str(problem).startswith(
+        f"offers/broken.yaml:{problem.line}:{problem.col}: {case.path}: "
+    )
     assert case.contains in problem.message
 
 
@@ -623,16 +690,24 @@ PASSING = {
     "discount-highest": Edit(CUSTOMER, "discountPercentage: 10", "discountPercentage: 100"),
     "markup-highest": Edit(PARTNER, "markupPercentage: 3", "markupPercentage: 100"),
     "markup-small": Edit(PARTNER, "markupPercentage: 3", "markupPercentage: 0.001"),
-    "name-128": Edit(CUSTOMER, "name: Woodgrove Bank Analytics discount 2027", "name: " + "n" * 128),
+    "name-128": Edit(
+        CUSTOMER, "name: Woodgrove Bank Analytics discount 2027", "name: " + "n" * 128
+    ),
     "five-contacts": Edit(CUSTOMER, "notificationContacts:\n  - amy@contoso.com\n", _contacts(5)),
     "ten-pricing-entries": Edit(CUSTOMER, CUSTOMER_PRICING, _entries(10)),
     "twenty-five-recipients": Edit(RESTRICTED, RECIPIENTS, _recipients(25)),
     "notes-60": Edit(ORIGINATOR, "notes: Partner-led deal, Q1 2027", "notes: " + "x" * 60),
-    "resource-name-50": Edit(CUSTOMER, "state: live\n", "state: live\nresourceName: " + "r" * 50 + "\n"),
+    "resource-name-50": Edit(
+        CUSTOMER, "state: live\n", "state: live\nresourceName: " + "r" * 50 + "\n"
+    ),
     "accept-by-equals-end": Edit(ABSOLUTE, "acceptBy: 2027-01-31", "acceptBy: 2027-06-30"),
     "accept-by-today": Edit(CUSTOMER, "acceptBy: 2026-12-31", "acceptBy: 2026-11-25"),
     "variable-start-without-start": Edit(ABSOLUTE, "", ""),
-    "pinned-id": Edit(CUSTOMER, "state: live\n", "state: live\nid: private-offer/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e\n"),
+    "pinned-id": Edit(
+        CUSTOMER,
+        "state: live\n",
+        "state: live\nid: private-offer/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e\n",
+    ),
     "schema-url": Edit(
         CUSTOMER,
         "state: live\n",
@@ -652,9 +727,11 @@ PASSING = {
     "upgraded-from": Edit(
         CUSTOMER,
         "state: live\n",
-        "state: live\nupgradedFrom: {id: private-offer/0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e, name: Old}\n",
+        "state: live\nupgradedFrom: {id: " + OFFER_ID + ", name: Old}\n",
     ),
-    "partner-name-allowed-characters": Edit(PARTNER, "via Market Place Test\n", "via Market Place Test (Q1)\n"),
+    "partner-name-allowed-characters": Edit(
+        PARTNER, "via Market Place Test\n", "via Market Place Test (Q1)\n"
+    ),
     "csp-150-partners": Edit(
         CSP,
         "beneficiaries:\n  - id: 6f1c2b7e-0a32-4b44-b904-39dd964dd790\n",

@@ -78,7 +78,9 @@ class FakeAccount:
             assert change.action == "create", change.action
             self.add(change.steps[0].resources, sub_state=sub_state)
 
-    def add(self, resources: list[dict[str, Any]], *, sub_state: str | None = None) -> dict[str, Any]:
+    def add(
+        self, resources: list[dict[str, Any]], *, sub_state: str | None = None
+    ) -> dict[str, Any]:
         offer = copy.deepcopy(resources[0])
         prices = {r["resourceName"]: r for r in resources[1:]}
         offer.pop("resourceName")

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from reconciler.api.client import ProductIngestionClient
 from reconciler.api.connect import connect_emulator
 from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.server import EmbeddedEmulator
@@ -49,20 +48,32 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
-def client(emu: EmbeddedEmulator, settings: Settings, *, account: str = "publisher", writes: bool = False):
+def client(
+    emu: EmbeddedEmulator, settings: Settings, *, account: str = "publisher", writes: bool = False
+):
     return connect_emulator(emu, settings, account=account, env={}, writes=writes)
 
 
-def plan_of(emu: EmbeddedEmulator, settings: Settings, files: list[OfferFile], *, role: str = "publisher",
-            **options: Any) -> Plan:
+def plan_of(
+    emu: EmbeddedEmulator,
+    settings: Settings,
+    files: list[OfferFile],
+    *,
+    role: str = "publisher",
+    **options: Any,
+) -> Plan:
     account = "partner" if role == "partner" else "publisher"
     mine = [f for f in files if f.kind in role_kinds(role)]
     with client(emu, settings, account=account) as c:
-        live = fetch_live(c, managed=managed_selector({f.name for f in mine}, {f.id for f in mine if f.id}))
+        live = fetch_live(
+            c, managed=managed_selector({f.name for f in mine}, {f.id for f in mine if f.id})
+        )
     return make_plan(files, live, settings, options=PlanOptions(role=role, **options))
 
 
-def send(emu: EmbeddedEmulator, settings: Settings, plan: Plan, *, account: str = "publisher") -> None:
+def send(
+    emu: EmbeddedEmulator, settings: Settings, plan: Plan, *, account: str = "publisher"
+) -> None:
     """Apply a plan the simple way: each step as its own job, in order."""
     with client(emu, settings, account=account, writes=True) as c:
         for change in plan.actionable:
@@ -72,13 +83,16 @@ def send(emu: EmbeddedEmulator, settings: Settings, plan: Plan, *, account: str 
                 assert result.succeeded, (change.offer_name, step.kind, result.errors)
 
 
-def live_offer(emu: EmbeddedEmulator, settings: Settings, name: str, account: str = "publisher") -> dict[str, Any]:
+def live_offer(
+    emu: EmbeddedEmulator, settings: Settings, name: str, account: str = "publisher"
+) -> dict[str, Any]:
     with client(emu, settings, account=account) as c:
         return next(o for o in c.list_offers() if o["name"] == name and o["state"] != "deleted")
 
 
-def test_examples_create_then_plan_is_empty_and_read_only(emu: EmbeddedEmulator, settings: Settings,
-                                                         tmp_path: Path) -> None:
+def test_examples_create_then_plan_is_empty_and_read_only(
+    emu: EmbeddedEmulator, settings: Settings, tmp_path: Path
+) -> None:
     files = load_offer_files([EXAMPLES], settings, strict=False)
     plan = plan_of(emu, settings, files)
     assert plan.summary()["create"] == 10 and not plan.is_blocked
@@ -86,13 +100,19 @@ def test_examples_create_then_plan_is_empty_and_read_only(emu: EmbeddedEmulator,
 
     emu.admin.reset_stats()
     again = plan_of(emu, settings, files)
-    assert again.changes == [], [(c.offer_name, [f.path for f in c.field_changes]) for c in again.changes]
+    assert again.changes == [], [
+        (c.offer_name, [f.path for f in c.field_changes]) for c in again.changes
+    ]
     stats = emu.admin.stats()
     assert not any(key.startswith("POST configure") for key in stats), stats
     # the request floor: list pages + one GET per absolute price resource of a managed offer
     with client(emu, settings) as c:
-        refs = {e["priceDetails"] for o in c.list_offers() for e in o.get("pricing", [])
-                if isinstance(e.get("priceDetails"), str)}
+        refs = {
+            e["priceDetails"]
+            for o in c.list_offers()
+            for e in o.get("pricing", [])
+            if isinstance(e.get("priceDetails"), str)
+        }
     assert len(refs) >= 3
     assert stats == {
         "GET private-offer/query": 1,
@@ -163,7 +183,9 @@ def test_lifecycle_against_the_emulator(emu: EmbeddedEmulator, settings: Setting
     assert refused.action == "blocked"
 
 
-def test_withdraw_and_delete_against_the_emulator(emu: EmbeddedEmulator, settings: Settings) -> None:
+def test_withdraw_and_delete_against_the_emulator(
+    emu: EmbeddedEmulator, settings: Settings
+) -> None:
     send(emu, settings, plan_of(emu, settings, [customer_file(settings, state="live")]))
     withdraw = customer_file(settings, state="withdrawn")
     plan = plan_of(emu, settings, [withdraw])
@@ -179,10 +201,20 @@ def test_withdraw_and_delete_against_the_emulator(emu: EmbeddedEmulator, setting
     assert plan_of(emu, settings, [delete]).changes == []
 
 
-def test_live_csp_offer_is_recreated_only_when_allowed(emu: EmbeddedEmulator, settings: Settings) -> None:
-    files = [f for f in load_offer_files([EXAMPLES], settings, strict=False) if f.path.name == "csp-promotion.yaml"]
+def test_live_csp_offer_is_recreated_only_when_allowed(
+    emu: EmbeddedEmulator, settings: Settings
+) -> None:
+    files = [
+        f
+        for f in load_offer_files([EXAMPLES], settings, strict=False)
+        if f.path.name == "csp-promotion.yaml"
+    ]
     send(emu, settings, plan_of(emu, settings, files))
-    text = (EXAMPLES / "csp-promotion.yaml").read_text().replace("discountPercentage: 5", "discountPercentage: 6")
+    text = (
+        (EXAMPLES / "csp-promotion.yaml")
+        .read_text()
+        .replace("discountPercentage: 5", "discountPercentage: 6")
+    )
     from reconciler.offers.loader import load_offer_text
 
     edited = [load_offer_text(text, "offers/csp-promotion.yaml", settings, strict=False)]
@@ -190,7 +222,10 @@ def test_live_csp_offer_is_recreated_only_when_allowed(emu: EmbeddedEmulator, se
     assert blocked.action == "blocked" and blocked.wanted == "recreate"
     plan = plan_of(emu, settings, edited, allow_republish=True)
     (recreate,) = plan.changes
-    assert recreate.action == "recreate" and [s.kind for s in recreate.steps] == ["create", "withdraw"]
+    assert recreate.action == "recreate" and [s.kind for s in recreate.steps] == [
+        "create",
+        "withdraw",
+    ]
     send(emu, settings, plan)
     assert plan_of(emu, settings, edited).changes == []
 
@@ -198,4 +233,6 @@ def test_live_csp_offer_is_recreated_only_when_allowed(emu: EmbeddedEmulator, se
 def test_partner_cannot_create(emu: EmbeddedEmulator, settings: Settings) -> None:
     files = load_offer_files([EXAMPLES / "partner"], settings, strict=False)
     (blocked,) = plan_of(emu, settings, files, role="partner").changes
-    assert blocked.action == "blocked" and "originator must publish" in (blocked.blocked_reason or "")
+    assert blocked.action == "blocked" and "originator must publish" in (
+        blocked.blocked_reason or ""
+    )

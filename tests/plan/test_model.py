@@ -20,18 +20,37 @@ def _step(name: str, n: int = 1) -> Step:
 def _plan() -> Plan:
     meta = PlanMeta(created_at="2026-01-01T00:00:00+00:00", endpoint="https://x", role="publisher")
     withdraw = Withdraw(
-        file="offers/b.yaml", line=3, offer_name="B", offer_id="private-offer/1", kind="customerPromotion",
-        etag='"e"', field_changes=[FieldChange("state", "live", "withdrawn", "git")], reason="git",
-        steps=[_step("offer-b")], live_state="live", desired_state="withdrawn",
+        file="offers/b.yaml",
+        line=3,
+        offer_name="B",
+        offer_id="private-offer/1",
+        kind="customerPromotion",
+        etag='"e"',
+        field_changes=[FieldChange("state", "live", "withdrawn", "git")],
+        reason="git",
+        steps=[_step("offer-b")],
+        live_state="live",
+        desired_state="withdrawn",
     )
     create = Create(
-        file="offers/z.yaml", line=1, offer_name="Z", offer_id=None, kind="cspPromotion",
+        file="offers/z.yaml",
+        line=1,
+        offer_name="Z",
+        offer_id=None,
+        kind="cspPromotion",
         field_changes=[FieldChange("pricing[p/plan/1].discountPercentage", None, 5, "git", "add")],
-        reason="git", steps=[_step("offer-z", 2)],
+        reason="git",
+        steps=[_step("offer-z", 2)],
     )
     blocked = Blocked(
-        file="offers/a.yaml", line=2, offer_name="A", offer_id="private-offer/2", kind="customerPromotion",
-        blocked_reason="accepted", override=None, wanted="update",
+        file="offers/a.yaml",
+        line=2,
+        offer_name="A",
+        offer_id="private-offer/2",
+        kind="customerPromotion",
+        blocked_reason="accepted",
+        override=None,
+        wanted="update",
     )
     return Plan(meta=meta, changes=[blocked, withdraw, create])
 

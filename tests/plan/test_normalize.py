@@ -25,10 +25,19 @@ def _live() -> dict:
         "end": "2027-06-30",
         "notificationContacts": ["b@contoso.com", "a@contoso.com"],
         "pricing": [
-            {"product": P, "plan": f"plan/{P.split('/')[1]}/234567", "productName": "X",
-             "discountType": "Percentage", "discountPercentage": 7.0},
-            {"product": P, "plan": "plan/123456", "discountType": "absolute",
-             "priceDetails": "price-and-availability-private-offer-plan/x/9"},
+            {
+                "product": P,
+                "plan": f"plan/{P.split('/')[1]}/234567",
+                "productName": "X",
+                "discountType": "Percentage",
+                "discountPercentage": 7.0,
+            },
+            {
+                "product": P,
+                "plan": "plan/123456",
+                "discountType": "absolute",
+                "priceDetails": "price-and-availability-private-offer-plan/x/9",
+            },
         ],
     }
 
@@ -39,10 +48,19 @@ PRICE = {
     "product": P,
     "plan": "plan/123456",
     "offerPricingType": "editExistingOfferPricingOnly",
-    "pricing": {"recurrentPrice": {"recurrentPriceMode": "flatRate", "priceInputOption": "usd",
-                                   "prices": [{"billingTerm": {"type": "month", "value": 1},
-                                               "paymentOption": {"type": "month", "value": 1},
-                                               "pricePerPaymentInUsd": 10.0}]}},
+    "pricing": {
+        "recurrentPrice": {
+            "recurrentPriceMode": "flatRate",
+            "priceInputOption": "usd",
+            "prices": [
+                {
+                    "billingTerm": {"type": "month", "value": 1},
+                    "paymentOption": {"type": "month", "value": 1},
+                    "pricePerPaymentInUsd": 10.0,
+                }
+            ],
+        }
+    },
 }
 
 
@@ -56,13 +74,32 @@ def _desired() -> dict:
         "end": "2027-06-30",
         "notificationContacts": ["a@contoso.com", "b@contoso.com"],
         "pricing": [
-            {"product": P, "plan": "plan/123456", "discountType": "absolute",
-             "priceDetails": {"pricing": {"recurrentPrice": {
-                 "recurrentPriceMode": "flatRate", "priceInputOption": "usd",
-                 "prices": [{"billingTerm": {"type": "month", "value": 1},
-                             "paymentOption": {"type": "month", "value": 1},
-                             "pricePerPaymentInUsd": 10}]}}}},
-            {"product": P, "plan": "plan/234567", "discountType": "percentage", "discountPercentage": 7},
+            {
+                "product": P,
+                "plan": "plan/123456",
+                "discountType": "absolute",
+                "priceDetails": {
+                    "pricing": {
+                        "recurrentPrice": {
+                            "recurrentPriceMode": "flatRate",
+                            "priceInputOption": "usd",
+                            "prices": [
+                                {
+                                    "billingTerm": {"type": "month", "value": 1},
+                                    "paymentOption": {"type": "month", "value": 1},
+                                    "pricePerPaymentInUsd": 10,
+                                }
+                            ],
+                        }
+                    }
+                },
+            },
+            {
+                "product": P,
+                "plan": "plan/234567",
+                "discountType": "percentage",
+                "discountPercentage": 7,
+            },
         ],
     }
 
@@ -83,7 +120,9 @@ def test_changed_field_has_a_keyed_readable_path() -> None:
 
 def test_nested_price_change_is_reported_at_the_leaf() -> None:
     desired = _desired()
-    desired["pricing"][0]["priceDetails"]["pricing"]["recurrentPrice"]["prices"][0]["pricePerPaymentInUsd"] = 12
+    desired["pricing"][0]["priceDetails"]["pricing"]["recurrentPrice"]["prices"][0][
+        "pricePerPaymentInUsd"
+    ] = 12
     changes = diff(essence(_live(), prices={PRICE["id"]: PRICE}), essence(desired))
     assert len(changes) == 1
     assert changes[0].path.endswith("recurrentPrice.prices[1month/1month].pricePerPaymentInUsd")

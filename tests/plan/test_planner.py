@@ -15,10 +15,15 @@ from .conftest import FakeAccount, customer_file, examples
 P = "product/34771906-9711-4196-9f60-4af380fd5042"
 
 
-def _live_with(settings: Settings, state: str = "live", sub_state: str | None = "pendingAcceptance", **kw):
+def _live_with(
+    settings: Settings, state: str = "live", sub_state: str | None = "pendingAcceptance", **kw
+):
     account = FakeAccount()
-    created = make_plan([customer_file(settings, state=state if state != "withdrawn" else "live", **kw)],
-                        LiveState(), settings)
+    created = make_plan(
+        [customer_file(settings, state=state if state != "withdrawn" else "live", **kw)],
+        LiveState(),
+        settings,
+    )
     account.create_from(created, sub_state=sub_state)
     account.live.offers[0]["state"] = state
     return account
@@ -50,7 +55,10 @@ def test_absolute_prices_become_linked_price_resources(settings: Settings) -> No
     link = offer["pricing"][0]["priceDetails"]
     assert link == {"resourceName": price["resourceName"]}
     assert price["$schema"].endswith("price-and-availability-private-offer-plan/2023-07-15")
-    assert price["plan"] == "plan/987654" and price["offerPricingType"] == "editExistingOfferPricingOnly"
+    assert (
+        price["plan"] == "plan/987654"
+        and price["offerPricingType"] == "editExistingOfferPricingOnly"
+    )
     assert "recurrentPrice" in price["pricing"]
 
 
@@ -59,7 +67,9 @@ def test_draft_edit_is_an_update_with_id_and_etag(settings: Settings) -> None:
     plan = make_plan([customer_file(settings, state="draft", discount=9)], account.live, settings)
     (change,) = plan.changes
     assert change.action == "update"
-    assert [fc.path for fc in change.field_changes] == [f"pricing[{P}/plan/123456].discountPercentage"]
+    assert [fc.path for fc in change.field_changes] == [
+        f"pricing[{P}/plan/123456].discountPercentage"
+    ]
     offer = change.steps[0].offer_resource
     assert offer["id"] == account.live.offers[0]["id"]
     assert offer["eTag"] == account.live.offers[0]["eTag"] == change.steps[0].expect_etag
@@ -81,7 +91,10 @@ def test_withdraw_and_delete_send_minimal_bodies(settings: Settings) -> None:
     draft = make_plan([customer_file(s, name="Other", state="draft")], LiveState(), s)
     account.add(draft.changes[0].steps[0].resources)
     live = account.live
-    files = [customer_file(s, state="withdrawn"), customer_file(s, name="Other", state="deleted", path="offers/o.yaml")]
+    files = [
+        customer_file(s, state="withdrawn"),
+        customer_file(s, name="Other", state="deleted", path="offers/o.yaml"),
+    ]
     plan = make_plan(files, live, s, options=PlanOptions(allow_republish=False))
     assert [c.action for c in plan.changes] == ["withdraw", "delete"]
     for change in plan.changes:
@@ -113,7 +126,9 @@ def test_editing_a_live_offer_needs_republish_permission(settings: Settings) -> 
     (blocked,) = make_plan([edited], account.live, settings).changes
     assert blocked.action == "blocked" and blocked.wanted == "republish"
     assert "--allow-republish" in (blocked.override or "")
-    (change,) = make_plan([edited], account.live, settings, options=PlanOptions(allow_republish=True)).changes
+    (change,) = make_plan(
+        [edited], account.live, settings, options=PlanOptions(allow_republish=True)
+    ).changes
     assert change.action == "republish" and change.disruptive
     assert [s.kind for s in change.steps] == ["withdraw", "update"]
     assert change.steps[1].offer_resource["state"] == "live"
@@ -123,9 +138,15 @@ def test_editing_a_live_offer_needs_republish_permission(settings: Settings) -> 
 
 def test_accepted_offer_cannot_change(settings: Settings) -> None:
     account = _live_with(settings, sub_state="accepted")
-    plan = make_plan([customer_file(settings, discount=9)], account.live, settings,
-                     options=PlanOptions(allow_republish=True))
-    assert plan.changes[0].action == "blocked" and "contract" in (plan.changes[0].blocked_reason or "")
+    plan = make_plan(
+        [customer_file(settings, discount=9)],
+        account.live,
+        settings,
+        options=PlanOptions(allow_republish=True),
+    )
+    assert plan.changes[0].action == "blocked" and "contract" in (
+        plan.changes[0].blocked_reason or ""
+    )
     assert plan.is_blocked
 
 
@@ -146,7 +167,9 @@ def test_unmanaged_offers_are_listed_and_never_touched(settings: Settings) -> No
 
 def test_two_live_offers_with_one_name_ask_for_a_pinned_id(settings: Settings) -> None:
     account = _live_with(settings)
-    account.live.offers.append({**account.live.offers[0], "id": "private-offer/00000000-0000-0000-0000-000000000099"})
+    account.live.offers.append(
+        {**account.live.offers[0], "id": "private-offer/00000000-0000-0000-0000-000000000099"}
+    )
     with pytest.raises(OfferFilesInvalid) as info:
         make_plan([customer_file(settings)], account.live, settings)
     assert "pin" in info.value.problems[0].message
@@ -161,8 +184,13 @@ def test_origins_from_the_baseline(settings: Settings) -> None:
     account.live.offers[0]["pricing"][1]["discountPercentage"] = 8  # edited outside git
     desired = customer_file(settings, discount=9)  # edited in git
     baseline = Baseline(ref="main", bodies={"offers/tailspin.yaml": base})
-    (change,) = make_plan([desired], account.live, settings, baseline=baseline,
-                          options=PlanOptions(allow_republish=True)).changes
+    (change,) = make_plan(
+        [desired],
+        account.live,
+        settings,
+        baseline=baseline,
+        options=PlanOptions(allow_republish=True),
+    ).changes
     origins = {fc.path: fc.origin for fc in change.field_changes}
     assert origins == {
         f"pricing[{P}/plan/123456].discountPercentage": "git",
@@ -176,17 +204,27 @@ def test_withdrawing_every_managed_offer_is_refused(settings: Settings) -> None:
     plan = make_plan([customer_file(settings, state="withdrawn")], account.live, settings)
     assert [v.rule for v in plan.safety.violations] == ["withdraw-all"]
     assert plan.is_blocked
-    forced = make_plan([customer_file(settings, state="withdrawn")], account.live, settings,
-                       options=PlanOptions(force=True))
+    forced = make_plan(
+        [customer_file(settings, state="withdrawn")],
+        account.live,
+        settings,
+        options=PlanOptions(force=True),
+    )
     assert not forced.is_blocked and forced.has_changes
 
 
 def test_update_threshold_counts_managed_offers(settings: Settings) -> None:
     s = Settings(root=settings.root, plan=PlanSettings(min_existing=2, update_threshold=0.4))
     account = FakeAccount()
-    files = [customer_file(s, name=f"Offer {i}", state="draft", path=f"offers/{i}.yaml") for i in range(3)]
+    files = [
+        customer_file(s, name=f"Offer {i}", state="draft", path=f"offers/{i}.yaml")
+        for i in range(3)
+    ]
     account.create_from(make_plan(files, LiveState(), s))
-    edited = [customer_file(s, name=f"Offer {i}", state="draft", discount=9, path=f"offers/{i}.yaml") for i in range(2)]
+    edited = [
+        customer_file(s, name=f"Offer {i}", state="draft", discount=9, path=f"offers/{i}.yaml")
+        for i in range(2)
+    ]
     plan = make_plan([*edited, files[2]], account.live, s)
     assert [v.rule for v in plan.safety.violations] == ["update-threshold"]
     assert "--force" in plan.safety.violations[0].override

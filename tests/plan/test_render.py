@@ -32,7 +32,9 @@ def _mixed_plan(settings: Settings):
         customer_file(settings, name="Drifted", path="offers/d.yaml", state="draft"),
         customer_file(settings, name="Brand new", path="offers/n.yaml"),
     ]
-    baseline = Baseline(ref="main", bodies={"offers/d.yaml": files[0].api_body(), "offers/n.yaml": None})
+    baseline = Baseline(
+        ref="main", bodies={"offers/d.yaml": files[0].api_body(), "offers/n.yaml": None}
+    )
     return make_plan(files, account.live, settings, baseline=baseline)
 
 
@@ -53,9 +55,13 @@ def test_markdown_structure_table_details_and_balanced_fences(settings: Settings
 def test_user_content_renders_inert(settings: Settings) -> None:
     f = customer_file(settings, name="Evil", path="offers/e.yaml")
     plan = make_plan([f], LiveState(), settings)
-    plan.changes[0].offer_name = EVIL  # names are validated by the loader; prove the renderer anyway
-    plan.changes[0].field_changes[0] = plan.changes[0].field_changes[0].__class__(
-        "notes", None, "```\n<script>alert(1)</script>", "git", "add"
+    plan.changes[
+        0
+    ].offer_name = EVIL  # names are validated by the loader; prove the renderer anyway
+    plan.changes[0].field_changes[0] = (
+        plan.changes[0]
+        .field_changes[0]
+        .__class__("notes", None, "```\n<script>alert(1)</script>", "git", "add")
     )
     text = render_markdown(plan)
     tokens = _md(text)
@@ -72,7 +78,9 @@ def test_user_content_renders_inert(settings: Settings) -> None:
 
 
 def test_markdown_stays_under_budget_and_says_what_is_missing(settings: Settings) -> None:
-    files = [customer_file(settings, name=f"Offer {i:03}", path=f"offers/{i:03}.yaml") for i in range(60)]
+    files = [
+        customer_file(settings, name=f"Offer {i:03}", path=f"offers/{i:03}.yaml") for i in range(60)
+    ]
     plan = make_plan(files, LiveState(), settings, options=PlanOptions(force=True))
     text = render_markdown(plan, budget=20_000)
     assert len(text) <= 20_000
@@ -93,7 +101,7 @@ def test_json_plan_validates_against_its_schema(settings: Settings) -> None:
 def test_text_has_a_summary_line_and_symbols(settings: Settings) -> None:
     text = render_text(_mixed_plan(settings))
     assert text.rstrip().endswith("Plan: 1 to create, 1 to update.")
-    assert "~ preparedBy: \"other@contoso.com\" -> \"amy@contoso.com\"" in text
+    assert '~ preparedBy: "other@contoso.com" -> "amy@contoso.com"' in text
     assert "\x1b[" not in text
     assert "\x1b[" in render_text(_mixed_plan(settings), colour=True)
 

@@ -117,7 +117,9 @@ def _table(plan: Plan) -> tuple[str, int]:
         if change.disruptive:
             action += " ⚠️"
         fields = ", ".join(fc.path for fc in change.field_changes[:5])
-        if len(change.field_changes) > 5:
+        if change.action == "create":
+            fields = f"new offer, {len(change.field_changes)} values"
+        elif len(change.field_changes) > 5:
             fields += f" (+{len(change.field_changes) - 5})"
         rows.append(
             f"| {_cell(redact(change.offer_name))} | {_cell(action)} | {_cell(redact(fields))} "

@@ -1,0 +1,349 @@
+"""The apply journal: what was about to be sent, what was sent, and how each job ended.
+
+One journal per apply run, a JSON-lines file under ``<apply.journal-dir>/journal/``
+(default ``.reconciler/journal/``). Every record is appended, flushed and fsync'ed before
+apply goes on, so after a crash the file holds at least everything that happened up to
+the last completed write; a torn last line (the process died mid-write) is ignored.
+
+Records (``t`` is the type)::
+
+    open       plan (its full data, bodies in template form), plan checksum, target, endpoint
+    intent     req n: [change, step] items, offer names, resourceNames, body digest --
+               written BEFORE the configure request is sent
+    submitted  req n: job id -- written as soon as the API answered
+    refused    req n: the API refused the request outright (it was not accepted)
+    ambiguous  req n: the response was lost; accepted true/None and what the client found
+    resolved   req n: per item, "applied" | "not-applied" | "moved" after checking the effect
+    result     req n: job id, final status/result, per item verdict, durable ids learned
+    stale      a change not sent because its live offer moved since the plan
+    closed     nothing of this journal is pending any more
+
+Bodies never appear in a journal (the plan in the ``open`` record is already in
+``REGISTRY.template`` form, so a ``${SAS_URL}`` stays a template); the ``intent`` holds
+the SHA-256 of the templated request body, which is enough to tell requests apart.
+
+:class:`JournalState` replays the records into "what is finished, what is in flight, what
+is ambiguous", which is all resume needs. A journal is locked (``flock``) while a run
+uses it, so two applies cannot drive the same journal; the lock dies with the process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from reconciler.errors import ReconcilerError
+from reconciler.plan.plan import Plan, canonical_json
+from reconciler.secrets import REGISTRY, redact
+from reconciler.settings import Settings
+
+JOURNAL_VERSION = 1
+Item = tuple[int, int]  # (change index in plan.changes, step index)
+
+
+def journal_dir(settings: Settings) -> Path:
+    return settings.root / settings.apply.journal_dir / "journal"
+
+
+def body_digest(resources: list[dict[str, Any]]) -> str:
+    """SHA-256 of the request body in template form (secrets never hashed in clear)."""
+    templated = REGISTRY.template(resources)
+    return "sha256:" + hashlib.sha256(canonical_json(templated).encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class RequestState:
+    """One configure request as the journal knows it."""
+
+    req: int
+    items: list[Item]
+    offers: list[str]
+    sent_etags: dict[int, str | None] = field(default_factory=dict)  # change index -> eTag sent
+    job_id: str | None = None
+    refused: str | None = None
+    ambiguous: bool = False
+    accepted: bool | None = None
+    found: list[dict[str, Any]] = field(default_factory=list)
+    resolved: dict[Item, str] = field(default_factory=dict)
+    result: dict[str, Any] | None = None
+
+    @property
+    def in_flight(self) -> bool:
+        """Sent with a job id, final result not recorded yet."""
+        return self.job_id is not None and self.result is None
+
+    @property
+    def unresolved(self) -> bool:
+        """Sent (maybe) but neither a job id nor a refusal nor a resolution is known."""
+        return (
+            self.job_id is None
+            and self.refused is None
+            and self.result is None
+            and not self.resolved
+        )
+
+
+@dataclass
+class JournalState:
+    plan: Plan
+    target: str
+    endpoint: str
+    created_at: str
+    requests: dict[int, RequestState] = field(default_factory=dict)
+    stale: dict[int, str] = field(default_factory=dict)  # change index -> reason
+    closed: bool = False
+    closed_reason: str | None = None
+
+    def verdicts(self) -> dict[Item, tuple[str, RequestState]]:
+        """The latest verdict per (change, step): succeeded/failed/cancelled from job
+        results, applied/not-applied/moved from resolutions, refused, in-flight, unresolved."""
+        out: dict[Item, tuple[str, RequestState]] = {}
+        for req in sorted(self.requests.values(), key=lambda r: r.req):
+            for item in req.items:
+                if req.result is not None:
+                    verdicts = {(int(c), int(s)): str(v) for c, s, v in req.result.get("items", [])}
+                    out[item] = (verdicts.get(item, "failed"), req)
+                elif req.refused is not None:
+                    out[item] = ("refused", req)
+                elif item in req.resolved:
+                    out[item] = (req.resolved[item], req)
+                elif req.job_id is not None:
+                    out[item] = ("in-flight", req)
+                elif req.ambiguous and req.accepted:
+                    out[item] = ("applied", req)
+                else:
+                    out[item] = ("unresolved", req)
+        return out
+
+    @property
+    def next_req(self) -> int:
+        return max(self.requests, default=0) + 1
+
+    def pending(self) -> bool:
+        return any(r.in_flight or r.unresolved for r in self.requests.values())
+
+
+class Journal:
+    """An open journal file; append records with :meth:`write`."""
+
+    def __init__(self, path: Path, state: JournalState, handle: IO[str]) -> None:
+        self.path = path
+        self.state = state
+        self._handle = handle
+        self._lock = threading.Lock()  # requests are sent from a thread pool
+
+    # ---- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, directory: Path, plan: Plan, *, target: str, endpoint: str) -> Journal:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ReconcilerError(
+                f"{directory}: cannot create the journal directory: {exc.strerror}"
+            ) from None
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        short = plan.checksum.removeprefix("sha256:")[:12]
+        path = directory / f"{stamp}-{short}.jsonl"
+        handle = _open_locked(path, create=True)
+        state = JournalState(plan=plan, target=target, endpoint=endpoint, created_at=_now())
+        journal = cls(path, state, handle)
+        journal.write(
+            {
+                "t": "open",
+                "v": JOURNAL_VERSION,
+                "at": state.created_at,
+                "plan_checksum": plan.checksum,
+                "target": target,
+                "endpoint": endpoint,
+                "plan": plan.to_data(),
+            }
+        )
+        return journal
+
+    @classmethod
+    def open(cls, path: Path) -> Journal:
+        """Open an existing journal for more records (locks it)."""
+        handle = _open_locked(path, create=False)
+        try:
+            state = read_state(path)
+        except BaseException:
+            handle.close()
+            raise
+        return cls(path, state, handle)
+
+    # ---- writing ------------------------------------------------------------------------
+
+    def write(self, record: dict[str, Any]) -> None:
+        record.setdefault("at", _now())
+        line = redact(json.dumps(record, sort_keys=True, ensure_ascii=False, default=str))
+        with self._lock:
+            try:
+                self._handle.write(line + "\n")
+                self._handle.flush()
+                os.fsync(self._handle.fileno())
+            except OSError as exc:
+                raise ReconcilerError(
+                    f"{self.path}: cannot write the journal: {exc.strerror}"
+                ) from None
+            _apply_record(self.state, json.loads(line))
+
+    def close_journal(self, reason: str) -> None:
+        if not self.state.closed:
+            self.write({"t": "closed", "reason": reason})
+
+    def release(self) -> None:
+        """Unlock and close the file (the journal stays on disk)."""
+        if not self._handle.closed:
+            self._handle.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _open_locked(path: Path, *, create: bool) -> IO[str]:
+    try:
+        handle = path.open("x" if create else "a", encoding="utf-8")
+    except OSError as exc:
+        raise ReconcilerError(f"{path}: cannot open the journal: {exc.strerror}") from None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise ReconcilerError(
+            f"{path}: the journal is in use by another apply (wait for it to finish)"
+        ) from None
+    return handle
+
+
+# ---- reading ----------------------------------------------------------------------------
+
+
+def _records(path: Path) -> Iterable[dict[str, Any]]:
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except OSError as exc:
+        raise ReconcilerError(f"{path}: cannot read the journal: {exc.strerror}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            if number >= len(lines) - 1:
+                continue  # torn last write of a killed process: it never completed
+            raise ReconcilerError(f"{path}:{number}: corrupt journal record") from None
+        if isinstance(record, dict):
+            yield record
+
+
+def read_state(path: Path) -> JournalState:
+    state: JournalState | None = None
+    for record in _records(path):
+        if record.get("t") == "open":
+            if record.get("v") != JOURNAL_VERSION:
+                raise ReconcilerError(f"{path}: unsupported journal version {record.get('v')!r}")
+            state = JournalState(
+                plan=Plan.from_data(record["plan"]),
+                target=str(record.get("target", "")),
+                endpoint=str(record.get("endpoint", "")),
+                created_at=str(record.get("at", "")),
+            )
+        elif state is not None:
+            _apply_record(state, record)
+    if state is None:
+        raise ReconcilerError(f"{path}: not a journal (no open record)")
+    return state
+
+
+def _items(raw: Any) -> list[Item]:
+    return [(int(c), int(s)) for c, s in raw or []]
+
+
+def _apply_record(state: JournalState, record: dict[str, Any]) -> None:
+    kind = record.get("t")
+    req_no = record.get("req")
+    req = state.requests.get(int(req_no)) if isinstance(req_no, int) else None
+    if kind == "intent":
+        state.requests[int(record["req"])] = RequestState(
+            req=int(record["req"]),
+            items=_items(record.get("items")),
+            offers=[str(o) for o in record.get("offers", [])],
+            sent_etags={int(k): v for k, v in (record.get("etags") or {}).items()},
+        )
+    elif kind == "submitted" and req is not None:
+        req.job_id = str(record["job_id"])
+    elif kind == "refused" and req is not None:
+        req.refused = str(record.get("error", "refused"))
+    elif kind == "ambiguous" and req is not None:
+        req.ambiguous = True
+        req.accepted = record.get("accepted")
+        req.found = list(record.get("found") or [])
+    elif kind == "resolved" and req is not None:
+        for c, s, verdict in record.get("items", []):
+            req.resolved[(int(c), int(s))] = str(verdict)
+    elif kind == "result" and req is not None:
+        req.result = record
+        if record.get("job_id"):
+            req.job_id = str(record["job_id"])
+    elif kind == "stale":
+        state.stale[int(record["change"])] = str(record.get("reason", ""))
+    elif kind == "closed":
+        state.closed = True
+        state.closed_reason = str(record.get("reason", ""))
+
+
+# ---- finding journals -------------------------------------------------------------------
+
+_NAME = re.compile(r"^\d{8}T\d+Z-[0-9a-f]{12}\.jsonl$")
+
+
+@dataclass
+class JournalInfo:
+    path: Path
+    state: JournalState
+
+    def to_data(self) -> dict[str, Any]:
+        reqs = self.state.requests.values()
+        return {
+            "path": str(self.path),
+            "created_at": self.state.created_at,
+            "plan_checksum": self.state.plan.checksum,
+            "target": self.state.target,
+            "closed": self.state.closed,
+            "closed_reason": self.state.closed_reason,
+            "changes": len(self.state.plan.actionable),
+            "requests": len(self.state.requests),
+            "jobs_in_flight": sorted(r.job_id for r in reqs if r.in_flight and r.job_id),
+            "unresolved_requests": sum(1 for r in reqs if r.unresolved),
+        }
+
+
+def list_journals(directory: Path, *, include_closed: bool = False) -> list[JournalInfo]:
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in sorted(directory.iterdir()):
+        if not _NAME.match(path.name):
+            continue
+        state = read_state(path)
+        if state.closed and not include_closed:
+            continue
+        found.append(JournalInfo(path, state))
+    return found

@@ -1,0 +1,118 @@
+"""The outcome of an apply (or ``jobs resume``) as a terminal table and as markdown.
+
+The table has one row per change: offer, action, job id(s), result, and the first error;
+further errors follow the row, each with ``file:line`` so an editor or a CI log links
+straight to the offending field. The markdown (step summary, ``--markdown-out`` for the
+PR comment) escapes every value that comes from offer files or the API through
+:func:`reconciler.markdown.escape_markdown`.
+"""
+
+from __future__ import annotations
+
+from reconciler.apply.outcome import ApplyResult, ChangeOutcome
+from reconciler.markdown import escape_markdown, inline_code
+from reconciler.secrets import redact
+
+ICONS = {
+    "succeeded": "ok",
+    "failed": "FAILED",
+    "stale": "STALE",
+    "running": "running",
+    "unknown": "UNKNOWN",
+    "cancelled": "cancelled",
+    "not-sent": "not sent",
+}
+MD_ICONS = {
+    "succeeded": "✅",
+    "failed": "❌",
+    "stale": "⚠️",
+    "running": "⏳",
+    "unknown": "❓",
+    "cancelled": "⛔",
+    "not-sent": "➖",
+}
+
+
+def _jobs(outcome: ChangeOutcome) -> str:
+    return ", ".join(outcome.job_ids) if outcome.job_ids else "-"
+
+
+def _detail(outcome: ChangeOutcome) -> list[str]:
+    lines = [str(e) for e in outcome.errors]
+    if outcome.message and outcome.status != "succeeded":
+        lines.append(outcome.message)
+    return lines
+
+
+def render_table(result: ApplyResult) -> str:
+    if not result.outcomes:
+        return redact("Apply: nothing to do.\n")
+    header = ("OFFER", "ACTION", "JOB", "RESULT", "FILE")
+    rows = [
+        (
+            o.offer_name,
+            o.action,
+            _jobs(o),
+            ICONS.get(o.status, o.status),
+            f"{o.file}:{o.line}",
+        )
+        for o in result.outcomes
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    widths[0] = min(widths[0], 60)
+
+    def fmt(row: tuple[str, ...]) -> str:
+        cells = []
+        for i, cell in enumerate(row):
+            text = cell if len(cell) <= widths[i] else cell[: widths[i] - 1] + "…"
+            cells.append(text.ljust(widths[i]))
+        return "  ".join(cells).rstrip()
+
+    lines = [fmt(header)]
+    for outcome, row in zip(result.outcomes, rows, strict=True):
+        lines.append(fmt(row))
+        lines.extend(f"    {text}" for text in _detail(outcome))
+    lines.append("")
+    lines.append(f"Apply: {result.summary_line()}.")
+    if result.journal and not result.journal_closed:
+        lines.append(
+            f"Unfinished work is kept in {result.journal}; `reconciler jobs resume` continues it."
+        )
+    return "\n".join(redact(line) for line in lines) + "\n"
+
+
+def render_markdown(result: ApplyResult) -> str:
+    """The apply outcome as a markdown document (step summary / PR comment)."""
+    lines = [f"### Apply: {escape_markdown(result.summary_line())}", ""]
+    if not result.outcomes:
+        lines.append("Nothing to do: the live offers already match the files.")
+        return redact("\n".join(lines) + "\n")
+    lines.append("| | Offer | Action | File | Job | Result |")
+    lines.append("|---|---|---|---|---|---|")
+    for o in result.outcomes:
+        jobs = ", ".join(inline_code(j) for j in o.job_ids) or "–"
+        lines.append(
+            f"| {MD_ICONS.get(o.status, '')} | {escape_markdown(o.offer_name)} "
+            f"| {escape_markdown(o.action)} | {escape_markdown(f'{o.file}:{o.line}')} "
+            f"| {jobs} | {escape_markdown(o.status)} |"
+        )
+    problems = [o for o in result.outcomes if _detail(o)]
+    if problems:
+        lines += ["", "#### Details", ""]
+        for o in problems:
+            lines.append(f"* **{escape_markdown(o.offer_name)}** ({escape_markdown(o.status)})")
+            lines.extend(f"  * {escape_markdown(text)}" for text in _detail(o))
+    if result.journal and not result.journal_closed:
+        lines += [
+            "",
+            "Unfinished work is kept in the apply journal; run `reconciler jobs resume`.",
+        ]
+    return redact("\n".join(lines) + "\n")
+
+
+def outputs(result: ApplyResult) -> dict[str, object]:
+    """Step outputs for GitHub Actions: counts per status plus the exit code."""
+    values: dict[str, object] = dict(result.counts())
+    values["exit-code"] = result.exit_code
+    values["changes"] = len(result.outcomes)
+    return values
