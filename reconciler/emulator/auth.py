@@ -260,10 +260,11 @@ class TokenService:
                     "the app matches the signing key.",
                 )
         else:
+            unsigned_options: Any = {**UNSIGNED, "require": ["exp", "aud", "iss"]}
             try:
                 claims = jwt.decode(
                     assertion,
-                    options={**UNSIGNED, "require": ["exp", "aud", "iss"]},
+                    options=unsigned_options,
                     audience=audiences,
                 )
             except jwt.ExpiredSignatureError:

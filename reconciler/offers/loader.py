@@ -105,10 +105,8 @@ def _looks_deep(text: str) -> bool:
     Conservative (quotes and comments are not parsed, so it errs towards yes): flow
     brackets still open, block indentation, and several ``- `` / ``? `` on one line.
     """
-    if text.count("[") + text.count("{") <= MAX_DEPTH // 2:
-        brackets = ""
-    else:
-        brackets = text
+    few = text.count("[") + text.count("{") <= MAX_DEPTH // 2
+    brackets = "" if few else text
     depth = peak = 0
     for char in brackets:
         if char in "[{":

@@ -202,3 +202,17 @@ def test_openid_configuration_points_at_the_emulator(tls_emulator: EmbeddedEmula
 def test_secrets_are_not_in_account_repr() -> None:
     assert PUBLISHER.client_secret not in repr(PUBLISHER)
     assert PUBLISHER.client_secret not in repr(EmulatorConfig())
+
+
+def test_plain_httpx_garbles_msals_certificate_assertion(tls_emulator: EmbeddedEmulator) -> None:
+    # msal posts the assertion as bytes; httpx sends bytes form values as "b'...'". The
+    # emulator refuses that, as Entra would: clients must decode (see FormSafeClient).
+    app = msal.ConfidentialClientApplication(
+        PUBLISHER.client_id,
+        client_credential={"private_key": KEY, "public_certificate": CERT},
+        authority=tls_emulator.authority("contoso"),
+        http_client=httpx.Client(verify=verify(tls_emulator)),
+        instance_discovery=False,
+    )
+    result = app.acquire_token_for_client(SCOPE)
+    assert result["error"] == "invalid_client" and 50027 in result["error_codes"]

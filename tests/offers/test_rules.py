@@ -597,6 +597,24 @@ BROKEN = {
         "  - product:",
         after="discountPercentage: 10",
     ),
+    "duplicate-csp-partner": Broken(
+        Edit(
+            CSP,
+            "id: 3d9e4a51-8c7f-4e2b-9a06-1b5c7d2e8f40",
+            "id: 6F1C2B7E-0A32-4B44-B904-39DD964DD790",
+        ),
+        "beneficiaries[1].id",
+        "duplicate-beneficiary",
+        "id: 6F1C2B7E",
+    ),
+    "partner-entry-plan-and-base-plan": Broken(
+        Edit(
+            PARTNER, "    plan: plan/123456\n", "    plan: plan/123456\n    basePlan: plan/123456\n"
+        ),
+        "originatorPricing[0].basePlan",
+        "pricing-entry-plan",
+        "basePlan:",
+    ),
     "six-terms-docs": Broken(
         Edit(
             ORIGINATOR,
