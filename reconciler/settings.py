@@ -79,7 +79,9 @@ class GitHubSettings(_Section):
 
 class Settings(_Section):
     offers: str = "offers"
-    strict: bool = True
+    # UI-documented rules the API may not enforce (month boundaries, acceptBy in the past) are
+    # warnings unless strict; see docs/validation.md.
+    strict: bool = False
     allow_sas_signature: bool = False
     api: ApiSettings = Field(default_factory=ApiSettings)
     plan: PlanSettings = Field(default_factory=PlanSettings)

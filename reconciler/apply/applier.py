@@ -24,6 +24,7 @@ Clock and sleep are injectable, so tests drive the loop without real waiting.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import logging
 import re
 import time
@@ -118,6 +119,7 @@ class ApplyOptions:
     locate: Locate | None = None  # file + field path -> (line, col), when the file is readable
     env: dict[str, str] | None = None  # for ${VAR} expansion (default os.environ)
     submit: bool = True  # False: only finish what the journal has in flight ("settle")
+    wall: Callable[[], float] = time.time  # wall clock, to age journal records across runs
 
 
 class Applier:
@@ -267,19 +269,26 @@ class Applier:
             for _, c, s in steps
             if (sid := step_target(self.plan.changes[c].steps[s])[0]) is not None
         ]
-        try:
-            live = read_live(self.client, ids, need_list=need_list)
-        except ApiError as exc:
-            for _, c, _s in steps:
-                run = self.runs[c]
-                run.waiting = True
-                run.outcome.status = "unknown"
-                run.outcome.message = redact(
-                    f"the answer to an earlier request was lost and checking its effect failed "
-                    f"({exc.message}); run `reconciler jobs resume` later"
-                )
-                run.finished = True
-            return
+        # A request accepted moments ago may still be queued: its effect can take a while to
+        # show. Look again until the client's lost-response wait has passed since the intent
+        # (at once for old intents), and only then conclude "not applied".
+        wait = float(getattr(self.client, "lost_response_wait", 5.0))
+        newest = max((_age_base(req.at) for req in requests), default=0.0)
+        while True:
+            try:
+                live = read_live(self.client, ids, need_list=need_list)
+            except ApiError as exc:
+                self._unresolvable(steps, exc)
+                return
+            missing = any(
+                effect_of(self.plan.changes[c].steps[s], req.sent_etags.get(c), live)[0]
+                == "not-applied"
+                for req, c, s in steps
+            )
+            remaining = newest + wait - self.opts.wall()
+            if not missing or remaining <= 0:
+                break
+            self.opts.sleep(min(self._interval(), remaining))
         for req in requests:
             verdicts: list[list[Any]] = []
             for c, s in req.items:
@@ -309,6 +318,21 @@ class Applier:
                     )
             self.journal.write({"t": "resolved", "req": req.req, "items": verdicts})
 
+    def _unresolvable(self, steps: list[tuple[RequestState, int, int]], exc: ApiError) -> None:
+        for _, c, _s in steps:
+            run = self.runs[c]
+            run.outcome.status = "unknown"
+            run.outcome.message = redact(
+                f"the answer to an earlier request was lost and checking its effect failed "
+                f"({exc.message}); run `reconciler jobs resume` later"
+            )
+            run.finished = True
+
+    def _interval(self) -> float:
+        if self.opts.interval is not None:
+            return self.opts.interval
+        return float(getattr(self.client, "poll_interval", 0.5))
+
     def _guard(self) -> None:
         """Stale-plan guard for the changes nothing has touched yet."""
         touched = {c for req in self.journal.state.requests.values() for c, _ in req.items}
@@ -336,9 +360,15 @@ class Applier:
         for index in wave:
             self.runs[index].waiting = True
         workers = max(1, min(self.settings.apply.max_concurrent_requests, len(groups)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply")
+        try:
             futures = [pool.submit(self._send, first + n, group) for n, group in enumerate(groups)]
             results = [f.result() for f in futures]
+        except BaseException:
+            # Ctrl-C (or a bug): send nothing more; what went out is in the journal.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
         for sent in results:
             self._after_send(sent)
 
@@ -431,9 +461,7 @@ class Applier:
 
     def _poll(self, deadline: float) -> bool:
         """Wait for every open job; False when the deadline passed first."""
-        interval = self.opts.interval
-        if interval is None:
-            interval = getattr(self.client, "poll_interval", 0.5)
+        interval = self._interval()
         remaining = max(0.0, deadline - self.opts.clock())
         ids = list(self.open_jobs)
 
@@ -638,6 +666,16 @@ class Applier:
                     f"step {run.next_step + 1} of {len(run.change.steps)} not sent yet; "
                     "`reconciler jobs resume` continues"
                 )
+
+
+def _age_base(stamp: str | None) -> float:
+    """Epoch seconds of an ISO timestamp from the journal (0 when unknown: long ago)."""
+    if not stamp:
+        return 0.0
+    try:
+        return dt.datetime.fromisoformat(stamp).timestamp()
+    except ValueError:
+        return 0.0
 
 
 _MOVED = (

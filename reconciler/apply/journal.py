@@ -72,6 +72,7 @@ class RequestState:
     items: list[Item]
     offers: list[str]
     sent_etags: dict[int, str | None] = field(default_factory=dict)  # change index -> eTag sent
+    at: str | None = None  # when the intent was written (ISO 8601, UTC)
     job_id: str | None = None
     refused: str | None = None
     ambiguous: bool = False
@@ -286,6 +287,7 @@ def _apply_record(state: JournalState, record: dict[str, Any]) -> None:
             items=_items(record.get("items")),
             offers=[str(o) for o in record.get("offers", [])],
             sent_etags={int(k): v for k, v in (record.get("etags") or {}).items()},
+            at=record.get("at"),
         )
     elif kind == "submitted" and req is not None:
         req.job_id = str(record["job_id"])

@@ -25,9 +25,13 @@ from tests.apply.conftest import client, fast_settings
 EXAMPLE_OFFERS = 10  # publisher files under offers/ (the partner file completes one of them)
 
 
-def plan_for(c: ProductIngestionClient, settings: Settings, *paths: str, role: str = "publisher") -> Plan:
+def plan_for(
+    c: ProductIngestionClient, settings: Settings, *paths: str, role: str = "publisher"
+) -> Plan:
     account = "partner" if role == "partner" else None
-    return plan_now(c, settings, tuple(Path(p) for p in paths or ("offers",)), role, account, False, False)
+    return plan_now(
+        c, settings, tuple(Path(p) for p in paths or ("offers",)), role, account, False, False
+    )
 
 
 def apply(
@@ -133,7 +137,9 @@ def test_a_failing_job_is_reported_with_its_file_and_the_others_succeed(
         assert [(c.action, c.file) for c in again.changes] == [("create", failed[0].file)]
 
 
-def test_a_job_error_naming_a_field_points_at_its_line(project: Path, emu: EmbeddedEmulator) -> None:
+def test_a_job_error_naming_a_field_points_at_its_line(
+    project: Path, emu: EmbeddedEmulator
+) -> None:
     settings = fast_settings(project)
     with client(emu, settings) as pub:
         plan = plan_for(pub, settings, "offers/customer-percentage.yaml")
@@ -189,8 +195,8 @@ class DyingClient:
 
     def configure(self, resources: list[dict[str, Any]]) -> Any:
         self.calls += 1
-        if self.calls == self.at:
-            if self.after_send:
+        if self.calls >= self.at:  # a dead process sends nothing more
+            if self.after_send and self.calls == self.at:
                 self.inner.configure(resources)
             raise Crash
         return self.inner.configure(resources)
@@ -206,23 +212,20 @@ def test_a_crash_between_intent_and_answer_converges_without_duplicates(
         with pytest.raises(Crash):
             apply(plan, DyingClient(pub, 3, after_send=after_send), settings)
         (info,) = list_journals(journal_dir(settings))
-        assert info.to_data()["unresolved_requests"] == 1
+        assert info.to_data()["unresolved_requests"] >= 1
         assert len(info.to_data()["jobs_in_flight"]) == 2
 
-        stats_before = Counter(pub.stats.by_endpoint)
         result = apply(plan, pub, settings)  # the same plan again: resumes its journal
 
         assert result.resumed and result.exit_code == EXIT_OK, result.to_data()
         names = live_names(pub)
         assert len(names) == EXAMPLE_OFFERS and max(names.values()) == 1
-        sent = pub.stats.by_endpoint["POST configure"] - stats_before["POST configure"]
-        # 10 creates in total, 2 answered before the crash, the third one only if it never left
-        assert sent == EXAMPLE_OFFERS - 3 + (0 if after_send else 1)
+        # every offer went out exactly once over both runs: nothing re-sent, nothing lost
+        assert pub.stats.by_endpoint["POST configure"] == EXAMPLE_OFFERS
         state = read_state(Path(str(result.journal)))
-        resolved = [r.resolved for r in state.requests.values() if r.resolved]
-        assert [set(v.values()) for v in resolved] == [
-            {"applied" if after_send else "not-applied"}
-        ]
+        assert set(state.requests[3].resolved.values()) == {
+            "applied" if after_send else "not-applied"
+        }
         assert state.closed
         assert not plan_for(pub, settings).has_changes
 
@@ -231,12 +234,16 @@ def test_templates_stay_templates_in_the_journal(
     project: Path, emu: EmbeddedEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     secret = "sv=2024&sig=TOPSECRETsignature123"
-    monkeypatch.setenv("WOODGROVE_TERMS_SAS", f"https://contosolegal.blob.core.windows.net/t.pdf?{secret}")
+    monkeypatch.setenv(
+        "WOODGROVE_TERMS_SAS", f"https://contosolegal.blob.core.windows.net/t.pdf?{secret}"
+    )
     path = project / "offers" / "customer-percentage.yaml"
     text = path.read_text()
     start = text.index("termsAndConditionsDocSasUrl:")
     end = text.index("\n", start)
-    path.write_text(text[:start] + "termsAndConditionsDocSasUrl: ${WOODGROVE_TERMS_SAS}" + text[end:])
+    path.write_text(
+        text[:start] + "termsAndConditionsDocSasUrl: ${WOODGROVE_TERMS_SAS}" + text[end:]
+    )
     (project / "reconciler.toml").write_text("allow-sas-signature = true\n")
     settings = fast_settings(project)
     settings.allow_sas_signature = True

@@ -23,7 +23,7 @@ def example(name: str) -> str:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings()
+    return Settings(strict=True)
 
 
 Loader = Callable[..., OfferFile]

@@ -76,7 +76,7 @@ def test_warnings_exit_zero(project: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", "--no-strict"])
     assert result.exit_code == 0, result.output
     assert "[start-first-of-month, warning]" in result.stdout
-    strict = CliRunner().invoke(cli, ["validate"])
+    strict = CliRunner().invoke(cli, ["validate", "--strict"])
     assert strict.exit_code == 1
 
 

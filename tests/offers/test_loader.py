@@ -116,7 +116,8 @@ def test_every_file_is_reported_in_one_run(tmp_path: Path, settings: Settings) -
 def test_missing_path_is_a_problem(tmp_path: Path, settings: Settings) -> None:
     with pytest.raises(OfferFilesInvalid) as caught:
         load_offer_files([tmp_path / "nope"], settings, today=TODAY)
-    assert caught.value.problems[0].message == "no such file or directory"
+    problem = caught.value.problems[0]
+    assert (problem.rule, problem.message) == ("file-read", "no such file or directory")
 
 
 def test_discovery_is_sorted_recursive_and_skips_hidden(tmp_path: Path) -> None:

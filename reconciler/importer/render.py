@@ -1,0 +1,243 @@
+"""A live offer (as the API returns it) -> the plain, ordered data of its offer file.
+
+The file keeps only what a person would write: API field names, the pinned ``id``, the
+``state``, absolute prices folded back inline (with the plan layer's own
+:func:`~reconciler.plan.normalize.fold_prices`), and nothing the API sets by itself
+(eTag, lastModified, subState, acceptance links, product and plan names, validations).
+
+What the offer model does not know is *not* dropped silently: the shape is walked along
+the model's own field types (:mod:`reconciler.offers.model`), and every key that is
+neither modelled nor known to be server-set is returned as an unrepresentable field path,
+so the caller can refuse to write a file that would lose it.
+
+A selling partner's view of a multiparty offer carries the originator's fields too; the
+channel-partner file keeps only what the partner owns plus the identifying fields, the
+same projection the planner compares (``reconciler.offers.loader.ORIGINATOR_OWNED_*``).
+
+SAS URLs: a literal ``sig=`` is a secret and must not reach git. The signature part is
+replaced by a ``${VAR}`` reference named after the file (``TAILSPIN_TOYS_SAS_SIG``,
+``..._2`` for the next one); the real values are returned so the caller can check the
+file against the live offer and tell the user which variables to set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from pydantic import BaseModel
+
+from reconciler.offers.loader import (
+    ORIGINATOR_OWNED_FIELDS,
+    ORIGINATOR_OWNED_PRICING_FIELDS,
+    READ_ONLY_FIELDS,
+)
+from reconciler.offers.model import KIND_MODELS
+from reconciler.plan.normalize import READ_ONLY, fold_prices, short_plan
+from reconciler.secrets import REGISTRY
+
+CHANNEL_PARTNER = "multipartyPromotionChannelPartner"
+
+# Top-level key order of a written file: the order of the example files in offers/
+# (kind first, then identity and lifecycle, dates, people, documents, parties, prices).
+TOP_ORDER = (
+    "privateOfferType",
+    "offerPricingType",
+    "id",
+    "name",
+    "state",
+    "customerContractRenewal",
+    "variableStartDate",
+    "start",
+    "end",
+    "acceptBy",
+    "preparedBy",
+    "termsAndConditionsDocSasUrl",
+    "termsAndConditionsDocs",
+    "notificationContacts",
+    "beneficiaries",
+    "partners",
+    "pricing",
+    "originatorPricing",
+    "upgradedFrom",
+    "notes",
+)
+# Server-set at the top level; `id` and `state` are the file's, so they stay.
+_SERVER_TOP = (READ_ONLY | READ_ONLY_FIELDS) - {"id", "state"}
+# Server-set inside nested objects (pricing entries, price resources).
+_SERVER_NESTED = frozenset({"productName", "planName", "validations", "eTag", "lastModified"})
+DATE_FIELDS = frozenset({"start", "end", "acceptBy"})
+SAS_KEYS = frozenset({"sasUrl", "termsAndConditionsDocSasUrl"})
+# Small {type, value} objects read best on one line, as in the examples.
+FLOW_KEYS = frozenset({"billingTerm", "paymentOption", "reservationDuration", "paymentSchedule"})
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00:00(?:\.0+)?(?:Z|[+-]00:?00)?)?$")
+_SIG = re.compile(r"(?i)([?&]sig=)(?!\$\{)([^&#]*)")
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class Rendered:
+    """The file data of one offer, and what could not be put in it."""
+
+    data: dict[str, Any]
+    unknown: list[str] = field(default_factory=list)
+    """Dotted paths of live fields the offer model does not know (left out of ``data``)."""
+    secrets: dict[str, str] = field(default_factory=dict)
+    """``${VAR}`` name -> the real signature it stands for (never written anywhere)."""
+
+
+def dotted(path: Path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def is_partner_pending(offer: Mapping[str, Any]) -> bool:
+    """The selling partner has not completed this multiparty offer yet (nothing of its own)."""
+    if offer.get("state") == "draft":
+        return True
+    entries = offer.get("originatorPricing") or []
+    return any(isinstance(e, Mapping) and "markupPercentage" not in e for e in entries)
+
+
+def env_prefix(file_stem: str) -> str:
+    """``tailspin-toys.yaml`` -> ``TAILSPIN_TOYS`` (a valid environment variable name)."""
+    text = re.sub(r"[^A-Za-z0-9]+", "_", file_stem).strip("_").upper() or "OFFER"
+    return f"OFFER_{text}" if text[0].isdigit() else text
+
+
+def render_offer(
+    offer: Mapping[str, Any], prices: Mapping[str, Mapping[str, Any]], *, file_stem: str
+) -> Rendered:
+    """The file data of *offer* (a live private-offer body) in :data:`TOP_ORDER`."""
+    kind = str(offer.get("privateOfferType", ""))
+    partner = kind == CHANNEL_PARTNER
+    body = dict(fold_prices(offer, prices)) if not partner else dict(offer)
+    unknown: list[str] = []
+    model = KIND_MODELS.get(kind)
+    data: dict[str, Any] = {}
+    for key, value in body.items():
+        if key in _SERVER_TOP:
+            continue
+        if partner and key in ORIGINATOR_OWNED_FIELDS:
+            continue
+        if model is None or key not in _aliases(model):
+            unknown.append(key)
+            continue
+        annotation = _aliases(model)[key]
+        if partner and key == "originatorPricing" and isinstance(value, list):
+            value = [
+                {k: v for k, v in e.items() if k not in ORIGINATOR_OWNED_PRICING_FIELDS}
+                if isinstance(e, Mapping)
+                else e
+                for e in value
+            ]
+        shaped = _shape(value, annotation, (key,), unknown)
+        if shaped is None or shaped == [] or shaped == {}:
+            continue
+        data[key] = shaped
+    for key in DATE_FIELDS & data.keys():
+        match = _DATE.match(str(data[key])) if isinstance(data[key], str) else None
+        if match:
+            try:
+                data[key] = dt.date.fromisoformat(match.group(1))
+            except ValueError:
+                pass  # left as text: validation reports it with the file position
+    for key in ("pricing", "originatorPricing"):
+        for entry in data.get(key) or []:
+            _tidy_entry(entry, str(data.get("offerPricingType", "")))
+    ordered = {k: data[k] for k in TOP_ORDER if k in data}
+    ordered.update({k: v for k, v in data.items() if k not in ordered})
+    secrets: dict[str, str] = {}
+    _hide_signatures(ordered, env_prefix(file_stem), secrets)
+    return Rendered(ordered, unknown, secrets)
+
+
+def _tidy_entry(entry: Any, pricing_type: str) -> None:
+    if not isinstance(entry, dict):
+        return
+    product = entry.get("product")
+    if isinstance(product, str):
+        for key in ("plan", "basePlan"):
+            if isinstance(entry.get(key), str):
+                entry[key] = short_plan(product, entry[key])
+    if pricing_type == "vmSoftwareReservations":
+        # Generated by the API for a software reservation; a file must not send it.
+        entry.pop("newPlanDetails", None)
+
+
+def _hide_signatures(node: Any, prefix: str, secrets: dict[str, str]) -> None:
+    items: list[tuple[Any, Any]]
+    if isinstance(node, dict):
+        items = list(node.items())
+    elif isinstance(node, list):
+        items = list(enumerate(node))
+    else:
+        return
+    for key, value in items:
+        if key in SAS_KEYS and isinstance(value, str) and _SIG.search(value):
+
+            def placeholder(match: re.Match[str]) -> str:
+                name = f"{prefix}_SAS_SIG" + (f"_{len(secrets) + 1}" if secrets else "")
+                secrets[name] = match.group(2)
+                REGISTRY.add_secret(match.group(2))
+                return f"{match.group(1)}${{{name}}}"
+
+            node[key] = _SIG.sub(placeholder, value)
+        else:
+            _hide_signatures(value, prefix, secrets)
+
+
+# --- the model's shape ------------------------------------------------------------------------
+
+
+def _aliases(model: type[BaseModel]) -> dict[str, Any]:
+    return {(f.alias or name): f.annotation for name, f in model.model_fields.items()}
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _shape(value: Any, annotation: Any, path: Path, unknown: list[str]) -> Any:
+    """*value* with its keys ordered as the model declares them; unknown keys reported."""
+    annotation = _unwrap(annotation)
+    origin = typing.get_origin(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if not isinstance(value, Mapping):
+            return value  # a type mismatch: validation reports it
+        fields = _aliases(annotation)
+        out: dict[str, Any] = {}
+        for key, sub in fields.items():
+            if key in value:
+                shaped = _shape(value[key], sub, (*path, key), unknown)
+                if shaped is not None:
+                    out[key] = shaped
+        for key in value:
+            if key not in fields and key not in _SERVER_NESTED:
+                unknown.append(dotted((*path, str(key))))
+        return out
+    if origin is list and isinstance(value, list):
+        (item,) = typing.get_args(annotation) or (Any,)
+        return [_shape(v, item, (*path, i), unknown) for i, v in enumerate(value)]
+    if origin is dict and isinstance(value, Mapping):
+        _, item = typing.get_args(annotation) or (str, Any)
+        return {str(k): _shape(v, item, (*path, str(k)), unknown) for k, v in value.items()}
+    return value

@@ -1,0 +1,104 @@
+"""SIGKILL a real `reconciler apply` process after its journal shows a submitted job, run
+again, and check the end state: every offer exactly once, nothing left to plan."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from reconciler.api.connect import open_client
+from reconciler.settings import load_settings
+from tests.apply.conftest import EXAMPLES
+
+EXAMPLE_OFFERS = 10
+
+
+def _env() -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AZURE_", "RECONCILER_", "GITHUB_"))
+    }
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    return env
+
+
+def _reconciler(project: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "reconciler", *args],
+        cwd=project,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _submitted(project: Path) -> bool:
+    folder = project / ".reconciler" / "journal"
+    if not folder.is_dir():
+        return False
+    return any('"t": "submitted"' in p.read_text() for p in folder.glob("*.jsonl"))
+
+
+@pytest.mark.parametrize("again", ["apply", "jobs-resume"])
+def test_killed_apply_converges_on_the_next_run(tmp_path: Path, again: str) -> None:
+    project = tmp_path
+    shutil.copytree(EXAMPLES, project / "offers")
+    # One offer per request, one request at a time: the run is long enough to be killed.
+    (project / "reconciler.toml").write_text(
+        "[apply]\nmax-resources-per-request = 1\nmax-concurrent-requests = 1\n"
+    )
+    emulator = ["--emulator", "--emulator-data", "emu"]
+    first = _reconciler(project, "apply", "offers", "--auto-approve", *emulator)
+    deadline = time.monotonic() + 60
+    while not _submitted(project):
+        assert first.poll() is None, first.communicate()
+        assert time.monotonic() < deadline, "no job was submitted"
+        time.sleep(0.002)
+    still_running = first.poll() is None
+    first.send_signal(signal.SIGKILL)
+    first.communicate()
+    assert still_running, "apply finished before it could be killed"
+
+    listing = subprocess.run(
+        [sys.executable, "-m", "reconciler", "jobs", "list", "--format", "json"],
+        cwd=project, env=_env(), capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    (open_journal,) = json.loads(listing.stdout)
+    assert open_journal["requests"] >= 1
+
+    args = ["apply", "offers", "--auto-approve"] if again == "apply" else ["jobs", "resume"]
+    second = _reconciler(project, *args, "--format", "json", *emulator)
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    result = json.loads(out)
+    assert result["exit_code"] == 0
+
+    replan = subprocess.run(
+        [sys.executable, "-m", "reconciler", "plan", "offers", "--format", "json", *emulator],
+        cwd=project, env=_env(), capture_output=True, text=True,
+    )  # fmt: skip
+    assert replan.returncode == 0, replan.stderr
+    assert json.loads(replan.stdout)["has_changes"] is False
+
+    settings = load_settings(project)
+    with open_client(settings, emulator=True, emulator_data=project / "emu", env={}) as client:
+        names = Counter(str(o["name"]) for o in client.list_offers())
+    assert len(names) == EXAMPLE_OFFERS
+    assert max(names.values()) == 1, names
+
+    leftover = subprocess.run(
+        [sys.executable, "-m", "reconciler", "jobs", "list", "--format", "json"],
+        cwd=project, env=_env(), capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert json.loads(leftover.stdout) == []
