@@ -1,0 +1,104 @@
+"""Which live offers an import takes, and the absolute-price resources they reference.
+
+The offers come from the plan layer's own reader (:func:`reconciler.plan.live.fetch_live`):
+one paged list, then one GET per price resource of a *selected* publisher offer. A selling
+partner's view references the originator's price resources, which are the originator's
+business (and the partner's file never carries prices), so they are not fetched.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.errors import ReconcilerError
+from reconciler.plan.live import LiveClient, LiveState, fetch_live, price_references, short_id
+
+STATES = ("draft", "live", "withdrawn", "deleted")
+DEFAULT_STATES = ("draft", "live")
+CHANNEL_PARTNER = "multipartyPromotionChannelPartner"
+
+
+class ImportSelectionError(ReconcilerError):
+    """The command line selects no offer, or names one the account does not have."""
+
+
+def parse_states(text: str | None) -> tuple[str, ...]:
+    """``draft,live`` -> the states; ``all`` -> every state; None -> :data:`DEFAULT_STATES`."""
+    if text is None:
+        return DEFAULT_STATES
+    parts = [p.strip().lower() for p in text.split(",") if p.strip()]
+    if parts == ["all"]:
+        return STATES
+    bad = [p for p in parts if p not in STATES]
+    if bad or not parts:
+        raise ImportSelectionError(
+            f"--state: unknown state {', '.join(bad) or repr(text)}; "
+            f"use a comma-separated list of {', '.join(STATES)}, or all"
+        )
+    return tuple(dict.fromkeys(parts))
+
+
+@dataclass
+class Selection:
+    take_all: bool = False
+    ids: Sequence[str] = ()
+    name_glob: str | None = None
+    states: Sequence[str] = DEFAULT_STATES
+
+    def check(self) -> None:
+        if not (self.take_all or self.ids or self.name_glob):
+            raise ImportSelectionError("choose the offers to import: --all, --id ID or --name GLOB")
+
+    def wants(self, offer: dict[str, Any]) -> bool:
+        if self.take_all:
+            return True
+        if self.ids and short_id(str(offer.get("id", ""))) in {short_id(i) for i in self.ids}:
+            return True
+        name = str(offer.get("name", ""))
+        return self.name_glob is not None and fnmatch.fnmatchcase(
+            name.casefold(), self.name_glob.casefold()
+        )
+
+
+@dataclass
+class Selected:
+    offers: list[dict[str, Any]]
+    prices: dict[str, dict[str, Any]]
+    filtered: list[dict[str, Any]] = field(default_factory=list)
+    """Offers the selection named but the --state filter left out."""
+
+
+def select_offers(client: LiveClient, selection: Selection) -> Selected:
+    selection.check()
+
+    def managed(offer: dict[str, Any]) -> bool:
+        return (
+            offer.get("privateOfferType") != CHANNEL_PARTNER
+            and selection.wants(offer)
+            and offer.get("state") in selection.states
+        )
+
+    live: LiveState = fetch_live(client, managed=managed)
+    chosen = [o for o in live.offers if selection.wants(o)]
+    found = {short_id(str(o.get("id", ""))) for o in chosen}
+    missing = [i for i in selection.ids if short_id(i) not in found]
+    if missing:
+        raise ImportSelectionError(
+            f"the account has no private offer {', '.join(missing)} (--id takes "
+            "private-offer/<guid> or <guid>)"
+        )
+    offers = [o for o in chosen if o.get("state") in selection.states]
+    filtered = [o for o in chosen if o.get("state") not in selection.states]
+    prices = dict(live.prices)
+    # fetch_live skips deleted offers' prices; an explicit --state deleted still needs them.
+    for ref in _refs(o for o in offers if o.get("privateOfferType") != CHANNEL_PARTNER):
+        if ref not in prices:
+            prices[ref] = client.get_resource(ref)
+    return Selected(offers, prices, filtered)
+
+
+def _refs(offers: Iterable[dict[str, Any]]) -> list[str]:
+    return [ref for offer in offers for ref in price_references(offer)]
