@@ -149,7 +149,8 @@ class ApiError(ReconcilerError):
         return text
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, message={self.message!r})"
+        name = type(self).__name__
+        return f"{name}(status={self.status!r}, code={self.code!r}, message={self.message!r})"
 
 
 class ApiClientError(ApiError):

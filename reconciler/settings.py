@@ -158,7 +158,9 @@ def load_settings(
             loc = ".".join(str(p) for p in err["loc"])
             lines.append(f"  {loc}: {err['msg']}")
         where = source or "settings"
-        raise SettingsError(f"{where}: invalid [tool.reconciler] settings\n" + "\n".join(lines)) from None
+        raise SettingsError(
+            f"{where}: invalid [tool.reconciler] settings\n" + "\n".join(lines)
+        ) from None
     settings.source = str(source) if source else None
     settings.root = source.parent if source else start
     return settings

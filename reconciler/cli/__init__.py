@@ -34,7 +34,10 @@ COMMAND_MODULES = [
     help="Settings file (default: nearest reconciler.toml or pyproject.toml [tool.reconciler]).",
 )
 @click.option(
-    "--environment", "-e", envvar="RECONCILER_ENVIRONMENT", default=None,
+    "--environment",
+    "-e",
+    envvar="RECONCILER_ENVIRONMENT",
+    default=None,
     help="Apply the [environments.NAME] overlay of the settings.",
 )
 @click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")

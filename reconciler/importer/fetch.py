@@ -69,6 +69,8 @@ class Selected:
     prices: dict[str, dict[str, Any]]
     filtered: list[dict[str, Any]] = field(default_factory=list)
     """Offers the selection named but the --state filter left out."""
+    all_offers: list[dict[str, Any]] = field(default_factory=list)
+    """Every offer the account lists (for name ambiguity)."""
 
 
 def select_offers(client: LiveClient, selection: Selection) -> Selected:
@@ -97,7 +99,7 @@ def select_offers(client: LiveClient, selection: Selection) -> Selected:
     for ref in _refs(o for o in offers if o.get("privateOfferType") != CHANNEL_PARTNER):
         if ref not in prices:
             prices[ref] = client.get_resource(ref)
-    return Selected(offers, prices, filtered)
+    return Selected(offers, prices, filtered, live.offers)
 
 
 def _refs(offers: Iterable[dict[str, Any]]) -> list[str]:

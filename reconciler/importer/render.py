@@ -22,6 +22,7 @@ file against the live offer and tell the user which variables to set.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import types
@@ -146,10 +147,9 @@ def render_offer(
     for key in DATE_FIELDS & data.keys():
         match = _DATE.match(str(data[key])) if isinstance(data[key], str) else None
         if match:
-            try:
+            # an impossible date stays text: validation reports it with the file position
+            with contextlib.suppress(ValueError):
                 data[key] = dt.date.fromisoformat(match.group(1))
-            except ValueError:
-                pass  # left as text: validation reports it with the file position
     for key in ("pricing", "originatorPricing"):
         for entry in data.get(key) or []:
             _tidy_entry(entry, str(data.get("offerPricingType", "")))

@@ -172,7 +172,7 @@ def test_federated_assertion_from_a_trusted_issuer(tls_emulator: EmbeddedEmulato
 
 
 def test_tokens_expire() -> None:
-    with EmbeddedEmulator(EmulatorConfig(token_lifetime=1, static_tokens=False)) as emulator:
+    with EmbeddedEmulator(EmulatorConfig(token_lifetime=2, static_tokens=False)) as emulator:
         form = {
             "grant_type": "client_credentials",
             "client_id": PUBLISHER.client_id,
@@ -180,10 +180,11 @@ def test_tokens_expire() -> None:
             "scope": SCOPE[0],
         }
         issued = httpx.post(emulator.authority("contoso") + "/oauth2/v2.0/token", data=form).json()
-        assert issued["expires_in"] == 1
+        # exp has whole-second resolution: a 2 s lifetime is valid for at least 1 s after issue.
+        assert issued["expires_in"] == 2
         assert call_api(emulator, issued["access_token"]).status_code == 200
         assert call_api(emulator, "emulator:publisher").status_code == 401  # static tokens off
-        time.sleep(1.1)
+        time.sleep(2.2)
         expired = call_api(emulator, issued["access_token"])
         assert expired.status_code == 401
         assert "expired" in expired.json()["error"]["message"]

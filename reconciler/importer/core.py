@@ -1,0 +1,435 @@
+"""``import``: live offers -> offer files, each checked to plan empty before it is written.
+
+For every selected offer (see :mod:`.fetch`):
+
+1. **Which file.** An existing file anywhere under the output folder is matched by its
+   pinned ``id`` first, then by ``name`` (same side: channel-partner files only match a
+   selling partner's offers). A new file is named after the offer (lowercase ASCII,
+   dashes) in the output folder, channel-partner files in its ``partner/`` subfolder (the
+   layout of offers/); when two new offers would share a name, or the name is taken by
+   another file, both get the first 8 characters of their id as a suffix.
+2. **Render** (:mod:`.render`) and **write**: a new file from scratch, an existing one by a
+   round-trip merge (:mod:`.yamltext`) that keeps comments, key order and quoting.
+3. **Verify before writing.** The text is loaded exactly as ``validate`` loads it and
+   planned against the very live offer with the planner (:func:`make_plan`); only a file
+   that validates and plans empty is written. Anything else -- a field the model does not
+   know, a value it rejects, a difference the planner would act on -- makes the offer
+   *unrepresentable*: it is listed with the field paths and no file is written, so nothing
+   is silently lost (exit code 1).
+
+Not written either, but not an error: an offer whose name another selected offer already
+uses (offer files need unique names; the active one wins), and a multiparty offer the
+selling partner has not completed yet (its file would need the partner's markups, which do
+not exist yet): both are listed as *skipped*.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ruamel.yaml.comments import CommentedMap
+
+from reconciler.errors import EXIT_ERROR, EXIT_OK, OfferFilesInvalid, ReconcilerError
+from reconciler.importer.fetch import CHANNEL_PARTNER, Selection, select_offers
+from reconciler.importer.render import is_partner_pending, render_offer
+from reconciler.importer.yamltext import (
+    Merger,
+    TreeError,
+    dump_tree,
+    load_tree,
+    new_file_text,
+)
+from reconciler.offers.loader import discover_offer_files, load_offer_text
+from reconciler.plan.live import LiveClient, LiveState, short_id
+from reconciler.plan.planner import PlanOptions, make_plan
+from reconciler.secrets import env_references
+from reconciler.settings import Settings
+
+Action = Literal["created", "updated", "unchanged", "unrepresentable", "skipped"]
+PARTNER_DIR = "partner"
+SCHEMA_FILE = Path("schemas") / "offer.schema.json"
+MAX_SLUG = 60
+INACTIVE = frozenset({"withdrawn", "deleted"})
+
+
+@dataclass
+class ImportOptions:
+    out: Path
+    selection: Selection
+    dry_run: bool = False
+    env: Mapping[str, str] | None = None
+    """Where ``${VAR}`` references of existing files are expanded from (default os.environ)."""
+
+
+@dataclass
+class Outcome:
+    action: Action
+    offer_id: str
+    offer_name: str
+    kind: str
+    state: str
+    path: Path | None = None
+    problems: list[str] = field(default_factory=list)
+    """Unrepresentable: the field paths and why; skipped: the reason."""
+    warnings: list[str] = field(default_factory=list)
+    env_vars: list[str] = field(default_factory=list)
+    """``${VAR}`` references in the file (SAS signatures kept out of git)."""
+    diff: str = ""
+    text: str = field(default="", repr=False)
+    """The file as written (or as it would be written with --dry-run)."""
+
+
+@dataclass
+class ImportResult:
+    outcomes: list[Outcome]
+    filtered: list[str] = field(default_factory=list)
+    """Offers selected by --id/--name but left out by --state (as "name (state)")."""
+    file_warnings: list[str] = field(default_factory=list)
+    """Existing files under the output folder that could not be read for matching."""
+    dry_run: bool = False
+
+    def count(self, action: Action) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_ERROR if self.count("unrepresentable") else EXIT_OK
+
+    def summary(self) -> str:
+        verb = "would be " if self.dry_run else ""
+        text = (
+            f"{self.count('created')} {verb}written, {self.count('updated')} {verb}updated, "
+            f"{self.count('unchanged')} unchanged, "
+            f"{self.count('unrepresentable')} with unrepresentable fields"
+        )
+        if self.count("skipped"):
+            text += f", {self.count('skipped')} skipped"
+        return text
+
+
+@dataclass
+class _Existing:
+    path: Path
+    text: str
+    tree: CommentedMap
+    id: str | None
+    name: str | None
+    partner: bool
+
+
+def import_offers(client: LiveClient, settings: Settings, options: ImportOptions) -> ImportResult:
+    selected = select_offers(client, options.selection)
+    existing, file_warnings = _index(options.out)
+    result = ImportResult(
+        outcomes=[],
+        filtered=[f"{o.get('name')} ({o.get('state')})" for o in selected.filtered],
+        file_warnings=file_warnings,
+        dry_run=options.dry_run,
+    )
+    offers, duplicates = _unique_names(selected.offers)
+    result.outcomes.extend(duplicates)
+    matches = _match(offers, existing)
+    paths = _new_paths(
+        [o for o in offers if short_id(str(o.get("id"))) not in matches],
+        options.out,
+        {e.path for e in existing},
+    )
+    env = dict(os.environ if options.env is None else options.env)
+    ambiguous = _ambiguous_names(selected.all_offers)
+    for offer in offers:
+        oid = short_id(str(offer.get("id")))
+        if offer.get("privateOfferType") == CHANNEL_PARTNER and is_partner_pending(offer):
+            outcome = _outcome(offer, "skipped", matches[oid].path if oid in matches else None)
+            outcome.problems.append(
+                "the selling partner has not completed this offer yet; write its file (your "
+                "markupPercentage on each originatorPricing entry) by hand, then plan"
+            )
+            result.outcomes.append(outcome)
+            continue
+        target = matches.get(oid)
+        path = target.path if target is not None else paths[oid]
+        pin = _pin_id(offer, target, ambiguous)
+        outcome = _one(offer, selected.prices, target, path, settings, env, pin=pin)
+        if not options.dry_run and outcome.action in ("created", "updated"):
+            _write(path, outcome)
+        result.outcomes.append(outcome)
+    return result
+
+
+# --- one offer ----------------------------------------------------------------------------------
+
+
+def _outcome(offer: Mapping[str, Any], action: Action, path: Path | None) -> Outcome:
+    return Outcome(
+        action=action,
+        offer_id=str(offer.get("id", "")),
+        offer_name=str(offer.get("name", "")),
+        kind=str(offer.get("privateOfferType", "")),
+        state=str(offer.get("state", "")),
+        path=path,
+    )
+
+
+def _one(
+    offer: dict[str, Any],
+    prices: Mapping[str, Mapping[str, Any]],
+    target: _Existing | None,
+    path: Path,
+    settings: Settings,
+    env: dict[str, str],
+    *,
+    pin: bool,
+) -> Outcome:
+    rendered = render_offer(offer, prices, file_stem=path.stem)
+    if not pin:
+        rendered.data.pop("id", None)
+    if rendered.unknown:
+        outcome = _outcome(offer, "unrepresentable", path)
+        outcome.problems = [
+            f"{p}: the field is not known to the offer model" for p in rendered.unknown
+        ]
+        return outcome
+    if target is None:
+        schema_ref = Path(os.path.relpath(settings.root / SCHEMA_FILE, path.parent)).as_posix()
+        text = new_file_text(rendered.data, schema_ref)
+        action: Action = "created"
+        old = ""
+    else:
+        merger = Merger(secrets=rendered.secrets, ignore=_ignore_rules(target.tree), env=env)
+        if not merger.merge(target.tree, rendered.data):
+            outcome = _outcome(offer, "unchanged", path)
+            outcome.env_vars = env_references(target.text)
+            return outcome
+        text = dump_tree(target.tree, target.text)
+        action = "updated"
+        old = target.text
+    outcome = _outcome(offer, action, path)
+    outcome.env_vars = env_references(text)
+    outcome.problems, outcome.warnings = _verify(
+        text, path, offer, prices, settings, {**env, **rendered.secrets}
+    )
+    if outcome.problems:
+        outcome.action = "unrepresentable"
+        return outcome
+    shown = _display(path)
+    outcome.diff = "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            text.splitlines(keepends=True),
+            fromfile="/dev/null" if target is None else f"a/{shown}",
+            tofile=f"b/{shown}",
+        )
+    )
+    outcome.diff = outcome.diff if outcome.diff.endswith("\n") else outcome.diff + "\n"
+    outcome.text = text
+    return outcome
+
+
+def _verify(
+    text: str,
+    path: Path,
+    offer: dict[str, Any],
+    prices: Mapping[str, Mapping[str, Any]],
+    settings: Settings,
+    env: dict[str, str],
+) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of *text* as ``validate`` and the next ``plan`` would see it."""
+    warnings: list[Any] = []
+    try:
+        offer_file = load_offer_text(
+            text, _display(path), settings, strict=False, env=env, warnings=warnings
+        )
+    except OfferFilesInvalid as exc:
+        return [f"{p.path or 'file'}: {p.message}" for p in exc.problems], []
+    notes = [f"{p.path}: {p.message} (an error for validate --strict)" for p in warnings]
+    role = "partner" if offer.get("privateOfferType") == CHANNEL_PARTNER else "publisher"
+    try:
+        plan = make_plan(
+            [offer_file],
+            LiveState(offers=[offer], prices={k: dict(v) for k, v in prices.items()}),
+            settings,
+            options=PlanOptions(role=role),
+        )
+    except ReconcilerError as exc:
+        return [f"the planner refuses the file: {exc}"], notes
+    errors = [
+        f"{fc.path}: the next plan would {change.action} this offer ({fc.op})"
+        for change in plan.changes
+        for fc in change.field_changes
+    ]
+    if plan.changes and not errors:
+        errors = [f"the next plan would {c.action} this offer" for c in plan.changes]
+    return errors, notes
+
+
+def _ambiguous_names(offers: list[dict[str, Any]]) -> set[str]:
+    """Names several of the account's (not deleted) offers share."""
+    seen: dict[str, int] = {}
+    for offer in offers:
+        if offer.get("state") != "deleted":
+            key = _key(str(offer.get("name", "")))
+            seen[key] = seen.get(key, 0) + 1
+    return {k for k, n in seen.items() if n > 1}
+
+
+def _pin_id(offer: Mapping[str, Any], target: _Existing | None, ambiguous: set[str]) -> bool:
+    """Whether the file pins the offer id.
+
+    Publisher files always do. A channel-partner file shares the offer id with the
+    originator's file, and ids must be unique across all files (one repository may hold
+    both sides, as offers/ does), so it is found by name -- unless it pins the id already
+    or the name alone is ambiguous for the planner.
+    """
+    if offer.get("privateOfferType") != CHANNEL_PARTNER:
+        return True
+    if target is not None and target.id is not None:
+        return True
+    return _key(str(offer.get("name", ""))) in ambiguous
+
+
+def _write(path: Path, outcome: Outcome) -> None:
+    text = outcome.text
+    tmp = path.with_name(f".{path.name}.import-tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ReconcilerError(f"{_display(path)}: cannot write: {exc.strerror}") from None
+
+
+def _ignore_rules(tree: CommentedMap) -> list[str]:
+    controls = tree.get("reconciler")
+    rules = controls.get("ignore") if isinstance(controls, Mapping) else None
+    return [str(r) for r in rules] if isinstance(rules, list) else []
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+# --- files and names ------------------------------------------------------------------------
+
+
+def _index(out: Path) -> tuple[list[_Existing], list[str]]:
+    found: list[_Existing] = []
+    warnings: list[str] = []
+    if not out.is_dir():
+        return found, warnings
+    for path in discover_offer_files([out]):
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+            tree = load_tree(text)
+        except (OSError, UnicodeDecodeError, TreeError) as exc:
+            warnings.append(f"{_display(path)}: {exc}; not matched with any offer")
+            continue
+        oid, name, kind = tree.get("id"), tree.get("name"), tree.get("privateOfferType")
+        found.append(
+            _Existing(
+                path=path,
+                text=text,
+                tree=tree,
+                id=str(oid) if isinstance(oid, str) else None,
+                name=str(name) if isinstance(name, str) else None,
+                partner=str(kind) == CHANNEL_PARTNER,
+            )
+        )
+    return found, warnings
+
+
+def _key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def _unique_names(offers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Outcome]]:
+    """One offer per name and side (offer files need unique names); the active one wins."""
+    groups: dict[tuple[bool, str], list[dict[str, Any]]] = {}
+    for offer in offers:
+        side = offer.get("privateOfferType") == CHANNEL_PARTNER
+        groups.setdefault((side, _key(str(offer.get("name", "")))), []).append(offer)
+    keep: set[int] = set()
+    skipped: list[Outcome] = []
+    for group in groups.values():
+        winner = next((o for o in group if o.get("state") not in INACTIVE), group[0])
+        keep.add(id(winner))
+        for other in group:
+            if other is not winner:
+                outcome = _outcome(other, "skipped", None)
+                outcome.problems.append(
+                    f"offer {winner.get('id')} ({winner.get('state')}) has the same name and is "
+                    "imported; offer files need unique names"
+                )
+                skipped.append(outcome)
+    return [o for o in offers if id(o) in keep], skipped
+
+
+def _match(offers: list[dict[str, Any]], existing: list[_Existing]) -> dict[str, _Existing]:
+    """short offer id -> the existing file that manages it (pinned id first, then name)."""
+    # The originator's and the selling partner's views share the offer id: match per side.
+    by_id: dict[tuple[bool, str], _Existing] = {}
+    for e in existing:
+        if e.id:
+            by_id.setdefault((e.partner, short_id(e.id)), e)
+    result: dict[str, _Existing] = {}
+    claimed: set[Path] = set()
+    for offer in offers:
+        oid = short_id(str(offer.get("id")))
+        found = by_id.get((offer.get("privateOfferType") == CHANNEL_PARTNER, oid))
+        if found is not None:
+            result[oid] = found
+            claimed.add(found.path)
+    for offer in offers:
+        oid = short_id(str(offer.get("id")))
+        if oid in result:
+            continue
+        side = offer.get("privateOfferType") == CHANNEL_PARTNER
+        name = _key(str(offer.get("name", "")))
+        for e in existing:
+            # a file pinned to another offer never takes this one by name
+            if (
+                e.id is None
+                and e.path not in claimed
+                and e.partner == side
+                and e.name is not None
+                and _key(e.name) == name
+            ):
+                result[oid] = e
+                claimed.add(e.path)
+                break
+    return result
+
+
+def slug(name: str) -> str:
+    """A file name stem from an offer name: lowercase ASCII letters, digits and dashes."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return text[:MAX_SLUG].rstrip("-") or "offer"
+
+
+def _new_paths(offers: list[dict[str, Any]], out: Path, taken: set[Path]) -> dict[str, Path]:
+    wanted: dict[str, Path] = {}
+    for offer in offers:
+        folder = out / PARTNER_DIR if offer.get("privateOfferType") == CHANNEL_PARTNER else out
+        wanted[short_id(str(offer.get("id")))] = folder / f"{slug(str(offer.get('name', '')))}.yaml"
+    counts: dict[Path, int] = {}
+    for path in wanted.values():
+        counts[path] = counts.get(path, 0) + 1
+    result: dict[str, Path] = {}
+    for oid, path in wanted.items():
+        if counts[path] > 1 or path in taken or path.exists():
+            path = path.with_name(f"{path.stem}-{oid[:8]}.yaml")
+            if path in taken or path.exists():
+                path = path.with_name(f"{path.stem.rsplit('-', 1)[0]}-{oid}.yaml")
+        result[oid] = path
+    return result
