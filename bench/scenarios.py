@@ -1,0 +1,213 @@
+"""What one benchmark process does: the tool's way, the naive way, and the parse floor.
+
+Each function runs inside a fresh worker process (:mod:`bench.worker`) and returns its
+counters; the worker wraps it with the clocks (wall, process CPU) and reads the peak
+RSS. Work that is setup rather than the measured operation (the plan an apply starts
+from) happens in ``prepare`` functions, before the clocks start.
+
+The tool's way calls the same library functions the commands call (``validate``:
+:func:`~reconciler.offers.loader.load_offer_files`; ``plan``: load, ``fetch_live``,
+``make_plan``, render; ``apply``: ``apply_plan`` with a journal). The naive way is in
+:mod:`bench.naive`. Both talk to the emulator over loopback HTTP through the same
+:class:`~reconciler.api.client.ProductIngestionClient`, so the difference between them is
+the strategy, not the HTTP stack.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from bench import naive
+from reconciler.api.client import ProductIngestionClient
+from reconciler.api.credentials import StaticTokenProvider
+from reconciler.apply.applier import ApplyOptions, apply_plan
+from reconciler.apply.journal import Journal
+from reconciler.emulator.admin import EmulatorAdmin
+from reconciler.offers.loader import OfferFile, discover_offer_files, load_offer_files
+from reconciler.plan.live import fetch_live, managed_selector
+from reconciler.plan.plan import Plan
+from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
+from reconciler.plan.render import render_text
+from reconciler.settings import ApiSettings, ApplySettings, PlanSettings, Settings
+
+FIXED_NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass
+class Spec:
+    """One scenario run, as the orchestrator sends it to a worker (JSON)."""
+
+    scenario: str  # parse-floor | validate | plan | apply
+    way: str  # ours | naive | floor
+    files: str
+    api_url: str = ""
+    base_url: str = ""
+    poll_interval: float | None = None
+    sample: int | None = None  # naive apply: how many changes to really apply
+    profile: str | None = None  # write cProfile stats of the measured part here
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    spec: Spec
+    settings: Settings
+    client: ProductIngestionClient | None = None
+    admin: EmulatorAdmin | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+def bench_settings(root: Path, poll_interval: float | None = None) -> Settings:
+    """The tool's defaults, except the plan guards: a benchmark changes hundreds of offers
+    at once on purpose (a real run would pass --force or raise these limits)."""
+    return Settings(
+        root=root,
+        api=ApiSettings(),
+        plan=PlanSettings(
+            update_threshold=1.0,
+            update_max=1_000_000,
+            withdraw_threshold=1.0,
+            withdraw_max=1_000_000,
+            allow_republish=True,
+        ),
+        apply=ApplySettings(poll_interval=poll_interval, journal_dir=str(root / "journal")),
+    )
+
+
+def open_context(spec: Spec, root: Path) -> Context:
+    settings = bench_settings(root, spec.poll_interval)
+    ctx = Context(spec, settings)
+    if spec.api_url:
+        ctx.client = ProductIngestionClient(
+            spec.api_url,
+            settings=settings,
+            tokens=StaticTokenProvider("emulator:publisher"),
+            writes=spec.scenario == "apply",
+        )
+    if spec.base_url:
+        ctx.admin = EmulatorAdmin(spec.base_url)
+    return ctx
+
+
+# --- the floor ---------------------------------------------------------------------------------
+
+
+def parse_floor(ctx: Context) -> dict[str, Any]:
+    """Read and parse every file with the safe C loader; no validation, nothing else."""
+    paths = discover_offer_files([Path(ctx.spec.files)])
+    yaml = YAML(typ="safe", pure=False)
+    nodes = 0
+    for path in paths:
+        data = yaml.load(path.read_text(encoding="utf-8"))
+        nodes += len(data)
+    return {"files": len(paths), "top_level_keys": nodes}
+
+
+# --- validate ----------------------------------------------------------------------------------
+
+
+def validate_ours(ctx: Context) -> dict[str, Any]:
+    files = load_offer_files([Path(ctx.spec.files)], ctx.settings)
+    return {"files": len(files)}
+
+
+# --- plan --------------------------------------------------------------------------------------
+
+
+def build_plan(
+    settings: Settings, client: ProductIngestionClient, files_dir: Path
+) -> tuple[list[OfferFile], Plan, dict[str, float]]:
+    """What ``reconciler plan`` does, phase by phase (seconds per phase returned)."""
+    import time
+
+    phases: dict[str, float] = {}
+    start = time.perf_counter()
+    files = load_offer_files([files_dir], settings)
+    phases["load"] = time.perf_counter() - start
+    mine = [f for f in files if f.kind in role_kinds("publisher")]
+    managed = managed_selector({f.name for f in mine}, {f.id for f in mine if f.id})
+    mark = time.perf_counter()
+    live = fetch_live(client, managed=managed)
+    phases["fetch"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    plan = make_plan(
+        files,
+        live,
+        settings,
+        options=PlanOptions(endpoint=client.endpoint, now=lambda: FIXED_NOW),
+    )
+    phases["diff"] = time.perf_counter() - mark
+    return files, plan, phases
+
+
+def plan_ours(ctx: Context) -> dict[str, Any]:
+    import time
+
+    assert ctx.client is not None
+    _, plan, phases = build_plan(ctx.settings, ctx.client, Path(ctx.spec.files))
+    mark = time.perf_counter()
+    text = render_text(plan)
+    phases["render"] = time.perf_counter() - mark
+    return {
+        "summary": plan.summary_line(),
+        "changes": len(plan.changes),
+        "output_chars": len(text),
+        "phases": phases,
+    }
+
+
+def plan_naive(ctx: Context) -> dict[str, Any]:
+    assert ctx.client is not None
+    return naive.plan(ctx.client, ctx.settings, Path(ctx.spec.files))
+
+
+# --- apply -------------------------------------------------------------------------------------
+
+
+def prepare_apply(ctx: Context) -> None:
+    """The plan an apply starts from (computed before the clocks start)."""
+    assert ctx.client is not None
+    _, plan, _ = build_plan(ctx.settings, ctx.client, Path(ctx.spec.files))
+    if plan.is_blocked:
+        raise RuntimeError("the benchmark's plan is blocked: " + "; ".join(plan.blocked_reasons()))
+    ctx.state["plan"] = plan
+
+
+def apply_ours(ctx: Context) -> dict[str, Any]:
+    assert ctx.client is not None
+    plan: Plan = ctx.state["plan"]
+    journal_dir = Path(tempfile.mkdtemp(prefix="bench-journal-"))
+    journal = Journal.create(journal_dir, plan, target=ctx.client.endpoint, endpoint=ctx.client.endpoint)
+    try:
+        result = apply_plan(plan, ctx.client, ctx.settings, journal=journal, options=ApplyOptions())
+    finally:
+        journal.release()
+    counts = {k: v for k, v in result.counts().items() if v}
+    if set(counts) != {"succeeded"}:
+        raise RuntimeError(f"apply did not succeed: {result.summary_line()}")
+    return {"changes": len(plan.changes), "outcomes": counts}
+
+
+def apply_naive(ctx: Context) -> dict[str, Any]:
+    assert ctx.client is not None
+    plan: Plan = ctx.state["plan"]
+    interval = ctx.spec.poll_interval or ctx.client.poll_interval
+    return naive.apply(ctx.client, plan, interval=interval, sample=ctx.spec.sample)
+
+
+SCENARIOS: dict[tuple[str, str], tuple[Callable[[Context], None] | None, Callable[[Context], dict[str, Any]]]] = {
+    ("parse-floor", "floor"): (None, parse_floor),
+    ("validate", "ours"): (None, validate_ours),
+    ("validate", "naive"): (None, lambda ctx: naive.validate(Path(ctx.spec.files))),
+    ("plan", "ours"): (None, plan_ours),
+    ("plan", "naive"): (None, plan_naive),
+    ("apply", "ours"): (prepare_apply, apply_ours),
+    ("apply", "naive"): (prepare_apply, apply_naive),
+}
