@@ -461,18 +461,22 @@ def write_files(
     directory: Path,
     *,
     pin_ids: float = 0.5,
+    only: set[str] | None = None,
     edits: dict[str, dict[str, Any]] | None = None,
 ) -> int:
     """Write every offer as ``<directory>/<relpath>``; return the bytes written.
 
     ``pin_ids``: the share of seeded offers whose file pins the durable ``id`` (as files
     made by ``reconciler import`` do; the rest are matched by name). ``edits``: name ->
-    top-level fields to override in that file (a change the plan must find).
+    top-level fields to override in that file (a change the plan must find). ``only``:
+    rewrite just the files of these offer names (the others are left as they are).
     """
     yaml = _dumper()
     total = 0
     edits = edits or {}
     for position, offer in enumerate(offer_set.offers):
+        if only is not None and (offer.partner or offer.name not in only):
+            continue
         data = offer.data
         if offer.offer_id and not offer.partner and position % 100 < pin_ids * 100:
             data = {"id": offer.offer_id, **data}

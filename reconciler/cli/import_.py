@@ -23,9 +23,7 @@ from reconciler.secrets import redact
 
 @click.command("import")
 @click.option("--all", "take_all", is_flag=True, help="Import every offer of the account.")
-@click.option(
-    "--id", "ids", multiple=True, metavar="ID", help="Import this offer (repeatable)."
-)
+@click.option("--id", "ids", multiple=True, metavar="ID", help="Import this offer (repeatable).")
 @click.option("--name", "name_glob", metavar="GLOB", help="Import offers whose name matches.")
 @click.option(
     "--out",

@@ -13,7 +13,8 @@ beneficiaries by id, ...) are matched by those keys, so an edited entry keeps it
 comments and position; contact lists compare as sets. Keys the API leaves out but whose
 value is the documented default (``customerContractRenewal: false``) are kept, as are the
 file-only ``$schema`` and ``reconciler:`` blocks and anything the file's ``ignore`` rules
-cover. Quoting is kept (``preserve_quotes``), and the sequence indentation of the file is
+cover; symmetrically, a default the file leaves out is not added. Quoting is kept
+(``preserve_quotes``), and the sequence indentation of the file is
 detected so an update does not re-indent the whole file.
 """
 
@@ -138,7 +139,7 @@ class Merger:
                 continue
             if key in node:
                 node[key] = self._value(node[key], value, key, sub)
-            else:
+            elif not _absent_equivalent(key, value):
                 node.insert(self._slot(node, order, key), key, to_node(value, key))
                 self.changed = True
         for key in list(node):

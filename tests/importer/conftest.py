@@ -22,7 +22,9 @@ from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
 from reconciler.settings import Settings
 
 OFFER = "https://schema.mp.microsoft.com/schema/private-offer/2024-09-30"
-PRICE = "https://schema.mp.microsoft.com/schema/price-and-availability-private-offer-plan/2023-07-15"
+PRICE = (
+    "https://schema.mp.microsoft.com/schema/price-and-availability-private-offer-plan/2023-07-15"
+)
 ANALYTICS = "product/34771906-9711-4196-9f60-4af380fd5042"
 DATA_PLATFORM = "product/7ba807c8-386a-4efe-80f1-b97bf8a554f8"
 SECURE_VM = "product/0c1f6c2e-7d1a-4c5e-9a3b-2f4d5e6a7b8c"

@@ -1,0 +1,267 @@
+"""Results -> the table (terminal and markdown), the targets check, and the JSON file.
+
+Counts come from the emulator's own statistics (what the service received), so the tool
+and the naive baseline are counted the same way. For the naive apply, which runs a sample
+of the changes, every figure is scaled to all the changes and marked ``~``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CONFIGURE = "POST configure"
+STATUS = "GET configure/{id}/status"
+
+
+@dataclass
+class Figures:
+    wall: float
+    cpu: float
+    rss: float
+    requests: float
+    jobs: float
+    polls: float
+    estimated: bool = False
+
+
+def figures(result: dict[str, Any] | None) -> Figures | None:
+    if result is None:
+        return None
+    server: dict[str, int] = result.get("server_requests") or {}
+    scale = float((result.get("details") or {}).get("scale", 1.0))
+    return Figures(
+        wall=result["wall"] * scale,
+        cpu=result["cpu"] * scale,
+        rss=result["peak_rss_mb"],
+        requests=sum(server.values()) * scale,
+        jobs=server.get(CONFIGURE, 0) * scale,
+        polls=server.get(STATUS, 0) * scale,
+        estimated=scale != 1.0,
+    )
+
+
+def _ratio(ours: float, naive: float) -> str:
+    if naive == 0:
+        return "-" if ours == 0 else "inf"
+    return f"{ours / naive:.3f}" if ours / naive < 0.1 else f"{ours / naive:.2f}"
+
+
+def _num(value: float, estimated: bool = False, digits: int = 0) -> str:
+    text = f"{value:,.{digits}f}"
+    return ("~" + text) if estimated else text
+
+
+def floor_text(row: dict[str, Any], ours: Figures | None) -> str:
+    floor = row.get("floor") or {}
+    parts = []
+    if ours is not None and "requests" in floor:
+        parts.append(f">= {floor['requests']:,} req (x{ours.requests / floor['requests']:.2f})")
+    if ours is not None and "parse_seconds" in floor:
+        parts.append(f"parse {floor['parse_seconds']:.2f} s (x{ours.wall / floor['parse_seconds']:.1f})")
+    if ours is not None and "latency" in floor:
+        details = (row.get("ours") or {}).get("details") or {}
+        bound = floor["latency"] + details.get("submission", 0.0)
+        parts.append(
+            f"latency {floor['latency']:g} s + submit {details.get('submission', 0.0):.2f} s "
+            f"(x{ours.wall / bound:.2f})"
+        )
+    return "; ".join(parts) or "-"
+
+
+HEADERS = (
+    "N", "scenario", "wall s", "CPU s", "peak MB", "requests", "jobs", "polls",
+    "naive wall s", "naive req", "naive jobs", "naive polls",
+    "wall x", "req x", "jobs x", "polls x", "floor (ours x floor)",
+)  # fmt: skip
+
+
+def table_rows(results: dict[str, Any]) -> list[list[str]]:
+    out = []
+    for row in results["rows"]:
+        ours, naive = figures(row.get("ours")), figures(row.get("naive"))
+        cells = [f"{row['size']:,}", row["scenario"]]
+        if ours is None:
+            cells += ["-"] * 6
+        else:
+            cells += [
+                f"{ours.wall:.2f}", f"{ours.cpu:.2f}", f"{ours.rss:.0f}",
+                _num(ours.requests), _num(ours.jobs), _num(ours.polls),
+            ]  # fmt: skip
+        if naive is None or ours is None:
+            cells += ["-"] * 8
+        else:
+            est = naive.estimated
+            cells += [
+                _num(naive.wall, est, 2), _num(naive.requests, est), _num(naive.jobs, est),
+                _num(naive.polls, est),
+                _ratio(ours.wall, naive.wall), _ratio(ours.requests, naive.requests),
+                _ratio(ours.jobs, naive.jobs), _ratio(ours.polls, naive.polls),
+            ]  # fmt: skip
+        cells.append(floor_text(row, ours))
+        out.append(cells)
+    return out
+
+
+def render_text(results: dict[str, Any]) -> str:
+    rows = [list(HEADERS), *table_rows(results)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADERS))]
+    lines = []
+    for n, cells in enumerate(rows):
+        lines.append("  ".join(c.rjust(w) if i != 1 and i != len(cells) - 1 else c.ljust(w)
+                               for i, (c, w) in enumerate(zip(cells, widths, strict=True))))  # fmt: skip
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines.append("")
+    lines.extend(_legend(results))
+    lines.append("")
+    lines.extend(f"{mark} {text}" for mark, text in check_targets(results))
+    return "\n".join(lines) + "\n"
+
+
+def _legend(results: dict[str, Any]) -> list[str]:
+    return [
+        "requests/jobs/polls: what the emulator received (all endpoints / POST configure / "
+        "GET configure/{id}/status).",
+        "x columns: ours / naive. ~: the naive apply ran a sample of the changes, scaled to all.",
+        "floor: a plan's minimum requests (list pages + one GET per price resource) and the "
+        "time to read + parse the files (safe C loader, no validation); apply: job latency "
+        "plus the time to submit.",
+    ]
+
+
+def check_targets(results: dict[str, Any]) -> list[tuple[str, str]]:
+    """(PASS|SHORT|n/a, text) for each target of the issue."""
+    checks: list[tuple[str, str]] = []
+    rows = results["rows"]
+    plans = [r for r in rows if r["scenario"] == "plan (no changes)" and r.get("ours")]
+    if plans:
+        row = max(plans, key=lambda r: r["size"])
+        ours = figures(row["ours"])
+        assert ours is not None
+        size = f"{row['size']:,}"
+        floor = row["floor"]
+        req = ours.requests / floor["requests"]
+        checks.append(
+            (
+                "PASS" if req <= 1.10 else "SHORT",
+                f"plan {size} offers, no changes: {ours.requests:,.0f} requests = {req:.2f}x the "
+                f"floor of {floor['requests']:,} (target <= 1.10x)",
+            )
+        )
+        wall = ours.wall / floor["parse_seconds"]
+        checks.append(
+            (
+                "PASS" if wall < 3 else "SHORT",
+                f"plan {size} offers, no changes: {ours.wall:.2f} s = {wall:.1f}x read+parse "
+                f"{floor['parse_seconds']:.2f} s (target < 3x)",
+            )
+        )
+        checks.append(
+            (
+                "PASS" if ours.rss < 300 else "SHORT",
+                f"plan {size} offers, no changes: peak RSS {ours.rss:.0f} MB (target < 300 MB)",
+            )
+        )
+        if row["size"] < 5000:
+            checks.append(("n/a", "the targets are for 5,000 offers; run --sizes 5000"))
+    for row in rows:
+        if not str(row["scenario"]).startswith("apply") or not row.get("ours"):
+            continue
+        ours, naive = figures(row["ours"]), figures(row.get("naive"))
+        assert ours is not None
+        details = row["ours"].get("details") or {}
+        label = f"{row['scenario']}, N={row['size']:,}, {details.get('changes', 0)} changes"
+        if naive is not None and naive.jobs and naive.polls:
+            jobs, polls = ours.jobs / naive.jobs, ours.polls / naive.polls
+            checks.append(
+                (
+                    "PASS" if jobs <= 0.1 and polls <= 0.1 else "SHORT",
+                    f"{label}: jobs {jobs:.3f}x and polls {polls:.3f}x the naive (target <= 0.1x)",
+                )
+            )
+        bound = row["floor"]["latency"] + details.get("submission", 0.0)
+        checks.append(
+            (
+                "PASS" if ours.wall <= 2 * bound else "SHORT",
+                f"{label}: {ours.wall:.2f} s = {ours.wall / bound:.2f}x (latency + submission "
+                f"{bound:.2f} s) (target <= 2x)",
+            )
+        )
+    return checks
+
+
+def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+    return lines
+
+
+def render_markdown(results: dict[str, Any], command: str) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Command: `{command}` (Python {results['python']}, {results['cpus']} CPUs, "
+        f"{results['total_seconds']:.0f} s in total).",
+        "",
+        *_md_table(HEADERS, table_rows(results)),
+        "",
+        *(f"* {text}" for text in _legend(results)),
+        "",
+        "## Targets",
+        "",
+        *(f"* **{mark}** {text}" for mark, text in check_targets(results)),
+        "",
+        "## Offer sets",
+        "",
+        *_md_table(
+            ("N", "files", "publisher offers", "partner files", "drafts", "price resources",
+             "MB", "request floor", "seed s", "write s"),
+            [
+                [f"{s['size']:,}", f"{s['files']:,}", f"{s['publisher_offers']:,}",
+                 f"{s['partner_files']:,}", f"{s['drafts']:,}", f"{s['price_resources']:,}",
+                 f"{s['bytes'] / 1e6:.1f}", f"{s['request_floor']:,}",
+                 f"{s['seed_seconds']:.1f}", f"{s['write_seconds']:.1f}"]
+                for s in results["sizes"]
+            ],
+        ),  # fmt: skip
+        "",
+        "## Requests by endpoint (as the emulator counted them)",
+        "",
+    ]
+    detail_rows = []
+    for row in results["rows"]:
+        for way in ("ours", "naive"):
+            result = row.get(way)
+            if not result or not result.get("server_requests"):
+                continue
+            scale = float((result.get("details") or {}).get("scale", 1.0))
+            counts = ", ".join(
+                f"{k}: {v * scale:,.0f}" for k, v in sorted(result["server_requests"].items())
+            )
+            detail_rows.append([f"{row['size']:,}", row["scenario"], way, counts])
+    lines += _md_table(("N", "scenario", "way", "requests"), detail_rows)
+    phase_rows = []
+    for row in results["rows"]:
+        phases = ((row.get("ours") or {}).get("details") or {}).get("phases")
+        if phases:
+            phase_rows.append(
+                [f"{row['size']:,}", row["scenario"]]
+                + [f"{phases.get(p, 0.0):.2f}" for p in ("load", "fetch", "diff", "render")]
+            )
+    if phase_rows:
+        lines += ["", "## Plan phases (seconds, the tool)", ""]
+        lines += _md_table(("N", "scenario", "load", "fetch", "diff", "render"), phase_rows)
+    return "\n".join(lines) + "\n"
+
+
+def write_results(results: dict[str, Any], directory: Path, command: str) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    md = directory / "latest.md"
+    js = directory / "latest.json"
+    md.write_text(render_markdown(results, command), encoding="utf-8")
+    js.write_text(json.dumps({"command": command, **results}, indent=2) + "\n", encoding="utf-8")
+    return md, js

@@ -1,0 +1,313 @@
+"""The orchestrator: one emulator process, then per size generate, seed and run every scenario.
+
+For each N:
+
+1. generate N offers (:mod:`bench.generator`), seed them live through the emulator's admin
+   ``seed`` control, write the files (half of them pinning the durable id);
+2. ``parse-floor``: read + parse every file with the safe C loader (the time floor);
+3. ``validate``, tool and naive;
+4. ``plan`` with no change, tool and naive;
+5. ``plan`` with 5 % of the offers changed in their files (every 20th offer: a contact list
+   edit; drafts become updates, live offers withdraw-edit-republish), tool and naive; the
+   files are restored afterwards;
+6. ``apply`` of up to 200 changes (contact list edits of draft offers, so each is one
+   update step), twice: emulator job latency 2 s with the local poll interval (0.5 s), and
+   latency 6 s with a 6 s poll interval -- the real API's once-a-minute polling of jobs
+   that take minutes, at 1/10 scale. Each apply run edits the same drafts to a new
+   revision, so every run has the full set of changes to send.
+
+Every scenario runs in its own worker process (:mod:`bench.worker`) against the emulator
+process (:mod:`bench.server`); the results are plain dicts, turned into the table by
+:mod:`bench.report`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from bench.generator import OfferSet, create_resources, generate, revision_edits, seed, write_files
+from bench.scenarios import Spec
+from reconciler.emulator.admin import EmulatorAdmin
+from reconciler.settings import ApiSettings
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_SIZES = (100, 1000, 5000)
+APPLY_CHANGES = 200
+CHANGED_SHARE = 0.05
+
+
+@dataclass
+class ApplyRun:
+    label: str
+    latency: float
+    poll_interval: float | None  # None: the tool's default for a loopback endpoint (0.5 s)
+    naive_sample: int | None  # None: the naive apply runs every change (slow)
+
+
+@dataclass
+class Options:
+    sizes: Sequence[int] = DEFAULT_SIZES
+    apply_runs: Sequence[ApplyRun] = field(
+        default_factory=lambda: [
+            ApplyRun("apply (latency 2 s)", 2.0, None, 10),
+            ApplyRun("apply (latency 6 s, poll 6 s = 1/10 scale)", 6.0, 6.0, 4),
+        ]
+    )
+    apply_changes: int = APPLY_CHANGES
+    scenarios: frozenset[str] = frozenset({"validate", "plan", "plan-changed", "apply"})
+    profile_dir: Path | None = None
+    seed: int = 7
+
+
+@dataclass
+class SizeFacts:
+    """What the floors are computed from."""
+
+    size: int
+    files: int
+    publisher_offers: int
+    partner_files: int
+    price_resources: int
+    drafts: int
+    bytes: int
+    page_size: int
+    seed_seconds: float
+    write_seconds: float
+
+    @property
+    def request_floor(self) -> int:
+        return math.ceil(self.publisher_offers / self.page_size) + self.price_resources
+
+
+@dataclass
+class Row:
+    size: int
+    scenario: str
+    ours: dict[str, Any] | None = None
+    naive: dict[str, Any] | None = None
+    floor: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+class EmulatorProcess:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.server"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=REPO,
+            env=_env(),
+            text=True,
+        )
+        stdout: IO[str] | None = self.proc.stdout
+        line = stdout.readline() if stdout is not None else ""
+        if not line:
+            self.close()
+            raise RuntimeError("the emulator process did not start")
+        info = json.loads(line)
+        self.base_url: str = info["base_url"]
+        self.api_url: str = info["api_url"]
+        self.admin = EmulatorAdmin(self.base_url)
+
+    def close(self) -> None:
+        if getattr(self, "admin", None) is not None:
+            self.admin.close()
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def run_worker(spec: Spec) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.worker"],
+        input=json.dumps(asdict(spec)),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=_env(),
+        check=False,
+    )
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+        raise RuntimeError(f"{spec.scenario}/{spec.way} failed (exit {proc.returncode}):\n{tail}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _price_resources(offer_set: OfferSet) -> int:
+    return sum(
+        1
+        for o in offer_set.publisher
+        for r in create_resources(o.data)
+        if "privateOfferType" not in r
+    )
+
+
+def run_size(
+    emu: EmulatorProcess,
+    size: int,
+    options: Options,
+    log: Callable[[str], None],
+) -> tuple[SizeFacts, list[Row]]:
+    admin = emu.admin
+    admin.reset()
+    admin.settings(job_latency=0.0)
+    offer_set = generate(size, seed=options.seed)
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix=f"bench-{size}-") as tmp:
+        files_dir = Path(tmp) / "offers"
+        mark = time.perf_counter()
+        seed(admin, offer_set)
+        seeded = time.perf_counter() - mark
+        mark = time.perf_counter()
+        written = write_files(offer_set, files_dir)
+        wrote = time.perf_counter() - mark
+        facts = SizeFacts(
+            size=size,
+            files=len(offer_set.offers),
+            publisher_offers=len(offer_set.publisher),
+            partner_files=len(offer_set.offers) - len(offer_set.publisher),
+            price_resources=_price_resources(offer_set),
+            drafts=len(offer_set.drafts),
+            bytes=written,
+            page_size=ApiSettings().page_size,
+            seed_seconds=seeded,
+            write_seconds=wrote,
+        )
+        log(
+            f"N={size}: {facts.files} files ({written / 1e6:.1f} MB), seeded in {seeded:.1f} s, "
+            f"written in {wrote:.1f} s"
+        )
+
+        def spec(scenario: str, way: str, **kw: Any) -> Spec:
+            profile = None
+            if options.profile_dir is not None and way == "ours":
+                label = kw.pop("label", scenario)
+                profile = str(options.profile_dir / f"{label}-{size}.prof")
+            else:
+                kw.pop("label", None)
+            return Spec(
+                scenario=scenario,
+                way=way,
+                files=str(files_dir),
+                api_url=emu.api_url if scenario in ("plan", "apply") else "",
+                base_url=emu.base_url if scenario in ("plan", "apply") else "",
+                profile=profile,
+                **kw,
+            )
+
+        def measure(label: str, scenario: str, ways: Sequence[str], **kw: Any) -> Row:
+            row = Row(size, label)
+            for way in ways:
+                log(f"  {label}: {way} ...")
+                result = run_worker(spec(scenario, way, label=_slug(label), **kw))
+                if way == "naive":
+                    row.naive = result
+                else:
+                    row.ours = result
+            return row
+
+        floor = run_worker(spec("parse-floor", "floor"))
+        parse_seconds = floor["wall"]
+        log(f"  parse floor: {parse_seconds:.2f} s")
+        rows.append(Row(size, "read + parse (floor)", ours=floor))
+        if "validate" in options.scenarios:
+            row = measure("validate", "validate", ("ours", "naive"))
+            row.floor = {"parse_seconds": parse_seconds}
+            rows.append(row)
+        if "plan" in options.scenarios:
+            row = measure("plan (no changes)", "plan", ("ours", "naive"))
+            row.floor = {"parse_seconds": parse_seconds, "requests": facts.request_floor}
+            rows.append(row)
+        if "plan-changed" in options.scenarios:
+            every = round(1 / CHANGED_SHARE)
+            changed = offer_set.publisher[every // 2 :: every]
+            edits = revision_edits(changed, 0)
+            write_files(offer_set, files_dir, only={o.name for o in changed}, edits=edits)
+            row = measure("plan (5% changed)", "plan", ("ours", "naive"))
+            row.floor = {"parse_seconds": parse_seconds, "requests": facts.request_floor}
+            row.notes.append(f"{len(changed)} offers changed in their files")
+            rows.append(row)
+            write_files(offer_set, files_dir, only={o.name for o in changed})
+        if "apply" in options.scenarios:
+            targets = offer_set.drafts[: options.apply_changes]
+            only = [o.relpath for o in targets]
+            revision = 0
+            for run in options.apply_runs:
+                admin.settings(job_latency=run.latency)
+                row = Row(size, run.label)
+                for way in ("ours", "naive"):
+                    revision += 1
+                    write_files(
+                        offer_set,
+                        files_dir,
+                        only={o.name for o in targets},
+                        edits=revision_edits(targets, revision),
+                    )
+                    log(f"  {run.label}: {way} ({len(targets)} changes) ...")
+                    result = run_worker(
+                        spec(
+                            "apply",
+                            way,
+                            label=_slug(run.label),
+                            poll_interval=run.poll_interval,
+                            sample=run.naive_sample if way == "naive" else None,
+                            extra={"only": only},
+                        )
+                    )
+                    if way == "naive":
+                        row.naive = result
+                    else:
+                        row.ours = result
+                row.floor = {"latency": run.latency}
+                rows.append(row)
+            admin.settings(job_latency=0.0)
+    return facts, rows
+
+
+def run_all(options: Options, log: Callable[[str], None]) -> dict[str, Any]:
+    started = time.perf_counter()
+    emu = EmulatorProcess()
+    sizes: list[dict[str, Any]] = []
+    rows: list[Row] = []
+    try:
+        for size in options.sizes:
+            facts, size_rows = run_size(emu, size, options, log)
+            sizes.append({**asdict(facts), "request_floor": facts.request_floor})
+            rows.extend(size_rows)
+    finally:
+        emu.close()
+    return {
+        "sizes": sizes,
+        "rows": [asdict(r) for r in rows],
+        "total_seconds": time.perf_counter() - started,
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
+        "apply_changes": options.apply_changes,
+        "apply_runs": [asdict(r) for r in options.apply_runs],
+    }

@@ -1,0 +1,86 @@
+"""One scenario in a process of its own: ``python -m bench.worker`` reads a JSON spec on stdin
+and prints one JSON result line on stdout.
+
+A fresh process per scenario makes the peak RSS (``ru_maxrss``) that scenario's own, and
+keeps one scenario's caches, imports and garbage from flattering or penalising the next.
+The clocks cover only the measured operation: imports and the ``prepare`` step (e.g. the
+plan an apply starts from) come before. Request counts come from both ends: the client's
+``stats.by_endpoint`` and the emulator's own statistics (reset right before the
+measured part), which also see the status polls and configure jobs.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.scenarios import SCENARIOS, Spec, open_context
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _rss_mb() -> float:
+    # Linux reports ru_maxrss in KiB.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(spec: Spec) -> dict[str, Any]:
+    prepare, body = SCENARIOS[(spec.scenario, spec.way)]
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
+        ctx = open_context(spec, Path(tmp))
+        try:
+            if prepare is not None:
+                prepare(ctx)
+            rss_before = _rss_mb()
+            if ctx.admin is not None:
+                ctx.admin.reset_stats()
+            if ctx.client is not None:
+                ctx.client.stats.by_endpoint.clear()
+            profiler = cProfile.Profile() if spec.profile else None
+            cpu0, wall0 = _cpu(), time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
+            details = body(ctx)
+            if profiler is not None:
+                profiler.disable()
+            wall, cpu = time.perf_counter() - wall0, _cpu() - cpu0
+            if profiler is not None and spec.profile:
+                profiler.dump_stats(spec.profile)
+            server = ctx.admin.stats() if ctx.admin is not None else {}
+            client = dict(ctx.client.stats.by_endpoint) if ctx.client is not None else {}
+        finally:
+            if ctx.client is not None:
+                ctx.client.close()
+            if ctx.admin is not None:
+                ctx.admin.close()
+    return {
+        "scenario": spec.scenario,
+        "way": spec.way,
+        "wall": wall,
+        "cpu": cpu,
+        "peak_rss_mb": _rss_mb(),
+        "rss_before_mb": rss_before,
+        "client_requests": client,
+        "server_requests": server,
+        "details": details,
+    }
+
+
+def main() -> int:
+    spec = Spec(**json.loads(sys.stdin.read()))
+    result = run(spec)
+    sys.stdout.write(json.dumps(result) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
