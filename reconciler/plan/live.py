@@ -36,12 +36,17 @@ def short_id(offer_id: str) -> str:
 
 
 def price_references(offer: Mapping[str, Any]) -> list[str]:
+    """The absolute-price resources an offer's own ``pricing`` references.
+
+    ``originatorPricing`` (the selling partner's view) is left out on purpose: those prices
+    belong to the originator, the partner cannot read them (404) and a partner file cannot
+    declare them, so there is nothing to compare them with.
+    """
     refs = []
-    for key in ("pricing", "originatorPricing"):
-        for entry in offer.get(key) or []:
-            details = entry.get("priceDetails") if isinstance(entry, Mapping) else None
-            if isinstance(details, str) and details:
-                refs.append(details)
+    for entry in offer.get("pricing") or []:
+        details = entry.get("priceDetails") if isinstance(entry, Mapping) else None
+        if isinstance(details, str) and details:
+            refs.append(details)
     return refs
 
 

@@ -140,6 +140,30 @@ def test_examples_create_then_plan_is_empty_and_read_only(
     send(emu, settings, partner_plan, account="partner")
     assert plan_of(emu, settings, files, role="partner").changes == []
 
+    # a multiparty offer with absolute prices: the originator's price resources are not the
+    # partner's to read, and the partner's plan must not need them
+    absolute = (EXAMPLES / "partner" / "partner-completion.yaml").read_text()
+    absolute = absolute.replace(
+        "Adventure Works Analytics via Market Place Test",
+        "Coho Winery Data Platform via Market Place Test",
+    )
+    entries = absolute[absolute.index("originatorPricing:") : absolute.index("notes:")]
+    absolute = absolute.replace(
+        entries,
+        "originatorPricing:\n"
+        "  - product: product/7ba807c8-386a-4efe-80f1-b97bf8a554f8\n"
+        "    plan: plan/987654\n"
+        "    markupPercentage: 4\n",
+    )
+    partner_dir = tmp_path / "partner-absolute"
+    partner_dir.mkdir()
+    (partner_dir / "coho.yaml").write_text(absolute)
+    coho = load_offer_files([partner_dir], settings, strict=False)
+    (complete,) = plan_of(emu, settings, coho, role="partner").changes
+    assert complete.action == "partner-complete"
+    send(emu, settings, plan_of(emu, settings, coho, role="partner"), account="partner")
+    assert plan_of(emu, settings, coho, role="partner").changes == []
+
 
 def test_lifecycle_against_the_emulator(emu: EmbeddedEmulator, settings: Settings) -> None:
     draft = customer_file(settings, state="draft")
