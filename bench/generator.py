@@ -411,9 +411,10 @@ def generate(size: int, *, seed: int = 7) -> OfferSet:
     builder = _Builder(seed)
     names = [n for n, _ in TEMPLATES]
     weights = [w for _, w in TEMPLATES]
-    # A shuffled deck rather than independent draws: every template appears even at small
-    # sizes, in its weight's proportion.
-    deck: list[str] = []
+    # A shuffled deck rather than independent draws: every template appears at every size,
+    # in its weight's proportion.
+    deck = list(names)  # each template once first, so even a small set has every one
+    builder.rng.shuffle(deck)
     while len(deck) < size:
         round_ = [n for n, w in zip(names, weights, strict=True) for _ in range(w)]
         builder.rng.shuffle(round_)

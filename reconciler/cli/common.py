@@ -48,8 +48,11 @@ def echo_err(message: str) -> None:
 
 def report_error(exc: ReconcilerError) -> int:
     if isinstance(exc, OfferFilesInvalid):
+        from reconciler.cli.ci_report import annotate_problems
+
         for problem in exc.problems:
             echo_err(str(problem))
+        annotate_problems(exc.problems, machine_stdout=True)
     echo_err(f"error: {exc}")
     return exc.exit_code
 

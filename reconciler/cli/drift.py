@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.ci_report import report_drift
 from reconciler.cli.common import AppContext, api_options, pass_app
 from reconciler.cli.plan import FORMATS, PlanRequest, build_plan, write_file
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
@@ -76,4 +77,6 @@ def command(
         click.echo(drift_mod.render_markdown_report(report), nl=False)
     else:
         click.echo(drift_mod.render_text(report), nl=False)
-    return EXIT_CHANGES if report.has_drift else EXIT_OK
+    code = EXIT_CHANGES if report.has_drift else EXIT_OK
+    report_drift(report, code)
+    return code

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.ci_report import report_plan
 from reconciler.cli.common import AppContext, api_options, pass_app
 from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, ReconcilerError
 from reconciler.plan.plan import Plan
@@ -160,7 +161,10 @@ def command(
         write_file(markdown_out, render_markdown(plan))
     click.echo(render(plan, fmt), nl=False)
     if plan.is_blocked:
-        return EXIT_BLOCKED
-    if detailed_exitcode and plan.has_changes:
-        return EXIT_CHANGES
-    return EXIT_OK
+        code = EXIT_BLOCKED
+    elif detailed_exitcode and plan.has_changes:
+        code = EXIT_CHANGES
+    else:
+        code = EXIT_OK
+    report_plan(plan, code, machine_stdout=fmt == "json")
+    return code

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.ci_report import annotate_problems
 from reconciler.cli.common import AppContext, pass_app
 from reconciler.errors import EXIT_ERROR, EXIT_OK, OfferFilesInvalid, Problem
 from reconciler.offers.loader import count_problems, discover_offer_files, load_offer_files
@@ -50,6 +51,7 @@ def command(
         offers = len(discover_offer_files(targets)) - len(broken)
     files = len(discover_offer_files(targets))
     errors, warnings = count_problems(problems)
+    annotate_problems(problems, machine_stdout=output_format == "json")
     if output_format == "json":
         document = {
             "files": files,

@@ -376,7 +376,9 @@ def _parse(text: str, shown: str) -> tuple[Any, Problem | None]:
     except MarkedYAMLError as exc:
         return None, _yaml_problem(exc, shown)
     except YAMLError as exc:
-        return None, Problem(shown, 0, 0, "", f"invalid YAML: {_first_line(str(exc))}", "yaml")
+        # ruamel's ReaderError (control characters, NUL bytes) has no mark, only an offset.
+        line, col = _offset_position(text, getattr(exc, "position", None))
+        return None, Problem(shown, line, col, "", f"invalid YAML: {_first_line(str(exc))}", "yaml")
     except RecursionError:
         return None, Problem(shown, 0, 0, "", "YAML nesting is too deep", "yaml-too-complex")
     except (ValueError, OverflowError) as exc:
@@ -384,6 +386,14 @@ def _parse(text: str, shown: str) -> tuple[Any, Problem | None]:
         # without a position ("day is out of range for month" for 2027-02-30).
         line = _bad_date_line(text)
         return None, Problem(shown, line, 1 if line else 0, "", f"invalid value: {exc}", "yaml")
+
+
+def _offset_position(text: str, offset: object) -> tuple[int, int]:
+    """1-based line and column of a character offset; (0, 0) when there is none."""
+    if not isinstance(offset, int) or not 0 <= offset <= len(text):
+        return 0, 0
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
 _DATE_LIKE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.-])")

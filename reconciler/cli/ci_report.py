@@ -1,0 +1,76 @@
+"""What validate, plan and drift tell GitHub Actions when they run as a workflow step.
+
+Outside Actions (``GITHUB_ACTIONS`` unset) every function here does nothing, so commands
+call them unconditionally. Inside, the runner gets:
+
+* one ``::error file=…,line=…::`` annotation per validation error or blocked change, so the
+  problem shows on the pull request's diff at the offending line;
+* the markdown rendering in the step summary;
+* counts, the checksum and the exit code in ``GITHUB_OUTPUT`` for later steps.
+
+Annotations go to stderr when stdout carries machine output (``--format json``): the runner
+reads workflow commands from both streams.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+from reconciler.errors import Problem
+from reconciler.github.actions import (
+    annotate_error,
+    annotate_warning,
+    in_actions,
+    write_outputs,
+    write_step_summary,
+)
+from reconciler.plan.drift import DriftReport, render_markdown_report
+from reconciler.plan.plan import Plan
+from reconciler.plan.render import render_markdown
+
+
+def annotate_problems(problems: Iterable[Problem], *, machine_stdout: bool = False) -> None:
+    if not in_actions():
+        return
+    stream = sys.stderr if machine_stdout else sys.stdout
+    for p in problems:
+        annotate = annotate_error if p.severity == "error" else annotate_warning
+        title = f"offer file: {p.rule}" if p.rule else "offer file"
+        text = f"{p.path}: {p.message}" if p.path else p.message
+        annotate(p.file, p.line or None, text, title, col=p.col or None, stream=stream)
+
+
+def report_plan(plan: Plan, exit_code: int, *, machine_stdout: bool = False) -> None:
+    if not in_actions():
+        return
+    stream = sys.stderr if machine_stdout else sys.stdout
+    for change in plan.blocked_changes:
+        reason = change.blocked_reason or "blocked"
+        if change.override:
+            reason += f" (override: {change.override})"
+        annotate_error(
+            change.file,
+            change.line,
+            f"{change.offer_name}: {reason}",
+            "plan blocked",
+            stream=stream,
+        )
+    write_step_summary(render_markdown(plan))
+    counts = plan.summary()
+    write_outputs(
+        {
+            **counts,
+            "changes": int(plan.has_changes),
+            "blocked": int(plan.is_blocked),
+            "checksum": plan.checksum,
+            "exit-code": exit_code,
+        }
+    )
+
+
+def report_drift(report: DriftReport, exit_code: int) -> None:
+    if not in_actions():
+        return
+    write_step_summary(render_markdown_report(report))
+    write_outputs({**report.counts(), "drift": int(report.has_drift), "exit-code": exit_code})
