@@ -26,9 +26,11 @@ import click
 
 from reconciler.apply.applier import ApplyOptions, Locate
 from reconciler.apply.outcome import ApplyResult
-from reconciler.apply.session import run_apply, settle_open, target_for
-from reconciler.cli.common import AppContext, api_options, echo_err, pass_app
+from reconciler.apply.session import run_apply, settle_open
+from reconciler.cli.common import ApiTarget, AppContext, api_options, echo_err, pass_app
 from reconciler.errors import EXIT_BLOCKED, EXIT_OK, PlanFileError, ReconcilerError
+from reconciler.plan.live import LiveClient
+from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
 from reconciler.report.progress import ProgressPrinter
 from reconciler.report.summary import outputs, render_markdown, render_table
@@ -60,18 +62,6 @@ def file_locator(settings: Settings) -> Locate:
         return int(line), int(col)
 
     return locate
-
-
-def emulator_target(
-    settings: Settings, endpoint: str, emulator: bool, emulator_data: Path | None
-) -> str:
-    if not emulator:
-        return target_for(endpoint)
-    from reconciler.api.connect import DEFAULT_EMULATOR_DATA
-
-    return target_for(
-        endpoint, emulator_data=emulator_data or settings.root / DEFAULT_EMULATOR_DATA
-    )
 
 
 def read_plan(path: Path) -> Plan:
@@ -166,14 +156,9 @@ def command(
     allow_republish: bool,
     role: str | None,
     timeout: float | None,
-    endpoint: str | None,
-    emulator: bool,
-    emulator_data: Path | None,
-    account: str | None,
+    api: ApiTarget,
 ) -> int:
     """Apply a saved plan (plan.json) or plan PATHS and apply after confirmation."""
-    from reconciler.api.connect import open_client
-
     settings = app.settings
     plan_file = source[0] if len(source) == 1 and source[0].suffix == ".json" else None
     plan: Plan | None = None
@@ -185,18 +170,14 @@ def command(
         raise ReconcilerError("give either one saved plan (.json) or offer paths, not both")
     options = ApplyOptions(timeout=timeout, locate=file_locator(settings))
     progress = ProgressPrinter(live=None if fmt == "text" else False)
-    with open_client(
-        settings,
-        endpoint=endpoint,
-        emulator=emulator,
-        emulator_data=emulator_data,
-        account=account,
-        writes=True,
-    ) as client:
-        target = emulator_target(settings, client.endpoint, emulator, emulator_data)
-        if plan is None:
+    inputs = PlanInputs(source, api.role(role), None, allow_republish, force)
+    loaded = load_files(settings, inputs) if plan is None else None
+    with api.open(settings, writes=True) as client:
+        target = api.journal_target(settings, client.endpoint)
+        if loaded is not None:
+            # Finish what an interrupted apply left open first, so the plan sees its effect.
             settle_open(client, settings, target, options=options, progress=progress)
-            plan = plan_now(client, settings, source, role, account, allow_republish, force)
+            plan = plan_loaded(client, settings, inputs, loaded)
             shown = render_plan(plan)
             click.echo(shown, nl=False, err=fmt == "json")
             if plan.is_blocked:
@@ -205,6 +186,7 @@ def command(
                 emit_result(ApplyResult(plan_checksum=plan.checksum), fmt, markdown_out)
                 return EXIT_OK
             confirm(auto_approve)
+        assert plan is not None  # read from the file, or planned just above
         try:
             result = run_apply(plan, client, settings, target, options=options, progress=progress)
         finally:
@@ -232,7 +214,7 @@ def render_plan(plan: Plan) -> str:
 
 
 def plan_now(
-    client: object,
+    client: LiveClient,
     settings: Settings,
     source: tuple[Path, ...],
     role: str | None,
@@ -240,24 +222,7 @@ def plan_now(
     allow_republish: bool,
     force: bool,
 ) -> Plan:
-    """The planner's own pipeline (as ``reconciler plan`` runs it) on the write client."""
-    from reconciler.cli.plan import resolve_role
-    from reconciler.offers.loader import load_offer_files
-    from reconciler.plan.baseline import git_sha
-    from reconciler.plan.live import fetch_live, managed_selector
-    from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
-
-    chosen = resolve_role(role, account)
-    paths = list(source) or [settings.offers_path()]
-    files = load_offer_files(paths, settings)
-    mine = [f for f in files if f.kind in role_kinds(chosen)]
-    managed = managed_selector({f.name for f in mine}, {f.id for f in mine if f.id})
-    live = fetch_live(client, managed=managed)  # type: ignore[arg-type]
-    options = PlanOptions(
-        role=chosen,
-        allow_republish=allow_republish,
-        force=force,
-        endpoint=str(getattr(client, "endpoint", "")),
-        git_sha=git_sha(Path.cwd()),
-    )
-    return make_plan(files, live, settings, options=options)
+    """Plan *source* on an already open client (the pipeline ``reconciler plan`` runs)."""
+    api = ApiTarget(account=account)
+    inputs = PlanInputs(source, api.role(role), None, allow_republish, force)
+    return plan_loaded(client, settings, inputs, load_files(settings, inputs))

@@ -7,6 +7,7 @@ and never shows a traceback unless ``RECONCILER_DEBUG=1``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -14,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -57,34 +58,89 @@ def report_error(exc: ReconcilerError) -> int:
     return exc.exit_code
 
 
+@dataclass(frozen=True)
+class ApiTarget:
+    """Which Product Ingestion API a command talks to, from the shared API options."""
+
+    endpoint: str | None = None
+    emulator: bool = False
+    emulator_data: Path | None = None
+    account: str | None = None
+
+    def open(self, settings: Settings, *, writes: bool = False) -> Any:
+        """A context manager yielding the client (read-only unless *writes*)."""
+        from reconciler.api.connect import open_client
+
+        return open_client(
+            settings,
+            endpoint=self.endpoint,
+            emulator=self.emulator,
+            emulator_data=self.emulator_data,
+            account=self.account,
+            writes=writes,
+        )
+
+    def role(self, explicit: str | None) -> str:
+        """The role to plan as: explicit, else partner for the emulator's partner account."""
+        if explicit:
+            return explicit
+        return "partner" if self.account == "partner" else "publisher"
+
+    def journal_target(self, settings: Settings, endpoint: str) -> str:
+        """What apply journals are keyed by; the embedded emulator by its data folder,
+        because its port changes on every start."""
+        from reconciler.api.connect import DEFAULT_EMULATOR_DATA
+        from reconciler.apply.session import target_for
+
+        if not self.emulator:
+            return target_for(endpoint)
+        return target_for(
+            endpoint, emulator_data=self.emulator_data or settings.root / DEFAULT_EMULATOR_DATA
+        )
+
+
 def api_options(func: F) -> F:
-    """--endpoint / --emulator / --emulator-data / --account, shared by every API command."""
-    func = click.option(
+    """--endpoint / --emulator / --emulator-data / --account, passed on as ``api: ApiTarget``."""
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        endpoint: str | None,
+        emulator: bool,
+        emulator_data: Path | None,
+        account: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        api = ApiTarget(endpoint, emulator, emulator_data, account)
+        return func(*args, api=api, **kwargs)
+
+    decorated: Any = wrapper
+    decorated = click.option(
         "--account",
         envvar="RECONCILER_ACCOUNT",
         default=None,
         help="Emulator demo account to act as: publisher (default) or partner.",
-    )(func)
-    func = click.option(
+    )(decorated)
+    decorated = click.option(
         "--emulator-data",
         type=click.Path(file_okay=False, path_type=Path),
         envvar="RECONCILER_EMULATOR_DATA",
         default=None,
         help="Where the embedded emulator keeps its state (default .reconciler/emulator).",
-    )(func)
-    func = click.option(
+    )(decorated)
+    decorated = click.option(
         "--emulator",
         is_flag=True,
         envvar="RECONCILER_EMULATOR",
         help="Start the embedded Product Ingestion API emulator and talk to it.",
-    )(func)
-    func = click.option(
+    )(decorated)
+    decorated = click.option(
         "--endpoint",
         envvar="RECONCILER_ENDPOINT",
         default=None,
         help="Product Ingestion API base URL (default: the real API).",
-    )(func)
-    return func
+    )(decorated)
+    return cast(F, decorated)
 
 
 def setup_logging(verbose: int) -> None:

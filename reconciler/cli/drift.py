@@ -12,11 +12,12 @@ from pathlib import Path
 import click
 
 from reconciler.cli.ci_report import report_drift
-from reconciler.cli.common import AppContext, api_options, pass_app
-from reconciler.cli.plan import FORMATS, PlanRequest, build_plan, write_file
+from reconciler.cli.common import ApiTarget, AppContext, api_options, pass_app
+from reconciler.cli.plan import FORMATS, build_plan, write_file
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
 from reconciler.plan import drift as drift_mod
 from reconciler.plan.baseline import git_sha
+from reconciler.plan.pipeline import PlanInputs
 
 
 @click.command("drift")
@@ -55,18 +56,14 @@ def command(
     out: Path | None,
     markdown_out: Path | None,
     role: str | None,
-    endpoint: str | None,
-    emulator: bool,
-    emulator_data: Path | None,
-    account: str | None,
+    api: ApiTarget,
 ) -> int:
     """Report offers changed outside git, pending from git, unmanaged, or in sync."""
     if baseline is None and git_sha(Path.cwd()) is not None:
         baseline = "HEAD"
-    req = PlanRequest(
-        paths, baseline, role, False, True, endpoint, emulator, emulator_data, account
-    )
-    report = drift_mod.classify(build_plan(app.settings, req))
+    # Drift reports; the safety guards are for apply, so they never hide drift here.
+    inputs = PlanInputs(paths, api.role(role), baseline, force=True)
+    report = drift_mod.classify(build_plan(app.settings, inputs, api))
     if out is not None:
         write_file(out, drift_mod.render_json(report))
     if markdown_out is not None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.common import AppContext, api_options, echo_err, pass_app
+from reconciler.cli.common import ApiTarget, AppContext, api_options, echo_err, pass_app
 from reconciler.importer import ImportOptions, Selection, import_offers, parse_states
 from reconciler.importer.core import ImportResult
 from reconciler.secrets import redact
@@ -50,26 +50,14 @@ def command(
     out: Path | None,
     states: str | None,
     dry_run: bool,
-    endpoint: str | None,
-    emulator: bool,
-    emulator_data: Path | None,
-    account: str | None,
+    api: ApiTarget,
 ) -> int:
     """Write live offers into offer files (new files, or existing ones updated in place)."""
-    from reconciler.api.connect import open_client
-
     settings = app.settings
     selection = Selection(take_all, ids, name_glob, parse_states(states))
     selection.check()
     options = ImportOptions(out=out or settings.offers_path(), selection=selection, dry_run=dry_run)
-    with open_client(
-        settings,
-        endpoint=endpoint,
-        emulator=emulator,
-        emulator_data=emulator_data,
-        account=account,
-        writes=False,
-    ) as client:
+    with api.open(settings, writes=False) as client:
         result = import_offers(client, settings, options)
     report(result)
     return result.exit_code

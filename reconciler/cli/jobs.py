@@ -21,8 +21,8 @@ from reconciler.apply.applier import ApplyOptions
 from reconciler.apply.journal import journal_dir, list_journals
 from reconciler.apply.outcome import ApplyResult
 from reconciler.apply.session import cancel_open, resume_open
-from reconciler.cli.apply import FORMATS, emit_result, emulator_target, file_locator
-from reconciler.cli.common import AppContext, api_options, pass_app
+from reconciler.cli.apply import FORMATS, emit_result, file_locator
+from reconciler.cli.common import ApiTarget, AppContext, api_options, pass_app
 from reconciler.errors import EXIT_JOBS_RUNNING, EXIT_OK
 from reconciler.report.progress import ProgressPrinter
 from reconciler.secrets import redact
@@ -87,26 +87,14 @@ def resume_command(
     fmt: str,
     markdown_out: Path | None,
     timeout: float | None,
-    endpoint: str | None,
-    emulator: bool,
-    emulator_data: Path | None,
-    account: str | None,
+    api: ApiTarget,
 ) -> int:
     """Continue the open apply journals (all of the current target, or the ones given)."""
-    from reconciler.api.connect import open_client
-
     settings = app.settings
     progress = ProgressPrinter(live=None if fmt == "text" else False)
     options = ApplyOptions(timeout=timeout, locate=file_locator(settings))
-    with open_client(
-        settings,
-        endpoint=endpoint,
-        emulator=emulator,
-        emulator_data=emulator_data,
-        account=account,
-        writes=True,
-    ) as client:
-        target = emulator_target(settings, client.endpoint, emulator, emulator_data)
+    with api.open(settings, writes=True) as client:
+        target = api.journal_target(settings, client.endpoint)
         try:
             results = resume_open(
                 client, settings, target, list(journals), options=options, progress=progress
@@ -132,24 +120,12 @@ def cancel_command(
     app: AppContext,
     journals: tuple[Path, ...],
     fmt: str,
-    endpoint: str | None,
-    emulator: bool,
-    emulator_data: Path | None,
-    account: str | None,
+    api: ApiTarget,
 ) -> int:
     """Cancel the in-flight jobs of the open apply journals and close them."""
-    from reconciler.api.connect import open_client
-
     settings = app.settings
-    with open_client(
-        settings,
-        endpoint=endpoint,
-        emulator=emulator,
-        emulator_data=emulator_data,
-        account=account,
-        writes=True,
-    ) as client:
-        target = emulator_target(settings, client.endpoint, emulator, emulator_data)
+    with api.open(settings, writes=True) as client:
+        target = api.journal_target(settings, client.endpoint)
         results = cancel_open(client, settings, target, list(journals))
     if not results:
         click.echo("No open apply journals for this target.")

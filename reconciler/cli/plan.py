@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from reconciler.cli.ci_report import report_plan
-from reconciler.cli.common import AppContext, api_options, pass_app
+from reconciler.cli.common import ApiTarget, AppContext, api_options, pass_app
 from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, ReconcilerError
+from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
 from reconciler.plan.render import render_json, render_markdown, render_text
 from reconciler.settings import Settings
@@ -29,57 +29,11 @@ from reconciler.settings import Settings
 FORMATS = ("text", "markdown", "json")
 
 
-@dataclass
-class PlanRequest:
-    paths: tuple[Path, ...]
-    baseline: str | None
-    role: str | None
-    allow_republish: bool
-    force: bool
-    endpoint: str | None
-    emulator: bool
-    emulator_data: Path | None
-    account: str | None
-
-
-def resolve_role(role: str | None, account: str | None) -> str:
-    if role:
-        return role
-    return "partner" if account == "partner" else "publisher"
-
-
-def build_plan(settings: Settings, req: PlanRequest) -> Plan:
-    """Everything ``plan`` and ``drift`` share: files -> live (read-only) -> Plan."""
-    from reconciler.api.connect import open_client
-    from reconciler.offers.loader import load_offer_files
-    from reconciler.plan.baseline import git_sha, load_baseline
-    from reconciler.plan.live import fetch_live, managed_selector
-    from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
-
-    role = resolve_role(req.role, req.account)
-    paths = list(req.paths) or [settings.offers_path()]
-    files = load_offer_files(paths, settings)
-    baseline = load_baseline(req.baseline, files, settings) if req.baseline else None
-    mine = [f for f in files if f.kind in role_kinds(role)]
-    managed = managed_selector({f.name for f in mine}, {f.id for f in mine if f.id})
-    with open_client(
-        settings,
-        endpoint=req.endpoint,
-        emulator=req.emulator,
-        emulator_data=req.emulator_data,
-        account=req.account,
-        writes=False,
-    ) as client:
-        live = fetch_live(client, managed=managed)
-        endpoint = client.endpoint
-    options = PlanOptions(
-        role=role,
-        allow_republish=req.allow_republish,
-        force=req.force,
-        endpoint=endpoint,
-        git_sha=git_sha(Path.cwd()),
-    )
-    return make_plan(files, live, settings, baseline=baseline, options=options)
+def build_plan(settings: Settings, inputs: PlanInputs, api: ApiTarget) -> Plan:
+    """Everything ``plan`` and ``drift`` share: files -> live (read-only client) -> Plan."""
+    loaded = load_files(settings, inputs)  # invalid files fail here, before any request
+    with api.open(settings, writes=False) as client:
+        return plan_loaded(client, settings, inputs, loaded)
 
 
 def use_colour() -> bool:
@@ -145,16 +99,11 @@ def command(
     role: str | None,
     allow_republish: bool,
     force: bool,
-    endpoint: str | None,
-    emulator: bool,
-    emulator_data: Path | None,
-    account: str | None,
+    api: ApiTarget,
 ) -> int:
     """Show what apply would change: create, update, publish, withdraw, delete, blocked."""
-    req = PlanRequest(
-        paths, baseline, role, allow_republish, force, endpoint, emulator, emulator_data, account
-    )
-    plan = build_plan(app.settings, req)
+    inputs = PlanInputs(paths, api.role(role), baseline, allow_republish, force)
+    plan = build_plan(app.settings, inputs, api)
     if out is not None:
         write_file(out, plan.to_json())
     if markdown_out is not None:
