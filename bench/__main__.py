@@ -46,7 +46,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="changes the naive apply really sends before extrapolating "
         "(default 10 at latency 2 s, 4 at 6 s; 0 = all of them, slow)",
     )
-    parser.add_argument("--latency", type=float, default=2.0, help="job latency of the first apply run")
+    parser.add_argument(
+        "--latency", type=float, default=2.0, help="job latency of the first apply run"
+    )
     parser.add_argument(
         "--scaled-latency",
         type=float,
@@ -79,9 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.scaled_latency > 0:
         s = args.scaled_latency
         runs.append(
-            ApplyRun(
-                f"apply (latency {s:g} s, poll {s:g} s = 1/{60 / s:g} scale)", s, s, sample(4)
-            )
+            ApplyRun(f"apply (latency {s:g} s, poll {s:g} s = 1/{60 / s:g} scale)", s, s, sample(4))
         )
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)

@@ -116,14 +116,15 @@ class OfferSet:
 
 class _Builder:
     def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)  # noqa: S311 - reproducible data, not security
+        self.rng = random.Random(seed)  # reproducible data, not security
 
     def guid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def billing_account(self) -> str:
         year = self.rng.randint(2015, 2025)
-        return f"{self.guid()}:{self.guid()}_{year}-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
+        month, day = self.rng.randint(1, 12), self.rng.randint(1, 28)
+        return f"{self.guid()}:{self.guid()}_{year}-{month:02d}-{day:02d}"
 
     def contacts(self) -> list[str]:
         return self.rng.sample(CONTACTS, self.rng.randint(1, 3))
@@ -189,7 +190,11 @@ class _Builder:
         self._customer_head(data, customer, "editExistingOfferPricingOnly")
         data["customerContractRenewal"] = True
         data["pricing"] = [
-            {"product": ANALYTICS, "discountType": "percentage", "discountPercentage": self.percent()}
+            {
+                "product": ANALYTICS,
+                "discountType": "percentage",
+                "discountPercentage": self.percent(),
+            }
         ]
 
     def _customer_absolute(self, data: dict[str, Any], customer: str) -> None:
@@ -262,9 +267,10 @@ class _Builder:
         data["customerContractRenewal"] = False
         self.dates(data)
         slug = customer.lower().replace(" ", "-").replace("'", "")
+        blob = "https://contosolegal.blob.core.windows.net/terms"
         data["termsAndConditionsDocs"] = [
             {
-                "sasUrl": f"https://contosolegal.blob.core.windows.net/terms/{slug}-{self.rng.randint(1000, 9999)}.pdf",
+                "sasUrl": f"{blob}/{slug}-{self.rng.randint(1000, 9999)}.pdf",
                 "fileName": f"{slug}-terms.pdf",
                 "customerFacingDocumentName": f"Contoso terms for {customer}",
             }
@@ -398,10 +404,13 @@ def _partner_file(origin: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         "preparedBy": "sales@marketplacetest.example.com",
         "notificationContacts": ["sales@marketplacetest.example.com"],
         "originatorPricing": [
-            {"product": e["product"], "plan": e["plan"],
-             "markupPercentage": rng.choice((1, 2, 2.5, 3))}
+            {
+                "product": e["product"],
+                "plan": e["plan"],
+                "markupPercentage": rng.choice((1, 2, 2.5, 3)),
+            }
             for e in origin["pricing"]
-        ],  # fmt: skip
+        ],
         "notes": "Market Place Test reseller",
     }
 
@@ -452,7 +461,8 @@ def generate(size: int, *, seed: int = 7) -> OfferSet:
 def _dumper() -> YAML:
     yaml = YAML(typ="safe", pure=False)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # keep the natural key order of a file
+    # Keep the natural key order of a file (the attribute is untyped in ruamel).
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     yaml.width = 200
     return yaml
 

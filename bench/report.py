@@ -61,7 +61,9 @@ def floor_text(row: dict[str, Any], ours: Figures | None) -> str:
     if ours is not None and "requests" in floor:
         parts.append(f">= {floor['requests']:,} req (x{ours.requests / floor['requests']:.2f})")
     if ours is not None and "parse_seconds" in floor:
-        parts.append(f"parse {floor['parse_seconds']:.2f} s (x{ours.wall / floor['parse_seconds']:.1f})")
+        parts.append(
+            f"parse {floor['parse_seconds']:.2f} s (x{ours.wall / floor['parse_seconds']:.1f})"
+        )
     if ours is not None and "latency" in floor:
         details = (row.get("ours") or {}).get("details") or {}
         bound = floor["latency"] + details.get("submission", 0.0)
@@ -111,8 +113,13 @@ def render_text(results: dict[str, Any]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(HEADERS))]
     lines = []
     for n, cells in enumerate(rows):
-        lines.append("  ".join(c.rjust(w) if i != 1 and i != len(cells) - 1 else c.ljust(w)
-                               for i, (c, w) in enumerate(zip(cells, widths, strict=True))))  # fmt: skip
+        # Numbers right-aligned; the scenario and floor text left-aligned.
+        left = (1, len(cells) - 1)
+        padded = [
+            c.ljust(w) if i in left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        lines.append("  ".join(padded).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     lines.append("")
@@ -218,16 +225,34 @@ def render_markdown(results: dict[str, Any], command: str) -> str:
         "## Offer sets",
         "",
         *_md_table(
-            ("N", "files", "publisher offers", "partner files", "drafts", "price resources",
-             "MB", "request floor", "seed s", "write s"),
+            (
+                "N",
+                "files",
+                "publisher offers",
+                "partner files",
+                "drafts",
+                "price resources",
+                "MB",
+                "request floor",
+                "seed s",
+                "write s",
+            ),
             [
-                [f"{s['size']:,}", f"{s['files']:,}", f"{s['publisher_offers']:,}",
-                 f"{s['partner_files']:,}", f"{s['drafts']:,}", f"{s['price_resources']:,}",
-                 f"{s['bytes'] / 1e6:.1f}", f"{s['request_floor']:,}",
-                 f"{s['seed_seconds']:.1f}", f"{s['write_seconds']:.1f}"]
+                [
+                    f"{s['size']:,}",
+                    f"{s['files']:,}",
+                    f"{s['publisher_offers']:,}",
+                    f"{s['partner_files']:,}",
+                    f"{s['drafts']:,}",
+                    f"{s['price_resources']:,}",
+                    f"{s['bytes'] / 1e6:.1f}",
+                    f"{s['request_floor']:,}",
+                    f"{s['seed_seconds']:.1f}",
+                    f"{s['write_seconds']:.1f}",
+                ]
                 for s in results["sizes"]
             ],
-        ),  # fmt: skip
+        ),
         "",
         "## Requests by endpoint (as the emulator counted them)",
         "",

@@ -201,7 +201,12 @@ def apply_ours(ctx: Context) -> dict[str, Any]:
 
     try:
         result = apply_plan(
-            plan, ctx.client, ctx.settings, journal=journal, progress=progress, options=ApplyOptions()
+            plan,
+            ctx.client,
+            ctx.settings,
+            journal=journal,
+            progress=progress,
+            options=ApplyOptions(),
         )
     finally:
         journal.release()
@@ -224,7 +229,9 @@ def apply_naive(ctx: Context) -> dict[str, Any]:
     return naive.apply(ctx.client, plan, interval=interval, sample=ctx.spec.sample)
 
 
-SCENARIOS: dict[tuple[str, str], tuple[Callable[[Context], None] | None, Callable[[Context], dict[str, Any]]]] = {
+SCENARIOS: dict[
+    tuple[str, str], tuple[Callable[[Context], None] | None, Callable[[Context], dict[str, Any]]]
+] = {
     ("parse-floor", "floor"): (None, parse_floor),
     ("validate", "ours"): (None, validate_ours),
     ("validate", "naive"): (None, lambda ctx: naive.validate(Path(ctx.spec.files))),

@@ -94,6 +94,8 @@ class RequestState:
             and self.refused is None
             and self.result is None
             and not self.resolved
+            # a lost answer whose effect was found counts as applied (see verdicts)
+            and not (self.ambiguous and self.accepted)
         )
 
 

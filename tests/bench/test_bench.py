@@ -41,8 +41,14 @@ def test_generated_offers_cover_every_kind_and_are_valid(tmp_path: Path) -> None
         "multipartyPromotionChannelPartner",
     }
     assert {o.template for o in offer_set.publisher} == {name for name, _ in TEMPLATES}
-    pricing_types = {f.offer.offer_pricing_type for f in files if hasattr(f.offer, "offer_pricing_type")}
-    assert {"editExistingOfferPricingOnly", "saasNewCustomizedPlans", "vmSoftwareReservations"} <= pricing_types
+    pricing_types = {
+        f.offer.offer_pricing_type for f in files if hasattr(f.offer, "offer_pricing_type")
+    }
+    assert {
+        "editExistingOfferPricingOnly",
+        "saasNewCustomizedPlans",
+        "vmSoftwareReservations",
+    } <= pricing_types
     assert {f.state for f in files} == {"draft", "live"}
     # The same seed gives the same set: figures are comparable from run to run.
     assert [o.data for o in generate(20).offers] == [o.data for o in offer_set.offers]
@@ -72,8 +78,15 @@ def test_python_m_bench_prints_the_table_and_writes_results(tmp_path: Path) -> N
         cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    for label in ("read + parse (floor)", "validate", "plan (no changes)", "plan (5% changed)",
-                  "apply (latency 0.3 s)", "apply (latency 0.6 s, poll 0.6 s = 1/100 scale)"):  # fmt: skip
+    labels = (
+        "read + parse (floor)",
+        "validate",
+        "plan (no changes)",
+        "plan (5% changed)",
+        "apply (latency 0.3 s)",
+        "apply (latency 0.6 s, poll 0.6 s = 1/100 scale)",
+    )
+    for label in labels:
         assert label in proc.stdout
     results = json.loads((out / "latest.json").read_text())
     rows = {r["scenario"]: r for r in results["rows"]}

@@ -91,7 +91,13 @@ def test_security_properties_of_the_workflows() -> None:
             assert perms["contents"] == "read"
             assert set(perms) <= {"contents", "id-token", "pull-requests", "issues"}, name
             assert job["env"]["AZURE_TENANT_ID"] == "${{ vars.AZURE_TENANT_ID }}"
-            assert job["env"]["AZURE_CLIENT_ID"] == "${{ vars.AZURE_CLIENT_ID }}"
+            # pull requests get their own plan-only app: a PR runs its own branch's workflows
+            expected = (
+                "${{ vars.AZURE_PLAN_CLIENT_ID || vars.AZURE_CLIENT_ID }}"
+                if path.name == "offers-plan.yml"
+                else "${{ vars.AZURE_CLIENT_ID }}"
+            )
+            assert job["env"]["AZURE_CLIENT_ID"] == expected
             for step in job["steps"]:
                 if "run" in step:
                     assert "${{" not in step["run"], f"{path.name}: {step.get('name')}"

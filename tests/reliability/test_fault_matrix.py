@@ -109,9 +109,9 @@ CASES = {
     "429-storm-retry-after": Case(_throttle_storm),
     "5xx-bursts": Case(_server_errors),
     "drop-before-accept": Case(_drop_before_accept),
-    "drop-after-accept": Case(_drop_after_accept, leaves_open_journal=True),
+    "drop-after-accept": Case(_drop_after_accept),
     "mixed-drops": Case(
-        _mixed_drops, exit_codes=(EXIT_OK, EXIT_JOBS_FAILED), leaves_open_journal=True
+        _mixed_drops, exit_codes=(EXIT_OK, EXIT_JOBS_FAILED)
     ),
     "slow-responses": Case(_slow),
     "hung-responses-timeouts": Case(_hung, timeout=0.5, lost_response_wait=4.0),
@@ -127,7 +127,9 @@ def test_fault_case_converges_without_duplicates(
     case = CASES[name]
     monkeypatch.chdir(tmp_path)
     offers = copy_examples(tmp_path)
-    settings = fast_settings(tmp_path, timeout=case.timeout, max_resources_per_request=case.per_request)
+    settings = fast_settings(
+        tmp_path, timeout=case.timeout, max_resources_per_request=case.per_request
+    )
     settings.api.lost_response_wait = case.lost_response_wait
     with emulator(fault_seed=7) as emu, publisher(emu, settings) as client:
         plan = plan_for(client, settings, offers)
@@ -149,11 +151,6 @@ def test_fault_case_converges_without_duplicates(
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="apply defect: RequestState.unresolved ignores `ambiguous` records with "
-    "accepted=true, so JournalState.pending() stays true and the journal is never closed",
-)
 @pytest.mark.timeout(60)
 def test_accepted_lost_answer_closes_the_journal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -173,7 +170,9 @@ def test_accepted_lost_answer_closes_the_journal(
 
 
 @pytest.mark.timeout(90)
-def test_token_expiry_in_the_middle_of_an_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_expiry_in_the_middle_of_an_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Tokens live one second; the apply runs for several: every expiry is survived."""
     monkeypatch.chdir(tmp_path)
     offers = copy_examples(tmp_path)
@@ -225,7 +224,9 @@ def test_stale_etag_between_plan_and_apply_is_not_overwritten(
 
 
 @pytest.mark.timeout(90)
-def test_emulator_restart_while_jobs_are_polled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_emulator_restart_while_jobs_are_polled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The service goes away for a moment while jobs run; it comes back with the same data."""
     monkeypatch.chdir(tmp_path)
     offers = copy_examples(tmp_path)

@@ -70,7 +70,7 @@ EMULATOR = ("--emulator", "--emulator-data", "emu")
 def test_apply_killed_at_a_random_point_converges_on_the_next_run(
     point: int, tmp_path: Path
 ) -> None:
-    rng = random.Random(f"kill-{point}")  # noqa: S311 - reproducible test schedule
+    rng = random.Random(f"kill-{point}")
     delay = rng.uniform(*KILL_WINDOW)
     again = rng.choice(["apply", "jobs-resume"])
     project = _project(tmp_path)

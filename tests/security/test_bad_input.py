@@ -31,9 +31,15 @@ from reconciler.api.client import ProductIngestionClient
 from reconciler.errors import OfferFilesInvalid
 from reconciler.offers.loader import MAX_FILE_BYTES, load_offer_files
 from reconciler.settings import Settings
-from tests.reliability.support import EXAMPLES, PYTHON, emulator, fast_settings, plan_for
+from tests.reliability.support import (
+    EXAMPLES,
+    PYTHON,
+    emulator,
+    fast_settings,
+    plan_for,
+    subprocess_env,
+)
 from tests.reliability.support import publisher as publisher_client
-from tests.reliability.support import subprocess_env
 
 EXAMPLE = (EXAMPLES / "customer-percentage.yaml").read_text(encoding="utf-8")
 LINES = EXAMPLE.splitlines()
@@ -82,7 +88,9 @@ HOSTILE_TEXT = st.one_of(
     st.builds(alias_bomb, st.integers(2, 12), st.integers(2, 12)),
     st.builds(deep_flow, st.integers(40, 5000)),
     st.builds(deep_block, st.integers(40, 400)),
-    st.builds(in_offer, st.sampled_from(["name", "state", "end", "pricing"]), st.sampled_from(TAGS)),
+    st.builds(
+        in_offer, st.sampled_from(["name", "state", "end", "pricing"]), st.sampled_from(TAGS)
+    ),
     st.sampled_from(["", "---\n", "# only a comment\n", "[]\n", "42\n", "~\n", "a: 1\n---\nb: 2\n",
                      "name: x\nname: y\n", "<<: {name: x}\n", "? [a]\n: b\n", "\t\tname: x\n",
                      "name: \"unterminated\n", "%YAML 9.9\n---\nname: x\n"]),
@@ -129,7 +137,7 @@ def valid_named(name: str, state: str) -> str:
 
 VALID = st.builds(
     valid_named,
-    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=100),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=100),
     st.sampled_from(["draft", "live"]),
 )
 

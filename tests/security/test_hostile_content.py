@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from markdown_it import MarkdownIt
@@ -84,8 +85,10 @@ def assert_inert(body: str) -> None:
             assert str(token.attrs["href"]).startswith(OWN_LINKS), token.attrs
         if token.type == "text":
             assert not MENTION.search(token.content), token.content
-            assert "evil.example" not in token.content or "\u200b" in token.content or (
-                not re.search(r"https?://evil|www\.evil", token.content)
+            assert (
+                "evil.example" not in token.content
+                or "\u200b" in token.content
+                or (not re.search(r"https?://evil|www\.evil", token.content))
             ), token.content
 
 
@@ -97,8 +100,11 @@ def _write_offers(root: Path) -> Path:
         text = template.replace("state: live", "state: draft")
         named = "name: " + json.dumps(name)
         described = "    description: " + json.dumps(HOSTILE_DESCRIPTIONS[i])
-        text = re.sub(r"(?m)^name: .*$", lambda _: named, text)
-        text = re.sub(r"(?m)^    description: .*$", lambda _: described, text)
+        # re.sub would read escapes in a replacement string: replace line by line instead.
+        lines = text.splitlines()
+        lines = [named if ln.startswith("name: ") else ln for ln in lines]
+        lines = [described if ln.startswith("    description: ") else ln for ln in lines]
+        text = "\n".join(lines) + "\n"
         if i == 0:  # its job fails: error messages (which quote the offer) are rendered too
             text = text.replace("plan: plan/123456", "plan: plan/999999")
         (offers / f"hostile-{i}.yaml").write_text(text)
@@ -107,8 +113,17 @@ def _write_offers(root: Path) -> Path:
 
 def _github(monkeypatch: pytest.MonkeyPatch, root: Path, server: GitHubServer, pr: bool) -> None:
     event = root / "event.json"
-    payload = {"number": 9, "pull_request": {"number": 9, "head": {
-        "sha": "e" * 40, "repo": {"full_name": "octo/offers"}}}} if pr else {"after": "f" * 40}
+    payload: dict[str, Any] = (
+        {
+            "number": 9,
+            "pull_request": {
+                "number": 9,
+                "head": {"sha": "e" * 40, "repo": {"full_name": "octo/offers"}},
+            },
+        }
+        if pr
+        else {"after": "f" * 40}
+    )
     payload["repository"] = {"full_name": "octo/offers"}
     event.write_text(json.dumps(payload))
     for key, value in {

@@ -28,16 +28,21 @@ from tests.reliability.support import EXAMPLES, PYTHON, subprocess_env
 from tests.support.github_server import GitHubServer
 
 PUBLISHER_ID = "00000000-0000-0000-0000-0000000000a1"
-DEMO_SECRET = "emulator-publisher-secret"  # noqa: S105 - the emulator's documented demo secret
-WRONG_SECRET = "CANARY-client-secret-7f3a9d"  # noqa: S105
-CERT_PASSWORD = "CANARY-cert-password-51c2e8"  # noqa: S105
+DEMO_SECRET = "emulator-publisher-secret"
+WRONG_SECRET = "CANARY-client-secret-7f3a9d"
+CERT_PASSWORD = "CANARY-cert-password-51c2e8"
 SAS_SIG = "CANARYsas0123456789abcdefSIG%3D"
 SAS_URL = (
     "https://contosolegal.blob.core.windows.net/terms/coho.pdf"
     f"?sv=2022-11-02&sr=b&sp=r&se=2027-12-31&sig={SAS_SIG}"
 )
-GITHUB_TOKEN = "ghs_CANARYgithubtoken0123456789abcd"  # noqa: S105
-FED_SIGNATURE = "CANARYfederatedSignature0123456789"
+GITHUB_TOKEN = "ghs_CANARYgithubtoken0123456789abcd"
+# The signature segment of the federated assertion (256 bytes, like RS256): its canary.
+FED_SIGNATURE = (
+    base64.urlsafe_b64encode(b"CANARY-federated-signature".ljust(256, b"\x07"))
+    .rstrip(b"=")
+    .decode()
+)
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}")
 
 
@@ -173,7 +178,11 @@ EMU = ("--emulator", "--emulator-data", "emu")
 
 
 def _secret_env(secret: str) -> dict[str, str]:
-    return {"AZURE_TENANT_ID": "canary", "AZURE_CLIENT_ID": PUBLISHER_ID, "AZURE_CLIENT_SECRET": secret}
+    return {
+        "AZURE_TENANT_ID": "canary",
+        "AZURE_CLIENT_ID": PUBLISHER_ID,
+        "AZURE_CLIENT_SECRET": secret,
+    }
 
 
 @pytest.mark.timeout(240)
@@ -212,7 +221,12 @@ def test_client_secret_sas_and_github_token_never_leak(runner: Runner) -> None:
             headers={"Authorization": "Bearer emulator:publisher"},
         ).json()["privateOffers"]
     assert any(SAS_SIG in json.dumps(o) for o in offers)
-    assert any(a[0] == "github" for a, _ in runner.codes)
+    # The scan covered every kind of artifact (so a leak anywhere would have been seen).
+    scanned = {where for where, _ in runner.artifacts()}
+    for expected in ("plan.json", "plan.md", "apply.md", "summary.md", "github_output"):
+        assert expected in scanned, sorted(scanned)
+    assert any(w.startswith(".reconciler/journal/") for w in scanned), sorted(scanned)
+    assert any(w.startswith("GitHub POST") for w in scanned), sorted(scanned)
     assert_no_canary(runner)
 
 
