@@ -141,7 +141,7 @@ def _legend(results: dict[str, Any]) -> list[str]:
 
 
 def check_targets(results: dict[str, Any]) -> list[tuple[str, str]]:
-    """(PASS|SHORT|n/a, text) for each target of the issue."""
+    """(PASS|SHORT|n/a|info, text) for each target of the issue."""
     checks: list[tuple[str, str]] = []
     rows = results["rows"]
     plans = [r for r in rows if r["scenario"] == "plan (no changes)" and r.get("ours")]
@@ -181,19 +181,23 @@ def check_targets(results: dict[str, Any]) -> list[tuple[str, str]]:
         ours, naive = figures(row["ours"]), figures(row.get("naive"))
         assert ours is not None
         details = row["ours"].get("details") or {}
-        label = f"{row['scenario']}, N={row['size']:,}, {details.get('changes', 0)} changes"
+        changes = int(details.get("changes", 0))
+        label = f"{row['scenario']}, N={row['size']:,}, {changes} changes"
+        # The targets are stated for the full set of changes; a smaller account (fewer
+        # drafts than that) is shown for information only.
+        full = changes >= int(results.get("apply_changes", 0))
         if naive is not None and naive.jobs and naive.polls:
             jobs, polls = ours.jobs / naive.jobs, ours.polls / naive.polls
             checks.append(
                 (
-                    "PASS" if jobs <= 0.1 and polls <= 0.1 else "SHORT",
+                    ("PASS" if jobs <= 0.1 and polls <= 0.1 else "SHORT") if full else "info",
                     f"{label}: jobs {jobs:.3f}x and polls {polls:.3f}x the naive (target <= 0.1x)",
                 )
             )
         bound = row["floor"]["latency"] + details.get("submission", 0.0)
         checks.append(
             (
-                "PASS" if ours.wall <= 2 * bound else "SHORT",
+                ("PASS" if ours.wall <= 2 * bound else "SHORT") if full else "info",
                 f"{label}: {ours.wall:.2f} s = {ours.wall / bound:.2f}x (latency + submission "
                 f"{bound:.2f} s) (target <= 2x)",
             )

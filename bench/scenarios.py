@@ -16,7 +16,6 @@ the strategy, not the HTTP stack.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from bench import naive
 from reconciler.api.client import ProductIngestionClient
 from reconciler.api.credentials import StaticTokenProvider
 from reconciler.apply.applier import ApplyOptions, apply_plan
-from reconciler.apply.journal import Journal
+from reconciler.apply.journal import Journal, journal_dir
 from reconciler.apply.outcome import ProgressEvent
 from reconciler.emulator.admin import EmulatorAdmin
 from reconciler.offers.loader import OfferFile, discover_offer_files, load_offer_files
@@ -189,9 +188,8 @@ def prepare_apply(ctx: Context) -> None:
 def apply_ours(ctx: Context) -> dict[str, Any]:
     assert ctx.client is not None
     plan: Plan = ctx.state["plan"]
-    journal_dir = Path(tempfile.mkdtemp(prefix="bench-journal-"))
     endpoint = ctx.client.endpoint
-    journal = Journal.create(journal_dir, plan, target=endpoint, endpoint=endpoint)
+    journal = Journal.create(journal_dir(ctx.settings), plan, target=endpoint, endpoint=endpoint)
     start = time.perf_counter()
     submitted: list[float] = []
 

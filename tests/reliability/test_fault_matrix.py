@@ -110,9 +110,7 @@ CASES = {
     "5xx-bursts": Case(_server_errors),
     "drop-before-accept": Case(_drop_before_accept),
     "drop-after-accept": Case(_drop_after_accept),
-    "mixed-drops": Case(
-        _mixed_drops, exit_codes=(EXIT_OK, EXIT_JOBS_FAILED)
-    ),
+    "mixed-drops": Case(_mixed_drops, exit_codes=(EXIT_OK, EXIT_JOBS_FAILED)),
     "slow-responses": Case(_slow),
     "hung-responses-timeouts": Case(_hung, timeout=0.5, lost_response_wait=4.0),
     "failing-job-in-a-batch": Case(_failing_job, exit_codes=(EXIT_JOBS_FAILED,)),
