@@ -141,9 +141,12 @@ def wait_for_jobs(
     cancel_on_interrupt: bool = False,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    first_poll_after: float = 0.0,
 ) -> dict[str, JobStatus]:
     """Poll every job until all are completed; return the final status of each.
 
+    *first_poll_after* delays the first round: a job submitted a moment ago is not done
+    yet, and each status read counts against the API's once-a-minute polling guidance.
     Raises JobTimeout (with the unfinished ids) when *timeout* seconds pass first.
     """
     pending = list(dict.fromkeys(job_ids))
@@ -151,6 +154,8 @@ def wait_for_jobs(
     last_seen: dict[str, JobStatus] = {}
     deadline = clock() + timeout
     try:
+        if first_poll_after > 0 and pending:
+            sleep(min(first_poll_after, max(0.0, deadline - clock())))
         while True:
             for job_id in list(pending):
                 try:

@@ -483,6 +483,8 @@ class Applier:
                 on_update=on_update,
                 clock=self.opts.clock,
                 sleep=self.opts.sleep,
+                # every job here was just submitted: the first status read would be wasted
+                first_poll_after=interval,
             )
         except JobTimeout as exc:
             timed_out = True

@@ -386,6 +386,10 @@ def diff(
     live: Mapping[str, Any], desired: Mapping[str, Any], ignore: Iterable[str] = ()
 ) -> list[RawChange]:
     """Field-level differences from *live* to *desired*, sorted by path."""
+    # Most offers of a large account are unchanged; plain equality (5 == 5.0 like
+    # ignore_numeric_type_changes) settles them without building a DeepDiff tree.
+    if live == desired:
+        return []
     rules = list(ignore)
     tree = DeepDiff(
         dict(live),

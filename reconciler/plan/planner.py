@@ -243,7 +243,12 @@ class _Ctx:
     fields: list[FieldChange]
     allow_republish: bool
     protect: bool
-    line: int
+
+    @property
+    def line(self) -> int:
+        # Only changes need a line; finding it re-parses the file with positions, which
+        # would dominate a plan of thousands of unchanged offers.
+        return self.f.position([])[0] or 1
 
     def make(self, cls: type[Change], **kw: Any) -> Change:
         offer = self.live_offer or {}
@@ -571,7 +576,6 @@ def make_plan(
                 or getattr(controls, "allow_republish", False)
             ),
             protect=bool(getattr(controls, "protect", False)),
-            line=f.position([])[0] if f.position([])[0] else 1,
         )
         change = _lifecycle(ctx, bool(raws), state_origin)
         if change is None:
