@@ -43,13 +43,17 @@ def copy_examples(root: Path) -> Path:
     return root / "offers"
 
 
-def fast_settings(root: Path, *, timeout: float = 5.0, **apply: Any) -> Settings:
+def fast_settings(
+    root: Path, *, timeout: float = 5.0, lost_response_wait: float = 0.6, **apply: Any
+) -> Settings:
     """Short timeouts and waits, so a fault case takes seconds, not the real API's minutes."""
     api = ApiSettings(
         retries=8,
         backoff_seconds=0.01,
         retry_max_seconds=20,
-        lost_response_wait=0.6,
+        # must exceed the emulator's job latency: a shorter wait mistakes a queued job for
+        # a request that never arrived (see docs/apply.md)
+        lost_response_wait=lost_response_wait,
         timeout=timeout,
         connect_timeout=2.0,
     )

@@ -228,7 +228,8 @@ def test_emulator_restart_while_jobs_are_polled(
     """The service goes away for a moment while jobs run; it comes back with the same data."""
     monkeypatch.chdir(tmp_path)
     offers = copy_examples(tmp_path)
-    settings = fast_settings(tmp_path, max_resources_per_request=2)
+    # the check for a lost answer must outlast the restart gap and the 1 s job latency
+    settings = fast_settings(tmp_path, lost_response_wait=8.0, max_resources_per_request=2)
     port = free_port()
 
     def config() -> EmulatorConfig:
