@@ -25,11 +25,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -37,6 +36,7 @@ from reconciler.offers.loader import (
     ORIGINATOR_OWNED_FIELDS,
     ORIGINATOR_OWNED_PRICING_FIELDS,
     READ_ONLY_FIELDS,
+    unwrap_annotation,
 )
 from reconciler.offers.model import KIND_MODELS
 from reconciler.plan.normalize import READ_ONLY, fold_prices, short_plan
@@ -202,23 +202,9 @@ def _aliases(model: type[BaseModel]) -> dict[str, Any]:
     return {(f.alias or name): f.annotation for name, f in model.model_fields.items()}
 
 
-def _unwrap(annotation: Any) -> Any:
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (Union, types.UnionType):
-            members = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(members) != 1:
-                return annotation
-            annotation = members[0]
-        else:
-            return annotation
-
-
 def _shape(value: Any, annotation: Any, path: Path, unknown: list[str]) -> Any:
     """*value* with its keys ordered as the model declares them; unknown keys reported."""
-    annotation = _unwrap(annotation)
+    annotation = unwrap_annotation(annotation)
     origin = typing.get_origin(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         if not isinstance(value, Mapping):

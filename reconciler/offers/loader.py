@@ -694,7 +694,7 @@ def _keys_at(root: type[BaseModel], parts: tuple[Any, ...]) -> list[str]:
     """The camelCase keys the model accepts at *parts* (a path inside *root*)."""
     current: Any = root
     for part in parts:
-        current = _unwrap(current)
+        current = unwrap_annotation(current)
         if isinstance(part, int):
             args = typing.get_args(current)
             current = args[0] if typing.get_origin(current) is list and args else None
@@ -707,13 +707,14 @@ def _keys_at(root: type[BaseModel], parts: tuple[Any, ...]) -> list[str]:
             current = typing.get_args(current)[1]
         else:
             return []
-    current = _unwrap(current)
+    current = unwrap_annotation(current)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return [f.alias or n for n, f in current.model_fields.items()]
     return []
 
 
-def _unwrap(annotation: Any) -> Any:
+def unwrap_annotation(annotation: Any) -> Any:
+    """The model type inside ``Annotated[...]`` / ``X | None`` (as declared on a field)."""
     while True:
         origin = typing.get_origin(annotation)
         if origin is typing.Annotated:

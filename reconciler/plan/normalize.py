@@ -35,26 +35,17 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from reconciler.offers.loader import READ_ONLY_FIELDS
 from reconciler.plan.changes import FieldChange
 
-READ_ONLY = frozenset(
-    {
-        "$schema",
-        "id",
-        "eTag",
-        "_etag",
-        "lastModified",
-        "subState",
-        "acceptanceLinks",
-        "validations",
-        "productName",
-        "planName",
-        "resourceName",
-        "state",
-        # the partner's view of the originator's documents; never sent by anyone
-        "originatorTermsAndConditionsDocs",
-    }
-)
+READ_ONLY = READ_ONLY_FIELDS | {
+    "$schema",
+    "id",
+    "resourceName",
+    "state",
+    # the partner's view of the originator's documents; never sent by anyone
+    "originatorTermsAndConditionsDocs",
+}
 PRICE_READ_ONLY = frozenset(
     {
         "$schema",
