@@ -52,8 +52,15 @@ def scripts(job: dict[str, Any]) -> list[str]:
 ALL = sorted(p.name for p in WORKFLOWS.glob("*.yml"))
 
 
-def test_the_workflows_are_the_three_shipped() -> None:
-    assert ALL == ["offers-apply.yml", "offers-drift.yml", "offers-plan.yml"]
+def test_the_workflows_are_the_three_shipped_and_the_tools_own_ci() -> None:
+    assert ALL == ["offers-apply.yml", "offers-drift.yml", "offers-plan.yml", "reconciler-ci.yml"]
+
+
+def test_the_tools_own_ci_can_only_read() -> None:
+    workflow = load("reconciler-ci.yml")
+    for job in workflow["jobs"].values():
+        assert job["permissions"] == {"contents": "read"}
+        assert "environment" not in job
 
 
 @pytest.mark.parametrize("name", ALL)
