@@ -40,8 +40,9 @@ def evaluate(
                 SafetyViolation(
                     rule="withdraw-threshold",
                     message=(
-                        f"{removals} of {managed} managed offers would be withdrawn, deleted or "
-                        f"recreated ({share:.0%}; limits {settings.withdraw_threshold:.0%} "
+                        f"{removals} of {managed} managed offers would be withdrawn, deleted, "
+                        f"recreated or republished ({share:.0%}; limits "
+                        f"{settings.withdraw_threshold:.0%} "
                         f"and {settings.withdraw_max})"
                     ),
                     override="--force, or raise plan.withdraw-threshold / plan.withdraw-max",

@@ -50,6 +50,11 @@ def test_markdown_structure_table_details_and_balanced_fences(settings: Settings
     assert text.count("<details>") == text.count("</details>")
     assert "changed outside git" in text.lower()
     assert "+ state" in text or "+ name" in text
+    # a changed value is a -/+ pair, which GitHub colours in a diff block ("~" stays plain)
+    diff = "\n".join(t.content for t in fences)
+    assert '- preparedBy: "other@contoso.com"' in diff
+    assert any(line.startswith("+ preparedBy: ") for line in diff.splitlines())
+    assert not any(line.startswith("~") for line in diff.splitlines())
 
 
 def test_user_content_renders_inert(settings: Settings) -> None:

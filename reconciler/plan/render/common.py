@@ -40,13 +40,19 @@ def value_text(value: Any, limit: int = MAX_VALUE) -> str:
     return text
 
 
-def field_lines(fc: FieldChange, *, origin: bool = True) -> list[str]:
-    """Diff lines for one field change: ``~ path: old -> new``, ``+ path: new``, ``- path: old``."""
+def field_lines(fc: FieldChange, *, origin: bool = True, paired: bool = False) -> list[str]:
+    """Diff lines for one field change: ``~ path: old -> new``, ``+ path: new``, ``- path: old``.
+
+    *paired* writes a changed value as a ``-`` line and a ``+`` line instead, which is what
+    GitHub colours in a ```diff block (it leaves ``~`` lines plain).
+    """
     tag = f"  ({fc.origin})" if origin and fc.origin not in ("git", "unknown") else ""
     if fc.op == "add":
         return [f"+ {fc.path}: {value_text(fc.new)}{tag}"]
     if fc.op == "remove":
         return [f"- {fc.path}: {value_text(fc.old)}{tag}"]
+    if paired:
+        return [f"- {fc.path}: {value_text(fc.old)}", f"+ {fc.path}: {value_text(fc.new)}{tag}"]
     return [f"~ {fc.path}: {value_text(fc.old)} -> {value_text(fc.new)}{tag}"]
 
 

@@ -40,7 +40,7 @@ def _diff_block(change: Change, *, only_live: bool = False) -> str:
     for fc in change.field_changes:
         if only_live and fc.origin not in ("live", "both"):
             continue
-        lines.extend(field_lines(fc))
+        lines.extend(field_lines(fc, paired=True))
     if not lines:
         lines = ["(no field changes)"]
     if len(lines) > MAX_DIFF_LINES:
