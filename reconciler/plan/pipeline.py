@@ -49,7 +49,7 @@ def plan_loaded(
     """Fetch what the files' role manages from *client* and build the plan."""
     mine = [f for f in loaded.files if f.kind in role_kinds(inputs.role)]
     managed = managed_selector({f.name for f in mine}, {f.id for f in mine if f.id})
-    live = fetch_live(client, managed=managed)
+    live = fetch_live(client, managed=managed, workers=settings.api.max_connections)
     options = PlanOptions(
         role=inputs.role,
         allow_republish=inputs.allow_republish,
