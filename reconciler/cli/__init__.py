@@ -11,21 +11,38 @@ import click
 from reconciler import __version__
 from reconciler.cli.common import AppContext, run, setup_logging
 
-# (module, exported click command) for every command; one module per command keeps the CLI thin.
-COMMAND_MODULES = [
-    "validate",
-    "schema",
-    "emulator",
-    "plan",
-    "apply",
-    "jobs",
-    "drift",
-    "import_",
-    "github",
-]
+# Command name -> module exporting `command`. Modules are imported only when their command
+# runs (or --help lists them), so `reconciler validate` does not pay for the emulator's,
+# the API client's or msal's imports.
+COMMANDS = {
+    "validate": "validate",
+    "schema": "schema",
+    "emulator": "emulator",
+    "plan": "plan",
+    "apply": "apply",
+    "jobs": "jobs",
+    "drift": "drift",
+    "import": "import_",
+    "github": "github",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        command: click.Command = importlib.import_module(f"reconciler.cli.{module}").command
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="reconciler")
 @click.option(
     "--config",
@@ -46,11 +63,6 @@ def cli(ctx: click.Context, config: Path | None, environment: str | None, verbos
     """GitOps for Microsoft commercial marketplace private offers."""
     setup_logging(verbose)
     ctx.obj = AppContext(config=config, environment=environment, verbose=verbose)
-
-
-for _name in COMMAND_MODULES:
-    _module = importlib.import_module(f"reconciler.cli.{_name}")
-    cli.add_command(_module.command)
 
 
 def main() -> None:
