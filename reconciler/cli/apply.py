@@ -173,6 +173,8 @@ def command(
     inputs = PlanInputs(source, api.role(role), None, allow_republish, force)
     loaded = load_files(settings, inputs) if plan is None else None
     with api.open(settings, writes=True) as client:
+        if plan is not None:
+            check_same_service(plan, client.endpoint)
         target = api.journal_target(settings, client.endpoint)
         if loaded is not None:
             # Finish what an interrupted apply left open first, so the plan sees its effect.
@@ -193,6 +195,27 @@ def command(
             progress.close()
     emit_result(result, fmt, markdown_out)
     return result.exit_code
+
+
+def check_same_service(plan: Plan, endpoint: str) -> None:
+    """Refuse a saved plan made against another service: its eTags and ids mean nothing here.
+
+    Two loopback endpoints are not compared (the embedded emulator gets a new port on every
+    start; its journals are keyed by its data folder instead), but a plan made against a
+    local emulator is never applied to a remote service, nor the other way round.
+    """
+    from reconciler.api.jobs import is_local_endpoint
+
+    planned = plan.meta.endpoint.rstrip("/")
+    if not planned:
+        return
+    if is_local_endpoint(planned) and is_local_endpoint(endpoint):
+        return
+    if planned != endpoint.rstrip("/"):
+        raise PlanFileError(
+            f"the plan was made against {planned}, but this apply targets {endpoint}; "
+            "plan again against the service you apply to"
+        )
 
 
 def confirm(auto_approve: bool) -> None:

@@ -196,3 +196,25 @@ def test_journal_ignores_a_torn_last_record(tmp_path: Path) -> None:
         handle.write('{"t": "submitted", "req": 1, "job_')  # the process died mid-write
     state = read_state(path)
     assert state.requests[1].job_id is None and state.requests[1].unresolved
+
+
+def test_a_plan_for_another_service_is_refused() -> None:
+    from reconciler.cli.apply import check_same_service
+    from reconciler.errors import PlanFileError
+
+    def plan_for(endpoint: str) -> Plan:
+        meta = PlanMeta(created_at="2026-01-01T00:00:00Z", endpoint=endpoint, role="publisher")
+        return Plan(meta=meta)
+
+    real = "https://graph.microsoft.com/rp/product-ingestion"
+    check_same_service(plan_for(real), real + "/")
+    with pytest.raises(PlanFileError, match="plan again against the service you apply to"):
+        check_same_service(plan_for("https://staging.example.com/rp/product-ingestion"), real)
+    # the embedded emulator changes port on every start: two loopback endpoints match
+    local = "https://127.0.0.1:{}/rp/product-ingestion"
+    check_same_service(plan_for(local.format(5001)), local.format(5002))
+    # but an emulator's plan never reaches the real API, nor the other way round
+    with pytest.raises(PlanFileError):
+        check_same_service(plan_for(local.format(5001)), real)
+    with pytest.raises(PlanFileError):
+        check_same_service(plan_for(real), local.format(5002))
