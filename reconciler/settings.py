@@ -75,6 +75,9 @@ class GitHubSettings(_Section):
     comment_marker: str = "reconciler:plan"
     drift_issue_title: str = "Private offers drifted from git"
     drift_labels: list[str] = Field(default_factory=lambda: ["offers-drift"])
+    # Outcome labels on the pull request (changes / no-changes / destructive / blocked);
+    # an empty prefix turns them off.
+    plan_label_prefix: str = "offers:"
 
 
 class Settings(_Section):

@@ -14,6 +14,7 @@ are not an error).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,9 +36,12 @@ from reconciler.github.comments import (
     read_plan_summary,
     report_apply,
     sync_drift_issue,
+    sync_plan_labels,
     upsert_plan_comment,
 )
 from reconciler.github.context import ActionsContext
+
+log = logging.getLogger(__name__)
 
 _body_option = click.option(
     "--body-file",
@@ -150,10 +154,22 @@ def comment_plan(
     summary = read_plan_summary(summary_json) if summary_json and summary_json.exists() else None
     tag = marker_tag(app.settings.github.comment_marker, app.environment)
 
+    prefix = app.settings.github.plan_label_prefix
+
     def act(gh: GitHubClient) -> int:
         result = upsert_plan_comment(gh, ctx, body, tag=tag, author=author, summary=summary)
         click.echo(f"plan comment {result.action} on #{result.number}: {result.url or ''}".rstrip())
         write_outputs({"comment_action": result.action, "comment_url": result.url or ""})
+        if summary is not None and prefix and result.number is not None:
+            try:
+                added, removed = sync_plan_labels(
+                    gh, ctx.repository, result.number, summary, prefix
+                )
+            except GitHubError as exc:  # labels are a convenience: the comment is what counts
+                log.warning("plan labels not updated: %s", exc)
+            else:
+                if added or removed:
+                    click.echo(f"labels: +{','.join(added) or '-'} -{','.join(removed) or '-'}")
         return 0
 
     return _post("plan comment", ctx, body, strict, act)

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -293,3 +294,20 @@ class GitHubClient:
         payload = {k: redact(v) if isinstance(v, str) else v for k, v in fields.items()}
         response = self.request("PATCH", f"{self._repo(repository)}/issues/{number}", json=payload)
         return dict(self._json(response))
+
+    def get_issue(self, repository: str, number: int) -> dict[str, Any]:
+        return dict(self.get_json(f"{self._repo(repository)}/issues/{number}"))
+
+    def add_labels(self, repository: str, number: int, labels: list[str]) -> None:
+        self.request(
+            "POST", f"{self._repo(repository)}/issues/{number}/labels", json={"labels": labels}
+        )
+
+    def remove_label(self, repository: str, number: int, label: str) -> None:
+        try:
+            self.request(
+                "DELETE", f"{self._repo(repository)}/issues/{number}/labels/{quote(label, safe='')}"
+            )
+        except GitHubError as exc:
+            if exc.status != 404:  # already gone: the wanted end state
+                raise

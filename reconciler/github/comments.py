@@ -271,6 +271,49 @@ def upsert_plan_comment(
     return CommentResult("created", created.get("id"), created.get("html_url"), number)
 
 
+# -- outcome labels ------------------------------------------------------------------------
+
+DESTRUCTIVE_ACTIONS = ("withdraw", "delete", "republish", "recreate")
+
+
+def plan_labels(summary: PlanSummary, prefix: str) -> set[str]:
+    """The labels a plan earns, so reviewers and branch rules can react without reading it.
+
+    ``<prefix>blocked`` (a guard or an impossible change), ``<prefix>destructive`` (an offer
+    is withdrawn, deleted, republished or recreated), and one of ``<prefix>changes`` /
+    ``<prefix>no-changes``.
+    """
+    labels = {f"{prefix}changes" if summary.has_changes else f"{prefix}no-changes"}
+    if summary.is_blocked:
+        labels.add(f"{prefix}blocked")
+    if any(summary.counts.get(action, 0) for action in DESTRUCTIVE_ACTIONS):
+        labels.add(f"{prefix}destructive")
+    return labels
+
+
+def managed_labels(prefix: str) -> set[str]:
+    return {f"{prefix}{n}" for n in ("changes", "no-changes", "blocked", "destructive")}
+
+
+def sync_plan_labels(
+    gh: GitHubClient, repository: str, number: int, summary: PlanSummary, prefix: str
+) -> tuple[list[str], list[str]]:
+    """Add the labels the plan earns and remove the tool's other ones; (added, removed)."""
+    wanted = plan_labels(summary, prefix)
+    current = {
+        str(label.get("name"))
+        for label in gh.get_issue(repository, number).get("labels", [])
+        if isinstance(label, dict)
+    }
+    added = sorted(wanted - current)
+    removed = sorted((managed_labels(prefix) & current) - wanted)
+    if added:
+        gh.add_labels(repository, number, added)
+    for label in removed:
+        gh.remove_label(repository, number, label)
+    return added, removed
+
+
 # -- apply outcome ------------------------------------------------------------------------
 
 OUTCOMES = {

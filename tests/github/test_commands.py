@@ -373,3 +373,41 @@ def test_a_huge_plan_is_trimmed_safely_under_the_comment_limit(workflow: Workflo
     head = posted[: posted.index("Plan truncated")]
     assert head.count("<details>") == head.count("</details>") and head.count("```") % 2 == 0
     assert posted.rstrip().endswith("-->")
+
+
+def test_the_plan_sets_outcome_labels_and_keeps_other_labels(workflow: Workflow) -> None:
+    server = workflow.server
+    pr = server.add_pull(40)
+    server.issues[pr]["labels"].append({"name": "needs-review"})
+    plan = workflow.write("plan.md", "## Offers plan\n")
+
+    def comment(summary: dict[str, object]) -> list[str]:
+        workflow.write("plan.json", json.dumps(summary))
+        result = workflow.run(
+            "github", "comment-plan", "--body-file", str(plan), "--summary-json", "plan.json",
+            event=pr_event(pr),
+        )  # fmt: skip
+        assert result.code == 0, result.err
+        return sorted(label["name"] for label in server.issues[pr]["labels"])
+
+    withdrawing = {"has_changes": True, "is_blocked": True, "summary": {"withdraw": 2}}
+    assert comment(withdrawing) == [
+        "needs-review", "offers:blocked", "offers:changes", "offers:destructive",
+    ]  # fmt: skip
+    nothing = {"has_changes": False, "is_blocked": False, "summary": {"unchanged": 3}}
+    assert comment(nothing) == ["needs-review", "offers:no-changes"]
+
+
+def test_a_label_failure_does_not_fail_the_plan_comment(workflow: Workflow) -> None:
+    server = workflow.server
+    pr = server.add_pull(41)
+    server.fail(403, method="POST", path=r"/labels$")
+    workflow.write("plan.json", json.dumps({"has_changes": True, "summary": {"create": 1}}))
+    plan = workflow.write("plan.md", "## Offers plan\n")
+    result = workflow.run(
+        "github", "comment-plan", "--body-file", str(plan), "--summary-json", "plan.json",
+        event=pr_event(pr),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert len(bot_comments(workflow, pr)) == 1
+    assert "plan labels not updated" in result.err

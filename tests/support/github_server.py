@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 BOT = "github-actions[bot]"
 BODY_LIMIT = 65_536
@@ -373,6 +373,27 @@ def _make_handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
                 else:
                     self._send(405, {"message": "Method not allowed"})
                 return
+            if m := re.fullmatch(r"/issues/(\d+)/labels(?:/([^/]+))?", rest):
+                issue = server.issues.get(int(m.group(1)))
+                if issue is None:
+                    self._send(404, {"message": "Not Found"})
+                    return
+                names = [lab["name"] for lab in issue["labels"]]
+                if method == "POST" and m.group(2) is None:
+                    for name in body.get("labels", []):
+                        if str(name) not in names:
+                            issue["labels"].append({"name": str(name)})
+                    self._send(200, issue["labels"])
+                elif method == "DELETE" and m.group(2) is not None:
+                    name = unquote(m.group(2))
+                    if name not in names:
+                        self._send(404, {"message": "Label does not exist"})
+                        return
+                    issue["labels"] = [lab for lab in issue["labels"] if lab["name"] != name]
+                    self._send(200, issue["labels"])
+                else:
+                    self._send(405, {"message": "Method not allowed"})
+                return
             if m := re.fullmatch(r"/issues/(\d+)", rest):
                 issue = server.issues.get(int(m.group(1)))
                 if issue is None:
@@ -397,5 +418,8 @@ def _make_handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
 
         def do_PATCH(self) -> None:
             self._handle("PATCH")
+
+        def do_DELETE(self) -> None:
+            self._handle("DELETE")
 
     return Handler
