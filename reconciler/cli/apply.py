@@ -27,7 +27,14 @@ import click
 from reconciler.apply.applier import ApplyOptions, Locate
 from reconciler.apply.outcome import ApplyResult
 from reconciler.apply.session import run_apply, settle_open
-from reconciler.cli.common import ApiTarget, AppContext, api_options, echo_err, pass_app
+from reconciler.cli.common import (
+    ApiTarget,
+    AppContext,
+    api_options,
+    echo_err,
+    pass_app,
+    role_option,
+)
 from reconciler.errors import EXIT_BLOCKED, EXIT_OK, PlanFileError, ReconcilerError
 from reconciler.plan.live import LiveClient
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
@@ -131,13 +138,7 @@ def emit_result(result: ApplyResult, fmt: str, markdown_out: Path | None) -> Non
 @click.option(
     "--allow-republish", is_flag=True, help="Allow withdraw-edit-republish (when planning)."
 )
-@click.option(
-    "--role",
-    type=click.Choice(["publisher", "partner"]),
-    envvar="RECONCILER_ROLE",
-    default=None,
-    help="Whose offers to plan (default: partner with --account partner, else publisher).",
-)
+@role_option
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),

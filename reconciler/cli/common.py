@@ -143,6 +143,16 @@ def api_options(func: F) -> F:
     return cast(F, decorated)
 
 
+role_option = click.option(
+    "--role",
+    type=click.Choice(["publisher", "partner"]),
+    envvar="RECONCILER_ROLE",
+    default=None,
+    help="Whose offers: publisher (customer, CSP, originator files) or partner "
+    "(selling-partner files). Default: partner with --account partner, else publisher.",
+)
+
+
 def setup_logging(verbose: int) -> None:
     level = logging.WARNING
     if verbose == 1:

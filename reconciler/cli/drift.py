@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.ci_report import report_drift
-from reconciler.cli.common import ApiTarget, AppContext, api_options, pass_app
+from reconciler.cli.common import ApiTarget, AppContext, api_options, pass_app, role_option
 from reconciler.cli.plan import FORMATS, build_plan, write_file
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
 from reconciler.plan import drift as drift_mod
@@ -39,13 +39,7 @@ from reconciler.plan.pipeline import PlanInputs
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the markdown report here.",
 )
-@click.option(
-    "--role",
-    type=click.Choice(["publisher", "partner"]),
-    envvar="RECONCILER_ROLE",
-    default=None,
-    help="Whose offers to check (default: partner with --account partner, else publisher).",
-)
+@role_option
 @api_options
 @pass_app
 def command(

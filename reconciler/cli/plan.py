@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.ci_report import report_plan
-from reconciler.cli.common import ApiTarget, AppContext, api_options, pass_app
+from reconciler.cli.common import ApiTarget, AppContext, api_options, pass_app, role_option
 from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, ReconcilerError
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
@@ -75,13 +75,7 @@ def write_file(path: Path, text: str) -> None:
     metavar="REF",
     help="Git ref the files are compared with to say why a field changes.",
 )
-@click.option(
-    "--role",
-    type=click.Choice(["publisher", "partner"]),
-    envvar="RECONCILER_ROLE",
-    default=None,
-    help="Whose offers to plan (default: partner with --account partner, else publisher).",
-)
+@role_option
 @click.option(
     "--allow-republish", is_flag=True, help="Allow withdraw-edit-republish of live offers."
 )
