@@ -236,19 +236,9 @@ class TokenService:
                     )
                     break
                 except jwt.ExpiredSignatureError:
-                    raise TokenError(
-                        401,
-                        "invalid_client",
-                        700024,
-                        "Client assertion is not within its valid time range.",
-                    ) from None
+                    raise _assertion_expired() from None
                 except jwt.InvalidAudienceError:
-                    raise TokenError(
-                        401,
-                        "invalid_client",
-                        700212,
-                        f"The audience of the client assertion must be {token_endpoint}.",
-                    ) from None
+                    raise _assertion_audience(token_endpoint) from None
                 except jwt.PyJWTError:
                     continue
             else:
@@ -268,19 +258,9 @@ class TokenService:
                     audience=audiences,
                 )
             except jwt.ExpiredSignatureError:
-                raise TokenError(
-                    401,
-                    "invalid_client",
-                    700024,
-                    "Client assertion is not within its valid time range.",
-                ) from None
+                raise _assertion_expired() from None
             except jwt.InvalidAudienceError:
-                raise TokenError(
-                    401,
-                    "invalid_client",
-                    700212,
-                    f"The audience of the client assertion must be {token_endpoint}.",
-                ) from None
+                raise _assertion_audience(token_endpoint) from None
             except jwt.PyJWTError as exc:
                 raise TokenError(
                     401, "invalid_client", 50027, f"JWT token is invalid or malformed: {exc}."
@@ -370,3 +350,18 @@ class TokenService:
         if account is None:
             return None, "The access token's application is not associated with an account."
         return account, ""
+
+
+def _assertion_expired() -> TokenError:
+    return TokenError(
+        401, "invalid_client", 700024, "Client assertion is not within its valid time range."
+    )
+
+
+def _assertion_audience(token_endpoint: str) -> TokenError:
+    return TokenError(
+        401,
+        "invalid_client",
+        700212,
+        f"The audience of the client assertion must be {token_endpoint}.",
+    )
