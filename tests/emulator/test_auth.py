@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import ssl
 import time
 from collections.abc import Iterator
@@ -12,13 +11,11 @@ import httpx
 import jwt
 import msal
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from reconciler.emulator import PUBLISHER, EmbeddedEmulator, EmulatorConfig
 from reconciler.emulator.config import GITHUB_ISSUER, Account
+from tests.support.certs import self_signed
 
 SCOPE = ["https://graph.microsoft.com/.default"]
 
@@ -28,19 +25,7 @@ def verify(emulator: EmbeddedEmulator) -> ssl.SSLContext | bool:
 
 
 def key_and_cert() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "reconciler-test")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
+    key, cert = self_signed("reconciler-test")
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
