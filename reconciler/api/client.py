@@ -86,6 +86,7 @@ from reconciler.errors import (
     ThrottledError,
     WriteRefused,
 )
+from reconciler.offers.domain import name_key, same_type
 from reconciler.secrets import REGISTRY, redact
 from reconciler.settings import Settings
 
@@ -648,12 +649,12 @@ class ProductIngestionClient:
                 if live_by_name is None:
                     live_by_name = {}
                     for live in self.list_offers():
-                        live_by_name.setdefault(str(live.get("name")), []).append(live)
-                kind = str(sent.get("privateOfferType", "")).lower()
+                        live_by_name.setdefault(name_key(live.get("name")), []).append(live)
+                kind = sent.get("privateOfferType")
                 matches = [
                     live
-                    for live in live_by_name.get(str(sent.get("name")), [])
-                    if not kind or str(live.get("privateOfferType", "")).lower() == kind
+                    for live in live_by_name.get(name_key(sent.get("name")), [])
+                    if not kind or same_type(live.get("privateOfferType"), kind)
                 ]
                 found.extend((live, "created") for live in matches)
         return found

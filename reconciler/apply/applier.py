@@ -45,6 +45,7 @@ from reconciler.errors import (
     PlanBlocked,
     ReconcilerError,
 )
+from reconciler.offers.domain import canonical_type, name_key
 from reconciler.plan.changes import Blocked, Change, Step
 from reconciler.plan.plan import Plan, batches
 from reconciler.secrets import UnsetVariable, expand, redact
@@ -506,7 +507,7 @@ class Applier:
             log.warning("job %s: cannot read its detail (%s)", status.job_id, exc.message)
         by_name = {str(r.get("resourceName")): r for r in detail if r.get("resourceName")}
         by_offer = {
-            (str(r.get("name")), str(r.get("privateOfferType", "")).lower()): r
+            (name_key(r.get("name")), canonical_type(r.get("privateOfferType"))): r
             for r in detail
             if r.get("privateOfferType")
         }
@@ -534,7 +535,7 @@ class Applier:
                 or by_id.get(str(body.get("id")))
                 or (
                     by_offer.get(
-                        (str(body.get("name")), str(body.get("privateOfferType", "")).lower())
+                        (name_key(body.get("name")), canonical_type(body.get("privateOfferType")))
                     )
                 )
             )

@@ -36,24 +36,16 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from reconciler.errors import NotFoundError
+from reconciler.offers.domain import is_active, name_key, offer_key, same_type
 from reconciler.plan.changes import Change, Step
 
 GET_LIMIT = 5
-ACTIVE = frozenset({"draft", "live"})
 
 
 class LiveReader(Protocol):
     def list_offers(self) -> Iterator[dict[str, Any]]: ...
 
     def get_offer(self, offer_id: str) -> dict[str, Any]: ...
-
-
-def _short(offer_id: str | None) -> str:
-    return str(offer_id or "").removeprefix("private-offer/").lower()
-
-
-def _type(value: Any) -> str:
-    return str(value or "").lower()
 
 
 @dataclass
@@ -65,14 +57,13 @@ class LiveView:
     listed: bool  # True: by_id holds every offer (a missing id means the offer is gone)
 
     def get(self, offer_id: str | None) -> dict[str, Any] | None:
-        return self.by_id.get(_short(offer_id))
+        return self.by_id.get(offer_key(offer_id))
 
     def active_named(self, name: str, kind: str) -> list[dict[str, Any]]:
         return [
             o
-            for o in self.by_name.get(name, [])
-            if o.get("state") in ACTIVE
-            and (not kind or _type(o.get("privateOfferType")) == _type(kind))
+            for o in self.by_name.get(name_key(name), [])
+            if is_active(o) and (not kind or same_type(o.get("privateOfferType"), kind))
         ]
 
 
@@ -82,16 +73,16 @@ def read_live(client: LiveReader, ids: Sequence[str], *, need_list: bool) -> Liv
     by_name: dict[str, list[dict[str, Any]]] = {}
     if need_list or len(set(ids)) > GET_LIMIT:
         for offer in client.list_offers():
-            by_id[_short(offer.get("id"))] = offer
-            by_name.setdefault(str(offer.get("name")), []).append(offer)
+            by_id[offer_key(offer.get("id"))] = offer
+            by_name.setdefault(name_key(offer.get("name")), []).append(offer)
         return LiveView(by_id, by_name, listed=True)
     for offer_id in dict.fromkeys(ids):
         try:
             offer = client.get_offer(offer_id)
         except NotFoundError:
             continue
-        by_id[_short(offer_id)] = offer
-        by_name.setdefault(str(offer.get("name")), []).append(offer)
+        by_id[offer_key(offer_id)] = offer
+        by_name.setdefault(name_key(offer.get("name")), []).append(offer)
     return LiveView(by_id, by_name, listed=False)
 
 

@@ -37,7 +37,7 @@ from typing import Any, Literal
 from ruamel.yaml.comments import CommentedMap
 
 from reconciler.errors import EXIT_ERROR, EXIT_OK, OfferFilesInvalid, ReconcilerError
-from reconciler.importer.fetch import CHANNEL_PARTNER, Selection, select_offers
+from reconciler.importer.fetch import Selection, select_offers
 from reconciler.importer.render import is_partner_pending, render_offer
 from reconciler.importer.yamltext import (
     Merger,
@@ -46,6 +46,7 @@ from reconciler.importer.yamltext import (
     load_tree,
     new_file_text,
 )
+from reconciler.offers.domain import INACTIVE_STATES, is_channel_partner, name_key
 from reconciler.offers.loader import discover_offer_files, load_offer_text
 from reconciler.plan.live import LiveClient, LiveState, short_id
 from reconciler.plan.planner import PlanOptions, make_plan
@@ -56,7 +57,6 @@ Action = Literal["created", "updated", "unchanged", "unrepresentable", "skipped"
 PARTNER_DIR = "partner"
 SCHEMA_FILE = Path("schemas") / "offer.schema.json"
 MAX_SLUG = 60
-INACTIVE = frozenset({"withdrawn", "deleted"})
 
 
 @dataclass
@@ -145,7 +145,7 @@ def import_offers(client: LiveClient, settings: Settings, options: ImportOptions
     ambiguous = _ambiguous_names(selected.all_offers)
     for offer in offers:
         oid = short_id(str(offer.get("id")))
-        if offer.get("privateOfferType") == CHANNEL_PARTNER and is_partner_pending(offer):
+        if is_channel_partner(offer.get("privateOfferType")) and is_partner_pending(offer):
             outcome = _outcome(offer, "skipped", matches[oid].path if oid in matches else None)
             outcome.problems.append(
                 "the selling partner has not completed this offer yet; write its file (your "
@@ -249,7 +249,7 @@ def _verify(
     except OfferFilesInvalid as exc:
         return [f"{p.path or 'file'}: {p.message}" for p in exc.problems], []
     notes = [f"{p.path}: {p.message} (an error for validate --strict)" for p in warnings]
-    role = "partner" if offer.get("privateOfferType") == CHANNEL_PARTNER else "publisher"
+    role = "partner" if is_channel_partner(offer.get("privateOfferType")) else "publisher"
     try:
         plan = make_plan(
             [offer_file],
@@ -274,7 +274,7 @@ def _ambiguous_names(offers: list[dict[str, Any]]) -> set[str]:
     seen: dict[str, int] = {}
     for offer in offers:
         if offer.get("state") != "deleted":
-            key = _key(str(offer.get("name", "")))
+            key = name_key(offer.get("name"))
             seen[key] = seen.get(key, 0) + 1
     return {k for k, n in seen.items() if n > 1}
 
@@ -287,11 +287,11 @@ def _pin_id(offer: Mapping[str, Any], target: _Existing | None, ambiguous: set[s
     both sides, as offers/ does), so it is found by name -- unless it pins the id already
     or the name alone is ambiguous for the planner.
     """
-    if offer.get("privateOfferType") != CHANNEL_PARTNER:
+    if not is_channel_partner(offer.get("privateOfferType")):
         return True
     if target is not None and target.id is not None:
         return True
-    return _key(str(offer.get("name", ""))) in ambiguous
+    return name_key(offer.get("name")) in ambiguous
 
 
 def _write(path: Path, outcome: Outcome) -> None:
@@ -342,26 +342,22 @@ def _index(out: Path) -> tuple[list[_Existing], list[str]]:
                 tree=tree,
                 id=str(oid) if isinstance(oid, str) else None,
                 name=str(name) if isinstance(name, str) else None,
-                partner=str(kind) == CHANNEL_PARTNER,
+                partner=is_channel_partner(kind),
             )
         )
     return found, warnings
-
-
-def _key(name: str) -> str:
-    return name.strip().casefold()
 
 
 def _unique_names(offers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Outcome]]:
     """One offer per name and side (offer files need unique names); the active one wins."""
     groups: dict[tuple[bool, str], list[dict[str, Any]]] = {}
     for offer in offers:
-        side = offer.get("privateOfferType") == CHANNEL_PARTNER
-        groups.setdefault((side, _key(str(offer.get("name", "")))), []).append(offer)
+        side = is_channel_partner(offer.get("privateOfferType"))
+        groups.setdefault((side, name_key(offer.get("name"))), []).append(offer)
     keep: set[int] = set()
     skipped: list[Outcome] = []
     for group in groups.values():
-        winner = next((o for o in group if o.get("state") not in INACTIVE), group[0])
+        winner = next((o for o in group if o.get("state") not in INACTIVE_STATES), group[0])
         keep.add(id(winner))
         for other in group:
             if other is not winner:
@@ -385,7 +381,7 @@ def _match(offers: list[dict[str, Any]], existing: list[_Existing]) -> dict[str,
     claimed: set[Path] = set()
     for offer in offers:
         oid = short_id(str(offer.get("id")))
-        found = by_id.get((offer.get("privateOfferType") == CHANNEL_PARTNER, oid))
+        found = by_id.get((is_channel_partner(offer.get("privateOfferType")), oid))
         if found is not None:
             result[oid] = found
             claimed.add(found.path)
@@ -393,8 +389,8 @@ def _match(offers: list[dict[str, Any]], existing: list[_Existing]) -> dict[str,
         oid = short_id(str(offer.get("id")))
         if oid in result:
             continue
-        side = offer.get("privateOfferType") == CHANNEL_PARTNER
-        name = _key(str(offer.get("name", "")))
+        side = is_channel_partner(offer.get("privateOfferType"))
+        name = name_key(offer.get("name"))
         for e in existing:
             # a file pinned to another offer never takes this one by name
             if (
@@ -402,7 +398,7 @@ def _match(offers: list[dict[str, Any]], existing: list[_Existing]) -> dict[str,
                 and e.path not in claimed
                 and e.partner == side
                 and e.name is not None
-                and _key(e.name) == name
+                and name_key(e.name) == name
             ):
                 result[oid] = e
                 claimed.add(e.path)
@@ -420,7 +416,7 @@ def slug(name: str) -> str:
 def _new_paths(offers: list[dict[str, Any]], out: Path, taken: set[Path]) -> dict[str, Path]:
     wanted: dict[str, Path] = {}
     for offer in offers:
-        folder = out / PARTNER_DIR if offer.get("privateOfferType") == CHANNEL_PARTNER else out
+        folder = out / PARTNER_DIR if is_channel_partner(offer.get("privateOfferType")) else out
         wanted[short_id(str(offer.get("id")))] = folder / f"{slug(str(offer.get('name', '')))}.yaml"
     counts: dict[Path, int] = {}
     for path in wanted.values():

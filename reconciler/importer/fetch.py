@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.errors import ReconcilerError
+from reconciler.offers.domain import OFFER_STATES, is_channel_partner, name_key
 from reconciler.plan.live import LiveClient, LiveState, fetch_live, price_references, short_id
 
-STATES = ("draft", "live", "withdrawn", "deleted")
+STATES = OFFER_STATES
 DEFAULT_STATES = ("draft", "live")
-CHANNEL_PARTNER = "multipartyPromotionChannelPartner"
 
 
 class ImportSelectionError(ReconcilerError):
@@ -57,9 +57,8 @@ class Selection:
             return True
         if self.ids and short_id(str(offer.get("id", ""))) in {short_id(i) for i in self.ids}:
             return True
-        name = str(offer.get("name", ""))
         return self.name_glob is not None and fnmatch.fnmatchcase(
-            name.casefold(), self.name_glob.casefold()
+            name_key(offer.get("name")), name_key(self.name_glob)
         )
 
 
@@ -78,7 +77,7 @@ def select_offers(client: LiveClient, selection: Selection) -> Selected:
 
     def managed(offer: dict[str, Any]) -> bool:
         return (
-            offer.get("privateOfferType") != CHANNEL_PARTNER
+            not is_channel_partner(offer.get("privateOfferType"))
             and selection.wants(offer)
             and offer.get("state") in selection.states
         )
@@ -96,7 +95,7 @@ def select_offers(client: LiveClient, selection: Selection) -> Selected:
     filtered = [o for o in chosen if o.get("state") not in selection.states]
     prices = dict(live.prices)
     # fetch_live skips deleted offers' prices; an explicit --state deleted still needs them.
-    for ref in _refs(o for o in offers if o.get("privateOfferType") != CHANNEL_PARTNER):
+    for ref in _refs(o for o in offers if not is_channel_partner(o.get("privateOfferType"))):
         if ref not in prices:
             prices[ref] = client.get_resource(ref)
     return Selected(offers, prices, filtered, live.offers)

@@ -12,7 +12,7 @@ so the caller can refuse to write a file that would lose it.
 
 A selling partner's view of a multiparty offer carries the originator's fields too; the
 channel-partner file keeps only what the partner owns plus the identifying fields, the
-same projection the planner compares (``reconciler.offers.loader.ORIGINATOR_OWNED_*``).
+same projection the planner compares (``reconciler.offers.domain.ORIGINATOR_OWNED_*``).
 
 SAS URLs: a literal ``sig=`` is a secret and must not reach git. The signature part is
 replaced by a ``${VAR}`` reference named after the file (``TAILSPIN_TOYS_SAS_SIG``,
@@ -32,17 +32,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from reconciler.offers.loader import (
+from reconciler.offers.domain import (
     ORIGINATOR_OWNED_FIELDS,
     ORIGINATOR_OWNED_PRICING_FIELDS,
     READ_ONLY_FIELDS,
-    unwrap_annotation,
+    canonical_type,
+    is_channel_partner,
 )
+from reconciler.offers.loader import unwrap_annotation
 from reconciler.offers.model import KIND_MODELS
 from reconciler.plan.normalize import READ_ONLY, fold_prices, short_plan
 from reconciler.secrets import REGISTRY
-
-CHANNEL_PARTNER = "multipartyPromotionChannelPartner"
 
 # Top-level key order of a written file: the order of the example files in offers/
 # (kind first, then identity and lifecycle, dates, people, documents, parties, prices).
@@ -118,8 +118,10 @@ def render_offer(
     offer: Mapping[str, Any], prices: Mapping[str, Mapping[str, Any]], *, file_stem: str
 ) -> Rendered:
     """The file data of *offer* (a live private-offer body) in :data:`TOP_ORDER`."""
-    kind = str(offer.get("privateOfferType", ""))
-    partner = kind == CHANNEL_PARTNER
+    # A live offer may spell the channel-partner type with a capital P; the file gets the
+    # canonical spelling (and the model of its kind).
+    kind = canonical_type(offer.get("privateOfferType"))
+    partner = is_channel_partner(kind)
     body = dict(fold_prices(offer, prices)) if not partner else dict(offer)
     unknown: list[str] = []
     model = KIND_MODELS.get(kind)
@@ -144,6 +146,8 @@ def render_offer(
         if shaped is None or shaped == [] or shaped == {}:
             continue
         data[key] = shaped
+    if "privateOfferType" in data:
+        data["privateOfferType"] = kind
     for key in DATE_FIELDS & data.keys():
         match = _DATE.match(str(data[key])) if isinstance(data[key], str) else None
         if match:

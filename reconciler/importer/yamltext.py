@@ -33,6 +33,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import ScalarString
 
 from reconciler.importer.render import FLOW_KEYS
+from reconciler.offers.domain import same_plan
 from reconciler.plan.normalize import DEFAULTS, KEYED_LISTS, SET_LISTS, is_ignored, short_plan
 from reconciler.secrets import UnsetVariable, env_references, expand_string
 
@@ -242,7 +243,7 @@ class Merger:
     def _same_text(self, old: str, new: str, key: str) -> bool:
         if key in ("plan", "basePlan"):
             # the long form plan/<productGuid>/<id> names the same plan
-            return old.split("/")[-1] == new.split("/")[-1] and old.startswith("plan/")
+            return old.startswith("plan/") and same_plan(old, new)
         real = expand_string(new, self.secrets) if env_references(new) else new
         if not env_references(old):
             return old == real

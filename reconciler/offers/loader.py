@@ -39,9 +39,18 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from reconciler.errors import OfferFilesInvalid, Problem
+from reconciler.offers.domain import (
+    CHANNEL_PARTNER,
+    ORIGINATOR_OWNED_FIELDS,
+    ORIGINATOR_OWNED_PRICING_FIELDS,
+    PRIVATE_OFFER_TYPES,
+    READ_ONLY_FIELDS,
+    name_key,
+    offer_key,
+    offer_type,
+)
 from reconciler.offers.model import (
     KIND_MODELS,
-    PRIVATE_OFFER_TYPES,
     ChannelPartnerOffer,
     FileControls,
     PrivateOffer,
@@ -60,38 +69,6 @@ CONTROLS_ADAPTER: TypeAdapter[FileControls] = TypeAdapter(FileControls)
 
 FILE_ONLY_KEYS = ("$schema", "reconciler")
 
-# Set by the API, never by a file. A file copied from a GET response carries them.
-READ_ONLY_FIELDS = frozenset(
-    {
-        "eTag",
-        "_etag",
-        "lastModified",
-        "subState",
-        "acceptanceLinks",
-        "validations",
-        "productName",
-        "planName",
-    }
-)
-# What the originator owns in a multiparty offer; a selling partner's file declares only
-# the partner's own fields and the plan layer takes the rest from the live offer.
-ORIGINATOR_OWNED_FIELDS = frozenset(
-    {
-        "originatorTermsAndConditionsDocs",
-        "offerPricingType",
-        "customerContractRenewal",
-        "variableStartDate",
-        "start",
-        "end",
-        "acceptBy",
-        "beneficiaries",
-        "partners",
-        "pricing",
-    }
-)
-ORIGINATOR_OWNED_PRICING_FIELDS = frozenset(
-    {"discountType", "discountPercentage", "priceDetails", "newPlanDetails"}
-)
 CSP_FORBIDDEN_FIELDS = frozenset({"acceptBy", "termsAndConditionsDocSasUrl"})
 SAS_URL_KEYS = frozenset({"sasUrl", "termsAndConditionsDocSasUrl"})
 # A literal signature; `sig=${SAS_SIG}` is a template and fine.
@@ -487,6 +464,11 @@ def _validate(
             for sig_path in prepared.sas_paths
         )
 
+    known = offer_type(body.get("privateOfferType"))
+    if known is not None:
+        # Both documented spellings are read; the body (and so every request) carries the
+        # canonical one.
+        body["privateOfferType"] = known.value
     kind = body.get("privateOfferType")
     if kind not in PRIVATE_OFFER_TYPES:
         findings.append(_kind_finding(kind))
@@ -660,7 +642,7 @@ def _extra_key(
     parent = loc[:-1]
     if key in READ_ONLY_FIELDS:
         return Finding(path, "read-only, set by the API; remove it", "read-only-field")
-    if kind == "multipartyPromotionChannelPartner":
+    if kind == CHANNEL_PARTNER:
         owned = (not parent and key in ORIGINATOR_OWNED_FIELDS) or (
             len(parent) == 2
             and parent[0] == "originatorPricing"
@@ -775,13 +757,13 @@ def _cross_file(files: Sequence[OfferFile]) -> Iterator[Problem]:
     first_id: dict[str, OfferFile] = {}
     for offer_file in files:
         partner = isinstance(offer_file.offer, ChannelPartnerOffer)
-        key = (partner, offer_file.name.strip().casefold())
+        key = (partner, name_key(offer_file.name))
         if key in first_name:
             yield _duplicate(offer_file, first_name[key], "name", "duplicate-name")
         else:
             first_name[key] = offer_file
         if offer_file.id is not None:
-            offer_id = offer_file.id.lower()
+            offer_id = offer_key(offer_file.id)
             if offer_id in first_id:
                 yield _duplicate(offer_file, first_id[offer_id], "id", "duplicate-id")
             else:

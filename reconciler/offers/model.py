@@ -33,21 +33,17 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from reconciler.offers.domain import OfferType
+
 OfferPricingType = Literal[
     "editExistingOfferPricingOnly",
     "saasNewCustomizedPlans",
     "vmSoftwareReservations",
     "newCustomizedPlans",
 ]
-OfferState = Literal["draft", "live", "withdrawn", "deleted"]
+# The values of reconciler.offers.domain.OfferState (a Literal: strict models take plain text).
+StateName = Literal["draft", "live", "withdrawn", "deleted"]
 TermType = Literal["month", "year"]
-
-PRIVATE_OFFER_TYPES = (
-    "customerPromotion",
-    "cspPromotion",
-    "multipartyPromotionOriginator",
-    "multipartyPromotionChannelPartner",
-)
 
 
 def _number(value: Any) -> int | float:
@@ -267,7 +263,7 @@ class OfferBase(ApiModel):
     """private-offer/<guid>: pins the file to an existing offer."""
     resource_name: str | None = None
     name: str
-    state: OfferState
+    state: StateName
 
 
 class _DatedOffer(OfferBase):
@@ -329,8 +325,8 @@ PrivateOffer = Annotated[
 ]
 
 KIND_MODELS: dict[str, type[OfferBase]] = {
-    "customerPromotion": CustomerOffer,
-    "cspPromotion": CspOffer,
-    "multipartyPromotionOriginator": OriginatorOffer,
-    "multipartyPromotionChannelPartner": ChannelPartnerOffer,
+    OfferType.CUSTOMER: CustomerOffer,
+    OfferType.CSP: CspOffer,
+    OfferType.ORIGINATOR: OriginatorOffer,
+    OfferType.CHANNEL_PARTNER: ChannelPartnerOffer,
 }

@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from reconciler.offers.domain import offer_key
+
 
 class LiveClient(Protocol):
     """The two read calls of :class:`reconciler.api.client.ProductIngestionClient` plan uses."""
@@ -33,7 +35,7 @@ class LiveState:
 
 def short_id(offer_id: str) -> str:
     """``private-offer/<guid>`` and ``<guid>`` name the same offer."""
-    return offer_id.removeprefix("private-offer/").lower()
+    return offer_key(offer_id)
 
 
 def price_references(offer: Mapping[str, Any]) -> list[str]:

@@ -35,7 +35,12 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from reconciler.offers.loader import READ_ONLY_FIELDS
+from reconciler.offers.domain import (
+    ALTERNATIVE_SPELLINGS,
+    READ_ONLY_FIELDS,
+    canonical_type,
+    plan_key,
+)
 from reconciler.plan.changes import FieldChange
 
 READ_ONLY = READ_ONLY_FIELDS | {
@@ -70,7 +75,7 @@ DEFAULTS: dict[str, Any] = {
 DATE_FIELDS = frozenset({"start", "end", "acceptBy"})
 # Enum values the API has been seen to capitalise differently.
 _ENUM_FIX = {
-    "privateOfferType": {"multiPartyPromotionChannelPartner": "multipartyPromotionChannelPartner"},
+    "privateOfferType": {s: canonical_type(s) for s in ALTERNATIVE_SPELLINGS},
 }
 _LOWER_FIRST = frozenset({"discountType", "recipientType", "recurrentPriceMode", "type"})
 _DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00:00(?:\.0+)?(?:Z|[+-]00:?00)?)?$")
@@ -167,10 +172,7 @@ def _scalar(key: str | None, value: Any) -> Any:
 
 def short_plan(product: str, plan: str) -> str:
     """``plan/<productGuid>/<planId>`` (the API's canonical form) -> ``plan/<planId>``."""
-    parts = plan.split("/")
-    if len(parts) == 3 and parts[0] == "plan" and product.split("/")[-1] == parts[1]:
-        return f"plan/{parts[2]}"
-    return plan
+    return plan_key(plan, product)
 
 
 def _empty(value: Any) -> bool:

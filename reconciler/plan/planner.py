@@ -27,6 +27,20 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from reconciler.errors import OfferFilesInvalid, Problem
+from reconciler.offers.domain import (
+    CHANNEL_PARTNER,
+    INACTIVE_STATES,
+    PARTNER_OWNED_FIELDS,
+    PARTNER_PRICING_VIEW,
+    PARTNER_TYPES,
+    OfferState,
+    can_transition,
+    canonical_type,
+    is_channel_partner,
+    name_key,
+    offer_key,
+    role_types,
+)
 from reconciler.plan import requests as rq
 from reconciler.plan.baseline import Baseline
 from reconciler.plan.changes import (
@@ -44,7 +58,7 @@ from reconciler.plan.changes import (
     UpdateDraft,
     Withdraw,
 )
-from reconciler.plan.live import LiveState, short_id
+from reconciler.plan.live import LiveState
 from reconciler.plan.normalize import (
     MISSING,
     Keyed,
@@ -59,13 +73,6 @@ from reconciler.plan.safety import evaluate
 from reconciler.secrets import REGISTRY
 from reconciler.settings import Settings
 
-CHANNEL_PARTNER = "multipartyPromotionChannelPartner"
-PUBLISHER_KINDS = frozenset({"customerPromotion", "cspPromotion", "multipartyPromotionOriginator"})
-PARTNER_KINDS = frozenset({CHANNEL_PARTNER})
-# What the selling partner owns on a multiparty offer; the rest is the originator's.
-PARTNER_OWNED = ("preparedBy", "notificationContacts", "termsAndConditionsDocs", "notes")
-PARTNER_PRICING_OWNED = frozenset({"product", "plan", "basePlan", "markupPercentage"})
-INACTIVE = frozenset({"withdrawn", "deleted"})
 REPUBLISH_OVERRIDE = (
     "`reconciler: {allowRepublish: true}` in the file, plan.allow-republish in the settings, "
     "or --allow-republish"
@@ -103,7 +110,7 @@ class PlanOptions:
 
 
 def role_kinds(role: str) -> frozenset[str]:
-    return PARTNER_KINDS if role == "partner" else PUBLISHER_KINDS
+    return role_types(role)
 
 
 # ---------------------------------------------------------------------------------------
@@ -118,7 +125,7 @@ def match_offers(
     by_name: dict[str, list[dict[str, Any]]] = {}
     for offer in live.offers:
         if offer.get("state") != "deleted":
-            by_name.setdefault(str(offer.get("name", "")), []).append(offer)
+            by_name.setdefault(name_key(offer.get("name")), []).append(offer)
     problems: list[Problem] = []
     result: dict[str, dict[str, Any] | None] = {}
     claimed: dict[str, str] = {}
@@ -126,11 +133,11 @@ def match_offers(
         key = str(f.path)
         match: dict[str, Any] | None = None
         if f.id:
-            match = by_id.get(short_id(f.id))
+            match = by_id.get(offer_key(f.id))
         else:
-            candidates = by_name.get(f.name, [])
+            candidates = by_name.get(name_key(f.name), [])
             if len(candidates) > 1:
-                active = [c for c in candidates if c.get("state") not in INACTIVE]
+                active = [c for c in candidates if c.get("state") not in INACTIVE_STATES]
                 if len(active) == 1:
                     candidates = active
             if len(candidates) > 1:
@@ -150,7 +157,7 @@ def match_offers(
                 continue
             match = candidates[0] if candidates else None
         if match is not None:
-            mid = short_id(str(match.get("id", "")))
+            mid = offer_key(match.get("id"))
             if mid in claimed:
                 line, col = f.position(["id"] if f.id else ["name"])
                 problems.append(
@@ -176,12 +183,12 @@ def match_offers(
 
 
 def _partner_view(ess: Mapping[str, Any]) -> dict[str, Any]:
-    view = {k: ess[k] for k in PARTNER_OWNED if k in ess}
+    view = {k: ess[k] for k in PARTNER_OWNED_FIELDS if k in ess}
     pricing = ess.get("originatorPricing")
     if isinstance(pricing, Mapping):
         projected = Keyed()
         for k, entry in pricing.items():
-            projected[k] = {f: v for f, v in entry.items() if f in PARTNER_PRICING_OWNED}
+            projected[k] = {f: v for f, v in entry.items() if f in PARTNER_PRICING_VIEW}
         view["originatorPricing"] = projected
     return view
 
@@ -279,7 +286,7 @@ def _lifecycle(ctx: _Ctx, has_diff: bool, state_origin: Origin) -> Change | None
     f, offer = ctx.f, ctx.live_offer
     desired = f.state
     name, kind = f.name, f.kind
-    partner = kind == CHANNEL_PARTNER
+    partner = is_channel_partner(kind)
 
     if offer is None or offer.get("state") == "deleted":
         if desired == "deleted":
@@ -317,7 +324,7 @@ def _lifecycle(ctx: _Ctx, has_diff: bool, state_origin: Origin) -> Change | None
             kind_,  # type: ignore[arg-type]
             offer_id=oid,
             offer_name=name,
-            offer_kind=str(offer.get("privateOfferType") or kind),
+            offer_kind=canonical_type(offer.get("privateOfferType") or kind),
             state=state,
             etag=etag,
         )
@@ -332,7 +339,7 @@ def _lifecycle(ctx: _Ctx, has_diff: bool, state_origin: Origin) -> Change | None
         return ctx.make(cls, steps=steps)
 
     if desired == "deleted":
-        if live_state in ("draft", "withdrawn"):
+        if can_transition(live_state, OfferState.DELETED):
             _with_state(ctx, live_state, "deleted", state_origin)
             return guarded(DeleteDraft, "delete", [minimal("delete", "deleted")])
         return ctx.blocked(
@@ -527,7 +534,7 @@ def make_plan(
             offer_name=f.name,
             kind=f.kind,
             reason=f"{f.kind} offers are planned with --role "
-            f"{'partner' if f.kind in PARTNER_KINDS else 'publisher'}",
+            f"{'partner' if f.kind in PARTNER_TYPES else 'publisher'}",
         )
         for f in files
         if f.kind not in kinds
@@ -594,7 +601,7 @@ def make_plan(
             change.reason = aggregate_reason(change.field_changes)
         changes.append(change)
 
-    claimed = {short_id(str(o.get("id", ""))) for o in matches.values() if o}
+    claimed = {offer_key(o.get("id")) for o in matches.values() if o}
     unmanaged = [
         UnmanagedOffer(
             id=str(o.get("id", "")),
@@ -604,10 +611,10 @@ def make_plan(
             sub_state=o.get("subState"),
         )
         for o in live.offers
-        if short_id(str(o.get("id", ""))) not in claimed and o.get("state") != "deleted"
+        if offer_key(o.get("id")) not in claimed and o.get("state") != "deleted"
     ]
     managed_offers = [o for o in matches.values() if o and o.get("state") != "deleted"]
-    active = sum(1 for o in managed_offers if o.get("state") not in INACTIVE)
+    active = sum(1 for o in managed_offers if o.get("state") not in INACTIVE_STATES)
     safety = evaluate(changes, len(managed_offers), active, settings.plan, force=opts.force)
     now = (opts.now or (lambda: dt.datetime.now(dt.UTC)))()
     meta = PlanMeta(

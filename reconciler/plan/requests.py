@@ -25,6 +25,7 @@ import copy
 import hashlib
 from typing import Any
 
+from reconciler.offers.domain import CHANNEL_PARTNER, PARTNER_OWNED_FIELDS
 from reconciler.offers.schema_urls import OFFER_SCHEMA, PRICE_SCHEMA
 from reconciler.plan.changes import Step, StepKind
 from reconciler.plan.normalize import short_plan
@@ -34,11 +35,6 @@ from reconciler.secrets import REGISTRY
 __all__ = ["batches", "full_step", "minimal_step", "partner_step", "split_prices"]
 
 DEFAULT_PRICING_TYPE = "editExistingOfferPricingOnly"
-CHANNEL_PARTNER = "multipartyPromotionChannelPartner"
-
-# What the selling partner may send when completing a multiparty offer (the rest is the
-# originator's and read-only for the partner).
-PARTNER_FIELDS = ("preparedBy", "notificationContacts", "termsAndConditionsDocs", "notes")
 
 
 def _digest(*parts: str) -> str:
@@ -164,7 +160,8 @@ def partner_step(
     resource["name"] = offer_name
     resource["privateOfferType"] = CHANNEL_PARTNER
     resource["state"] = "live"
-    for key in PARTNER_FIELDS:
+    # What the selling partner may send; the rest is the originator's, read-only for it.
+    for key in PARTNER_OWNED_FIELDS:
         if key in desired:
             resource[key] = copy.deepcopy(desired[key])
     markups = {

@@ -570,12 +570,12 @@ BROKEN = {
         "notificationContact:",
         "did you mean 'notificationContacts'?",
     ),
-    "misspelled-kind": Broken(
-        Edit(PARTNER, "multipartyPromotionChannelPartner", "multiPartyPromotionChannelPartner"),
+    "miscased-kind": Broken(
+        Edit(CUSTOMER, "customerPromotion", "CustomerPromotion"),
         "privateOfferType",
         "private-offer-type",
         "privateOfferType:",
-        "'multipartyPromotionChannelPartner'",
+        "write 'customerPromotion'",
     ),
     "unknown-kind": Broken(
         Edit(CUSTOMER, "customerPromotion", "customerPromo"),
@@ -742,6 +742,10 @@ PASSING = {
         "state: draft",
     ),
     "quoted-dates": Edit(CUSTOMER, "start: 2027-01-01", "start: '2027-01-01'"),
+    # the capital-P spelling of the docs' samples and of a documented GET response
+    "documented-partner-spelling": Edit(
+        PARTNER, "multipartyPromotionChannelPartner", "multiPartyPromotionChannelPartner"
+    ),
     "upgraded-from": Edit(
         CUSTOMER,
         "state: live\n",

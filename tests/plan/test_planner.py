@@ -228,3 +228,22 @@ def test_update_threshold_counts_managed_offers(settings: Settings) -> None:
     plan = make_plan([*edited, files[2]], account.live, s)
     assert [v.rule for v in plan.safety.violations] == ["update-threshold"]
     assert "--force" in plan.safety.violations[0].override
+
+
+def test_a_name_in_other_case_or_spacing_is_the_same_offer(settings: Settings) -> None:
+    account = _live_with(settings)
+    account.live.offers[0]["name"] = "  TAILSPIN analytics"
+    plan = make_plan([customer_file(settings)], account.live, settings)
+    # the file manages the live offer (a change of its name), never a second offer
+    [change] = plan.changes
+    assert change.action == "blocked"  # a live offer's edit needs republish permission
+    assert change.offer_id == account.live.offers[0]["id"]
+    assert [f.path for f in change.field_changes] == ["name"]
+    assert plan.unmanaged == []
+
+
+def test_live_plan_ids_in_the_long_form_match_the_file(settings: Settings) -> None:
+    account = _live_with(settings)
+    for entry in account.live.offers[0]["pricing"]:
+        entry["plan"] = entry["plan"].replace("plan/", f"plan/{P.split('/')[1]}/")
+    assert make_plan([customer_file(settings)], account.live, settings).changes == []
