@@ -60,6 +60,14 @@ class PlanSettings(_Section):
     allow_withdraw_all: bool = False
     allow_republish: bool = False
     ignore: list[str] = Field(default_factory=list)
+    # Price guard: a discount above this percentage is a warning; strict-prices makes every
+    # price warning block the plan (exit 3), like `plan --strict`.
+    discount_warning: float = Field(default=60.0, gt=0, le=100)
+    strict_prices: bool = False
+    # Watch of the drift run: acceptBy within this many days; where the accepted offers
+    # seen by the last run are remembered (relative to the settings file's folder).
+    watch_days: int = Field(default=14, ge=0, le=366)
+    watch_state: str = ".reconciler/watch-state.json"
 
 
 class ApplySettings(_Section):

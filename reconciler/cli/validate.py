@@ -16,6 +16,7 @@ from reconciler.cli.ci_report import annotate_problems
 from reconciler.cli.common import AppContext, pass_app
 from reconciler.errors import EXIT_ERROR, EXIT_OK, OfferFilesInvalid, Problem
 from reconciler.offers.loader import count_problems, discover_offer_files, load_offer_files
+from reconciler.plan import price_guard
 from reconciler.secrets import redact
 
 
@@ -32,7 +33,8 @@ from reconciler.secrets import redact
 @click.option(
     "--strict/--no-strict",
     default=None,
-    help="Make the Partner Center UI date rules errors (default: the `strict` setting).",
+    help="Make the Partner Center UI date rules and the price warnings errors "
+    "(default: the `strict` and `plan.strict-prices` settings, in that order).",
 )
 @pass_app
 def command(
@@ -45,6 +47,8 @@ def command(
     try:
         loaded = load_offer_files(targets, settings, strict=strict, warnings=problems)
         offers = len(loaded)
+        # The price guard's rules that need no live data (threshold, slips); plan adds list.
+        problems += price_guard.file_problems(loaded, settings, strict=bool(strict))
     except OfferFilesInvalid as exc:
         problems = exc.problems
         broken = {p.file for p in problems if p.severity == "error"}
