@@ -9,7 +9,9 @@ Every setting has a default, so a project with no settings at all works.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +20,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from reconciler.errors import SettingsError
 
 REAL_ENDPOINT = "https://graph.microsoft.com/rp/product-ingestion"
+# Endpoint rules (see docs/security.md): the bearer token and the client credential only go
+# over https, to these hosts, or to loopback when the run opts in (an emulator).
+API_HOSTS = frozenset({"graph.microsoft.com"})
+AUTHORITY_HOSTS = frozenset({"login.microsoftonline.com"})
+ENV_INSECURE_LOOPBACK = "RECONCILER_INSECURE_LOOPBACK"
+# A pull request can edit reconciler.toml / pyproject.toml but not the workflow's environment:
+# only the environment can let those files choose where the token goes.
+ENV_ALLOW_FILE_ENDPOINT = "RECONCILER_ALLOW_FILE_ENDPOINT"
+FILE_GUARDED_KEYS = ("endpoint", "authority_host")
 
 
 def _kebab(name: str) -> str:
@@ -101,6 +112,8 @@ class Settings(_Section):
     environments: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     source: str | None = Field(default=None, exclude=True)
+    # Which of FILE_GUARDED_KEYS the settings file set (checked by check_file_endpoint).
+    file_endpoint_keys: list[str] = Field(default_factory=list, exclude=True)
     root: Path = Field(default_factory=Path.cwd, exclude=True)
 
     def offers_path(self) -> Path:
@@ -173,5 +186,81 @@ def load_settings(
             f"{where}: invalid [tool.reconciler] settings\n" + "\n".join(lines)
         ) from None
     settings.source = str(source) if source else None
+    api_table = table.get("api")
+    if isinstance(api_table, dict):
+        settings.file_endpoint_keys = [
+            key for key in FILE_GUARDED_KEYS if key in api_table or _kebab(key) in api_table
+        ]
     settings.root = source.parent if source else start
     return settings
+
+
+# ---------------------------------------------------------------------------- endpoint rules
+
+
+def env_flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_file_endpoint(
+    settings: Settings, env: Mapping[str, str], *, used: set[str] | None = None
+) -> None:
+    """Refuse an endpoint or authority taken from a settings file unless the run opts in.
+
+    *used*: the keys this run really takes from the settings (default: all of them).
+    """
+    keys_set = [k for k in settings.file_endpoint_keys if used is None or k in used]
+    if not keys_set or env_flag(env, ENV_ALLOW_FILE_ENDPOINT):
+        return
+    keys = ", ".join(f"api.{_kebab(k)}" for k in keys_set)
+    raise SettingsError(
+        f"{settings.source or 'settings'}: {keys} is set in a file a pull request can change; "
+        f"refusing to send credentials where it says. Set it with --endpoint / "
+        f"RECONCILER_ENDPOINT / AZURE_AUTHORITY_HOST in the workflow instead, or let the "
+        f"file decide with {ENV_ALLOW_FILE_ENDPOINT}=1 in the workflow's environment"
+    )
+
+
+def check_url(url: str, *, what: str, hosts: frozenset[str], loopback: bool) -> str:
+    """*url* when it is https to an allowed host; a SettingsError saying why not otherwise.
+
+    Loopback hosts pass only with *loopback* (an emulator the run asked for).
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise SettingsError(f"{what} {url!r} is not a valid URL") from None
+    if parts.scheme.lower() != "https":
+        raise SettingsError(
+            f"{what} {url!r} is not https: the access token would travel in clear; "
+            "only https:// endpoints are allowed"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise SettingsError(f"{what} must not carry user:password")
+    if not host:
+        raise SettingsError(f"{what} {url!r} names no host")
+    if is_loopback_host(host):
+        if loopback:
+            return url
+        raise SettingsError(
+            f"{what} {url!r} is a loopback address: allowed only for an emulator, with "
+            f"--emulator or --insecure-loopback ({ENV_INSECURE_LOOPBACK}=1)"
+        )
+    if host.rstrip(".").lower() not in hosts:
+        allowed = ", ".join(sorted(hosts))
+        raise SettingsError(f"{what} {url!r}: host {host} is not allowed (allowed: {allowed})")
+    return url

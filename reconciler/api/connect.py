@@ -3,7 +3,11 @@
 :func:`open_client` is the one place that decides *where* the client talks and *as whom*:
 
 * endpoint: ``endpoint=`` (``--endpoint`` / ``RECONCILER_ENDPOINT``), else
-  ``settings.api.endpoint`` (the real API);
+  ``settings.api.endpoint`` (the real API); authority: ``AZURE_AUTHORITY_HOST``, else
+  ``settings.api.authority_host``. Both must be https to the real hosts; loopback only with
+  ``insecure_loopback`` (``--insecure-loopback`` / ``RECONCILER_INSECURE_LOOPBACK=1``) or the
+  embedded emulator; from a settings file only with ``RECONCILER_ALLOW_FILE_ENDPOINT=1``
+  (:mod:`reconciler.settings` holds the rules). Every check runs before any connection;
 * ``emulator=True`` starts the embedded emulator (TLS, state kept under ``emulator_data``,
   default ``.reconciler/emulator``) and points both the client and msal's authority at it.
   msal validates unknown authority hosts against Microsoft's instance-discovery service, so
@@ -37,11 +41,22 @@ from reconciler.api.credentials import (
     no_credentials_error,
 )
 from reconciler.errors import CredentialError, SettingsError
-from reconciler.settings import Settings
+from reconciler.settings import (
+    API_HOSTS,
+    AUTHORITY_HOSTS,
+    ENV_INSECURE_LOOPBACK,
+    Settings,
+    check_file_endpoint,
+    check_url,
+    env_flag,
+    is_loopback_host,
+)
 
 DEFAULT_EMULATOR_DATA = Path(".reconciler") / "emulator"
 # The emulator accepts any tenant; this one makes demo runs recognisable in its logs.
 EMULATOR_DEMO_TENANT = "00000000-0000-0000-0000-00000000e001"
+# The variable azure-identity reads for a non-public cloud (or an emulator's authority).
+ENV_AUTHORITY_HOST = "AZURE_AUTHORITY_HOST"
 
 
 def build_http_client(
@@ -96,6 +111,7 @@ def open_client(
     emulator_data: Path | None = None,
     account: str | None = None,
     writes: bool = False,
+    insecure_loopback: bool = False,
     env: Mapping[str, str] | None = None,
     transport: httpx.BaseTransport | None = None,
     **client_options: Any,
@@ -110,12 +126,24 @@ def open_client(
     if account and not emulator:
         raise SettingsError("--account selects an emulator demo account; it needs --emulator")
     if not emulator:
+        authority = env.get(ENV_AUTHORITY_HOST, "").strip()
+        # Only what is really used counts: --endpoint / AZURE_AUTHORITY_HOST override the file.
+        check_file_endpoint(
+            settings,
+            env,
+            used={
+                k
+                for k, given in (("endpoint", endpoint), ("authority_host", authority))
+                if not given
+            },
+        )
         with connect(
             endpoint or settings.api.endpoint,
             settings,
-            authority_base=settings.api.authority_host,
+            authority_base=authority or settings.api.authority_host,
             env=env,
             writes=writes,
+            loopback=insecure_loopback or env_flag(env, ENV_INSECURE_LOOPBACK),
             transport=transport,
             **client_options,
         ) as client:
@@ -159,6 +187,7 @@ def connect_emulator(
         demo_account=account or "publisher",
         verify=str(emu.ca_file) if getattr(emu, "ca_file", None) else True,
         writes=writes,
+        loopback=True,
         transport=transport,
         **client_options,
     )
@@ -174,6 +203,7 @@ def connect(
     demo_account: str | None = None,
     verify: str | bool = True,
     writes: bool = False,
+    loopback: bool = False,
     transport: httpx.BaseTransport | None = None,
     **client_options: Any,
 ) -> Iterator[ProductIngestionClient]:
@@ -181,7 +211,11 @@ def connect(
 
     *demo_account* set means "an emulator": msal skips Microsoft's instance discovery, and
     the demo client of that account is used when the environment configures no credentials.
+    Both URLs are checked against the endpoint rules first (*loopback*: an emulator is
+    allowed), so a refused URL never sees a connection, let alone a credential.
     """
+    check_url(api_url, what="API endpoint", hosts=API_HOSTS, loopback=loopback)
+    check_url(authority_base, what="authority host", hosts=AUTHORITY_HOSTS, loopback=loopback)
     creds = credentials_from_env(env)
     if creds is None:
         if demo_account is None:
@@ -193,7 +227,9 @@ def connect(
             authority=f"{authority_base.rstrip('/')}/{creds.tenant_id}",
             scope=settings.api.scope,
             http=http,
-            instance_discovery=demo_account is None,
+            # Microsoft's instance discovery knows no emulator: skip it for a local authority.
+            instance_discovery=demo_account is None
+            and not is_loopback_host(httpx.URL(authority_base).host),
         )
         client = ProductIngestionClient(
             api_url, settings=settings, tokens=tokens, http=http, writes=writes, **client_options

@@ -11,6 +11,13 @@ works the same in a workflow step and in a test that points the variables at a t
   smuggle ``other=value`` lines -- cannot forge another output.
 * Workflow commands on stdout -- ``::error file=F,line=N,title=T::message``. Data escapes
   ``%``, CR and LF; property values also ``:`` and ``,`` (actions/toolkit ``command.ts``).
+  :func:`annotate_error` / :func:`annotate_warning` are the one writer of commands.
+* Everything else a command prints is plain text, and must never *be* a command: the runner
+  takes any line (split at CR or LF) that starts with ``::`` after leading whitespace as one,
+  and the legacy ``##[name]`` form anywhere in a line (actions/runner ``ActionCommand.cs``).
+  :func:`plain` makes text inert; :func:`guard_streams` (installed by the CLI for every
+  command when ``GITHUB_ACTIONS=true``) runs all of stdout and stderr through it, so a file
+  named ``::error::…`` or an offer value starting with ``::`` prints as text.
 
 Every text goes through :func:`reconciler.secrets.redact` first: these end up in public logs.
 Functions that need the environment take an optional ``env`` mapping (default ``os.environ``).
@@ -20,11 +27,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
+import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from reconciler.errors import GitHubError
 from reconciler.markdown import truncate_markdown
@@ -166,9 +176,144 @@ def format_command(
 def _emit(text: str, stream: TextIO | None) -> str:
     out = sys.stdout if stream is None else stream
     # Workflow commands must start a line; flush so they interleave correctly with logs.
-    out.write(text + "\n")
-    out.flush()
+    if isinstance(out, InertStream):
+        out.write_command(text)
+    else:
+        out.write(text + "\n")
+        out.flush()
     return text
+
+
+# ---------------------------------------------------------------------------- plain text
+
+# A line break for the runner (it reads lines with .NET ReadLine: CR, LF or CRLF), then
+# whitespace (.NET TrimStart), then "::".
+_LINE_COMMAND = re.compile(r"([\r\n])([^\S\r\n]*)::")
+_LEGACY_COMMAND = "##["
+# "%3A" is how GitHub escapes ':' itself; "\u005b" keeps a JSON string's value intact.
+_INERT_COLON = "%3A:"
+_INERT_LEGACY = "##\\u005b"
+
+
+def _inert(text: str, at_line_start: bool) -> str:
+    src = ("\n" if at_line_start else "x") + text
+    src = _LINE_COMMAND.sub(lambda m: m.group(1) + m.group(2) + _INERT_COLON, src)
+    return src[1:].replace(_LEGACY_COMMAND, _INERT_LEGACY)
+
+
+def plain(text: str) -> str:
+    """*text* (one or more lines) as it may go to the job log: no workflow command in it.
+
+    A line starting with ``::`` (after whitespace) gets its first colon written ``%3A``;
+    ``##[`` anywhere becomes ``##\\u005b``. Nothing else changes: JSON stays valid JSON with
+    the same values.
+    """
+    return _inert(text, True)
+
+
+def _line_start_after(text: str, at_line_start: bool) -> bool:
+    """Whether the text written after *text* is still at the start of a line (for the runner)."""
+    cut = max(text.rfind("\n"), text.rfind("\r"))
+    tail = text[cut + 1 :]
+    blank = tail == "" or tail.isspace()
+    return blank if cut >= 0 else at_line_start and blank
+
+
+def _undecided_tail(text: str, at_line_start: bool) -> int:
+    """How many trailing characters could still become a command with the next write."""
+    if text.endswith("#"):
+        return 2 if text.endswith("##") else 1
+    if text.endswith(":") and _line_start_after(text[:-1], at_line_start):
+        return 1
+    return 0
+
+
+class InertStream:
+    """A text stream that passes everything through :func:`plain` (and redaction).
+
+    Writes arrive in arbitrary pieces (``::`` may come in two writes), so the at most two
+    characters that could still start a command are held back until the next write.
+    """
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+        self._at_line_start = True
+        self._held = ""
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):  # click probes text streams with bytes
+            raise TypeError("write() argument must be str")
+        with self._lock:
+            data = self._held + text
+            keep = _undecided_tail(data, self._at_line_start)
+            data, self._held = data[: len(data) - keep], data[len(data) - keep :]
+            if data:
+                self.inner.write(redact(_inert(data, self._at_line_start)))
+                self._at_line_start = _line_start_after(data, self._at_line_start)
+        return len(text)
+
+    def write_command(self, command: str) -> None:
+        """Write one workflow command on a line of its own (annotations only)."""
+        with self._lock:
+            lead = "" if self._at_line_start and not self._held else self._held + "\n"
+            self._held = ""
+            self.inner.write(f"{lead}{command}\n")
+            self._at_line_start = True
+            self.inner.flush()
+
+    def release(self) -> None:
+        """Write what was held back (at the end: nothing can follow it any more)."""
+        with self._lock:
+            if self._held:
+                self.inner.write(self._held)
+                self._held = ""
+            self.inner.flush()
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def isatty(self) -> bool:
+        return self.inner.isatty()
+
+    def fileno(self) -> int:
+        return self.inner.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self.inner, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str:
+        return getattr(self.inner, "errors", None) or "strict"
+
+    @property
+    def closed(self) -> bool:
+        return bool(getattr(self.inner, "closed", False))
+
+
+@contextmanager
+def guard_streams(env: Mapping[str, str] | None = None) -> Iterator[None]:
+    """In GitHub Actions, route ``sys.stdout`` and ``sys.stderr`` through :class:`InertStream`."""
+    if not in_actions(env) or isinstance(sys.stdout, InertStream):
+        yield
+        return
+    saved = sys.stdout, sys.stderr
+    out, err = InertStream(sys.stdout), InertStream(sys.stderr)
+    sys.stdout, sys.stderr = out, err
+    try:
+        yield
+    finally:
+        out.release()
+        err.release()
+        sys.stdout, sys.stderr = saved
 
 
 def annotate_error(

@@ -319,7 +319,10 @@ def test_unreachable_endpoint_is_reported_not_raised_as_httpx() -> None:
     settings = fast_settings(authority_host="https://127.0.0.1:9", retries=1)
     with (
         open_client(
-            settings, endpoint="https://127.0.0.1:9/rp/product-ingestion", env=env
+            settings,
+            endpoint="https://127.0.0.1:9/rp/product-ingestion",
+            env=env,
+            insecure_loopback=True,
         ) as client,
         pytest.raises(ApiUnreachable, match="ConnectError"),
     ):
