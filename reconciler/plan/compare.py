@@ -1,0 +1,102 @@
+"""One file against its live offer: essences, the partner's projection, ignore rules, origins."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reconciler.offers.domain import (
+    CHANNEL_PARTNER,
+    PARTNER_OWNED_FIELDS,
+    PARTNER_PRICING_VIEW,
+)
+from reconciler.plan.changes import FieldChange, Origin, Reason
+from reconciler.plan.inputs import OfferFileLike
+from reconciler.plan.live import LiveState
+from reconciler.plan.normalize import MISSING, Keyed, RawChange, essence, lookup
+from reconciler.secrets import REGISTRY
+from reconciler.settings import Settings
+
+
+def partner_view(ess: Mapping[str, Any]) -> dict[str, Any]:
+    view = {k: ess[k] for k in PARTNER_OWNED_FIELDS if k in ess}
+    pricing = ess.get("originatorPricing")
+    if isinstance(pricing, Mapping):
+        projected = Keyed()
+        for k, entry in pricing.items():
+            projected[k] = {f: v for f, v in entry.items() if f in PARTNER_PRICING_VIEW}
+        view["originatorPricing"] = projected
+    return view
+
+
+def essences(
+    f: OfferFileLike,
+    desired_body: Mapping[str, Any],
+    live_offer: Mapping[str, Any] | None,
+    live: LiveState,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    desired = essence(desired_body)
+    current = essence(live_offer, prices=live.prices) if live_offer is not None else {}
+    if f.kind == CHANNEL_PARTNER:
+        desired, current = partner_view(desired), partner_view(current)
+    return desired, current
+
+
+def origin_of(raw: RawChange, base: Mapping[str, Any] | None, known: bool) -> Origin:
+    if not known:
+        return "unknown"
+    if base is None:
+        return "git"
+    value = lookup(base, raw.parts)
+    desired_moved = raw.new is not value and not _same(raw.new, value)
+    live_moved = not _same(raw.old, value)
+    if desired_moved and not live_moved:
+        return "git"
+    if live_moved and not desired_moved:
+        return "live"
+    return "both"
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is MISSING or b is MISSING:
+        return a is b
+    return bool(a == b)
+
+
+def aggregate_reason(changes: Sequence[FieldChange]) -> Reason | None:
+    origins = {c.origin for c in changes}
+    if not origins or "unknown" in origins:
+        return None
+    if origins == {"git"}:
+        return "git"
+    if origins == {"live"}:
+        return "live"
+    return "both"
+
+
+def ignore_rules(settings: Settings, f: OfferFileLike) -> list[str]:
+    controls = f.controls
+    own = list(getattr(controls, "ignore", None) or [])
+    return [*settings.plan.ignore, *own]
+
+
+def top_level_ignored(
+    body: dict[str, Any], live_offer: Mapping[str, Any] | None, rules: list[str]
+) -> dict[str, Any]:
+    """Keep the live value of ignored top-level fields in the body we send, so an update
+    made for another reason does not revert them."""
+    if not live_offer:
+        return body
+    body = dict(body)
+    for rule in rules:
+        rule = rule.strip()
+        if rule and all(ch not in rule for ch in "*[.") and rule in live_offer:
+            body[rule] = live_offer[rule]
+    return body
+
+
+def template_field(fc: FieldChange) -> FieldChange:
+    # Persisted plans must not carry env-expanded secrets (e.g. a SAS URL from ${VAR}).
+    return FieldChange(
+        fc.path, REGISTRY.template(fc.old), REGISTRY.template(fc.new), fc.origin, fc.op
+    )

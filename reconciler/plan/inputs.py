@@ -1,0 +1,40 @@
+"""What the planner reads: the offer-file protocol and the options of one plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from reconciler.offers.model import FileControls
+
+
+class OfferFileLike(Protocol):
+    """What the planner reads of :class:`reconciler.offers.loader.OfferFile`."""
+
+    @property
+    def path(self) -> Path: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def controls(self) -> FileControls: ...
+    def position(self, field_path: Sequence[str | int]) -> tuple[int, int]: ...
+    def api_body(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class PlanOptions:
+    role: str = "publisher"
+    allow_republish: bool = False
+    force: bool = False
+    endpoint: str = ""
+    git_sha: str | None = None
+    now: Callable[[], dt.datetime] | None = None

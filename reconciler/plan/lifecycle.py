@@ -1,0 +1,294 @@
+"""Lifecycle: the live state, sub-state and kind decide a file's action (table in docs/plan.md).
+
+Live offers cannot simply be edited; a change becomes an update, publish, withdraw, delete,
+recreate, republish or partner completion -- or ``Blocked`` with the reason and the
+override that would allow it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.offers.domain import (
+    CHANNEL_PARTNER,
+    OfferState,
+    can_transition,
+    canonical_type,
+    is_channel_partner,
+)
+from reconciler.plan import requests as rq
+from reconciler.plan.changes import (
+    Blocked,
+    Change,
+    Create,
+    DeleteDraft,
+    FieldChange,
+    Origin,
+    PartnerComplete,
+    Publish,
+    Recreate,
+    Republish,
+    UpdateDraft,
+    Withdraw,
+)
+from reconciler.plan.compare import partner_view, template_field
+from reconciler.plan.inputs import OfferFileLike
+from reconciler.plan.normalize import essence, leaves
+
+REPUBLISH_OVERRIDE = (
+    "`reconciler: {allowRepublish: true}` in the file, plan.allow-republish in the settings, "
+    "or --allow-republish"
+)
+PROTECT_OVERRIDE = "remove `protect: true` from the file's `reconciler:` block"
+
+
+@dataclass
+class Decision:
+    f: OfferFileLike
+    live_offer: dict[str, Any] | None
+    desired_body: dict[str, Any]
+    fields: list[FieldChange]
+    allow_republish: bool
+    protect: bool
+
+    @property
+    def line(self) -> int:
+        # Only changes need a line; finding it re-parses the file with positions, which
+        # would dominate a plan of thousands of unchanged offers.
+        return self.f.position([])[0] or 1
+
+    def make(self, cls: type[Change], **kw: Any) -> Change:
+        offer = self.live_offer or {}
+        return cls(
+            file=str(self.f.path),
+            line=self.line,
+            offer_name=self.f.name,
+            offer_id=offer.get("id") or None,
+            kind=self.f.kind,
+            etag=offer.get("eTag"),
+            field_changes=list(self.fields),
+            live_state=offer.get("state"),
+            desired_state=self.f.state,
+            **kw,
+        )
+
+    def blocked(
+        self, reason: str, *, override: str | None = None, wanted: str | None = None
+    ) -> Change:
+        return self.make(Blocked, blocked_reason=reason, override=override, wanted=wanted)
+
+
+def with_state(ctx: Decision, old: str | None, new: str, origin: Origin) -> None:
+    ctx.fields.insert(0, FieldChange("state", old, new, origin, "add" if old is None else "change"))
+
+
+def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None:
+    f, offer = ctx.f, ctx.live_offer
+    desired = f.state
+    name, kind = f.name, f.kind
+    partner = is_channel_partner(kind)
+
+    if offer is None or offer.get("state") == "deleted":
+        if desired == "deleted":
+            return None
+        if f.id:
+            return ctx.blocked(
+                f"the file pins id {f.id}, which is not among the account's offers",
+                override="remove or correct the pinned `id`",
+                wanted="create",
+            )
+        if desired == "withdrawn":
+            return ctx.blocked("there is no live offer to withdraw", wanted="withdraw")
+        if partner:
+            return ctx.blocked(
+                "a selling partner cannot create a multiparty offer: the originator must "
+                "publish it first",
+                wanted="create",
+            )
+        shown = essence(ctx.desired_body, defaults=False)
+        if f.kind == CHANNEL_PARTNER:
+            shown = partner_view(shown)
+        ctx.fields[:] = [template_field(raw.field_change("git")) for raw in leaves(shown)]
+        with_state(ctx, None, desired, "git")
+        step = rq.full_step("create", ctx.desired_body, offer_name=name, state=desired)
+        return ctx.make(Create, steps=[step], reason="git")
+
+    live_state = str(offer.get("state"))
+    sub_state = offer.get("subState")
+    accepted = sub_state == "accepted"
+    oid = str(offer.get("id"))
+    etag = offer.get("eTag")
+
+    def minimal(kind_: str, state: str) -> Any:
+        return rq.minimal_step(
+            kind_,  # type: ignore[arg-type]
+            offer_id=oid,
+            offer_name=name,
+            offer_kind=canonical_type(offer.get("privateOfferType") or kind),
+            state=state,
+            etag=etag,
+        )
+
+    def guarded(cls: type[Change], action: str, steps: list[Any]) -> Change:
+        if ctx.protect:
+            return ctx.blocked(
+                f"the offer is protected; refusing to {action} it",
+                override=PROTECT_OVERRIDE,
+                wanted=action,
+            )
+        return ctx.make(cls, steps=steps)
+
+    if desired == "deleted":
+        if can_transition(live_state, OfferState.DELETED):
+            with_state(ctx, live_state, "deleted", state_origin)
+            return guarded(DeleteDraft, "delete", [minimal("delete", "deleted")])
+        return ctx.blocked(
+            "only a draft can be deleted; a live offer is withdrawn with `state: withdrawn`",
+            wanted="delete",
+        )
+
+    if desired == "withdrawn":
+        if live_state == "withdrawn":
+            return None
+        if live_state == "draft":
+            return ctx.blocked(
+                "a draft cannot be withdrawn; use `state: deleted` to delete it", wanted="withdraw"
+            )
+        if accepted:
+            return ctx.blocked(
+                "the customer accepted this offer: it is a contract and cannot be withdrawn",
+                wanted="withdraw",
+            )
+        with_state(ctx, live_state, "withdrawn", state_origin)
+        return guarded(Withdraw, "withdraw", [minimal("withdraw", "withdrawn")])
+
+    if partner:
+        return _partner(ctx, has_diff, live_state, sub_state, oid, etag, state_origin, minimal)
+
+    if kind == "cspPromotion" and live_state == "withdrawn" and (has_diff or desired == "live"):
+        return ctx.blocked(
+            "a CSP offer that went live can never be edited or published again; give the "
+            "file a new name to create a new offer",
+            wanted="publish" if desired == "live" else "update",
+        )
+
+    if desired == "draft":
+        if live_state in ("draft", "withdrawn"):
+            if not has_diff:
+                return None
+            step = rq.full_step(
+                "update", ctx.desired_body, offer_name=name, state="draft", offer_id=oid, etag=etag
+            )
+            return ctx.make(UpdateDraft, steps=[step])
+        return ctx.blocked(
+            "a live offer cannot return to draft; withdraw it (`state: withdrawn`) to edit it",
+            wanted="update",
+        )
+
+    # desired live
+    if live_state in ("draft", "withdrawn"):
+        with_state(ctx, live_state, "live", state_origin)
+        step = rq.full_step(
+            "publish", ctx.desired_body, offer_name=name, state="live", offer_id=oid, etag=etag
+        )
+        return ctx.make(Publish, steps=[step])
+    if not has_diff:
+        return None
+    if accepted:
+        return ctx.blocked(
+            "the customer accepted this offer: it is a contract and cannot be changed; "
+            "create a new offer instead",
+            wanted="update",
+        )
+    if kind == "cspPromotion":
+        if f.id:
+            return ctx.blocked(
+                "live CSP offers cannot be edited; a recreate makes a new offer, but the file "
+                f"pins id {f.id}",
+                override="remove the pinned `id` (and allow republish) to recreate the offer",
+                wanted="recreate",
+            )
+        if not ctx.allow_republish:
+            return ctx.blocked(
+                "live CSP offers cannot be edited; the change needs a new offer (recreate) "
+                "and the withdrawal of this one",
+                override=REPUBLISH_OVERRIDE,
+                wanted="recreate",
+            )
+        create = rq.full_step(
+            "create", ctx.desired_body, offer_name=name, state="live", variant="recreate"
+        )
+        return guarded(Recreate, "recreate", [create, minimal("withdraw", "withdrawn")])
+    if not ctx.allow_republish:
+        return ctx.blocked(
+            "a live offer cannot be edited in place; the change needs withdraw, edit and "
+            "republish (the customer's acceptance link stops working meanwhile)",
+            override=REPUBLISH_OVERRIDE,
+            wanted="republish",
+        )
+    update = rq.full_step(
+        "update", ctx.desired_body, offer_name=name, state="live", offer_id=oid, etag=None
+    )
+    return guarded(Republish, "republish", [minimal("withdraw", "withdrawn"), update])
+
+
+def _partner(
+    ctx: Decision,
+    has_diff: bool,
+    live_state: str,
+    sub_state: Any,
+    oid: str,
+    etag: str | None,
+    state_origin: Origin,
+    minimal: Callable[[str, str], Any],
+) -> Change | None:
+    f = ctx.f
+    live_offer = ctx.live_offer or {}
+    pending = sub_state == "pendingPartnerAction" or live_state in ("draft", "withdrawn")
+    if f.state == "draft":
+        if pending and not has_diff:
+            return None
+        return ctx.blocked(
+            "the selling partner completes a multiparty offer with `state: live`; it has no "
+            "draft of its own",
+            wanted="partner-complete",
+        )
+    if pending:
+        if live_state != "live":
+            with_state(ctx, live_state, "live", state_origin)
+        elif not has_diff and not _partner_incomplete(live_offer):
+            return None
+        step = rq.partner_step(
+            ctx.desired_body, live_offer, offer_id=oid, offer_name=f.name, etag=etag
+        )
+        return ctx.make(PartnerComplete, steps=[step])
+    if not has_diff:
+        return None
+    if sub_state == "accepted":
+        return ctx.blocked(
+            "the customer accepted this offer: it is a contract and cannot be changed",
+            wanted="partner-complete",
+        )
+    if not ctx.allow_republish:
+        return ctx.blocked(
+            "the partner already completed this offer; changing it needs withdraw and "
+            "completing it again",
+            override=REPUBLISH_OVERRIDE,
+            wanted="republish",
+        )
+    complete = rq.partner_step(
+        ctx.desired_body, live_offer, offer_id=oid, offer_name=f.name, etag=None
+    )
+    if ctx.protect:
+        return ctx.blocked(
+            "the offer is protected; refusing to republish it",
+            override=PROTECT_OVERRIDE,
+            wanted="republish",
+        )
+    return ctx.make(Republish, steps=[minimal("withdraw", "withdrawn"), complete])
+
+
+def _partner_incomplete(offer: Mapping[str, Any]) -> bool:
+    return any("markupPercentage" not in e for e in offer.get("originatorPricing") or [])
