@@ -9,8 +9,13 @@ Three mechanisms, all process-wide through :data:`REGISTRY`:
 * Known secret values (client secret, certificate password, tokens, assertions,
   expanded values of secret-looking variables) are registered with ``add_secret`` and
   replaced by ``***`` in any text passed through ``REGISTRY.redact``.
-* Pattern-based redaction catches what was never registered: SAS ``sig=`` signatures,
-  ``Bearer`` headers and JWTs.
+* Pattern-based redaction catches what was never registered (a live offer's SAS URL read
+  from the API, say): every query value of a SAS URL (one with a ``sig``), any ``sig=`` or
+  percent-encoded ``sig%3D`` value, ``Bearer`` headers and JWTs. ``${VAR}`` templates are
+  not secrets and stay readable.
+* Only allowed variables expand (:func:`expand_string` with ``allowed``): the names listed
+  in ``[tool.reconciler] env = [...]`` and any ``RECONCILER_VAR_*``; a pull request cannot
+  pull an arbitrary runner variable into an API body.
 
 ``install_log_redaction()`` puts a filter on the root logger so every log record goes
 through ``redact`` before any handler formats it.
@@ -22,33 +27,78 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_SAS_SIG = re.compile(r"(?i)([?&]sig=)[^&#\s\"'<>]+")
+# A query separator and '=' as written, or percent-encoded once more (a URL inside a URL).
+_SEP = r"(?:^|(?<=[\s\"'])|[?&;]|%3F|%26)"
+_EQ = r"(?:=|%3D)"
+_VALUE = r"(?!\$\{)[^&#\s\"'<>]*?(?=&|%26|#|[\s\"'<>]|$)"
+_SAS_SIG = re.compile(rf"(?i)({_SEP}sig{_EQ}){_VALUE}")
+_SAS_QUERY_VALUE = re.compile(
+    rf"(?i)({_SEP}[^=&#\s\"'<>%]+(?:%(?!3D)[0-9A-F]{{2}}[^=&#\s\"'<>%]*)*{_EQ}){_VALUE}"
+)
+_URL = re.compile(r"(?i)\b(?:https?|ftp)(?::|%3A)(?://|%2F%2F)[^\s\"'<>]+")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]+=*")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _SECRET_NAME = re.compile(r"(?i)(secret|token|password|passwd|sas|sig|key|credential|assertion)")
 
 REDACTED = "***"
+# Variables a file may always use: the prefix says they are meant for offer files.
+VAR_PREFIX = "RECONCILER_VAR_"
 
 
 class UnsetVariable(KeyError):
     """A ``${VAR}`` reference names a variable that is not set."""
 
 
-def expand_string(text: str, env: Mapping[str, str] | None = None) -> str:
-    """Expand every ``${VAR}`` in *text*; raise :class:`UnsetVariable` for a missing one."""
+class VariableNotAllowed(UnsetVariable):
+    """A ``${VAR}`` reference names a variable the settings do not allow files to use."""
+
+
+def variable_allowed(name: str, allowed: Collection[str] | None) -> bool:
+    """*allowed* None means no restriction (apply re-expanding a plan's own templates)."""
+    return allowed is None or name in allowed or name.startswith(VAR_PREFIX)
+
+
+def expand_string(
+    text: str, env: Mapping[str, str] | None = None, allowed: Collection[str] | None = None
+) -> str:
+    """Expand every ``${VAR}`` in *text*; raise :class:`UnsetVariable` for a missing one
+    and :class:`VariableNotAllowed` for one outside *allowed* (see :func:`variable_allowed`).
+    """
     env = os.environ if env is None else env
 
     def sub(match: re.Match[str]) -> str:
         name = match.group(1)
+        if not variable_allowed(name, allowed):
+            raise VariableNotAllowed(name)
         if name not in env:
             raise UnsetVariable(name)
         return env[name]
 
     return _ENV_REF.sub(sub, text)
+
+
+def has_literal_signature(text: str) -> bool:
+    """Whether *text* holds a SAS signature (``sig=`` or ``sig%3D``) that is no template."""
+    return any(m.end() > m.end(1) for m in _SAS_SIG.finditer(text))
+
+
+def _redact_sas_url(match: re.Match[str]) -> str:
+    url = match.group(0)
+    if not _SAS_SIG.search(url):
+        return url
+    return _SAS_QUERY_VALUE.sub(lambda m: m.group(1) + REDACTED, url)
+
+
+def redact_patterns(text: str) -> str:
+    """What pattern-based redaction alone makes of *text* (no registered secrets)."""
+    text = _URL.sub(_redact_sas_url, text)
+    text = _SAS_SIG.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
+    return _JWT.sub(REDACTED, text)
 
 
 def env_references(text: str) -> list[str]:
@@ -76,12 +126,22 @@ class SecretRegistry:
         for name in env_references(template):
             if _SECRET_NAME.search(name):
                 self.add_secret(os.environ.get(name))
-        if _SAS_SIG.search(expanded):
+        if has_literal_signature(expanded):
             self.add_secret(expanded)
 
-    def expand_and_register(self, text: str, env: Mapping[str, str] | None = None) -> str:
-        expanded = expand_string(text, env)
+    def expand_and_register(
+        self,
+        text: str,
+        env: Mapping[str, str] | None = None,
+        allowed: Collection[str] | None = None,
+    ) -> str:
+        expanded = expand_string(text, env, allowed)
         self.add_template(expanded, text)
+        if env is not None:
+            # add_template looked in os.environ; the mapping given is the one really used.
+            for name in env_references(text):
+                if _SECRET_NAME.search(name):
+                    self.add_secret(env.get(name))
         return expanded
 
     def redact(self, text: str) -> str:
@@ -90,9 +150,7 @@ class SecretRegistry:
         for secret in secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
-        text = _SAS_SIG.sub(lambda m: m.group(1) + REDACTED, text)
-        text = _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
-        return _JWT.sub(REDACTED, text)
+        return redact_patterns(text)
 
     def redact_obj(self, obj: Any) -> Any:
         """A deep copy of *obj* with every string redacted."""
@@ -114,6 +172,12 @@ class SecretRegistry:
         if isinstance(obj, list | tuple):
             return [self.template(v) for v in obj]
         return obj
+
+    def stored(self, obj: Any) -> Any:
+        """What may be saved of a value that is shown but never sent (a plan's ``old`` and
+        ``new``): its template form, and whatever secret is left (a live offer's SAS URL,
+        read from the API, has no template) redacted."""
+        return self.redact_obj(self.template(obj))
 
     def clear(self) -> None:
         with self._lock:

@@ -105,6 +105,8 @@ class Settings(_Section):
     # warnings unless strict; see docs/validation.md.
     strict: bool = False
     allow_sas_signature: bool = False
+    # Environment variables offer files may use as ${VAR} (RECONCILER_VAR_* always may).
+    env: list[str] = Field(default_factory=list)
     api: ApiSettings = Field(default_factory=ApiSettings)
     plan: PlanSettings = Field(default_factory=PlanSettings)
     apply: ApplySettings = Field(default_factory=ApplySettings)

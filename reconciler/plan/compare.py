@@ -96,7 +96,6 @@ def top_level_ignored(
 
 
 def template_field(fc: FieldChange) -> FieldChange:
-    # Persisted plans must not carry env-expanded secrets (e.g. a SAS URL from ${VAR}).
-    return FieldChange(
-        fc.path, REGISTRY.template(fc.old), REGISTRY.template(fc.new), fc.origin, fc.op
-    )
+    # Persisted plans must not carry env-expanded secrets (e.g. a SAS URL from ${VAR}), nor
+    # a live offer's SAS URL (no template): old and new are only shown, never sent.
+    return FieldChange(fc.path, REGISTRY.stored(fc.old), REGISTRY.stored(fc.new), fc.origin, fc.op)
