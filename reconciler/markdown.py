@@ -41,7 +41,9 @@ __all__ = [
     "escape_html",
     "escape_markdown",
     "inline_code",
+    "md_inline",
     "truncate_markdown",
+    "visible",
 ]
 
 ZERO_WIDTH_SPACE = "\u200b"
@@ -50,7 +52,14 @@ _PUNCTUATION = frozenset(string.punctuation)
 _BACKTICK_RUN = re.compile(r"`+")
 # C0/C1 controls (except tab/newline, handled separately) and bidi overrides have no
 # business in a comment and can disguise text (the "trojan source" trick).
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200c-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+# (U+200B, the zero-width space, is left alone: the escapes below insert it themselves.)
+# An HTML comment opener, and our own marker names, never reach a body from offer text:
+# a forged ``<!-- reconciler:meta ... -->`` must not look like ours even inside a code block.
+_MARKERISH = re.compile(r"<!--|(?i:reconciler):(?=[a-z])")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\t\u2028\u2029\x85]")
 # Patterns GitHub turns into links or notifications after markdown is parsed.
 _AUTOLINK_PATTERNS = (
@@ -59,6 +68,19 @@ _AUTOLINK_PATTERNS = (
     re.compile(r":(?=//)"),  # scheme://
     re.compile(r"(?i)\bwww(?=\.)"),  # www.example.com
 )
+
+
+def visible(text: object) -> str:
+    """*text* with control, bidi and zero-width characters shown as ``<U+202E>`` escapes.
+
+    For content shown literally (code blocks, plain text): a reviewer sees what is there
+    instead of text the characters reorder or hide ("trojan source"), and an HTML comment
+    opener or marker name in it is broken with a zero-width space so that nothing can pass
+    for the tool's own hidden markers.
+    """
+    value = "" if text is None else str(text)
+    value = _INVISIBLE.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", value)
+    return _MARKERISH.sub(lambda m: m.group(0)[:-1] + ZERO_WIDTH_SPACE + m.group(0)[-1], value)
 
 
 def _break_autolinks(text: str) -> str:
@@ -70,17 +92,31 @@ def _break_autolinks(text: str) -> str:
 def escape_markdown(text: object) -> str:
     """Return *text* as inert inline markdown (safe in running text and table cells)."""
     value = "" if text is None else str(text)
-    value = _LINE_BREAKS.sub(" ", value)
-    value = _INVISIBLE.sub("", value)
+    value = visible(_LINE_BREAKS.sub(" ", value))
     value = _break_autolinks(value)
     return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in value)
+
+
+def md_inline(text: object) -> str:
+    """Our own message (which may quote offer text) as inert markdown with its code spans.
+
+    Segments between single backticks become code spans, everything else is escaped, so
+    a message like "set `state: withdrawn`" reads as intended while any offer text inside
+    it stays inert whichever segment it lands in.
+    """
+    value = "" if text is None else str(text)
+    parts = value.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: nothing is a code span
+        return escape_markdown(value)
+    return "".join(
+        inline_code(part) if i % 2 else escape_markdown(part) for i, part in enumerate(parts)
+    )
 
 
 def escape_html(text: object) -> str:
     """Return *text* as inert text for a raw-HTML context such as ``<summary>``."""
     value = "" if text is None else str(text)
-    value = _LINE_BREAKS.sub(" ", value)
-    value = _INVISIBLE.sub("", value)
+    value = visible(_LINE_BREAKS.sub(" ", value))
     value = (
         value.replace("&", "&amp;")
         .replace("<", "&lt;")
@@ -102,14 +138,14 @@ def code_block(content: str, info: str = "") -> str:
     fence = code_fence(content)
     # The info string must not contain backticks (CommonMark) or a line break.
     info = re.sub(r"[`\s]+", "", info)
+    content = visible(content)
     body = content if content.endswith("\n") or not content else content + "\n"
     return f"{fence}{info}\n{body}{fence}\n"
 
 
 def inline_code(text: object) -> str:
     """A code span showing *text* literally (on one line)."""
-    value = _LINE_BREAKS.sub(" ", "" if text is None else str(text))
-    value = _INVISIBLE.sub("", value)
+    value = visible(_LINE_BREAKS.sub(" ", "" if text is None else str(text)))
     if not value:
         return ""
     fence = code_fence(value, minimum=1)

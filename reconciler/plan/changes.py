@@ -149,6 +149,10 @@ class Change:
     blocked_reason: str | None = None
     override: str | None = None  # Blocked only: what would unblock it, if anything
     wanted: str | None = None  # Blocked only: the action that was refused
+    # What the renderers show beside the paths (see reconciler.plan.render.view):
+    labels: dict[str, str] = field(default_factory=dict)  # keyed-list key -> readable name
+    unchanged: dict[str, int] = field(default_factory=dict)  # block path -> unchanged fields
+    source: str | None = None  # a create: the offer file's own text
 
     @property
     def action(self) -> str:
@@ -180,6 +184,9 @@ class Change:
             "wanted": self.wanted,
             "field_changes": [fc.to_data() for fc in self.field_changes],
             "steps": [step.to_data() for step in self.steps],
+            "labels": dict(self.labels),
+            "unchanged": dict(self.unchanged),
+            "source": self.source,
         }
 
     @staticmethod
@@ -207,6 +214,9 @@ class Change:
                 blocked_reason=data.get("blocked_reason"),
                 override=data.get("override"),
                 wanted=data.get("wanted"),
+                labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
+                unchanged={str(k): int(v) for k, v in (data.get("unchanged") or {}).items()},
+                source=data.get("source"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanFileError(f"malformed change in plan file: {exc}") from None

@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 
 from reconciler.errors import PlanFileError
 from reconciler.plan.changes import Blocked, Change, Step
+from reconciler.plan.extras import PlanExtra
+from reconciler.plan.gone import GoneFile
 
 PLAN_SCHEMA = "offers-plan/1"
 
@@ -223,6 +225,8 @@ class Plan:
     unmanaged: list[UnmanagedOffer] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     safety: SafetyReport = field(default_factory=SafetyReport)
+    gone: list[GoneFile] = field(default_factory=list)
+    extras: list[PlanExtra] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.sort()
@@ -232,6 +236,7 @@ class Plan:
         self.unchanged.sort(key=lambda r: (r.file, r.offer_name))
         self.unmanaged.sort(key=lambda u: (u.name, u.id))
         self.skipped.sort(key=lambda s: s.file)
+        self.gone.sort(key=lambda g: g.file)
 
     @property
     def checksum(self) -> str:
@@ -273,6 +278,7 @@ class Plan:
         result["unchanged"] = len(self.unchanged)
         result["unmanaged"] = len(self.unmanaged)
         result["skipped"] = len(self.skipped)
+        result["gone"] = len(self.gone)
         return result
 
     def summary_line(self) -> str:
@@ -291,6 +297,8 @@ class Plan:
             parts.append(f"{counts['unmanaged']} unmanaged")
         if counts["skipped"]:
             parts.append(f"{counts['skipped']} skipped")
+        if counts["gone"]:
+            parts.append(f"{counts['gone']} file(s) removed")
         return ", ".join(parts) if parts else "no offers"
 
     def to_data(self) -> dict[str, Any]:
@@ -304,6 +312,8 @@ class Plan:
             "unmanaged": [u.to_data() for u in self.unmanaged],
             "skipped": [s.to_data() for s in self.skipped],
             "safety": self.safety.to_data(),
+            "gone": [g.to_data() for g in self.gone],
+            "extras": [e.to_data() for e in self.extras],
             "has_changes": self.has_changes,
             "is_blocked": self.is_blocked,
             "checksum": self.checksum,
@@ -326,6 +336,8 @@ class Plan:
                 unmanaged=[UnmanagedOffer.from_data(u) for u in data.get("unmanaged", [])],
                 skipped=[SkippedFile.from_data(s) for s in data.get("skipped", [])],
                 safety=SafetyReport.from_data(data.get("safety", {})),
+                gone=[GoneFile.from_data(g) for g in data.get("gone", [])],
+                extras=[PlanExtra.from_data(e) for e in data.get("extras", [])],
             )
         except PlanFileError:
             raise

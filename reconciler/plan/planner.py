@@ -42,6 +42,7 @@ from reconciler.plan.compare import (
 )
 from reconciler.plan.identity import match_offers
 from reconciler.plan.inputs import OfferFileLike, PlanOptions
+from reconciler.plan.labels import catalogue_names, describe
 from reconciler.plan.lifecycle import Decision, decide
 from reconciler.plan.live import LiveState
 from reconciler.plan.normalize import diff, essence
@@ -89,6 +90,7 @@ def make_plan(
 
     changes: list[Change] = []
     unchanged: list[OfferRef] = []
+    names = catalogue_names(live.offers)
     for f in mine:
         key = str(f.path)
         live_offer = matches.get(key)
@@ -145,6 +147,7 @@ def make_plan(
             continue
         if change.reason is None:
             change.reason = aggregate_reason(change.field_changes)
+        describe(change, desired=desired_ess, live=live_ess, names=names, path=f.path)
         changes.append(change)
 
     claimed = {offer_key(o.get("id")) for o in matches.values() if o}

@@ -87,8 +87,12 @@ def test_escaped_text_shows_exactly_the_input(text: str) -> None:
     tokens = assert_inert(escape_markdown(text))
     shown = text_of(tokens).replace(ZERO_WIDTH_SPACE, "")
     expected = re.sub(r"\r\n|[\r\n\t\u2028\u2029\x85]", " ", text)
+    # control, bidi and zero-width characters are shown as visible escapes
     expected = re.sub(
-        "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", "", expected
+        "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200c-\u200f\u202a-\u202e"
+        "\u2060-\u2064\u2066-\u2069\ufeff]",
+        lambda m: f"<U+{ord(m.group(0)):04X}>",
+        expected,
     )
     assert shown.strip() == expected.replace(ZERO_WIDTH_SPACE, "").strip()
 

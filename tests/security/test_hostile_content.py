@@ -35,7 +35,7 @@ OWN_LINKS = (
 )
 # The only HTML the tool itself writes (markers, folding), never built from offer content.
 OWN_HTML = re.compile(
-    r"^(<!-- reconciler:[^>]*-->|</?sub>|</?details>|<details><summary>[^<>]*</summary>|"
+    r"^(<!-- reconciler:[^>]*-->|</?sub>|</?details>|<details( open)?><summary>[^<>]*</summary>|"
     r"</?summary>|<br>)$"
 )
 

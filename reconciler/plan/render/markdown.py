@@ -1,33 +1,47 @@
 """Markdown sized for a pull request comment (and the Actions step summary).
 
 Layout, decision data first: a heading with the counts, banners (blocked, withdrawals,
-deletes, disruptive changes, changes made outside git), a summary table, then one folded
-``<details>`` per offer with a ``diff`` code block, then what git proposes and what
-changed outside git as separate sections, the unmanaged offers and skipped files.
+replacements, changes made outside git, and the extra banners of other checks), a table
+with one row per offer, then one ``<details>`` per offer (open when the plan is short)
+with its diff in the file's own shape, removed files, extra sections, unmanaged offers.
 
 Safety of user content: offer names, file paths, reasons and values come from files or
-from the live account. Table cells and running text go through ``escape_markdown``,
-``<summary>`` text through ``escape_html``, and values only ever appear inside fenced code
-blocks whose fence is longer than any backtick run in them (``code_block``), so nothing a
-file says can become HTML, a link, a mention or break the layout.
+from the live account. Running text goes through ``escape_markdown`` (our own messages
+with code spans through ``md_inline``), ``<summary>`` text through ``escape_html``, and
+values only appear inside fenced code blocks whose fence is longer than any backtick run
+in them, with control and bidi characters shown as ``<U+202E>``: nothing a file says can
+become HTML, a link, a mention or a hidden marker, or break the layout.
 
-Size: GitHub refuses comment bodies over 65,536 characters. Blocks are added whole
-(never cut inside a code fence) while they fit the *budget* (60,000 by default); what does
-not fit is counted in an explicit "N more offers not shown" line. A single huge diff is
-shortened line-wise inside its block, with a closing note.
+Size: GitHub refuses comment bodies over 65,536 characters. Blocks are added whole while
+they fit the *budget*; what does not fit is counted in an explicit "N more offers not
+shown" line. No code line is wider than :data:`~reconciler.plan.render.common.CODE_WIDTH`.
 """
 
 from __future__ import annotations
 
-from reconciler.markdown import code_block, escape_html, escape_markdown, inline_code
+import dataclasses
+
+from reconciler.markdown import code_block, escape_html, escape_markdown, inline_code, md_inline
 from reconciler.plan.changes import Change
+from reconciler.plan.extras import ExtraKind
 from reconciler.plan.plan import Plan
-from reconciler.plan.render.common import EMOJI, field_lines, headline, why
+from reconciler.plan.render.common import (
+    CODE_WIDTH,
+    EMOJI,
+    accepted,
+    field_summary,
+    gone_notes,
+    headline,
+    replacement_notes,
+    why,
+)
+from reconciler.plan.render.view import change_lines, layout, yaml_lines
 from reconciler.secrets import redact
 
 BUDGET = 60_000
 MAX_DIFF_LINES = 200
 MAX_TABLE_ROWS = 150
+OPEN_DETAILS = 5  # plans with at most this many changes show every diff unfolded
 MARKER = "<!-- reconciler:plan -->"
 
 
@@ -35,117 +49,147 @@ def _cell(text: object) -> str:
     return escape_markdown(text) or " "
 
 
-def _diff_block(change: Change, *, only_live: bool = False) -> str:
-    lines: list[str] = []
-    for fc in change.field_changes:
-        if only_live and fc.origin not in ("live", "both"):
-            continue
-        lines.extend(field_lines(fc, paired=True))
+def diff_lines(change: Change, *, only_live: bool = False) -> list[str]:
+    """The code lines of one offer's diff: its own YAML for a create, else the tree."""
+    if change.action == "create" and change.source and not only_live:
+        lines = layout(yaml_lines(change.source), CODE_WIDTH, symbol_first=True)
+    else:
+        shown = change
+        if only_live:
+            kept = [fc for fc in change.field_changes if fc.origin in ("live", "both")]
+            shown = dataclasses.replace(change, field_changes=kept)
+        lines = layout(change_lines(shown, paired=True), CODE_WIDTH, symbol_first=True)
     if not lines:
-        lines = ["(no field changes)"]
+        lines = ["  (no field changes)"]
     if len(lines) > MAX_DIFF_LINES:
         hidden = len(lines) - MAX_DIFF_LINES
-        lines = [*lines[:MAX_DIFF_LINES], f"… {hidden} more lines (see the JSON plan)"]
-    return code_block("\n".join(redact(line) for line in lines), "diff")
+        lines = [*lines[:MAX_DIFF_LINES], f"  … {hidden} more lines (in the full plan)"]
+    return [redact(line) for line in lines]
 
 
-def _details(change: Change, *, only_live: bool = False) -> str:
+def _details(change: Change, *, only_live: bool = False, unfold: bool = False) -> str:
     emoji = EMOJI.get(change.action, "")
-    title = f"{emoji} {headline(change)} — {change.offer_name}"
-    count = len(change.field_changes)
-    if count:
-        title += f" — {count} field{'s' if count != 1 else ''}"
-    parts = [f"<details><summary>{escape_html(redact(title))}</summary>", ""]
-    meta = [f"File {inline_code(redact(change.file))} line {change.line}"]
+    title = f"{emoji} {escape_html(redact(change.offer_name))} — "
+    title += escape_html(headline(change))
+    opening = "<details open>" if unfold else "<details>"
+    parts = [f"{opening}<summary>{title}</summary>", ""]
+    meta = [f"{inline_code(redact(change.file))} line {change.line}"]
     if change.offer_id:
-        meta.append(f"offer {inline_code(change.offer_id)}")
-    parts.append(" · ".join(meta))
-    parts.append("")
-    if change.disruptive:
-        parts.append(
-            "⚠️ **Disruptive:** the offer is withdrawn while it changes; "
-            "acceptance links stop working until it is live again."
-        )
-        parts.append("")
+        meta.insert(0, f"offer {inline_code(change.offer_id)}")
+    parts += [" · ".join(meta), ""]
+    for note in replacement_notes(change):
+        parts += [f"> {md_inline(note)}", ">"]
+    if replacement_notes(change):
+        parts[-1] = ""
     if change.blocked_reason:
-        parts.append(f"**Blocked:** {escape_markdown(redact(change.blocked_reason))}")
+        label = "Never changed" if accepted(change) else "Blocked"
+        parts.append(f"**{label}:** {md_inline(redact(change.blocked_reason))}")
         if change.override:
-            parts.append(f"Override: {escape_markdown(redact(change.override))}")
+            parts += ["", f"**To go ahead:** {md_inline(redact(change.override))}"]
         parts.append("")
-    parts.append(_diff_block(change, only_live=only_live).rstrip("\n"))
-    parts.append("")
-    parts.append("</details>")
-    parts.append("")
+    parts.append(code_block("\n".join(diff_lines(change, only_live=only_live)), "diff").rstrip())
+    parts += ["", "</details>", ""]
     return "\n".join(parts) + "\n"
+
+
+def _alert(kind: str, lines: list[str]) -> str:
+    return f"> [!{kind}]\n" + "".join(f"> {line}\n" if line else ">\n" for line in lines)
 
 
 def _banners(plan: Plan) -> list[str]:
     out: list[str] = []
     if plan.is_blocked:
-        reasons = "".join(f"> - {escape_markdown(redact(r))}\n" for r in plan.blocked_reasons())
-        out.append(
-            "> [!CAUTION]\n> **This plan is blocked; nothing will be applied.**\n>\n" + reasons
-        )
+        reasons = []
+        if plan.safety.blocked:
+            for v in plan.safety.violations:
+                reasons.append(
+                    f"- {md_inline(redact(v.message))} To go ahead: {md_inline(v.override)}"
+                )
+        for change in plan.blocked_changes:
+            reasons.append(
+                f"- **{escape_markdown(redact(change.offer_name))}** "
+                f"({inline_code(f'{change.file}:{change.line}')}): "
+                f"{md_inline(redact(change.blocked_reason or ''))}"
+            )
+        out.append(_alert("CAUTION", ["**Blocked: nothing will be applied.**", "", *reasons]))
     counts = plan.summary()
-    removing = counts["withdraw"] + counts["delete"]
-    disruptive = sum(1 for c in plan.changes if c.disruptive)
-    if removing or disruptive:
-        bits = []
-        if counts["withdraw"]:
-            bits.append(f"withdraws {counts['withdraw']}")
-        if counts["delete"]:
-            bits.append(f"deletes {counts['delete']}")
-        if disruptive:
-            bits.append(f"disrupts {disruptive} (withdraw and republish/recreate)")
-        out.append(f"> [!WARNING]\n> This plan {', '.join(bits)} offer(s). Review carefully.\n")
+    bits = []
+    if counts["withdraw"]:
+        bits.append(f"withdraws {counts['withdraw']}")
+    if counts["delete"]:
+        bits.append(f"deletes {counts['delete']}")
+    if counts["recreate"]:
+        bits.append(f"replaces {counts['recreate']} (-/+)")
+    if counts["republish"]:
+        bits.append(f"withdraws and republishes {counts['republish']}")
+    if bits:
+        out.append(_alert("WARNING", [f"This plan {', '.join(bits)} offer(s). Review carefully."]))
+    if plan.gone:
+        out.append(
+            _alert(
+                "WARNING",
+                [
+                    f"{len(plan.gone)} offer file(s) were removed: their live offers stay "
+                    "live and are no longer managed (see *Files removed*)."
+                ],
+            )
+        )
     outside = [c for c in plan.changes if c.reason in ("live", "both")]
     if outside:
         out.append(
-            f"> [!NOTE]\n> {len(outside)} offer(s) changed outside git since the baseline; "
-            "they are listed separately below.\n"
+            _alert(
+                "NOTE",
+                [
+                    f"{len(outside)} offer(s) changed outside git since the baseline; "
+                    "those changes are listed separately below."
+                ],
+            )
         )
     if plan.safety.forced and plan.safety.violations:
-        out.append("> [!WARNING]\n> Safety guards were overridden with `--force`.\n")
+        out.append(_alert("WARNING", ["Safety guards were overridden with `--force`."]))
+    for extra in plan.extras:
+        if extra.kind == ExtraKind.BANNER:
+            body = [f"**{escape_markdown(extra.title)}**"]
+            if extra.markdown:
+                body += ["", *extra.markdown.rstrip("\n").splitlines()]
+            out.append(_alert(extra.level.value.upper(), body))
     return out
 
 
 def _table(plan: Plan) -> tuple[str, int]:
-    rows = ["| Offer | Action | Fields | Why | File |", "|---|---|---|---|---|"]
+    rows = ["| Offer | What happens | What changes | File |", "|---|---|---|---|"]
     shown = 0
     for change in plan.changes[:MAX_TABLE_ROWS]:
         action = f"{EMOJI.get(change.action, '')} {headline(change)}"
-        if change.disruptive:
-            action += " ⚠️"
-        fields = ", ".join(fc.path for fc in change.field_changes[:5])
-        if change.action == "create":
-            fields = f"new offer, {len(change.field_changes)} values"
-        elif len(change.field_changes) > 5:
-            fields += f" (+{len(change.field_changes) - 5})"
+        if change.reason in ("live", "both"):
+            action += f" ({why(change)})"
         rows.append(
-            f"| {_cell(redact(change.offer_name))} | {_cell(action)} | {_cell(redact(fields))} "
-            f"| {_cell(why(change))} | {_cell(redact(change.file))} |"
+            f"| **{_cell(redact(change.offer_name))}** | {_cell(action)} "
+            f"| {_cell(redact(field_summary(change)))} "
+            f"| {inline_code(redact(f'{change.file}:{change.line}'))} |"
         )
         shown += 1
     return "\n".join(rows) + "\n", len(plan.changes) - shown
 
 
-def render_markdown(plan: Plan, *, budget: int = BUDGET, title: str = "Offers plan") -> str:
-    head: list[str] = []
-    counts = plan.summary_line()
-    icon = "🔴" if plan.is_blocked else ("🟡" if plan.has_changes else "✅")
-    head.append(f"## {icon} {escape_markdown(title)} — {escape_markdown(counts)}\n")
-    meta = [f"role {inline_code(plan.meta.role)}"]
-    if plan.meta.git_sha:
-        meta.append(f"commit {inline_code(plan.meta.git_sha[:12])}")
-    if plan.meta.baseline:
-        meta.append(f"baseline {inline_code(redact(plan.meta.baseline))}")
-    meta.append(f"checksum {inline_code(plan.checksum[:19])}")
-    head.append(" · ".join(meta) + "\n")
-    head.extend(_banners(plan))
-    if not plan.changes:
-        head.append("No changes: the live offers match the files.\n")
+def _gone_section(plan: Plan) -> str:
+    if not plan.gone:
+        return ""
+    lines = ["### Files removed", ""]
+    for gone in plan.gone:
+        notes = "; ".join(md_inline(redact(n)) for n in gone_notes(gone))
+        lines.append(
+            f"- ❔ **{escape_markdown(redact(gone.offer_name))}** "
+            f"({inline_code(redact(gone.file))}): {notes}."
+        )
+    return "\n".join(lines) + "\n\n"
 
+
+def _tail(plan: Plan) -> list[str]:
     tail: list[str] = []
+    for extra in plan.extras:
+        if extra.kind == ExtraKind.SECTION:
+            tail.append(f"### {escape_markdown(extra.title)}\n\n{extra.markdown.rstrip()}\n")
     if plan.unmanaged:
         lines = [
             "<details><summary>Unmanaged live offers (no file; never touched): "
@@ -155,10 +199,9 @@ def render_markdown(plan: Plan, *, budget: int = BUDGET, title: str = "Offers pl
             "|---|---|---|",
         ]
         for u in plan.unmanaged[:MAX_TABLE_ROWS]:
-            lines.append(f"| {_cell(redact(u.name))} | {_cell(u.id)} | {_cell(u.state)} |")
+            lines.append(f"| {_cell(redact(u.name))} | {inline_code(u.id)} | {_cell(u.state)} |")
         if len(plan.unmanaged) > MAX_TABLE_ROWS:
-            lines.append("")
-            lines.append(f"{len(plan.unmanaged) - MAX_TABLE_ROWS} more not shown.")
+            lines += ["", f"{len(plan.unmanaged) - MAX_TABLE_ROWS} more not shown."]
         lines += ["", "</details>", ""]
         tail.append("\n".join(lines) + "\n")
     if plan.skipped:
@@ -167,6 +210,29 @@ def render_markdown(plan: Plan, *, budget: int = BUDGET, title: str = "Offers pl
             f"(planned with the other `--role`).\n"
         )
     tail.append(MARKER + "\n")
+    return tail
+
+
+def render_markdown(
+    plan: Plan,
+    *,
+    budget: int = BUDGET,
+    title: str = "Offers plan",
+    more_note: str = "see the full plan in the plan artifact of the workflow run",
+) -> str:
+    head: list[str] = []
+    icon = "🔴" if plan.is_blocked else ("🟡" if plan.has_changes else "✅")
+    head.append(f"## {icon} {escape_markdown(title)}: {escape_markdown(plan.summary_line())}\n")
+    meta = [f"role {inline_code(plan.meta.role)}"]
+    if plan.meta.git_sha:
+        meta.append(f"commit {inline_code(plan.meta.git_sha[:12])}")
+    if plan.meta.baseline:
+        meta.append(f"baseline {inline_code(redact(plan.meta.baseline))}")
+    meta.append(f"checksum {inline_code(plan.checksum[:19])}")
+    head.append(" · ".join(meta) + "\n")
+    head.extend(_banners(plan))
+    if not plan.changes and not plan.gone:
+        head.append("No changes: the live offers match the files.\n")
 
     out = "\n".join(head) + "\n"
     if plan.changes:
@@ -174,31 +240,28 @@ def render_markdown(plan: Plan, *, budget: int = BUDGET, title: str = "Offers pl
         out += table + "\n"
         if not_in_table:
             out += f"{not_in_table} more offers not in the table.\n\n"
-    reserve = sum(len(t) + 1 for t in tail) + 200
+    out += _gone_section(plan)
+    tail = _tail(plan)
+    reserve = sum(len(t) + 1 for t in tail) + 300
+    unfold = len(plan.changes) <= OPEN_DETAILS
     git_changes = [c for c in plan.changes if c.reason != "live"]
     outside = [c for c in plan.changes if c.reason in ("live", "both")]
-    sections: list[tuple[str | None, list[tuple[Change, bool]]]] = [
+    sections = [
         ("### Changes", [(c, False) for c in git_changes]),
         ("### Changed outside git", [(c, True) for c in outside]),
     ]
     not_shown = 0
     for heading, items in sections:
-        if not items:
-            continue
-        heading_text = f"{heading}\n\n" if heading else ""
         started = False
         for change, only_live in items:
-            block = _details(change, only_live=only_live)
-            extra = block if started else heading_text + block
+            block = _details(change, only_live=only_live, unfold=unfold)
+            extra = block if started else f"{heading}\n\n{block}"
             if len(out) + len(extra) + reserve > budget:
                 not_shown += 1
                 continue
             out += extra
             started = True
     if not_shown:
-        out += (
-            f"**{not_shown} more offers not shown** (comment size limit); "
-            "see the full plan in the job summary or the plan artifact.\n\n"
-        )
+        out += f"**{not_shown} more offers not shown** (comment size limit); {more_note}.\n\n"
     out += "\n".join(tail)
     return out

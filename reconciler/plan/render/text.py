@@ -1,22 +1,33 @@
-"""Text for a terminal or a CI log: one block per change, a summary line at the end.
+"""Text for a terminal or a CI log: one block per offer in the file's shape, a summary line.
 
-Colour comes from ``click.style`` and is only used when asked for (the CLI decides:
-a tty and no ``NO_COLOR``); the result goes through ``redact`` line by line.
+Colour comes from ``click.style`` and is only used when asked for (the CLI decides); no
+line is wider than :data:`~reconciler.plan.render.common.TEXT_WIDTH`, and the result goes
+through ``redact`` line by line.
 """
 
 from __future__ import annotations
 
+import textwrap
+
 import click
 
+from reconciler.markdown import visible
 from reconciler.plan.changes import Change
 from reconciler.plan.plan import Plan
-from reconciler.plan.render.common import SYMBOLS, field_lines, headline
+from reconciler.plan.render.common import (
+    SYMBOLS,
+    TEXT_WIDTH,
+    gone_notes,
+    headline,
+    replacement_notes,
+)
+from reconciler.plan.render.view import change_lines, layout, yaml_lines
 from reconciler.secrets import redact
 
 COLOURS = {
     "+": "green",
     "~": "yellow",
-    "±": "magenta",
+    "-/+": "magenta",
     "-": "red",
     "!": "red",
 }
@@ -28,26 +39,42 @@ def _style(text: str, colour: str | None, colour_on: bool, *, bold: bool = False
     return click.style(text, fg=colour, bold=bold)
 
 
+def _wrapped(label: str, text: str, indent: str = "    ") -> list[str]:
+    first = f"{indent}{label}"
+    return textwrap.wrap(
+        visible(text),
+        width=TEXT_WIDTH,
+        initial_indent=first,
+        subsequent_indent=indent + "  ",
+        break_on_hyphens=False,
+    ) or [first.rstrip()]
+
+
 def _change_block(change: Change, colour: bool) -> list[str]:
     symbol = SYMBOLS.get(change.action, "?")
-    ident = f" ({change.offer_id})" if change.offer_id else ""
-    head = f"{symbol} {headline(change)}: {change.offer_name}{ident}  [{change.file}:{change.line}]"
-    lines = [_style(head, COLOURS.get(symbol), colour, bold=True)]
-    if change.disruptive:
-        lines.append(
-            _style("    disruptive: the offer is withdrawn while it changes", "magenta", colour)
-        )
+    head = f"{symbol} {visible(change.offer_name)}  {headline(change)}"
+    lines = [
+        _style(line, COLOURS.get(symbol), colour, bold=True) for line in _wrapped("", head, "")
+    ]
+    where = f"{change.file}:{change.line}"
+    lines += _wrapped("", f"{change.offer_id} · {where}" if change.offer_id else where)
+    for note in replacement_notes(change):
+        lines += [_style(x, "magenta", colour) for x in _wrapped("", note)]
     if change.reason == "live":
         lines.append(_style("    changed outside git", "cyan", colour))
     elif change.reason == "both":
         lines.append(_style("    changed in git and outside git", "cyan", colour))
     if change.blocked_reason:
-        lines.append(_style(f"    reason: {change.blocked_reason}", "red", colour))
+        lines += [_style(x, "red", colour) for x in _wrapped("why: ", change.blocked_reason)]
         if change.override:
-            lines.append(f"    override: {change.override}")
-    for fc in change.field_changes:
-        for line in field_lines(fc):
-            lines.append("    " + _style(line, COLOURS.get(line[0]), colour))
+            lines += _wrapped("to go ahead: ", change.override)
+    if change.action == "create" and change.source:
+        body = layout(yaml_lines(change.source), TEXT_WIDTH - 4, symbol_first=False)
+    else:
+        body = layout(change_lines(change), TEXT_WIDTH - 4, symbol_first=False)
+    for line in body:
+        mark = line.strip()[:1]
+        lines.append("    " + _style(line, COLOURS.get(mark), colour))
     return lines
 
 
@@ -56,24 +83,42 @@ def render_text(plan: Plan, *, colour: bool = False, show_unchanged: bool = Fals
     for change in plan.changes:
         lines.extend(_change_block(change, colour))
         lines.append("")
+    for gone in plan.gone:
+        head = f"? {gone.offer_name}  file removed: {gone.file}"
+        lines += [_style(x, "yellow", colour, bold=True) for x in _wrapped("", head, "")]
+        for note in gone_notes(gone):
+            lines += _wrapped("", note)
+        lines.append("")
     if show_unchanged and plan.unchanged:
         lines.append("Unchanged:")
-        lines.extend(f"  = {r.offer_name}  [{r.file}]" for r in plan.unchanged)
+        for r in plan.unchanged:
+            lines += _wrapped("= ", f"{r.offer_name}  [{r.file}]", "  ")
         lines.append("")
     if plan.unmanaged:
         lines.append("Unmanaged live offers (no file; never touched):")
-        lines.extend(f"  ? {u.name} ({u.id}, {u.state})" for u in plan.unmanaged)
+        for u in plan.unmanaged:
+            lines += _wrapped("? ", f"{u.name} ({u.id}, {u.state})", "  ")
         lines.append("")
     if plan.skipped:
         lines.append(f"Skipped (not planned with --role {plan.meta.role}):")
-        lines.extend(f"  . {s.file}: {s.offer_name} ({s.kind})" for s in plan.skipped)
+        for s in plan.skipped:
+            lines += _wrapped(". ", f"{s.file}: {s.offer_name} ({s.kind})", "  ")
         lines.append("")
+    for extra in plan.extras:
+        if extra.kind == "banner":
+            lines += _wrapped("! ", f"{extra.title}: {extra.text}".rstrip(": "), "")
+            lines.append("")
+        elif extra.text:
+            lines.append(f"{extra.title}:")
+            for line in extra.text.rstrip("\n").splitlines():
+                lines += _wrapped("", line, "  ")
+            lines.append("")
     if plan.safety.violations:
         title = "Safety guards (forced):" if plan.safety.forced else "Blocked by safety guards:"
         lines.append(_style(title, "red", colour, bold=True))
         for v in plan.safety.violations:
-            lines.append(f"  ! {v.message}")
-            lines.append(f"    override: {v.override}")
+            lines += _wrapped("! ", v.message, "  ")
+            lines += _wrapped("to go ahead: ", v.override)
         lines.append("")
     summary = f"Plan: {plan.summary_line()}."
     if not plan.changes:

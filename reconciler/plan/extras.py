@@ -1,0 +1,42 @@
+"""Extra banners and sections other plan checks attach to a plan (timeline, price warnings).
+
+A check builds :class:`PlanExtra` items and appends them to ``Plan.extras``; every renderer
+shows them (markdown: banners as GitHub alerts at the top, sections after the offers; text:
+lines before the summary; JSON: as data). They are saved with the plan but are not part of
+its checksum: an added warning never makes a reviewed plan stale.
+
+``markdown`` is trusted: whoever builds it escapes offer text with :mod:`reconciler.markdown`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class ExtraKind(StrEnum):
+    BANNER = "banner"
+    SECTION = "section"
+
+
+class ExtraLevel(StrEnum):
+    NOTE = "note"
+    WARNING = "warning"
+    CAUTION = "caution"
+
+
+class PlanExtra(BaseModel):
+    kind: ExtraKind
+    title: str
+    markdown: str = ""
+    text: str = ""
+    level: ExtraLevel = ExtraLevel.NOTE
+
+    def to_data(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_data(cls, data: Any) -> PlanExtra:
+        return cls.model_validate(data)
