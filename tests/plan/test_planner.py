@@ -38,7 +38,7 @@ def test_every_example_plans_as_a_create_then_nothing(settings: Settings) -> Non
     for change in plan.changes:
         assert change.reason == "git"
         offer = change.steps[0].offer_resource
-        assert offer["$schema"].endswith("/private-offer/2024-09-30")
+        assert offer["$schema"].endswith("/private-offer/2026-02-01")
         assert "id" not in offer
         assert len(change.steps[0].offer_resource_name) <= 50
     account = FakeAccount()
@@ -54,7 +54,7 @@ def test_absolute_prices_become_linked_price_resources(settings: Settings) -> No
     offer, price = step.resources
     link = offer["pricing"][0]["priceDetails"]
     assert link == {"resourceName": price["resourceName"]}
-    assert price["$schema"].endswith("price-and-availability-private-offer-plan/2023-07-15")
+    assert price["$schema"].endswith("price-and-availability-private-offer-plan/2025-06-01")
     assert (
         price["plan"] == "plan/987654"
         and price["offerPricingType"] == "editExistingOfferPricingOnly"
