@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import AmbiguousSubmission, ApiError, NotFoundError
+from reconciler.offers.domain import name_key, same_type
 
 if TYPE_CHECKING:
     from reconciler.api.client import ProductIngestionClient
@@ -122,12 +123,12 @@ def _find_effect(
             if live_by_name is None:
                 live_by_name = {}
                 for live in client.list_offers():
-                    live_by_name.setdefault(str(live.get("name")), []).append(live)
-            kind = str(sent.get("privateOfferType", "")).lower()
+                    live_by_name.setdefault(name_key(live.get("name")), []).append(live)
+            kind = sent.get("privateOfferType")
             matches = [
                 live
-                for live in live_by_name.get(str(sent.get("name")), [])
-                if not kind or str(live.get("privateOfferType", "")).lower() == kind
+                for live in live_by_name.get(name_key(sent.get("name")), [])
+                if not kind or same_type(live.get("privateOfferType"), kind)
             ]
             found.extend((live, "created") for live in matches)
     return found

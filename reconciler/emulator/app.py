@@ -204,11 +204,17 @@ class EmulatorApp:
             return api_error(400, "badRequest", "The request body is not valid JSON.")
         resources, findings = check_configure(body)
         if findings:
+            stale: Fault | None = call.request.scope.get("state", {}).get("fault")
+            if stale is not None:
+                self.faults.refund(stale)
             return api_error(
                 400, "badRequest", "Invalid configuration: schema validation failed", findings
             )
+        fault: Fault | None = call.request.scope.get("state", {}).get("fault")
         offers = sum(1 for r in resources if "privateOfferType" in r)
         if offers > 1 and self.config.multi_offer_requests == "refused":
+            if fault is not None:
+                self.faults.refund(fault)
             # Every documented sample sends one offer (docs/api-unknowns.md): a setting.
             return api_error(
                 400,
@@ -223,7 +229,6 @@ class EmulatorApp:
                     }
                 ],
             )
-        fault: Fault | None = call.request.scope.get("state", {}).get("fault")
         fail = {"code": fault.code, "message": fault.message} if fault is not None else None
         job = self.engine.submit(call.account, body, resources, fail)
         return JSONResponse(self.engine.job_view(job, call.version), status_code=202)

@@ -105,7 +105,6 @@ def test_withdraw_and_delete_send_minimal_bodies(settings: Settings) -> None:
 @pytest.mark.parametrize(
     ("live_state", "sub_state", "desired", "reason"),
     [
-        ("draft", None, "withdrawn", "a draft cannot be withdrawn"),
         ("live", "pendingAcceptance", "deleted", "only a draft can be deleted"),
         ("live", "accepted", "withdrawn", "contract"),
         ("live", "pendingAcceptance", "draft", "cannot return to draft"),
@@ -118,6 +117,17 @@ def test_impossible_transitions_are_blocked_with_a_reason(
     (change,) = make_plan([customer_file(settings, state=desired)], account.live, settings).changes
     assert change.action == "blocked" and reason in (change.blocked_reason or "")
     assert change.steps == []
+
+
+@pytest.mark.parametrize("read_back", ["draft", "withdrawn"])
+def test_a_withdrawn_file_is_in_sync_with_the_state_a_withdraw_leaves(
+    settings: Settings, read_back: str
+) -> None:
+    # "a withdrawn offer goes back to Draft" (docs): after the withdraw the API reads back
+    # draft, and the file that asked for it must not stay blocked forever.
+    account = _live_with(settings, state=read_back, sub_state=None)
+    plan = make_plan([customer_file(settings, state="withdrawn")], account.live, settings)
+    assert plan.changes == []
 
 
 def test_editing_a_live_offer_needs_republish_permission(settings: Settings) -> None:
