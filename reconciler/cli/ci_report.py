@@ -27,6 +27,7 @@ from reconciler.github.actions import (
 )
 from reconciler.plan.drift import DriftReport, render_markdown_report
 from reconciler.plan.plan import Plan
+from reconciler.plan.price_guard import PriceGuardReport
 from reconciler.plan.render import render_markdown
 
 
@@ -67,6 +68,17 @@ def report_plan(plan: Plan, exit_code: int, *, machine_stdout: bool = False) -> 
             "exit-code": exit_code,
         }
     )
+
+
+def report_price_warnings(report: PriceGuardReport, *, machine_stdout: bool = False) -> None:
+    """One ``::warning`` (``::error`` when they block) per price warning, at its line."""
+    if not in_actions():
+        return
+    stream = sys.stderr if machine_stdout else sys.stdout
+    annotate = annotate_error if report.blocked else annotate_warning
+    for w in report.warnings:
+        title = f"price guard: {w.rule.value}"
+        annotate(w.file, w.line or None, w.message, title, col=w.col or None, stream=stream)
 
 
 def report_drift(report: DriftReport, exit_code: int) -> None:

@@ -17,6 +17,7 @@ from reconciler.cli.plan import FORMATS, build_plan, write_file
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
 from reconciler.plan import drift as drift_mod
 from reconciler.plan.baseline import git_sha
+from reconciler.plan.insights import PlanInsights
 from reconciler.plan.pipeline import PlanInputs
 
 
@@ -57,7 +58,9 @@ def command(
         baseline = "HEAD"
     # Drift reports; the safety guards are for apply, so they never hide drift here.
     inputs = PlanInputs(paths, api.role(role), baseline, force=True)
-    report = drift_mod.classify(build_plan(app.settings, inputs, api))
+    extra = PlanInsights(app.settings, with_watch=True)
+    report = drift_mod.classify(build_plan(app.settings, inputs, api, extra))
+    report.watch = extra.watch_report
     if out is not None:
         write_file(out, drift_mod.render_json(report))
     if markdown_out is not None:

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.ci_report import report_plan
+from reconciler.cli.ci_report import report_plan, report_price_warnings
 from reconciler.cli.common import ApiTarget, AppContext, api_options, pass_app, role_option
 from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, ReconcilerError
+from reconciler.plan.insights import PlanInsights, RecordingClient
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
 from reconciler.plan.render import render_json, render_markdown, render_text
@@ -29,11 +30,20 @@ from reconciler.settings import Settings
 FORMATS = ("text", "markdown", "json")
 
 
-def build_plan(settings: Settings, inputs: PlanInputs, api: ApiTarget) -> Plan:
-    """Everything ``plan`` and ``drift`` share: files -> live (read-only client) -> Plan."""
+def build_plan(
+    settings: Settings, inputs: PlanInputs, api: ApiTarget, extra: PlanInsights | None = None
+) -> Plan:
+    """Everything ``plan`` and ``drift`` share: files -> live (read-only client) -> Plan.
+
+    *extra* adds what the command shows beyond the diff (price warnings, timeline, watch)
+    from the same reads."""
     loaded = load_files(settings, inputs)  # invalid files fail here, before any request
     with api.open(settings, writes=False) as client:
-        return plan_loaded(client, settings, inputs, loaded)
+        reader = RecordingClient(client)
+        plan = plan_loaded(reader, settings, inputs, loaded)
+        if extra is not None:
+            extra.add(plan, loaded.files, reader)
+        return plan
 
 
 def use_colour() -> bool:
@@ -80,6 +90,11 @@ def write_file(path: Path, text: str) -> None:
     "--allow-republish", is_flag=True, help="Allow withdraw-edit-republish of live offers."
 )
 @click.option("--force", is_flag=True, help="Override the safety thresholds.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Price warnings (above list, deep discount, decimal slip) block the plan (exit 3).",
+)
 @api_options
 @pass_app
 def command(
@@ -93,11 +108,13 @@ def command(
     role: str | None,
     allow_republish: bool,
     force: bool,
+    strict: bool,
     api: ApiTarget,
 ) -> int:
     """Show what apply would change: create, update, publish, withdraw, delete, blocked."""
     inputs = PlanInputs(paths, api.role(role), baseline, allow_republish, force)
-    plan = build_plan(app.settings, inputs, api)
+    extra = PlanInsights(app.settings, with_prices=True, strict=strict)
+    plan = build_plan(app.settings, inputs, api, extra)
     if out is not None:
         write_file(out, plan.to_json())
     if markdown_out is not None:
@@ -110,4 +127,6 @@ def command(
     else:
         code = EXIT_OK
     report_plan(plan, code, machine_stdout=fmt == "json")
+    if extra.price_report is not None:
+        report_price_warnings(extra.price_report, machine_stdout=fmt == "json")
     return code

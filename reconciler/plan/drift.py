@@ -22,6 +22,7 @@ from reconciler.markdown import escape_markdown, inline_code
 from reconciler.plan.changes import Change
 from reconciler.plan.plan import Plan
 from reconciler.plan.render.markdown import render_markdown
+from reconciler.plan.watch import WatchReport, render_watch_markdown, render_watch_text
 from reconciler.secrets import REGISTRY, redact
 
 DRIFT_SCHEMA = "offers-drift/1"
@@ -32,6 +33,7 @@ class DriftReport:
     plan: Plan
     outside: list[Change] = field(default_factory=list)
     pending: list[Change] = field(default_factory=list)
+    watch: WatchReport | None = None  # expiry and acceptance watch (reconciler.plan.watch)
 
     @property
     def has_drift(self) -> bool:
@@ -70,6 +72,7 @@ class DriftReport:
             "pending": [ref(c) for c in self.pending],
             "unmanaged": [u.to_data() for u in self.plan.unmanaged],
             "in_sync": [r.to_data() for r in self.plan.unchanged],
+            "watch": self.watch.to_data() if self.watch else None,
             "plan": self.plan.to_data(),
         }
 
@@ -99,7 +102,8 @@ def render_text(report: DriftReport) -> str:
         lines.append("Unmanaged (no file, not counted as drift):")
         lines.extend(f"  {u.name} ({u.id}, {u.state})" for u in report.plan.unmanaged)
     lines.append(("Drift: " if report.has_drift else "No drift: ") + report.summary_line() + ".")
-    return "\n".join(redact(line) for line in lines) + "\n"
+    text = "\n".join(redact(line) for line in lines) + "\n"
+    return text + (render_watch_text(report.watch) if report.watch else "")
 
 
 def render_markdown_report(report: DriftReport, *, budget: int = 60_000) -> str:
@@ -124,6 +128,8 @@ def render_markdown_report(report: DriftReport, *, budget: int = 60_000) -> str:
         if len(changes) > 100:
             head.append(f"- {len(changes) - 100} more not shown")
         head.append("")
+    if report.watch is not None:
+        head += ["### Expiry and acceptance watch", "", render_watch_markdown(report.watch)]
     text = "\n".join(head) + "\n"
     return text + render_markdown(report.plan, budget=max(10_000, budget - len(text)), title="Plan")
 

@@ -25,20 +25,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from statistics import median
-from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from reconciler.errors import ApiError, Problem
-from reconciler.offers import domain
+from reconciler.errors import Problem
 from reconciler.offers.loader import OfferFile
-from reconciler.offers.model import (
-    ChannelPartnerOffer,
-    PlanPricing,
-    PriceDetails,
-    PricingEntry,
-    SoftwareReservation,
-    Term,
+from reconciler.offers.model import ChannelPartnerOffer, PriceDetails, PricingEntry
+from reconciler.plan.list_prices import (
+    PlanKey,
+    PriceClient,
+    entry_plan,
+    fetch_list_prices,
+    plan_key,
+    price_points,
+    pricing_entries,
 )
 from reconciler.plan.plan import Plan
 from reconciler.settings import Settings
@@ -49,9 +49,7 @@ TERM_SPREAD = (0.6, 1.6)  # terms of one plan differ (a year is often cheaper pe
 PERCENT_LEAVES = {"discountPercentage": "discount", "markupPercentage": "markup"}
 PRICE_LEAVES = {"pricePerPaymentInUsd", "unitPricePerPaymentPeriodInUsd"}
 # Changes that send prices; a withdraw or delete sends none, so it is not checked.
-PRICED_ACTIONS = frozenset(
-    {"create", "update", "publish", "partner-complete", "republish", "recreate"}
-)
+PRICED_ACTIONS = {"create", "update", "publish", "partner-complete", "republish", "recreate"}
 
 
 class PriceRule(StrEnum):
@@ -90,61 +88,7 @@ class PriceGuardReport(BaseModel):
         return self.strict and bool(self.warnings)
 
 
-class PriceClient(Protocol):
-    """The read call of :class:`reconciler.api.client.ProductIngestionClient` the guard uses."""
-
-    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, Any]: ...
-
-
-PlanKey = tuple[str, str]
-
-
-def plan_key(product: str, plan: str) -> PlanKey:
-    """``plan/987654`` and ``plan/<productGuid>/987654`` name the same public plan."""
-    return (domain.product_id(product).lower(), domain.plan_key(plan, product).lower())
-
-
-# --- list prices -------------------------------------------------------------------------
-
-
-def _entry_plan(entry: PricingEntry) -> str | None:
-    return entry.plan or entry.base_plan
-
-
-def list_price_plans(files: Iterable[OfferFile]) -> dict[PlanKey, tuple[str, str]]:
-    """The public plans whose list price the files' absolute prices need (product, plan)."""
-    wanted: dict[PlanKey, tuple[str, str]] = {}
-    for f in files:
-        for entry in _pricing(f):
-            plan = _entry_plan(entry)
-            if entry.discount_type == "absolute" and plan:
-                wanted.setdefault(plan_key(entry.product, plan), (entry.product, plan))
-    return wanted
-
-
-def fetch_list_prices(
-    client: PriceClient, files: Iterable[OfferFile]
-) -> tuple[dict[PlanKey, PriceDetails], list[str]]:
-    """Read each needed plan's list price once; unreadable ones are named, not fatal."""
-    prices: dict[PlanKey, PriceDetails] = {}
-    unavailable: list[str] = []
-    for key, (product, plan) in sorted(list_price_plans(files).items()):
-        try:
-            template = client.get_price_template(product, plan)
-            body = {k: template[k] for k in ("pricing", "softwareReservation") if k in template}
-            prices[key] = PriceDetails.model_validate(body)
-        except ApiError as exc:
-            unavailable.append(f"{plan} ({product}): {exc.message}")
-        except ValidationError:
-            unavailable.append(f"{plan} ({product}): the list price has an unexpected shape")
-    return prices, unavailable
-
-
 # --- the rules ---------------------------------------------------------------------------
-
-
-def _pricing(f: OfferFile) -> list[PricingEntry]:
-    return [] if isinstance(f.offer, ChannelPartnerOffer) else list(f.offer.pricing or [])
 
 
 def _slip(value: float, reference: float) -> float | None:
@@ -156,10 +100,6 @@ def _slip(value: float, reference: float) -> float | None:
             if abs(value * m / reference - 1) <= SLIP_TOLERANCE:
                 return m
     return None
-
-
-def _months(term: Term) -> int:
-    return term.value * (12 if term.type == "year" else 1)
 
 
 def _g(value: float) -> str:
@@ -216,10 +156,10 @@ class _Checker:
                     where: list[str | int] = ["originatorPricing", i, "markupPercentage"]
                     self.percentage(where, float(v), values, "markup", e.product, e.plan)
             return self.found
-        entries = _pricing(self.f)
+        entries = pricing_entries(self.f)
         discounts = [float(e.discount_percentage) for e in entries if e.discount_percentage]
         for i, entry in enumerate(entries):
-            plan = _entry_plan(entry)
+            plan = entry_plan(entry)
             if entry.discount_percentage is not None:
                 at: list[str | int] = ["pricing", i, "discountPercentage"]
                 value = float(entry.discount_percentage)
@@ -279,10 +219,10 @@ class _Checker:
     ) -> None:
         details = entry.price_details
         assert details is not None
-        for parts, value, per_month, list_per_month, months in _price_points(details, listed):
+        for parts, value, per_month, list_per_month, months in price_points(details, listed):
             self.compare([*where, *parts], entry, value, per_month, list_per_month, months)
         # The terms of one entry against each other: a slip shows as one term ten times off.
-        points = list(_price_points(details, None))
+        points = list(price_points(details, None))
         monthly = [(parts, value, per_month) for parts, value, per_month, _, _ in points]
         recurrent = [p for p in monthly if "recurrentPrice" in p[0]]
         for n, (parts, value, per_month) in enumerate(recurrent):
@@ -295,13 +235,13 @@ class _Checker:
                     self.warn(
                         PriceRule.DECIMAL_SLIP,
                         [*where, *parts],
-                        f"{_g(value)} USD on {_entry_plan(entry)} of {entry.product} is about "
+                        f"{_g(value)} USD on {entry_plan(entry)} of {entry.product} is about "
                         f"1/{factor:g} of the entry's other terms ({_g(median(others))} USD "
                         "a month): a decimal slip?",
                         value=value,
                         reference=median(others),
                         product=entry.product,
-                        plan=_entry_plan(entry),
+                        plan=entry_plan(entry),
                     )
 
     def compare(
@@ -315,7 +255,7 @@ class _Checker:
     ) -> None:
         if list_per_month is None or list_per_month <= 0:
             return
-        plan = _entry_plan(entry)
+        plan = entry_plan(entry)
         ids = {"product": entry.product, "plan": plan}
         listed = list_per_month * months  # the list price in the same payment unit
         on = f"on {plan} of {entry.product}"
@@ -360,71 +300,6 @@ class _Checker:
                 reference=self.threshold,
                 **ids,
             )
-
-
-PricePoint = tuple[list[str | int], float, float, float | None, float]
-
-
-def _recurrent_list(listed: PlanPricing | None) -> dict[int, float]:
-    """List price per month, by billing-term length in months."""
-    out: dict[int, float] = {}
-    if listed and listed.recurrent_price:
-        for price in listed.recurrent_price.prices:
-            payment = _months(price.payment_option or price.billing_term)
-            out[_months(price.billing_term)] = float(price.price_per_payment_in_usd) / payment
-    return out
-
-
-def _price_points(details: PriceDetails, listed: PriceDetails | None) -> Iterator[PricePoint]:
-    """Each price of *details*: (path, value, per month, list per month, months per payment)."""
-    pricing = details.pricing
-    list_pricing = listed.pricing if listed else None
-    if pricing and pricing.recurrent_price:
-        terms = _recurrent_list(list_pricing)
-        for j, price in enumerate(pricing.recurrent_price.prices):
-            payment = _months(price.payment_option or price.billing_term)
-            value = float(price.price_per_payment_in_usd)
-            parts: list[str | int] = ["pricing", "recurrentPrice", "prices", j]
-            parts.append("pricePerPaymentInUsd")
-            yield parts, value, value / payment, terms.get(_months(price.billing_term)), payment
-    if pricing and pricing.custom_meters:
-        list_meters = (
-            list_pricing.custom_meters.meters if list_pricing and list_pricing.custom_meters else {}
-        )
-        for meter_id, meter in pricing.custom_meters.meters.items():
-            if meter.price_per_payment_in_usd is None:
-                continue
-            value = float(meter.price_per_payment_in_usd)
-            ref = list_meters.get(meter_id)
-            ref_value = (
-                float(ref.price_per_payment_in_usd)
-                if ref and ref.price_per_payment_in_usd
-                else None
-            )
-            yield (
-                ["pricing", "customMeters", "meters", meter_id, "pricePerPaymentInUsd"],
-                value,
-                value,
-                ref_value,
-                1.0,
-            )
-    if details.software_reservation:
-        yield from _vm_points(details.software_reservation, listed)
-
-
-def _vm_points(mine: SoftwareReservation, listed: PriceDetails | None) -> Iterator[PricePoint]:
-    ref = listed.software_reservation if listed else None
-    payment = _months(mine.payment_schedule)
-    ref_payment = _months(ref.payment_schedule) if ref else 1
-    for size, vm in mine.vm_prices.items():
-        value = float(vm.unit_price_per_payment_period_in_usd)
-        ref_vm = ref.vm_prices.get(size) if ref else None
-        ref_value = (
-            float(ref_vm.unit_price_per_payment_period_in_usd) / ref_payment if ref_vm else None
-        )
-        parts: list[str | int] = ["softwareReservation", "vmPrices", size]
-        parts.append("unitPricePerPaymentPeriodInUsd")
-        yield parts, value, value / payment, ref_value, payment
 
 
 def _history(plan: Plan) -> Iterator[PriceWarning]:

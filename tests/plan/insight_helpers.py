@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ def customer(
         """
     head = f"""\
 privateOfferType: customerPromotion
-name: {name}
+name: {json.dumps(name)}
 state: {state}
 {dates}
 end: {month_end(end)}
@@ -141,3 +142,8 @@ def reconciler(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str
     code = run(cli, list(args))
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def flat(text: str) -> str:
+    """*text* with its line wrapping undone (the terminal rendering wraps long lines)."""
+    return " ".join(text.split())

@@ -1,0 +1,231 @@
+"""What plan and drift show beyond the diff: price warnings, the offer timeline, the watch.
+
+The commands call these after the plan is made; each result goes into ``Plan.extras``
+(banners and sections every renderer shows). A :class:`RecordingClient` passes the plan's
+own reads through and keeps the offers it listed, so the timeline and the watch cost no
+request of their own; only the list prices of the changed offers' plans are extra reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from reconciler.markdown import escape_markdown, inline_code
+from reconciler.offers.loader import OfferFile
+from reconciler.plan import list_prices, price_guard, timeline, watch
+from reconciler.plan.extras import ExtraKind, ExtraLevel, PlanExtra
+from reconciler.plan.live import managed_selector
+from reconciler.plan.plan import Plan, SafetyViolation
+from reconciler.secrets import redact
+from reconciler.settings import Settings
+
+PRICE_GUARD_RULE = "price-guard"
+
+
+class ReadClient(Protocol):
+    def list_offers(self) -> Iterator[dict[str, Any]]: ...
+
+    def get_resource(self, durable_id: str) -> dict[str, Any]: ...
+
+    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, Any]: ...
+
+
+class RecordingClient:
+    """A read client that remembers every offer it listed (for the timeline and the watch)."""
+
+    def __init__(self, client: ReadClient) -> None:
+        self._client = client
+        self.offers: list[dict[str, Any]] = []
+
+    @property
+    def endpoint(self) -> str:
+        return str(getattr(self._client, "endpoint", ""))
+
+    def list_offers(self) -> Iterator[dict[str, Any]]:
+        self.offers = []
+        for offer in self._client.list_offers():
+            self.offers.append(offer)
+            yield offer
+
+    def get_resource(self, durable_id: str) -> dict[str, Any]:
+        return self._client.get_resource(durable_id)
+
+    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, Any]:
+        return self._client.get_price_template(product_id, plan_id)
+
+
+def today() -> dt.date:
+    """The UTC date: a scheduled run and a laptop agree on what "today" is."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+# --- price guard -----------------------------------------------------------------------------
+
+
+def _where(w: price_guard.PriceWarning) -> str:
+    return f"{w.file}:{w.line}" if w.line else w.file
+
+
+def price_banner(report: price_guard.PriceGuardReport) -> PlanExtra:
+    n = len(report.warnings)
+    title = f"{n} price warning(s)" + (" block this plan" if report.blocked else "")
+    if not n:
+        title = "Price guard: some list prices could not be read"
+    compared = (
+        f"; absolute prices compared with the list prices of {report.list_prices} public plan(s)"
+        if report.list_prices
+        else ""
+    )
+    how = (
+        "They block the plan (`--strict` or `plan.strict-prices`); `--force` overrides."
+        if report.blocked
+        else "Warnings only: `--strict` or the `plan.strict-prices` setting makes them block."
+    )
+    md = [f"Discount threshold {report.threshold:g} %{compared}. {how}", ""]
+    md += [
+        f"- {inline_code(_where(w))} {escape_markdown(redact(w.message))} [{w.rule.value}]"
+        for w in report.warnings
+    ]
+    md += [f"- list price not read: {escape_markdown(redact(u))}" for u in report.unavailable]
+    text = [f"{_where(w)}: {redact(w.message)} [{w.rule.value}]" for w in report.warnings]
+    text += [f"list price not read: {redact(u)}" for u in report.unavailable]
+    return PlanExtra(
+        kind=ExtraKind.BANNER,
+        level=ExtraLevel.CAUTION if report.blocked else ExtraLevel.WARNING,
+        title=title,
+        markdown="\n".join(md) + "\n",
+        text="\n".join(text),
+    )
+
+
+def add_price_guard(
+    plan: Plan,
+    files: Sequence[OfferFile],
+    client: list_prices.PriceClient | None,
+    settings: Settings,
+    *,
+    strict: bool = False,
+) -> price_guard.PriceGuardReport:
+    """Check the changed offers' prices; a banner when anything is questionable.
+
+    Blocking (``--strict`` or ``plan.strict-prices``) is a safety violation like the
+    withdraw thresholds: the plan exits 3, a saved plan cannot be applied, and ``--force``
+    lifts it as it lifts every safety guard.
+    """
+    report = price_guard.check_plan(
+        plan,
+        files,
+        client,
+        threshold=settings.plan.discount_warning,
+        strict=strict or settings.plan.strict_prices,
+    )
+    if report.warnings or report.unavailable:
+        plan.extras.append(price_banner(report))
+    if report.blocked:
+        plan.safety.violations.append(
+            SafetyViolation(
+                rule=PRICE_GUARD_RULE,
+                message=f"{len(report.warnings)} price warning(s) in strict mode",
+                override="fix the prices, or --force",
+            )
+        )
+    return report
+
+
+# --- timeline and watch ----------------------------------------------------------------------
+
+
+def add_timeline(
+    plan: Plan, files: Sequence[OfferFile], live_offers: Sequence[dict[str, Any]], day: dt.date
+) -> timeline.Timeline:
+    """A section with the gantt of every changed offer (none when nothing changes)."""
+    built = timeline.build_timeline(plan.changes, files, live_offers, day)
+    if not built.rows:
+        return built
+    md = timeline.render_mermaid(built)
+    left_out = timeline.undrawn(built)
+    if left_out:
+        md += "\n" + "\n".join(
+            f"- {escape_markdown(redact(r.offer_name))}: no dates to draw"
+            if not r.has_dates
+            else f"- {escape_markdown(redact(r.offer_name))}: not drawn (chart limit)"
+            for r in left_out
+        )
+        md += "\n"
+    plan.extras.append(
+        PlanExtra(
+            kind=ExtraKind.SECTION,
+            title="Offer timeline",
+            markdown=md,
+            text=timeline.render_text(built),
+        )
+    )
+    return built
+
+
+def state_path(settings: Settings) -> Path:
+    path = Path(settings.plan.watch_state)
+    return path if path.is_absolute() else settings.root / path
+
+
+def run_watch(
+    settings: Settings,
+    live_offers: Sequence[dict[str, Any]],
+    files: Sequence[OfferFile],
+    day: dt.date,
+    *,
+    save: bool = True,
+) -> watch.WatchReport:
+    """Compare with the remembered state, remember the new one, and report."""
+    path = state_path(settings)
+    previous = watch.load_state(path)
+    managed = managed_selector({f.name for f in files}, {f.id for f in files if f.id})
+    report, state = watch.watch(
+        live_offers,
+        today=day,
+        days=settings.plan.watch_days,
+        previous=previous,
+        managed=managed,
+        state_file=str(settings.plan.watch_state),
+    )
+    if save:
+        watch.save_state(path, state)
+    return report
+
+
+class PlanInsights:
+    """What a command wants beyond the diff; :meth:`add` runs it on the fresh plan.
+
+    ``plan`` asks for prices and the timeline, ``drift`` for the timeline and the watch.
+    The results stay here for the command's own output (annotations, drift JSON).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        with_prices: bool = False,
+        strict: bool = False,
+        with_watch: bool = False,
+        day: dt.date | None = None,
+    ) -> None:
+        self.settings = settings
+        self.want_prices = with_prices
+        self.strict = strict
+        self.want_watch = with_watch
+        self.day = day or today()
+        self.price_report: price_guard.PriceGuardReport | None = None
+        self.timeline_built: timeline.Timeline | None = None
+        self.watch_report: watch.WatchReport | None = None
+
+    def add(self, plan: Plan, files: Sequence[OfferFile], reader: RecordingClient) -> None:
+        if self.want_prices:
+            self.price_report = add_price_guard(
+                plan, files, reader, self.settings, strict=self.strict
+            )
+        self.timeline_built = add_timeline(plan, files, reader.offers, self.day)
+        if self.want_watch:
+            self.watch_report = run_watch(self.settings, reader.offers, files, self.day)

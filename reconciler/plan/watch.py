@@ -1,0 +1,220 @@
+"""Expiry and acceptance watch of the scheduled drift run: offers about to lapse, ended, accepted.
+
+From the live offers the drift run already lists (no extra request):
+
+* ``expiring``  -- live, not accepted, ``acceptBy`` within the next N days (default 14,
+  ``plan.watch-days``): the customer must accept on or before that day or the offer expires;
+* ``lapsed``    -- live, not accepted, ``acceptBy`` already past;
+* ``ended``     -- live with an ``end`` already past;
+* ``accepted``  -- accepted since the last run.
+
+"Since the last run" needs memory, and it is kept in one small JSON file, the *watch
+state* (``plan.watch-state``, default ``.reconciler/watch-state.json``, next to the apply
+journal): the ids of the offers seen accepted. Each drift run reads it, reports the
+acceptances it does not list, and writes it back. A run without the file reports no
+acceptance and says so (``first_run``); a scheduled workflow keeps the file between runs
+by caching the ``.reconciler`` folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from reconciler.errors import ReconcilerError
+from reconciler.markdown import escape_markdown, inline_code
+from reconciler.offers.domain import OfferState, is_accepted, offer_key
+from reconciler.secrets import redact
+
+WATCH_SCHEMA = "offers-watch/1"
+STATE_SCHEMA = "offers-watch-state/1"
+
+
+class WatchedOffer(BaseModel):
+    id: str
+    name: str
+    kind: str | None = None
+    sub_state: str | None = None
+    accept_by: dt.date | None = None
+    end: dt.date | None = None
+    days_left: int | None = None  # until acceptBy (expiring) or since end (negative, ended)
+    managed: bool = False  # a file declares it
+
+
+class WatchState(BaseModel):
+    updated_at: str
+    accepted: list[str] = []  # ids of the offers seen accepted
+
+
+class WatchReport(BaseModel):
+    today: dt.date
+    days: int
+    state_file: str
+    first_run: bool = False
+    expiring: list[WatchedOffer] = []
+    lapsed: list[WatchedOffer] = []
+    ended: list[WatchedOffer] = []
+    accepted: list[WatchedOffer] = []
+
+    @property
+    def has_news(self) -> bool:
+        return bool(self.expiring or self.lapsed or self.ended or self.accepted)
+
+    def to_data(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        return {"schema": WATCH_SCHEMA, **data}
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def load_state(path: Path) -> WatchState | None:
+    """The previous run's state; None when there is none yet. A broken file is an error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ReconcilerError(f"{path}: cannot read the watch state: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("schema") != STATE_SCHEMA:
+            raise ValueError(f"expected schema {STATE_SCHEMA!r}")
+        return WatchState.model_validate({k: v for k, v in data.items() if k != "schema"})
+    except (ValueError, ValidationError) as exc:
+        raise ReconcilerError(
+            f"{path}: not a watch state file ({exc.__class__.__name__}); delete it to start over"
+        ) from None
+
+
+def save_state(path: Path, state: WatchState) -> None:
+    """Write atomically: a killed run leaves the old state, never half a file."""
+    data = {"schema": STATE_SCHEMA, "updated_at": state.updated_at, "accepted": state.accepted}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ReconcilerError(f"{path}: cannot write the watch state: {exc.strerror}") from None
+
+
+def watch(
+    offers: Iterable[Mapping[str, Any]],
+    *,
+    today: dt.date,
+    days: int,
+    previous: WatchState | None,
+    managed: Callable[[dict[str, Any]], bool],
+    state_file: str,
+) -> tuple[WatchReport, WatchState]:
+    """Sort the live offers into the watch lists; the new state to remember."""
+    report = WatchReport(today=today, days=days, state_file=state_file, first_run=previous is None)
+    seen = {offer_key(i) for i in previous.accepted} if previous else set()
+    accepted_now: list[str] = []
+    for offer in offers:
+        offer_id = str(offer.get("id") or "")
+        if not offer_id or offer.get("state") != OfferState.LIVE:
+            continue
+        sub_state = offer.get("subState")
+        accept_by, end = _date(offer.get("acceptBy")), _date(offer.get("end"))
+        item = WatchedOffer(
+            id=offer_id,
+            name=str(offer.get("name") or ""),
+            kind=offer.get("privateOfferType"),
+            sub_state=sub_state,
+            accept_by=accept_by,
+            end=end,
+            managed=managed(dict(offer)),
+        )
+        if is_accepted(offer):
+            accepted_now.append(offer_id)
+            if previous is not None and offer_key(offer_id) not in seen:
+                report.accepted.append(item)
+        elif accept_by is not None and not (end is not None and end < today):
+            left = (accept_by - today).days
+            if 0 <= left <= days:
+                report.expiring.append(item.model_copy(update={"days_left": left}))
+            elif left < 0:
+                report.lapsed.append(item.model_copy(update={"days_left": left}))
+        if end is not None and end < today:
+            report.ended.append(item.model_copy(update={"days_left": (end - today).days}))
+    for group in (report.expiring, report.lapsed, report.ended, report.accepted):
+        group.sort(key=lambda o: (o.accept_by or o.end or today, o.name, o.id))
+    state = WatchState(updated_at=today.isoformat(), accepted=sorted(accepted_now))
+    return report, state
+
+
+def _when(item: WatchedOffer, group: str) -> str:
+    if group == "expiring":
+        left = item.days_left or 0
+        return f"accept by {item.accept_by} ({'today' if left == 0 else f'in {left} day(s)'})"
+    if group == "lapsed":
+        return f"accept by {item.accept_by} passed, not accepted"
+    if group == "ended":
+        return f"ended {item.end}"
+    return "accepted" + (f", ends {item.end}" if item.end else "")
+
+
+GROUPS = (
+    ("expiring", "Acceptance due soon"),
+    ("lapsed", "Acceptance date passed, not accepted"),
+    ("ended", "Ended"),
+    ("accepted", "Accepted since the last run"),
+)
+
+
+def render_watch_text(report: WatchReport) -> str:
+    lines = [f"Watch (acceptBy within {report.days} days, ended, accepted since the last run):"]
+    for key, title in GROUPS:
+        items: list[WatchedOffer] = getattr(report, key)
+        for item in items:
+            lines.append(f"  {title}: {redact(item.name)} ({item.id}): {_when(item, key)}")
+    if report.first_run:
+        lines.append(
+            f"  No earlier watch state ({report.state_file}): acceptances are "
+            "reported from the next run on."
+        )
+    if not report.has_news and not report.first_run:
+        lines.append("  Nothing to report.")
+    return "\n".join(lines) + "\n"
+
+
+def render_watch_markdown(report: WatchReport) -> str:
+    """The drift issue's watch section (without its heading)."""
+    out: list[str] = []
+    for key, title in GROUPS:
+        items: list[WatchedOffer] = getattr(report, key)
+        if not items:
+            continue
+        out.append(f"**{title}**")
+        out.append("")
+        for item in items[:100]:
+            flag = "" if item.managed else " (no file)"
+            out.append(f"- {escape_markdown(redact(item.name))}{flag}: {_when(item, key)}")
+        if len(items) > 100:
+            out.append(f"- {len(items) - 100} more not shown")
+        out.append("")
+    if report.first_run:
+        out.append(
+            f"No earlier watch state ({inline_code(report.state_file)}): acceptances are "
+            "reported from the next run on."
+        )
+    elif not out:
+        out.append(
+            f"No offer to accept within {report.days} days, none ended, none accepted since "
+            "the last run."
+        )
+    return "\n".join(out).rstrip() + "\n"
