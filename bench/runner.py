@@ -118,7 +118,8 @@ class EmulatorProcess:
         info = json.loads(line)
         self.base_url: str = info["base_url"]
         self.api_url: str = info["api_url"]
-        self.admin = EmulatorAdmin(self.base_url)
+        self.admin_token: str = info.get("admin_token") or ""
+        self.admin = EmulatorAdmin(self.base_url, token=self.admin_token)
 
     def close(self) -> None:
         if getattr(self, "admin", None) is not None:
@@ -217,6 +218,7 @@ def run_size(
                 files=str(files_dir),
                 api_url=emu.api_url if scenario in ("plan", "apply") else "",
                 base_url=emu.base_url if scenario in ("plan", "apply") else "",
+                admin_token=emu.admin_token,
                 profile=profile,
                 **kw,
             )

@@ -50,6 +50,7 @@ class Spec:
     files: str
     api_url: str = ""
     base_url: str = ""
+    admin_token: str = ""
     poll_interval: float | None = None
     sample: int | None = None  # naive apply: how many changes to really apply
     profile: str | None = None  # write cProfile stats of the measured part here
@@ -93,7 +94,7 @@ def open_context(spec: Spec, root: Path) -> Context:
             writes=spec.scenario == "apply",
         )
     if spec.base_url:
-        ctx.admin = EmulatorAdmin(spec.base_url)
+        ctx.admin = EmulatorAdmin(spec.base_url, token=spec.admin_token)
     return ctx
 
 

@@ -21,7 +21,14 @@ def main() -> int:
     config = EmulatorConfig(admin=True, static_tokens=True, tls=False, **options)
     with EmbeddedEmulator(config) as emulator:
         sys.stdout.write(
-            json.dumps({"base_url": emulator.base_url, "api_url": emulator.api_url}) + "\n"
+            json.dumps(
+                {
+                    "base_url": emulator.base_url,
+                    "api_url": emulator.api_url,
+                    "admin_token": config.admin_token,
+                }
+            )
+            + "\n"
         )
         sys.stdout.flush()
         sys.stdin.read()  # returns at EOF: the parent closed the pipe or exited

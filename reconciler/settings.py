@@ -41,8 +41,24 @@ class _Section(BaseModel):
     )
 
 
+_VERSION_PATTERN = r"^\d{4}-\d{2}-\d{2}(-dev|-preview\d+)?$"
+
+
+class ApiVersions(_Section):
+    """Schema versions the reconciler reads and writes; see docs/api-unknowns.md.
+
+    The newest documented: private-offer 2026-02-01 and
+    price-and-availability-private-offer-plan 2025-06-01 (both effective April 17, 2026).
+    Reads use the same version as writes, so no field written is missing on read.
+    """
+
+    offer: str = Field(default="2026-02-01", pattern=_VERSION_PATTERN)
+    price: str = Field(default="2025-06-01", pattern=_VERSION_PATTERN)
+
+
 class ApiSettings(_Section):
     endpoint: str = REAL_ENDPOINT
+    versions: ApiVersions = Field(default_factory=ApiVersions)
     # Unknown for the real API whether the list envelope is "privateOffers" or "value";
     # "auto" accepts either (see docs/api-unknowns.md).
     list_key: Literal["auto", "privateOffers", "value"] = "auto"

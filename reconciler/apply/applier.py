@@ -40,6 +40,7 @@ from reconciler.apply.journal import Item, Journal, RequestState, body_digest
 from reconciler.apply.outcome import ApplyResult, ChangeOutcome, OutcomeError, ProgressEvent
 from reconciler.errors import (
     AmbiguousSubmission,
+    ApiClientError,
     ApiError,
     JobTimeout,
     PlanBlocked,
@@ -109,6 +110,7 @@ class _Sent:
     error: ReconcilerError | None = None
     ambiguous: AmbiguousSubmission | None = None
     unsent: bool = False  # refused before anything went on the wire
+    split: bool = False  # a multi-offer request the API refused: send its offers one by one
 
 
 @dataclass
@@ -161,6 +163,9 @@ class Applier:
         self.open_jobs: dict[str, _Open] = {}
         self.ready: list[int] = []
         self.last_status: dict[str, JobStatus] = {}
+        # Set once the API refuses a request holding several offers (docs/api-unknowns.md):
+        # every documented sample sends one offer per request.
+        self.one_offer_per_request = False
 
     # ------------------------------------------------------------------ the loop
 
@@ -356,10 +361,32 @@ class Applier:
 
     def _submit(self, wave: list[int]) -> None:
         items = [(i, self.runs[i].change.steps[self.runs[i].next_step]) for i in wave]
-        groups = batches(items, self.settings.apply.max_resources_per_request)
-        first = self.journal.state.next_req
         for index in wave:
             self.runs[index].waiting = True
+        results = self._send_groups(self._groups(items))
+        retry = [item for sent in results if sent.split for item in sent.items]
+        if retry:
+            self.one_offer_per_request = True
+            offers = tuple(self.runs[i].change.offer_name for i, _ in retry)
+            self.progress(
+                ProgressEvent(
+                    "note",
+                    offers,
+                    message="the API refused a request holding several offers; sending one "
+                    "offer per request for the rest of this run",
+                )
+            )
+            results = [s for s in results if not s.split] + self._send_groups(self._groups(retry))
+        for sent in results:
+            self._after_send(sent)
+
+    def _groups(self, items: list[tuple[int, Step]]) -> list[list[tuple[int, Step]]]:
+        if self.one_offer_per_request:
+            return [[item] for item in items]
+        return batches(items, self.settings.apply.max_resources_per_request)
+
+    def _send_groups(self, groups: list[list[tuple[int, Step]]]) -> list[_Sent]:
+        first = self.journal.state.next_req
         workers = max(1, min(self.settings.apply.max_concurrent_requests, len(groups)))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply")
         try:
@@ -370,8 +397,7 @@ class Applier:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown()
-        for sent in results:
-            self._after_send(sent)
+        return results
 
     def _body(self, index: int, step: Step) -> tuple[list[dict[str, Any]], str | None]:
         """The step's resources (template form), with the successor eTag filled in."""
@@ -422,7 +448,10 @@ class Applier:
             return _Sent(req, group, ambiguous=exc)
         except ReconcilerError as exc:
             self.journal.write({"t": "refused", "req": req, "error": redact(str(exc))})
-            return _Sent(req, group, error=exc)
+            # A 400 is answered before any job exists: nothing took effect, so the offers
+            # can go again, one per request, in case the API takes one offer at a time.
+            split = len(group) > 1 and isinstance(exc, ApiClientError) and exc.status == 400
+            return _Sent(req, group, error=exc, split=split)
         self.journal.write({"t": "submitted", "req": req, "job_id": status.job_id})
         return _Sent(req, group, status=status)
 

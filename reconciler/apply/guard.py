@@ -36,7 +36,14 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from reconciler.errors import NotFoundError
-from reconciler.offers.domain import is_active, name_key, offer_key, same_type
+from reconciler.offers.domain import (
+    STATE_AFTER_WITHDRAW,
+    OfferState,
+    is_active,
+    name_key,
+    offer_key,
+    same_type,
+)
 from reconciler.plan.changes import Change, Step
 
 GET_LIMIT = 5
@@ -135,7 +142,11 @@ def effect_of(step: Step, sent_etag: str | None, live: LiveView) -> tuple[Effect
         # Gone: only a delete explains it; anything else was overtaken by someone else.
         return ("applied" if target_state == "deleted" else "moved"), offer_id
     if step.kind in ("withdraw", "delete"):
-        return ("applied" if current.get("state") == target_state else "not-applied"), offer_id
+        reached = {target_state}
+        if target_state == OfferState.WITHDRAWN:
+            # a withdrawn offer goes back to draft; a withdraw is only sent to a live offer
+            reached.add(STATE_AFTER_WITHDRAW)
+        return ("applied" if current.get("state") in reached else "not-applied"), offer_id
     if sent_etag:
         return ("not-applied" if current.get("eTag") == sent_etag else "moved"), offer_id
     plain = {

@@ -18,11 +18,21 @@ CONFIGURE_SCHEMA = "https://schema.mp.microsoft.com/schema/configure/2022-07-01"
 
 
 class EmulatorAdmin:
-    def __init__(self, base_url: str, *, ca_file: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        ca_file: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         verify: ssl.SSLContext | bool = True
         if ca_file is not None:
             verify = ssl.create_default_context(cafile=ca_file)
-        self._http = httpx.Client(base_url=base_url + "/_emulator", verify=verify, timeout=timeout)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(
+            base_url=base_url + "/_emulator", verify=verify, timeout=timeout, headers=headers
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -75,6 +85,15 @@ class EmulatorAdmin:
         """Create resources at once, as a successful job would; returns them with their ids."""
         result = self._call("POST", "/seed", {"account": account, "resources": resources})
         return list(result["resources"])
+
+    def withdraw_as_partner(self, offer_id: str) -> str:
+        """The selling partner withdraws its published multiparty offer; returns the eTag."""
+        result = self._call("POST", f"/offers/{_guid(offer_id)}/partner-withdraw")
+        return str(result["eTag"])
+
+    def add_catalogue(self, catalogue: dict[str, Any]) -> list[dict[str, Any]]:
+        """Add products and plans (``{"products": [...]}``); returns the whole catalogue."""
+        return list(self._call("POST", "/catalogue", catalogue)["products"])
 
     def settings(self, **changes: Any) -> dict[str, Any]:
         """Read, or change at run time, settings such as job_latency or require_etag."""

@@ -23,10 +23,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
+from reconciler.emulator.admin_routes import AdminRoutes
 from reconciler.emulator.auth import TokenError, TokenService, openid_configuration
 from reconciler.emulator.config import Account, EmulatorConfig
-from reconciler.emulator.engine import Engine, RuleError
+from reconciler.emulator.engine import Engine
 from reconciler.emulator.faults import Fault, Faults, endpoint_key
+from reconciler.emulator.responses import api_error
 from reconciler.emulator.store import Store
 from reconciler.emulator.validation import GUID_RE, check_configure
 from reconciler.emulator.versions import VERSION_RE, VersionError, schema_url
@@ -36,18 +38,6 @@ log = logging.getLogger("reconciler.emulator")
 API_PREFIX = "/rp/product-ingestion"
 ADMIN_PREFIX = "/_emulator"
 PRICES = API_PREFIX + "/price-and-availability-private-offer-plan"
-SETTABLE = {
-    "job_latency": float, "token_lifetime": int, "strict_dates": bool, "require_etag": bool,
-    "atomic_jobs": bool, "detail_resource_name": bool, "list_key": str, "page_size": int,
-    "update_mode": str, "canonical_plan_ids": bool, "deleted_offer_get": str,
-    "static_tokens": bool, "today": str,
-}  # fmt: skip
-
-
-def api_error(status: int, code: str, message: str, details: list[Any] | None = None,
-              headers: dict[str, str] | None = None) -> JSONResponse:  # fmt: skip
-    body = {"error": {"code": code, "message": message, "details": details or []}}
-    return JSONResponse(body, status_code=status, headers=headers)
 
 
 class ApiCall:
@@ -89,17 +79,7 @@ class EmulatorApp:
             Route(API_PREFIX + "/plan", self.api(self.list_plans), methods=["GET"]),
         ]
         if config.admin:
-            routes += [
-                Route(ADMIN_PREFIX + "/reset", self.admin_reset, methods=["POST"]),
-                Route(ADMIN_PREFIX + "/stats", self.admin_stats, methods=["GET", "DELETE"]),
-                Route(
-                    ADMIN_PREFIX + "/faults", self.admin_faults, methods=["GET", "POST", "DELETE"]
-                ),
-                Route(ADMIN_PREFIX + "/settings", self.admin_settings, methods=["GET", "POST"]),
-                Route(ADMIN_PREFIX + "/offers/{guid}/accept", self.admin_accept, methods=["POST"]),
-                Route(ADMIN_PREFIX + "/offers/{guid}/edit", self.admin_edit, methods=["POST"]),
-                Route(ADMIN_PREFIX + "/seed", self.admin_seed, methods=["POST"]),
-            ]
+            routes += AdminRoutes(self).routes()
         self.app = Starlette(routes=routes)
 
     def close(self) -> None:
@@ -111,6 +91,9 @@ class EmulatorApp:
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX + "/"):
             await self.app(scope, receive, send)
             return
+        if self.config.request_latency > 0:
+            # The round trip to the real service; issue-free locally, so it is simulated.
+            await asyncio.sleep(self.config.request_latency)
         method = scope["method"]
         relative = scope["path"][len(API_PREFIX) + 1 :]
         self.faults.record(endpoint_key(method, relative))
@@ -221,10 +204,31 @@ class EmulatorApp:
             return api_error(400, "badRequest", "The request body is not valid JSON.")
         resources, findings = check_configure(body)
         if findings:
+            stale: Fault | None = call.request.scope.get("state", {}).get("fault")
+            if stale is not None:
+                self.faults.refund(stale)
             return api_error(
                 400, "badRequest", "Invalid configuration: schema validation failed", findings
             )
         fault: Fault | None = call.request.scope.get("state", {}).get("fault")
+        offers = sum(1 for r in resources if "privateOfferType" in r)
+        if offers > 1 and self.config.multi_offer_requests == "refused":
+            if fault is not None:
+                self.faults.refund(fault)
+            # Every documented sample sends one offer (docs/api-unknowns.md): a setting.
+            return api_error(
+                400,
+                "badRequest",
+                "Invalid configuration: one request may carry one private offer.",
+                [
+                    {
+                        "code": "collectionLimitExceeded",
+                        "message": f"The request holds {offers} private offers; send one per "
+                        "request (with the price resources it references).",
+                        "target": "resources",
+                    }
+                ],
+            )
         fail = {"code": fault.code, "message": fault.message} if fault is not None else None
         job = self.engine.submit(call.account, body, resources, fail)
         return JSONResponse(self.engine.job_view(job, call.version), status_code=202)
@@ -275,17 +279,11 @@ class EmulatorApp:
     async def list_offers(self, call: ApiCall) -> Response:
         params = call.request.query_params
         size = self.config.page_size
-        if "$maxpagesize" in params:
-            try:
-                size = int(params["$maxpagesize"])
-            except ValueError:
-                size = 0
-            if not 1 <= size <= self.config.max_page_size:
-                return api_error(
-                    400,
-                    "badRequest",
-                    f"$maxpagesize must be an integer from 1 to {self.config.max_page_size}.",
-                )
+        if "$maxpagesize" in params and self.config.query_page_size == "refuse":
+            # Documented for product and plan lists only (digest §2.5, §2.8).
+            return api_error(
+                400, "badRequest", "The query parameter $maxpagesize is not supported here."
+            )
         after = 0
         token = params.get("continuationToken")
         if token:
@@ -302,11 +300,12 @@ class EmulatorApp:
         }
         if len(rows) > size:
             next_token = base64.urlsafe_b64encode(str(page[-1][0]).encode()).decode().rstrip("=")
-            base = str(call.request.base_url).rstrip("/") + API_PREFIX
-            body["@nextLink"] = (
-                f"{base}/private-offer/query?$version={quote(call.version)}"
-                f"&$maxpagesize={size}&continuationToken={next_token}"
+            link = (
+                f"private-offer/query?$version={quote(call.version)}&continuationToken={next_token}"
             )
+            if self.config.next_link_form == "absolute":
+                link = str(call.request.base_url).rstrip("/") + API_PREFIX + "/" + link
+            body[self.config.next_link_key] = link
         return JSONResponse(body)
 
     async def get_offer(self, call: ApiCall) -> Response:
@@ -400,89 +399,6 @@ class EmulatorApp:
             for plan in self.store.plans(product_id)
         ]
         return JSONResponse({"value": items})
-
-    # ---- admin --------------------------------------------------------------------------
-
-    async def _json(self, request: Request) -> Any:
-        raw = await request.body()
-        return json.loads(raw) if raw else {}
-
-    async def admin_reset(self, request: Request) -> Response:
-        self.store.reset()
-        self.faults.clear()
-        self.faults.reset_stats()
-        return JSONResponse({"reset": True})
-
-    async def admin_stats(self, request: Request) -> Response:
-        if request.method == "DELETE":
-            self.faults.reset_stats()
-        return JSONResponse({"requests": dict(self.faults.stats)})
-
-    async def admin_faults(self, request: Request) -> Response:
-        if request.method == "POST":
-            try:
-                fault = self.faults.add(Fault.from_dict(await self._json(request)))
-            except (TypeError, ValueError) as exc:
-                return api_error(400, "badRequest", f"Invalid fault: {exc}")
-            return JSONResponse(fault.to_dict(), status_code=201)
-        if request.method == "DELETE":
-            self.faults.clear()
-        return JSONResponse({"faults": [f.to_dict() for f in self.faults.list()]})
-
-    async def admin_settings(self, request: Request) -> Response:
-        if request.method == "POST":
-            changes = await self._json(request)
-            for key, value in changes.items():
-                kind = SETTABLE.get(key)
-                if kind is None:
-                    return api_error(400, "badRequest", f"'{key}' cannot be changed at run time.")
-                setattr(self.config, key, None if value is None else kind(value))
-        return JSONResponse({key: getattr(self.config, key) for key in SETTABLE})
-
-    async def admin_accept(self, request: Request) -> Response:
-        self.engine.advance()
-        try:
-            record = self.engine.accept(request.path_params["guid"])
-        except RuleError as exc:
-            return api_error(404 if exc.code == "notFound" else 400, exc.code, exc.message)
-        return JSONResponse({"id": record["id"], "eTag": record["eTag"], "accepted": True})
-
-    async def admin_edit(self, request: Request) -> Response:
-        self.engine.advance()
-        body = await self._json(request)
-        try:
-            record = self.engine.edit(
-                request.path_params["guid"], body.get("fields", {}), body.get("state")
-            )
-        except RuleError as exc:
-            return api_error(404, exc.code, exc.message)
-        return JSONResponse({"id": record["id"], "eTag": record["eTag"]})
-
-    async def admin_seed(self, request: Request) -> Response:
-        """Apply configure resources at once, bypassing jobs (for demos and benchmarks)."""
-        self.engine.advance()
-        body = await self._json(request)
-        account = self.config.account(body.get("account", "publisher"))
-        if account is None:
-            return api_error(400, "badRequest", "Unknown account.")
-        resources, findings = check_configure(
-            {
-                "$schema": "https://schema.mp.microsoft.com/schema/configure/2022-07-01",
-                "resources": body.get("resources", []),
-            }
-        )
-        if findings:
-            return api_error(
-                400, "badRequest", "Invalid configuration: schema validation failed", findings
-            )
-        self.engine.api_url = str(request.base_url).rstrip("/") + API_PREFIX
-        with self.store.transaction():
-            errors, detail = self.engine.process(
-                account, resources, body.get("version", "2024-09-30")
-            )
-        return JSONResponse(
-            {"errors": errors, "resources": detail}, status_code=400 if errors else 200
-        )
 
 
 def create_app(config: EmulatorConfig) -> EmulatorApp:

@@ -66,6 +66,8 @@ class EmulatorConfig:
     port: int = 0  # 0 = a free port chosen by the OS
     tls: bool = False
     admin: bool = False
+    # Bearer token of the /_emulator/ controls; None = a random one made at start.
+    admin_token: str | None = None
     job_latency: float = 0.0  # seconds from submission to completion; 0 = at the first read
     token_lifetime: int = 3600
     static_tokens: bool = True  # accept "Bearer emulator:<account>"
@@ -74,16 +76,34 @@ class EmulatorConfig:
     trusted_issuers: dict[str, str | None] = field(default_factory=lambda: {GITHUB_ISSUER: None})
     # ---- behaviours the documentation leaves open (docs/api-unknowns.md) ----
     list_key: Literal["privateOffers", "value"] = "privateOffers"
+    next_link_key: Literal["@nextLink", "@odata.nextLink"] = "@nextLink"
+    next_link_form: Literal["absolute", "relative"] = "absolute"
+    # $maxpagesize is documented for product/plan lists, not for private-offer/query.
+    query_page_size: Literal["refuse", "ignore"] = "refuse"
     page_size: int = 100
     max_page_size: int = 1000
     strict_dates: bool = False
     require_etag: bool = False
     atomic_jobs: bool = False
-    detail_resource_name: bool = True  # echo resourceName in configure-detail resources
+    # "resourceName exists only inside the request. It is not stored." (digest §2.1)
+    detail_resource_name: bool = False
     update_mode: Literal["replace", "merge"] = "replace"
-    canonical_plan_ids: bool = False  # answer plan/<productGuid>/<planId> instead of as sent
+    # Live offers return plan/<productGuid>/<planId> (digest §4.3); False echoes as sent.
+    canonical_plan_ids: bool = True
     deleted_offer_get: Literal["resource", "notFound"] = "resource"
     initial_job_status: Literal["notStarted", "running"] = "notStarted"
+    # The documented GET response spells the partner type with a capital P (digest §4.2).
+    channel_partner_spelling: Literal[
+        "multiPartyPromotionChannelPartner", "multipartyPromotionChannelPartner"
+    ] = "multiPartyPromotionChannelPartner"
+    # "a withdrawn offer goes back to Draft" (digest §4.5, UI docs); "withdrawn" keeps it.
+    withdrawn_state: Literal["draft", "withdrawn"] = "draft"
+    # Drafts via the API: 2023 docs show them, the 2022 API refused them (digest §4.5).
+    drafts: Literal["allowed", "refused"] = "allowed"
+    # Whether one configure request may carry several private offers (undocumented:
+    # every sample sends one); "refused" answers 400 to a multi-offer request.
+    multi_offer_requests: Literal["allowed", "refused"] = "refused"
+    request_latency: float = 0.0  # seconds added to every API request (round-trip cost)
     today: str | None = None  # YYYY-MM-DD override of the emulator's clock for date rules
     fault_seed: int = 0  # seeds the random choice of "share" faults, for reproducible runs
 

@@ -116,6 +116,11 @@ class Faults:
         with self._lock:
             self.stats.clear()
 
+    def refund(self, fault: Fault) -> None:
+        """A ``fail_job`` fault whose request made no job (refused with 400) stays armed."""
+        with self._lock:
+            fault.hits = max(0, fault.hits - 1)
+
     def match(self, method: str, relative_path: str) -> Fault | None:
         with self._lock:
             for fault in self._faults:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import socket
 import tempfile
 import threading
@@ -89,12 +90,16 @@ class EmbeddedEmulator:
             if not self.base_url:
                 raise EmulatorError("the emulator is not running")
             self._admin = EmulatorAdmin(
-                self.base_url, ca_file=str(self.ca_file) if self.ca_file else None
+                self.base_url,
+                token=self.config.admin_token,
+                ca_file=str(self.ca_file) if self.ca_file else None,
             )
         return self._admin
 
     def start(self) -> EmbeddedEmulator:
         config = self.config
+        if config.admin and not config.admin_token:
+            config.admin_token = secrets.token_urlsafe(32)
         try:
             # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets that say so, and
             # without it every answer (headers, then body) waits ~40 ms for a delayed ACK.

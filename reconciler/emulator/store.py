@@ -118,19 +118,27 @@ class Store:
     # ---- catalogue ----------------------------------------------------------------------
 
     def _seed_catalogue(self) -> None:
-        catalogue = load_catalogue()
-        for pseq, product in enumerate(catalogue["products"]):
+        self._put_products(load_catalogue()["products"])
+
+    def _put_products(self, products: list[dict[str, Any]]) -> None:
+        start = self._db.execute("SELECT COUNT(*) FROM products").fetchone()[0]
+        for pseq, product in enumerate(products, start):
             plans = product.get("plans", [])
             doc = {k: v for k, v in product.items() if k != "plans"}
             self._db.execute(
-                "INSERT INTO products (id, seq, doc) VALUES (?, ?, ?)",
+                "INSERT OR REPLACE INTO products (id, seq, doc) VALUES (?, ?, ?)",
                 (product["id"], pseq, json.dumps(doc)),
             )
             for seq, plan in enumerate(plans):
                 self._db.execute(
-                    "INSERT INTO plans (product, plan_id, seq, doc) VALUES (?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO plans (product, plan_id, seq, doc) VALUES (?, ?, ?, ?)",
                     (product["id"], plan["planId"], seq, json.dumps(plan)),
                 )
+
+    def add_products(self, products: list[dict[str, Any]]) -> None:
+        """Add (or replace) catalogue products and their plans."""
+        with self.transaction():
+            self._put_products(products)
 
     def products(self) -> list[dict[str, Any]]:
         with self.lock:

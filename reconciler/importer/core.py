@@ -46,7 +46,7 @@ from reconciler.importer.yamltext import (
     load_tree,
     new_file_text,
 )
-from reconciler.offers.domain import INACTIVE_STATES, is_channel_partner, name_key
+from reconciler.offers.domain import is_channel_partner, name_key
 from reconciler.offers.loader import discover_offer_files, load_offer_text
 from reconciler.plan.live import LiveClient, LiveState, short_id
 from reconciler.plan.planner import PlanOptions, make_plan
@@ -57,6 +57,7 @@ Action = Literal["created", "updated", "unchanged", "unrepresentable", "skipped"
 PARTNER_DIR = "partner"
 SCHEMA_FILE = Path("schemas") / "offer.schema.json"
 MAX_SLUG = 60
+_STATE_RANK = {"live": 0, "draft": 1, "withdrawn": 2, "deleted": 3}
 
 
 @dataclass
@@ -357,7 +358,9 @@ def _unique_names(offers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], l
     keep: set[int] = set()
     skipped: list[Outcome] = []
     for group in groups.values():
-        winner = next((o for o in group if o.get("state") not in INACTIVE_STATES), group[0])
+        # Live first: a withdrawn offer reads back as a draft (the documented state after a
+        # withdraw), so a live namesake is the one the files should describe.
+        winner = min(group, key=lambda o: _STATE_RANK.get(str(o.get("state")), len(_STATE_RANK)))
         keep.add(id(winner))
         for other in group:
             if other is not winner:

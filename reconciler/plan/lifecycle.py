@@ -13,6 +13,7 @@ from typing import Any
 
 from reconciler.offers.domain import (
     CHANNEL_PARTNER,
+    STATE_AFTER_WITHDRAW,
     OfferState,
     can_transition,
     canonical_type,
@@ -150,12 +151,10 @@ def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None
         )
 
     if desired == "withdrawn":
-        if live_state == "withdrawn":
+        # A withdrawn offer goes back to draft (STATE_AFTER_WITHDRAW): either state means
+        # the customer no longer sees it, which is what the file asks for.
+        if live_state in (OfferState.WITHDRAWN, STATE_AFTER_WITHDRAW):
             return None
-        if live_state == "draft":
-            return ctx.blocked(
-                "a draft cannot be withdrawn; use `state: deleted` to delete it", wanted="withdraw"
-            )
         if accepted:
             return ctx.blocked(
                 "the customer accepted this offer: it is a contract and cannot be withdrawn",

@@ -29,6 +29,7 @@ from reconciler.offers.domain import (
     offer_key,
     role_types,
 )
+from reconciler.offers.schema_urls import stamp_versions
 from reconciler.plan.baseline import Baseline
 from reconciler.plan.changes import Change, Origin
 from reconciler.plan.compare import (
@@ -149,6 +150,11 @@ def make_plan(
             change.reason = aggregate_reason(change.field_changes)
         describe(change, desired=desired_ess, live=live_ess, names=names, path=f.path)
         changes.append(change)
+
+    versions = settings.api.versions
+    for change in changes:
+        for step in change.steps:
+            stamp_versions(step.resources, versions.offer, versions.price)
 
     claimed = {offer_key(o.get("id")) for o in matches.values() if o}
     unmanaged = [

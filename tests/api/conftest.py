@@ -137,7 +137,11 @@ class Emulator:
 
         self.emu = emu
         context = ssl.create_default_context(cafile=str(emu.ca_file))
-        self.admin_http = httpx.Client(base_url=emu.base_url + "/_emulator", verify=context)
+        self.admin_http = httpx.Client(
+            base_url=emu.base_url + "/_emulator",
+            verify=context,
+            headers={"Authorization": f"Bearer {emu.config.admin_token}"},
+        )
 
     def fault(self, **fault: Any) -> None:
         response = self.admin_http.post("/faults", json=fault)

@@ -103,7 +103,7 @@ class FakeApi:
         body: dict[str, Any] = {self.list_key: page}
         if start + self.page_size < len(ordered):
             token = start + self.page_size
-            body["@nextLink"] = f"private-offer/query?$version=2023-07-15&continuationToken={token}"
+            body["@nextLink"] = f"private-offer/query?$version=2026-02-01&continuationToken={token}"
         return httpx.Response(200, json=body)
 
 

@@ -124,16 +124,18 @@ def test_failed_effect_check_never_resends() -> None:
     assert len(posts(api)) == 1
 
 
+@pytest.mark.parametrize("key", ["@nextLink", "@odata.nextLink"])
 @pytest.mark.parametrize(
     "link",
     [
-        "private-offer/query?$version=2023-07-15&continuationToken={n}",
-        "/rp/product-ingestion/private-offer/query?$version=2023-07-15&continuationToken={n}",
+        "private-offer/query?$version=2026-02-01&continuationToken={n}",
+        "/rp/product-ingestion/private-offer/query?$version=2026-02-01&continuationToken={n}",
+        "?$version=2026-02-01&continuationToken={n}",
         ENDPOINT + "/private-offer/query?continuationToken={n}",
     ],
-    ids=["relative", "root-relative", "absolute-without-version"],
+    ids=["relative", "root-relative", "query-only", "absolute-without-version"],
 )
-def test_paging_follows_next_links(link: str) -> None:
+def test_paging_follows_next_links(link: str, key: str) -> None:
     api, clock = FakeApi(page_size=3), FakeClock()
     seed(api, 10)
 
@@ -141,8 +143,8 @@ def test_paging_follows_next_links(link: str) -> None:
         response = api.query(request)
         data = json.loads(response.content)
         if "@nextLink" in data:
-            n = data["@nextLink"].rsplit("=", 1)[1]
-            data["@nextLink"] = link.format(n=n)
+            n = data.pop("@nextLink").rsplit("=", 1)[1]
+            data[key] = link.format(n=n)
         return httpx.Response(200, json=data)
 
     api.script = [query for _ in range(10)]
@@ -150,8 +152,18 @@ def test_paging_follows_next_links(link: str) -> None:
     names = [o["name"] for o in client.list_offers()]
     assert sorted(names) == sorted(f"offer {i}" for i in range(10))
     assert client.stats.by_endpoint["GET private-offer/query"] == 4
-    assert api.requests[0].url.params["$maxpagesize"] == "3"
-    assert all(r.url.params["$version"] == "2023-07-15" for r in api.requests)
+    # $maxpagesize is documented for product and plan lists, not for private-offer/query.
+    assert all("$maxpagesize" not in r.url.params for r in api.requests)
+    assert all(r.url.params["$version"] == "2026-02-01" for r in api.requests)
+
+
+@pytest.mark.parametrize("key", ["@odata.skipToken", "nextPageToken", "continuation"])
+def test_a_continuation_that_cannot_be_followed_fails_loudly(key: str) -> None:
+    api, clock = FakeApi(), FakeClock()
+    api.script = [lambda r: httpx.Response(200, json={"privateOffers": [], key: "abc"})]
+    client = make_client(api, clock)
+    with pytest.raises(ApiServerError, match="cannot follow"):
+        list(client.list_offers())
 
 
 def test_paging_with_value_key_and_continuation_token() -> None:

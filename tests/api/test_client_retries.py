@@ -204,7 +204,7 @@ def test_not_found_and_request_ids_per_attempt() -> None:
     assert all(uuid.UUID(i) for i in ids)
     assert info.value.request_id == ids[1]  # the server sent none back: ours is reported
     assert api.requests[1].url.path.endswith("/private-offer/missing")
-    assert api.requests[1].url.params["$version"] == "2023-07-15"
+    assert api.requests[1].url.params["$version"] == "2026-02-01"
 
 
 def test_non_json_error_body_is_reported_without_traceback() -> None:

@@ -274,6 +274,7 @@ def test_dropped_before_processing_is_sent_again(emulator: Emulator) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.emulator(multi_offer_requests="allowed")
 def test_paging_returns_every_offer_of_a_1000_offer_account(emulator: Emulator) -> None:
     with client_for(emulator, writes=True, page_size=100) as client:
         jobs = [

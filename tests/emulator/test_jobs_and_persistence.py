@@ -128,7 +128,8 @@ def test_five_thousand_offers_list_quickly(emulator: EmbeddedEmulator, api: Api)
         emulator.admin.seed([customer_offer(name=f"Offer {i}") for i in range(start, start + 1000)])
     began = time.perf_counter()
     count, link = 0, None
-    response = api.get("/private-offer/query", **{"$maxpagesize": 500})
+    emulator.admin.settings(page_size=500)
+    response = api.get("/private-offer/query")
     while True:
         body = response.json()
         count += len(body["privateOffers"])

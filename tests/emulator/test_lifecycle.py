@@ -74,9 +74,30 @@ def test_live_offers_are_locked_but_an_identical_resubmit_is_accepted(api: Api) 
 def test_withdraw_live_but_not_draft(api: Api) -> None:
     live = api.create(customer_offer(state="live"))
     assert api.run(minimal(live, "withdrawn"))["jobResult"] == "succeeded"
-    assert api.offer(live["id"])["state"] == "withdrawn"
+    # "a withdrawn offer goes back to Draft" (digest §4.5)
+    assert api.offer(live["id"])["state"] == "draft"
     draft = api.create(customer_offer())
     failed(api.run(minimal(draft, "withdrawn")), "invalidState")
+
+
+@pytest.mark.parametrize(
+    ("setting", "kind", "expected"),
+    [
+        ("draft", "customer", "draft"),
+        ("withdrawn", "customer", "withdrawn"),
+        ("draft", "csp", "withdrawn"),
+    ],
+)
+def test_withdrawn_state_setting(setting: str, kind: str, expected: str) -> None:
+    with EmbeddedEmulator(EmulatorConfig(withdrawn_state=setting)) as emulator:  # type: ignore[arg-type]
+        api = Api(emulator)
+        body = customer_offer(state="live") if kind == "customer" else csp_offer(state="live")
+        live = api.create(body)
+        assert api.run(minimal(live, "withdrawn"))["jobResult"] == "succeeded"
+        assert api.offer(live["id"])["state"] == expected
+        # re-sending the withdraw is accepted (a lost answer, a re-run)
+        assert api.run(minimal(live, "withdrawn"))["jobResult"] == "succeeded"
+        api.close()
 
 
 def test_withdrawn_offers_are_editable_again(api: Api) -> None:
@@ -252,7 +273,8 @@ def test_strict_dates_are_a_setting() -> None:
 def test_resources_of_a_job_apply_independently_unless_atomic() -> None:
     bad = customer_offer(name="Bad", acceptBy="2031-06-30")
     for atomic, expected in ((False, ["Good"]), (True, [])):
-        with EmbeddedEmulator(EmulatorConfig(atomic_jobs=atomic)) as emulator:
+        config = EmulatorConfig(atomic_jobs=atomic, multi_offer_requests="allowed")
+        with EmbeddedEmulator(config) as emulator:
             api = Api(emulator)
             status = api.run(customer_offer(name="Good"), bad)
             assert status["jobResult"] == "failed"
@@ -281,7 +303,8 @@ def test_partner_sees_the_offer_only_once_the_originator_publishes(
     assert partner_api.get("/private-offer/query").json()["privateOffers"] == []
     assert api.update(draft, state="live")["jobResult"] == "succeeded"
     view = partner_api.offer(draft["id"])
-    assert view["privateOfferType"] == "multipartyPromotionChannelPartner"
+    # The documented GET response spells it with a capital P (the default spelling).
+    assert view["privateOfferType"] == "multiPartyPromotionChannelPartner"
     assert view["state"] == "draft"
     assert view["originatorPricing"][0]["discountPercentage"] == 5
     assert view["originatorTermsAndConditionsDocs"] == draft["termsAndConditionsDocs"]
@@ -378,7 +401,8 @@ def test_originator_withdraws_only_before_the_partner_publishes(api: Api, partne
         == "succeeded"
     )
     assert api.run(minimal(originator, "withdrawn"))["jobResult"] == "succeeded"
-    assert api.offer(view["id"])["state"] == "withdrawn"
+    # "the ISV withdraws, which returns the offer to draft" (digest §4.5)
+    assert api.offer(view["id"])["state"] == "draft"
     assert partner_api.get(f"/private-offer/{view['id'].split('/')[1]}").status_code == 404
 
 

@@ -77,16 +77,24 @@ def test_import_all_validates_plans_empty_and_is_idempotent(
     assert snapshot(out) == before
 
 
+@pytest.mark.parametrize("after_withdraw", ["draft", "withdrawn"])
 def test_default_state_filter_leaves_withdrawn_offers_out(
-    emu: EmbeddedEmulator, settings: Settings, tmp_path: Path
+    emu: EmbeddedEmulator, settings: Settings, tmp_path: Path, after_withdraw: str
 ) -> None:
-    seed_account(emu, settings)
+    # The docs say a withdrawn offer goes back to draft: then it is imported as a draft.
+    emu.admin.settings(withdrawn_state=after_withdraw)
+    try:
+        seed_account(emu, settings)
+    finally:
+        emu.admin.settings(withdrawn_state="draft")
     out = tmp_path / "offers"
     result = run_import(emu, settings, out, selection=Selection(take_all=True))
     states = {o.state for o in result.outcomes}
     assert states == {"draft", "live"}
-    assert not (out / "northwind-analytics-withdrawn.yaml").exists()
-
+    withdrawn_file = out / "northwind-analytics-withdrawn.yaml"
+    assert withdrawn_file.exists() == (after_withdraw == "draft")
+    if after_withdraw == "draft":
+        return
     named = run_import(
         emu, settings, out, selection=Selection(name_glob="northwind*", states=("live",))
     )

@@ -597,6 +597,21 @@ BROKEN = {
         "  - product:",
         after="discountPercentage: 10",
     ),
+    # the live form plan/<productGuid>/<planId> names the same plan as plan/<planId>
+    "duplicate-pricing-entry-long-plan-id": Broken(
+        Edit(
+            CUSTOMER,
+            CUSTOMER_PRICING,
+            CUSTOMER_PRICING
+            + CUSTOMER_PRICING[len("pricing:\n") :].replace(
+                "plan/123456", "plan/34771906-9711-4196-9f60-4af380fd5042/123456"
+            ),
+        ),
+        "pricing[1].product",
+        "duplicate-pricing-entry",
+        "  - product:",
+        after="discountPercentage: 10",
+    ),
     "duplicate-csp-partner": Broken(
         Edit(
             CSP,

@@ -207,22 +207,28 @@ def test_lifecycle_against_the_emulator(emu: EmbeddedEmulator, settings: Setting
     assert refused.action == "blocked"
 
 
+@pytest.mark.parametrize("after_withdraw", ["draft", "withdrawn"])
 def test_withdraw_and_delete_against_the_emulator(
-    emu: EmbeddedEmulator, settings: Settings
+    emu: EmbeddedEmulator, settings: Settings, after_withdraw: str
 ) -> None:
-    send(emu, settings, plan_of(emu, settings, [customer_file(settings, state="live")]))
-    withdraw = customer_file(settings, state="withdrawn")
-    plan = plan_of(emu, settings, [withdraw])
-    assert plan.changes[0].action == "withdraw"
-    send(emu, settings, plan)
-    assert plan_of(emu, settings, [withdraw]).changes == []
-    assert live_offer(emu, settings, "Tailspin Analytics")["state"] == "withdrawn"
+    # The docs say a withdrawn offer goes back to draft; the other value is the old reading.
+    emu.admin.settings(withdrawn_state=after_withdraw)
+    try:
+        send(emu, settings, plan_of(emu, settings, [customer_file(settings, state="live")]))
+        withdraw = customer_file(settings, state="withdrawn")
+        plan = plan_of(emu, settings, [withdraw])
+        assert plan.changes[0].action == "withdraw"
+        send(emu, settings, plan)
+        assert live_offer(emu, settings, "Tailspin Analytics")["state"] == after_withdraw
+        assert plan_of(emu, settings, [withdraw]).changes == []
 
-    delete = customer_file(settings, state="deleted")
-    plan = plan_of(emu, settings, [delete])
-    assert plan.changes[0].action == "delete"
-    send(emu, settings, plan)
-    assert plan_of(emu, settings, [delete]).changes == []
+        delete = customer_file(settings, state="deleted")
+        plan = plan_of(emu, settings, [delete])
+        assert plan.changes[0].action == "delete"
+        send(emu, settings, plan)
+        assert plan_of(emu, settings, [delete]).changes == []
+    finally:
+        emu.admin.settings(withdrawn_state="draft")
 
 
 def test_live_csp_offer_is_recreated_only_when_allowed(

@@ -38,7 +38,7 @@ def test_every_example_plans_as_a_create_then_nothing(settings: Settings) -> Non
     for change in plan.changes:
         assert change.reason == "git"
         offer = change.steps[0].offer_resource
-        assert offer["$schema"].endswith("/private-offer/2024-09-30")
+        assert offer["$schema"].endswith("/private-offer/2026-02-01")
         assert "id" not in offer
         assert len(change.steps[0].offer_resource_name) <= 50
     account = FakeAccount()
@@ -54,7 +54,7 @@ def test_absolute_prices_become_linked_price_resources(settings: Settings) -> No
     offer, price = step.resources
     link = offer["pricing"][0]["priceDetails"]
     assert link == {"resourceName": price["resourceName"]}
-    assert price["$schema"].endswith("price-and-availability-private-offer-plan/2023-07-15")
+    assert price["$schema"].endswith("price-and-availability-private-offer-plan/2025-06-01")
     assert (
         price["plan"] == "plan/987654"
         and price["offerPricingType"] == "editExistingOfferPricingOnly"
@@ -105,7 +105,6 @@ def test_withdraw_and_delete_send_minimal_bodies(settings: Settings) -> None:
 @pytest.mark.parametrize(
     ("live_state", "sub_state", "desired", "reason"),
     [
-        ("draft", None, "withdrawn", "a draft cannot be withdrawn"),
         ("live", "pendingAcceptance", "deleted", "only a draft can be deleted"),
         ("live", "accepted", "withdrawn", "contract"),
         ("live", "pendingAcceptance", "draft", "cannot return to draft"),
@@ -118,6 +117,17 @@ def test_impossible_transitions_are_blocked_with_a_reason(
     (change,) = make_plan([customer_file(settings, state=desired)], account.live, settings).changes
     assert change.action == "blocked" and reason in (change.blocked_reason or "")
     assert change.steps == []
+
+
+@pytest.mark.parametrize("read_back", ["draft", "withdrawn"])
+def test_a_withdrawn_file_is_in_sync_with_the_state_a_withdraw_leaves(
+    settings: Settings, read_back: str
+) -> None:
+    # "a withdrawn offer goes back to Draft" (docs): after the withdraw the API reads back
+    # draft, and the file that asked for it must not stay blocked forever.
+    account = _live_with(settings, state=read_back, sub_state=None)
+    plan = make_plan([customer_file(settings, state="withdrawn")], account.live, settings)
+    assert plan.changes == []
 
 
 def test_editing_a_live_offer_needs_republish_permission(settings: Settings) -> None:

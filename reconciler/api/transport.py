@@ -1,0 +1,355 @@
+"""Sending one API request: tokens, retries, error mapping; no httpx exception leaves it.
+
+:class:`ApiTransport` wraps one ``httpx.Client`` (explicit timeouts, bounded connection
+pool) that it shares with msal, so API calls and token requests go through the same
+transport: tests and the emulator plug in at ``transport=`` without any mock library.
+
+The retry loop (:meth:`ApiTransport._send`)
+-------------------------------------------
+Each attempt gets a fresh ``client-request-id`` and a bearer token from msal's cache.
+
+* 2xx: done. 4xx other than 401/429: raised at once as the matching ApiError.
+* 401: the token is dropped from msal's cache and the request is sent once more with a new
+  one (a token can expire or be revoked between msal's check and the server's).
+* 429 / 503: wait ``Retry-After`` (delta-seconds or HTTP date) when given, else back off.
+* other 5xx, timeouts, connection errors: exponential backoff with jitter.
+* bounded by ``settings.api.retries`` and by ``settings.api.retry_max_seconds`` of waiting; a
+  wait that would cross the budget ends the loop early. Each retry logs "attempt i/N".
+
+A lost ``POST configure`` response is resolved in :mod:`reconciler.api.lost`.
+
+Requests are counted per endpoint in :attr:`ApiTransport.stats`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from reconciler.api.credentials import TokenProvider
+from reconciler.api.retry import (
+    RETRY_AFTER_STATUSES,
+    RETRY_STATUSES,
+    RetryPolicy,
+    classify_exception,
+    parse_retry_after,
+)
+from reconciler.errors import (
+    ApiClientError,
+    ApiError,
+    ApiServerError,
+    ApiUnreachable,
+    AuthenticationError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ThrottledError,
+)
+from reconciler.secrets import REGISTRY, redact
+from reconciler.settings import Settings
+
+log = logging.getLogger("reconciler.api.client")
+
+_REQUEST_ID_HEADERS = ("request-id", "x-ms-request-id", "client-request-id")
+
+
+@dataclass
+class RequestStats:
+    """Requests sent, per endpoint template ("GET private-offer/{id}"), plus retries."""
+
+    by_endpoint: Counter[str] = field(default_factory=Counter)
+    retries: int = 0
+    token_refreshes: int = 0  # forced refreshes after a 401
+    tokens_fetched: int = 0  # tokens msal fetched from the identity provider
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, label: str) -> None:
+        with self._lock:
+            self.by_endpoint[label] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_endpoint.values())
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "by_endpoint": dict(sorted(self.by_endpoint.items())),
+            "total": self.total,
+            "retries": self.retries,
+            "token_refreshes": self.token_refreshes,
+            "tokens_fetched": self.tokens_fetched,
+        }
+
+
+@dataclass
+class _Failure:
+    """One failed attempt, kept until the loop decides to retry or raise."""
+
+    error: ApiError
+    sent: bool  # the server may have acted on the request
+    retry_after: float | None = None
+
+
+class ApiTransport:
+    """The retry loop and error mapping shared by every call of the client."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        settings: Settings | None = None,
+        tokens: TokenProvider | None = None,
+        http: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        writes: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.endpoint = endpoint.rstrip("/")
+        self.writes_enabled = writes
+        self.stats = RequestStats()
+        self.policy = RetryPolicy.from_settings(self.settings.api)
+        self._tokens = tokens
+        self._sleep = sleep
+        self._clock = clock
+        self._rand = rand
+        self._owns_http = http is None
+        if http is None:
+            api = self.settings.api
+            http = httpx.Client(
+                transport=transport
+                or httpx.HTTPTransport(
+                    limits=httpx.Limits(
+                        max_connections=api.max_connections,
+                        max_keepalive_connections=api.max_connections,
+                    )
+                ),
+                timeout=httpx.Timeout(api.timeout, connect=api.connect_timeout),
+                follow_redirects=False,
+            )
+        self._http = http
+        origin = httpx.URL(self.endpoint)
+        self._origin = (origin.scheme, origin.host, origin.port)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> ApiTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ transport + retries
+
+    def _url(self, path: str, params: Mapping[str, str]) -> httpx.URL:
+        return httpx.URL(f"{self.endpoint}/{path.lstrip('/')}").copy_merge_params(dict(params))
+
+    def _send(
+        self,
+        method: str,
+        url: httpx.URL,
+        *,
+        label: str,
+        body: Any = None,
+        retry: bool = True,
+        resolve_lost: Callable[[ApiError], None] | None = None,
+    ) -> httpx.Response:
+        """One request with the retry policy; returns a 2xx response or raises an ApiError.
+
+        *resolve_lost* is given for non-idempotent requests: it is called after an ambiguous
+        failure and either raises (the request took effect, or that is unknowable) or returns
+        (it did not: sending again is safe).
+        """
+        attempts = self.policy.attempts if retry else 1
+        deadline = self._clock() + self.policy.max_seconds
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            failure = self._attempt(method, url, label=label, body=body)
+            if isinstance(failure, httpx.Response):
+                return failure
+            if isinstance(failure.error, AuthenticationError) and self._tokens and not refreshed:
+                # One forced refresh per request: a token can expire between msal's check and
+                # the server's, or be revoked. A second 401 is a real authorization problem.
+                refreshed = True
+                attempt -= 1
+                self.stats.token_refreshes += 1
+                log.info("%s: token refused (HTTP 401); getting a new one and retrying", label)
+                self._tokens.invalidate()
+                continue
+            if isinstance(failure.error, AuthenticationError):
+                failure.error.message += (
+                    " (the token was refused; check that the Entra app is added to the Partner "
+                    "Center account with the Manager role)"
+                )
+                raise failure.error
+            if failure.sent and resolve_lost is not None:
+                resolve_lost(failure.error)  # raises unless the request certainly took no effect
+            retryable = failure.retry_after is not None or isinstance(
+                failure.error, ApiServerError | ApiUnreachable | ThrottledError
+            )
+            if not retryable:
+                raise failure.error
+            if attempt >= attempts:
+                if attempts > 1:
+                    failure.error.message += f" (gave up after {attempt} attempts)"
+                raise failure.error
+            delay = (
+                failure.retry_after
+                if failure.retry_after is not None
+                else self.policy.backoff_delay(attempt, self._rand)
+            )
+            if self._clock() + delay > deadline:
+                failure.error.message += (
+                    f" (gave up after {attempt} attempt(s): waiting {delay:.1f} s more would "
+                    f"exceed the {self.policy.max_seconds:g} s retry budget)"
+                )
+                raise failure.error
+            log.warning(
+                "%s: %s; retrying in %.1f s (attempt %d/%d)",
+                label,
+                failure.error.message,
+                delay,
+                attempt + 1,
+                attempts,
+            )
+            self.stats.retries += 1
+            self._sleep(delay)
+
+    def _attempt(
+        self, method: str, url: httpx.URL, *, label: str, body: Any
+    ) -> httpx.Response | _Failure:
+        request_id = str(uuid.uuid4())
+        shown = redact(str(url.copy_with(query=None)))
+        headers = {"client-request-id": request_id, "Accept": "application/json"}
+        try:
+            if self._tokens is not None:
+                headers["Authorization"] = f"Bearer {self._tokens.token()}"
+                self.stats.tokens_fetched = self._tokens.fetched
+        except httpx.HTTPError as exc:
+            # The token request failed on the wire; the API request was never sent.
+            return _Failure(
+                ApiUnreachable(
+                    f"token request failed: {type(exc).__name__}: {redact(str(exc))}",
+                    method=method,
+                    url=shown,
+                ),
+                sent=False,
+            )
+        self.stats.count(label)
+        try:
+            response = self._http.request(method, url, headers=headers, json=body)
+        except httpx.TransportError as exc:
+            kind = classify_exception(exc)
+            text = redact(str(exc)) or "no details"
+            return _Failure(
+                ApiUnreachable(
+                    f"{type(exc).__name__}: {text}", request_id=request_id, method=method, url=shown
+                ),
+                sent=kind == "ambiguous",
+            )
+        except httpx.HTTPError as exc:  # InvalidURL, UnsupportedProtocol...: not retryable
+            raise ApiUnreachable(
+                f"{type(exc).__name__}: {redact(str(exc))}", method=method, url=shown
+            ) from None
+        if response.is_success:
+            return response
+        error = self._error_from(response, request_id, method=method, url=shown)
+        retry_after = None
+        if response.status_code in RETRY_AFTER_STATUSES:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        # A 429 was refused before any processing; a 5xx might have been processed.
+        sent = response.status_code >= 500
+        if response.status_code not in RETRY_STATUSES and response.status_code < 500:
+            return _Failure(error, sent=False)
+        return _Failure(error, sent=sent, retry_after=retry_after)
+
+    @staticmethod
+    def _error_from(
+        response: httpx.Response, request_id: str, *, method: str, url: str
+    ) -> ApiError:
+        response.read()
+        status = response.status_code
+        code: str | None = None
+        details: list[dict[str, Any]] = []
+        message = ""
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        err = data.get("error") if isinstance(data, dict) else None
+        if isinstance(err, dict):
+            code = str(err.get("code")) if err.get("code") else None
+            message = str(err.get("message") or "")
+            raw = err.get("details") or []
+            details = [redact_obj_dict(d) for d in raw if isinstance(d, dict)]
+        elif isinstance(data, dict) and ("message" in data or "code" in data):
+            code = str(data.get("code")) if data.get("code") else None
+            message = str(data.get("message") or "")
+        if not message:
+            message = response.reason_phrase or "request failed"
+            text = response.text.strip()
+            if text and not text.startswith("<"):
+                message = f"{message}: {text[:300]}"
+        rid = next(
+            (response.headers[h] for h in _REQUEST_ID_HEADERS if h in response.headers), None
+        )
+        cls: type[ApiError]
+        if status == 401:
+            cls = AuthenticationError
+        elif status == 403:
+            cls = ForbiddenError
+        elif status == 404:
+            cls = NotFoundError
+        elif status in (409, 412):
+            cls = ConflictError
+        elif status == 429:
+            cls = ThrottledError
+        elif status >= 500:
+            cls = ApiServerError
+        else:
+            cls = ApiClientError
+        return cls(
+            redact(message),
+            status=status,
+            code=code,
+            details=details,
+            request_id=rid or request_id,
+            method=method,
+            url=url,
+        )
+
+    def _get_json(
+        self, path: str, params: Mapping[str, str], *, label: str, retry: bool = True
+    ) -> Any:
+        response = self._send("GET", self._url(path, params), label=label, retry=retry)
+        return self._json(response, label)
+
+    @staticmethod
+    def _json(response: httpx.Response, label: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise ApiServerError(
+                f"{label}: the response is not JSON (HTTP {response.status_code})",
+                status=response.status_code,
+            ) from None
+
+
+def redact_obj_dict(data: Mapping[str, Any]) -> dict[str, Any]:
+    redacted = REGISTRY.redact_obj(data)
+    return redacted if isinstance(redacted, dict) else {}

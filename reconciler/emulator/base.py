@@ -1,0 +1,90 @@
+"""The emulator engine's shared ground: constants, rule errors, job context, the clock."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.emulator.config import Account, EmulatorConfig
+from reconciler.emulator.store import Store
+
+CUSTOMER = "customerPromotion"
+CSP = "cspPromotion"
+ORIGINATOR = "multipartyPromotionOriginator"
+CHANNEL = "multipartyPromotionChannelPartner"
+
+NOT_STORED = {
+    "$schema", "id", "resourceName", "state", "eTag", "lastModified", "subState",
+    "acceptanceLinks", "validations", "privateOfferType",
+}  # fmt: skip
+# What the selling partner may set; everything else in its view is read-only.
+PARTNER_OWN = ("preparedBy", "termsAndConditionsDocs", "notificationContacts", "notes")
+PARTNER_READ_ONLY = (
+    "name", "offerPricingType", "customerContractRenewal", "variableStartDate", "start", "end",
+    "acceptBy", "beneficiaries", "partners", "originatorTermsAndConditionsDocs",
+)  # fmt: skip
+PRICE_PREFIX = "price-and-availability-private-offer-plan/"
+JOB_END_UNSET = "0001-01-01T00:00:00"
+
+
+@dataclass
+class RuleError(Exception):
+    code: str
+    message: str
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _detail(code: str, message: str, target: str | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"code": code, "message": message, "details": []}
+    if target:
+        item["target"] = target
+    return item
+
+
+def job_timestamp(when: float) -> str:
+    """ISO-8601 UTC with 7 fractional digits, as the service writes ``jobStart``."""
+    moment = dt.datetime.fromtimestamp(when, dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0Z"
+
+
+def new_etag() -> str:
+    return f'"{uuid.uuid4()}"'
+
+
+@dataclass
+class JobContext:
+    account: Account
+    version: str
+    names: dict[str, str] = field(default_factory=dict)  # resourceName -> price durable id
+    failed_names: set[str] = field(default_factory=set)
+
+
+class EngineBase:
+    """State every part of the engine shares: settings, store, clock."""
+
+    def __init__(
+        self, config: EmulatorConfig, store: Store, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.api_url = ""  # set by the app once the server knows its address
+
+    # ---- clock --------------------------------------------------------------------------
+
+    def today(self) -> dt.date:
+        if self.config.today:
+            return dt.date.fromisoformat(self.config.today)
+        return dt.datetime.now(dt.UTC).date()
+
+    def _user_fields(self, res: dict[str, Any]) -> dict[str, Any]:
+        return {k: copy.deepcopy(v) for k, v in res.items() if k not in NOT_STORED}
+
+    def _touch(self, record: dict[str, Any]) -> None:
+        record["eTag"] = new_etag()
+        record["lastModified"] = self.today().isoformat()

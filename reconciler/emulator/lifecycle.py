@@ -1,0 +1,308 @@
+"""Lifecycle of a private offer: publish, edit, withdraw, delete, partner completion."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from reconciler.emulator.base import (
+    CHANNEL,
+    CSP,
+    ORIGINATOR,
+    PARTNER_OWN,
+    PARTNER_READ_ONLY,
+    JobContext,
+    RuleError,
+    _detail,
+)
+from reconciler.emulator.offer_rules import OfferRules
+
+
+class Lifecycle(OfferRules):
+    def _comparable(self, entry: dict[str, Any], strip: tuple[str, ...]) -> dict[str, Any]:
+        """A pricing entry without *strip*, its plan ids in one form (both forms are sent)."""
+        out = {k: v for k, v in entry.items() if k not in strip}
+        for key in ("plan", "basePlan"):
+            if isinstance(out.get(key), str) and "product" in out:
+                guid = str(out["product"]).split("/", 1)[-1]
+                out[key] = f"plan/{guid}/{out[key].split('/')[-1]}"
+        return out
+
+    def _publish(self, record: dict[str, Any]) -> None:
+        record["state"] = "live"
+        partner = record.get("partner")
+        if partner is not None:
+            if partner["account"] is None:
+                raise RuleError(
+                    "businessValidationError",
+                    "A multiparty offer needs a selling partner before it goes live.",
+                )
+            partner["visible"] = True
+            partner["state"] = "draft"
+            partner["markups"] = [None] * len(record["fields"].get("pricing") or [])
+
+    def _owner_update(
+        self, ctx: JobContext, record: dict[str, Any], kind: str, target: str, res: dict[str, Any]
+    ) -> None:
+        if kind != record["type"]:
+            raise RuleError(
+                "invalidRequest",
+                f"privateOfferType cannot change from '{record['type']}' to '{kind}'.",
+            )
+        state = record["state"]
+        partner = record.get("partner")
+        if record.get("accepted"):
+            if target == "withdrawn":
+                raise RuleError(
+                    "invalidState",
+                    "The customer accepted this private offer: it can no longer be withdrawn.",
+                )
+            if target == "live" and self._unchanged(ctx, record, res):
+                return
+            raise RuleError(
+                "invalidState",
+                "The customer accepted this private offer: it is a contract and cannot be changed.",
+            )
+        if target == "deleted":
+            if state not in ("draft", "withdrawn"):
+                raise RuleError(
+                    "invalidState",
+                    f"Only draft private offers can be deleted; this one is '{state}' (withdraw "
+                    "it first).",
+                )
+            record["state"] = "deleted"
+            if partner is not None:
+                partner.update(visible=False, state=None)
+            self._touch(record)
+            return
+        if target == "withdrawn":
+            if state == "withdrawn" or (state == "draft" and record.get("withdrawn")):
+                return
+            if state != "live":
+                raise RuleError(
+                    "invalidState",
+                    f"Only a live private offer can be withdrawn; this one is '{state}'.",
+                )
+            if kind == CSP and record.get("accepted"):
+                raise RuleError(
+                    "invalidState",
+                    "A CSP partner has transacted this private offer: it can no longer be "
+                    "withdrawn.",
+                )
+            if partner is not None and partner["state"] == "live":
+                raise RuleError(
+                    "invalidState",
+                    "The selling partner has published this multiparty offer; the partner must "
+                    "withdraw it before the originator can.",
+                )
+            # "a withdrawn offer goes back to Draft" (digest §4.5); CSP offers cannot be
+            # edited again, so they keep the withdrawn state.
+            back_to_draft = self.config.withdrawn_state == "draft" and kind != CSP
+            record["state"] = "draft" if back_to_draft else "withdrawn"
+            record["withdrawn"] = True
+            if partner is not None:
+                partner.update(visible=False, state=None)
+            self._touch(record)
+            return
+        # target is draft or live: an edit of the user-settable fields
+        if state == "live":
+            if target == "live" and self._unchanged(ctx, record, res):
+                return
+            if kind == CSP:
+                raise RuleError(
+                    "invalidState",
+                    "A live CSP private offer cannot be edited or extended; create a new offer "
+                    "instead.",
+                )
+            raise RuleError(
+                "invalidState",
+                "A live private offer is locked: withdraw it before editing (accepted offers "
+                "cannot change).",
+            )
+        if state == "withdrawn" and kind == CSP:
+            raise RuleError(
+                "invalidState",
+                "A CSP private offer cannot be edited after it went live; create a new offer "
+                "instead.",
+            )
+        fields = self._user_fields(res)
+        if self.config.update_mode == "merge":
+            fields = {**record["fields"], **fields}
+        record["fields"] = self._validate_fields(ctx, kind, fields)
+        if kind == ORIGINATOR and partner is not None:
+            partners = record["fields"].get("partners") or []
+            account = self.config.account_by_partner_id(partners[0]["id"]) if partners else None
+            partner["account"] = account.name if account else None
+        record["state"] = "draft"
+        if target == "live":
+            self._publish(record)
+        self._touch(record)
+
+    def _unchanged(self, ctx: JobContext, record: dict[str, Any], res: dict[str, Any]) -> bool:
+        try:
+            fields = self._validate_fields(ctx, record["type"], self._user_fields(res))
+        except RuleError:
+            return False
+        return fields == record["fields"]
+
+    def _partner_update(
+        self, ctx: JobContext, record: dict[str, Any], kind: str, target: str, res: dict[str, Any]
+    ) -> None:
+        partner = record["partner"]
+        if kind != CHANNEL:
+            raise RuleError(
+                "invalidRequest",
+                "The selling partner updates a multiparty offer with privateOfferType "
+                "'multipartyPromotionChannelPartner'.",
+            )
+        if record.get("accepted"):
+            raise RuleError(
+                "invalidState",
+                "The customer accepted this private offer: it can no longer change or be "
+                "withdrawn.",
+            )
+        if target == "deleted":
+            raise RuleError(
+                "invalidRequest", "Only the originator can delete a multiparty private offer."
+            )
+        current = self.offer_view(record, ctx.account.name, ctx.version)
+        problems = []
+        for key in PARTNER_READ_ONLY:
+            if key in res and res[key] != current.get(key):
+                problems.append(
+                    _detail("invalidRequest", f"'{key}' is read-only for the selling partner.", key)
+                )
+        markups: list[Any] = list(partner["markups"])
+        if "originatorPricing" in res:
+            given = res["originatorPricing"]
+            mine = current.get("originatorPricing") or []
+            strip = ("markupPercentage", "productName", "planName")
+            if len(given) != len(mine):
+                problems.append(
+                    _detail(
+                        "invalidRequest",
+                        "originatorPricing entries cannot be added or removed by the selling "
+                        "partner.",
+                        "originatorPricing",
+                    )
+                )
+            else:
+                for i, (a, b) in enumerate(zip(given, mine, strict=True)):
+                    if self._comparable(a, strip) != self._comparable(b, strip):
+                        problems.append(
+                            _detail(
+                                "invalidRequest",
+                                "Only markupPercentage can be set on an originatorPricing entry.",
+                                f"originatorPricing[{i}]",
+                            )
+                        )
+                markups = [entry.get("markupPercentage") for entry in given]
+        if problems:
+            raise RuleError(
+                "businessValidationError", "The selling partner changed read-only fields.", problems
+            )
+        state = partner["state"]
+        if target == "withdrawn":
+            if state == "withdrawn":
+                return
+            if state != "live":
+                raise RuleError(
+                    "invalidState",
+                    f"Only a live private offer can be withdrawn; the partner's view is '{state}'.",
+                )
+            partner["state"] = "withdrawn"
+            self._touch(record)
+            return
+        own = {k: copy.deepcopy(res[k]) for k in PARTNER_OWN if k in res}
+        if self.config.update_mode == "merge":
+            own = {**partner["fields"], **own}
+        if state == "live":
+            if target == "live" and own == partner["fields"] and markups == partner["markups"]:
+                return
+            raise RuleError(
+                "invalidState",
+                "The selling partner published this offer: withdraw it before editing.",
+            )
+        if target == "live":
+            missing = []
+            if not own.get("preparedBy"):
+                missing.append(
+                    _detail(
+                        "businessValidationError",
+                        "The selling partner must provide preparedBy.",
+                        "preparedBy",
+                    )
+                )
+            for i, markup in enumerate(markups):
+                if markup is None:
+                    missing.append(
+                        _detail(
+                            "businessValidationError",
+                            "markupPercentage is required on every originatorPricing entry.",
+                            f"originatorPricing[{i}].markupPercentage",
+                        )
+                    )
+            if missing:
+                raise RuleError(
+                    "businessValidationError",
+                    "The offer is not ready to publish to the customer.",
+                    missing,
+                )
+        partner["fields"] = own
+        partner["markups"] = markups
+        partner["state"] = target
+        self._touch(record)
+
+    # ---- admin operations ---------------------------------------------------------------
+
+    def accept(self, guid: str) -> dict[str, Any]:
+        record = self.store.get_offer(guid)
+        if record is None:
+            raise RuleError("notFound", f"Private offer '{guid}' does not exist.")
+        partner = record.get("partner")
+        customer_live = record["state"] == "live" and (
+            partner is None or partner["state"] == "live"
+        )
+        if not customer_live:
+            raise RuleError(
+                "invalidState", "Only an offer that is live for the customer can be accepted."
+            )
+        record["accepted"] = True
+        self._touch(record)
+        self.store.put_offer(guid, record)
+        return record
+
+    def edit(self, guid: str, patch: dict[str, Any], state: str | None = None) -> dict[str, Any]:
+        """Change an offer behind the API's back (drift): None removes a field."""
+        record = self.store.get_offer(guid)
+        if record is None:
+            raise RuleError("notFound", f"Private offer '{guid}' does not exist.")
+        for key, value in patch.items():
+            if value is None:
+                record["fields"].pop(key, None)
+            else:
+                record["fields"][key] = value
+        if state is not None:
+            record["state"] = state
+        self._touch(record)
+        self.store.put_offer(guid, record)
+        return record
+
+    def partner_withdraw(self, guid: str) -> dict[str, Any]:
+        """The selling partner withdraws its published view (what its API call would do)."""
+        record = self.store.get_offer(guid)
+        if record is None:
+            raise RuleError("notFound", f"Private offer '{guid}' does not exist.")
+        partner = record.get("partner")
+        if partner is None or partner.get("state") != "live":
+            raise RuleError(
+                "invalidState", "Only a multiparty offer the partner published can be withdrawn."
+            )
+        if record.get("accepted"):
+            raise RuleError(
+                "invalidState", "The customer accepted this private offer: it cannot be withdrawn."
+            )
+        partner["state"] = "withdrawn"
+        self._touch(record)
+        self.store.put_offer(guid, record)
+        return record

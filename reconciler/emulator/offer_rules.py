@@ -1,0 +1,163 @@
+"""Business validation of a private offer's fields: dates, pricing entries, partners."""
+
+from __future__ import annotations
+
+import calendar
+from typing import Any
+
+from reconciler.emulator.base import CSP, ORIGINATOR, JobContext, RuleError, _detail
+from reconciler.emulator.validation import parse_date
+from reconciler.emulator.views import Views
+
+
+class OfferRules(Views):
+    def _check_dates(self, fields: dict[str, Any]) -> list[dict[str, Any]]:
+        problems = []
+        start = parse_date(fields["start"]) if fields.get("start") else None
+        end = parse_date(fields["end"]) if fields.get("end") else None
+        accept_by = parse_date(fields["acceptBy"]) if fields.get("acceptBy") else None
+        if start and end and end < start:
+            problems.append(
+                _detail(
+                    "businessValidationError",
+                    "The end date must not be before the start date.",
+                    "end",
+                )
+            )
+        if accept_by and end and accept_by > end:
+            problems.append(
+                _detail(
+                    "businessValidationError",
+                    "The accept-by date must not be after the end date.",
+                    "acceptBy",
+                )
+            )
+        if self.config.strict_dates:
+            if accept_by and accept_by < self.today():
+                problems.append(
+                    _detail(
+                        "businessValidationError",
+                        "The accept-by date must not be in the past.",
+                        "acceptBy",
+                    )
+                )
+            if start and start.day != 1:
+                problems.append(
+                    _detail(
+                        "businessValidationError",
+                        "The start date must be the first day of a month.",
+                        "start",
+                    )
+                )
+            if end and end.day != calendar.monthrange(end.year, end.month)[1]:
+                problems.append(
+                    _detail(
+                        "businessValidationError",
+                        "The end date must be the last day of a month.",
+                        "end",
+                    )
+                )
+        return problems
+
+    def _resolve_pricing(
+        self, ctx: JobContext, kind: str, fields: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        problems: list[dict[str, Any]] = []
+        pricing_type = fields.get("offerPricingType", "editExistingOfferPricingOnly")
+        resolved = []
+        for i, raw in enumerate(fields.get("pricing") or []):
+            entry = {k: v for k, v in raw.items() if k not in ("productName", "planName")}
+            where = f"pricing[{i}]"
+            try:
+                product = self._product(entry["product"], where)
+                for key in ("plan", "basePlan"):
+                    if key in entry:
+                        self._resolve_plan(entry["product"], entry[key], f"{where}.{key}")
+                        entry[key] = self.canonical_plan(entry["product"], entry[key])
+                is_vm = product["type"] == "azureVirtualMachine"
+                if (
+                    is_vm
+                    and entry.get("discountType") == "absolute"
+                    and pricing_type != "vmSoftwareReservations"
+                ):
+                    raise RuleError(
+                        "businessValidationError",
+                        f"{where}: absolute prices for a virtual machine product need "
+                        "offerPricingType vmSoftwareReservations.",
+                    )
+                if pricing_type == "vmSoftwareReservations" and not is_vm:
+                    raise RuleError(
+                        "businessValidationError",
+                        f"{where}: vmSoftwareReservations needs an Azure virtual machine product.",
+                    )
+                if pricing_type == "vmSoftwareReservations" and kind == CSP:
+                    raise RuleError(
+                        "businessValidationError",
+                        f"{where}: CSP private offers do not support vmSoftwareReservations.",
+                    )
+                details = entry.get("priceDetails")
+                if isinstance(details, dict):
+                    name = details["resourceName"]
+                    if name in ctx.failed_names:
+                        raise RuleError(
+                            "resourceNotFound",
+                            f"{where}: the referenced price resource '{name}' failed.",
+                        )
+                    if name not in ctx.names:
+                        raise RuleError(
+                            "resourceNotFound",
+                            f"{where}: no resource named '{name}' in this request.",
+                        )
+                    entry["priceDetails"] = ctx.names[name]
+                if isinstance(entry.get("priceDetails"), str):
+                    price = self.store.get_price(entry["priceDetails"])
+                    if price is None or price.get("_owner") != ctx.account.name:
+                        raise RuleError(
+                            "resourceNotFound",
+                            f"{where}: price resource '{entry['priceDetails']}' does not exist.",
+                        )
+                    if price["product"] != entry["product"]:
+                        raise RuleError(
+                            "businessValidationError",
+                            f"{where}: the price resource is for {price['product']}, not "
+                            f"{entry['product']}.",
+                        )
+            except RuleError as exc:
+                problems.append(_detail(exc.code, exc.message, where))
+                continue
+            resolved.append(entry)
+        if problems:
+            raise RuleError(
+                "businessValidationError", "One or more pricing entries are not valid.", problems
+            )
+        return resolved
+
+    def _validate_fields(
+        self, ctx: JobContext, kind: str, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        fields = dict(fields)
+        problems = self._check_dates(fields)
+        if problems:
+            raise RuleError("businessValidationError", "The offer dates are not valid.", problems)
+        if "pricing" in fields:
+            fields["pricing"] = self._resolve_pricing(ctx, kind, fields)
+        if kind == ORIGINATOR and fields.get("partners"):
+            partner_id = fields["partners"][0]["id"]
+            partner = self.config.account_by_partner_id(partner_id)
+            if partner is None:
+                raise RuleError(
+                    "businessValidationError",
+                    f"Selling partner '{partner_id}' is not a known partner account.",
+                    [
+                        _detail(
+                            "invalidResource",
+                            f"Unknown partner id '{partner_id}'.",
+                            "partners[0].id",
+                        )
+                    ],
+                )
+            if partner.name == ctx.account.name:
+                raise RuleError(
+                    "businessValidationError", "The originator cannot be its own selling partner."
+                )
+        return fields

@@ -1,0 +1,100 @@
+"""Private-offer resources in a job: create, or dispatch an update to its owner or partner."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from reconciler.emulator.base import CHANNEL, ORIGINATOR, JobContext, RuleError, _detail
+from reconciler.emulator.lifecycle import Lifecycle
+from reconciler.emulator.validation import normalize_type
+
+
+class Offers(Lifecycle):
+    def _apply_offer(self, ctx: JobContext, res: dict[str, Any]) -> dict[str, Any]:
+        kind = normalize_type(res["privateOfferType"])
+        target = res["state"]
+        record: dict[str, Any] | None
+        if not res.get("id"):
+            record = self._create(ctx, kind, res)
+        else:
+            guid = str(res["id"]).split("/", 1)[1]
+            record = self.store.get_offer(guid)
+            if record is None or self.role(record, ctx.account.name) is None:
+                raise RuleError("resourceNotFound", f"Private offer '{res['id']}' does not exist.")
+            if record["state"] == "deleted":
+                raise RuleError("invalidState", f"Private offer '{res['id']}' has been deleted.")
+            etag = res.get("eTag")
+            if etag is None and self.config.require_etag:
+                raise RuleError(
+                    "conflict",
+                    "An eTag is required to update a private offer.",
+                    [_detail("invalidRequest", "Send the eTag of the version you read.", "eTag")],
+                )
+            if etag is not None and etag != record["eTag"]:
+                raise RuleError(
+                    "conflict",
+                    "The private offer was modified since it was read (eTag mismatch).",
+                    [
+                        _detail(
+                            "conflict",
+                            f"Current eTag is {record['eTag']}, the request has {etag}.",
+                            "eTag",
+                        )
+                    ],
+                )
+            if self.role(record, ctx.account.name) == "partner":
+                self._partner_update(ctx, record, kind, target, res)
+            else:
+                self._owner_update(ctx, record, kind, target, res)
+        self.store.put_offer(record["guid"], record)
+        return self.offer_view(record, ctx.account.name, ctx.version)
+
+    def _create(self, ctx: JobContext, kind: str, res: dict[str, Any]) -> dict[str, Any]:
+        target = res["state"]
+        if kind == CHANNEL:
+            raise RuleError(
+                "invalidRequest",
+                "A selling partner cannot create a multiparty private offer: the originator "
+                "creates it and the partner completes it by id.",
+            )
+        if target == "draft" and self.config.drafts == "refused":
+            # The 2022 API always published on create (digest §4.5); a setting, see
+            # docs/api-unknowns.md.
+            raise RuleError(
+                "invalidState",
+                "Private offers cannot be created as drafts: create it with state 'live'.",
+            )
+        if target not in ("draft", "live"):
+            raise RuleError(
+                "invalidState",
+                f"A new private offer must be created as 'draft' or 'live', not '{target}'.",
+            )
+        fields = self._validate_fields(ctx, kind, self._user_fields(res))
+        guid = str(uuid.uuid4())
+        record: dict[str, Any] = {
+            "guid": guid,
+            "id": f"private-offer/{guid}",
+            "owner": ctx.account.name,
+            "type": kind,
+            "state": "draft",
+            "accepted": False,
+            "fields": fields,
+        }
+        if kind == ORIGINATOR:
+            partner = (
+                self.config.account_by_partner_id(fields["partners"][0]["id"])
+                if fields.get("partners")
+                else None
+            )
+            record["partner"] = {
+                "account": partner.name if partner else None,
+                "visible": False,
+                "state": None,
+                "fields": {},
+                "markups": [],
+            }
+        if target == "live":
+            self._publish(record)
+        self._touch(record)
+        return record

@@ -1,0 +1,114 @@
+"""What each account sees of an offer: the originator's view, the selling partner's view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.emulator.base import CUSTOMER
+from reconciler.emulator.prices import PriceRules
+from reconciler.emulator.versions import schema_url
+
+# Fields absent from older private-offer schemas: customerContractRenewal is not in the
+# 2023-07-15 schema and appears in the 2024-09-30 samples (digest §4.2, seeds).
+FIELDS_SINCE = {"customerContractRenewal": "2024-09-30"}
+
+
+class Views(PriceRules):
+    def role(self, record: dict[str, Any], account: str) -> str | None:
+        if record["owner"] == account:
+            return "owner"
+        partner = record.get("partner")
+        if partner and partner.get("account") == account and partner.get("visible"):
+            return "partner"
+        return None
+
+    def _names(self, entry: dict[str, Any]) -> dict[str, Any]:
+        out = dict(entry)
+        product = self.store.product(entry["product"])
+        if product is not None:
+            out["productName"] = product["alias"]
+            plan_ref = entry.get("plan") or entry.get("basePlan")
+            if plan_ref:
+                plan = self.store.plan(entry["product"], plan_ref.split("/")[-1])
+                if plan is not None:
+                    out["planName"] = plan["alias"]
+        return out
+
+    def _links(self, record: dict[str, Any]) -> list[dict[str, str]]:
+        return [
+            {
+                "beneficiaryId": b["id"],
+                "link": "https://portal.azure.com/#view/Microsoft_Azure_Marketplace/"
+                f"PrivateOfferAcceptance.ReactView/privateOfferId/{record['guid']}",
+            }
+            for b in record["fields"].get("beneficiaries") or []
+        ]
+
+    def offer_view(self, record: dict[str, Any], account: str, version: str) -> dict[str, Any]:
+        role = self.role(record, account)
+        fields = record["fields"]
+        view: dict[str, Any] = {"$schema": schema_url("private-offer", version), "id": record["id"]}
+        partner = record.get("partner")
+        customer_live = False
+        if role == "partner" and partner is not None:
+            spelling = self.config.channel_partner_spelling
+            view.update(name=fields.get("name"), privateOfferType=spelling, state=partner["state"])
+            customer_live = partner["state"] == "live"
+            if customer_live:
+                view["subState"] = "accepted" if record.get("accepted") else "pendingAcceptance"
+            for key in (
+                "offerPricingType",
+                "customerContractRenewal",
+                "variableStartDate",
+                "start",
+                "end",
+                "acceptBy",
+            ):
+                if key in fields:
+                    view[key] = fields[key]
+            for key in ("preparedBy", "notificationContacts"):
+                if key in partner["fields"]:
+                    view[key] = partner["fields"][key]
+            if "termsAndConditionsDocs" in fields:
+                view["originatorTermsAndConditionsDocs"] = fields["termsAndConditionsDocs"]
+            if "termsAndConditionsDocs" in partner["fields"]:
+                view["termsAndConditionsDocs"] = partner["fields"]["termsAndConditionsDocs"]
+            for key in ("beneficiaries", "partners"):
+                if key in fields:
+                    view[key] = fields[key]
+            pricing = []
+            for i, entry in enumerate(fields.get("pricing") or []):
+                item = self._names(entry)
+                markup = partner["markups"][i] if i < len(partner["markups"]) else None
+                if markup is not None:
+                    item["markupPercentage"] = markup
+                pricing.append(item)
+            view["originatorPricing"] = pricing
+            if "notes" in partner["fields"]:
+                view["notes"] = partner["fields"]["notes"]
+        else:
+            view.update(
+                name=fields.get("name"), privateOfferType=record["type"], state=record["state"]
+            )
+            if record["state"] == "live" and record["type"] == CUSTOMER:
+                view["subState"] = "accepted" if record.get("accepted") else "pendingAcceptance"
+                customer_live = True
+            if record["state"] == "live" and partner is not None:
+                customer_live = partner["state"] == "live"
+                if customer_live:
+                    view["subState"] = "accepted" if record.get("accepted") else "pendingAcceptance"
+                else:
+                    view["subState"] = "pendingPartnerAction"
+            for key, value in fields.items():
+                if key == "name":
+                    continue
+                view[key] = [self._names(e) for e in value] if key == "pricing" else value
+        for key, since in FIELDS_SINCE.items():
+            # A field newer than the version asked for is not in that version's schema.
+            if key in view and version < since:
+                del view[key]
+        view["eTag"] = record["eTag"]
+        view["lastModified"] = record["lastModified"]
+        if customer_live:
+            view["acceptanceLinks"] = self._links(record)
+        return view

@@ -1,0 +1,105 @@
+"""Walking parsed offer data once: ``${VAR}`` templates expanded, size bounded, SAS signatures.
+
+Expansion goes through ``REGISTRY.expand_and_register`` so a plan can store the template
+again instead of the secret it stands for. The walk also bounds the data (an alias bomb
+stops at :data:`~reconciler.offers.yamlread.MAX_NODES`, nesting at ``MAX_DEPTH``) and
+refuses recursive aliases and non-text keys.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.offers.rules import Finding
+from reconciler.offers.yamlread import MAX_DEPTH, MAX_NODES, yaml_type
+from reconciler.secrets import REGISTRY, UnsetVariable
+
+SAS_URL_KEYS = frozenset({"sasUrl", "termsAndConditionsDocSasUrl"})
+
+# A literal signature; `sig=${SAS_SIG}` is a template and fine.
+_LITERAL_SIG = re.compile(r"(?i)[?&]sig=(?!\$\{)")
+
+
+class PreparedData:
+    """One pass over the parsed data: a bounded copy with ${ENV} expanded."""
+
+    def __init__(self, env: Mapping[str, str] | None) -> None:
+        self.env = env
+        self.findings: list[Finding] = []
+        self.sas_paths: list[tuple[str | int, ...]] = []
+        self.nodes = 0
+        self.aborted = False
+        self._stack: set[int] = set()
+
+    def walk(self, value: Any, path: tuple[str | int, ...], depth: int) -> Any:
+        if self.aborted:
+            return None
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self.aborted = True
+            self.findings.append(
+                Finding(
+                    (),
+                    f"the file expands to more than {MAX_NODES} values (YAML aliases?); "
+                    "an offer is far smaller",
+                    "yaml-too-complex",
+                )
+            )
+            return None
+        if isinstance(value, str):
+            return self._string(value, path)
+        if isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                self.aborted = True
+                self.findings.append(
+                    Finding(
+                        path, f"YAML nesting deeper than {MAX_DEPTH} levels", "yaml-too-complex"
+                    )
+                )
+                return None
+            if id(value) in self._stack:
+                self.aborted = True
+                self.findings.append(Finding(path, "recursive YAML alias", "yaml-too-complex"))
+                return None
+            self._stack.add(id(value))
+            try:
+                if isinstance(value, list):
+                    return [self.walk(v, (*path, i), depth + 1) for i, v in enumerate(value)]
+                result: dict[str, Any] = {}
+                for key, item in value.items():
+                    if not isinstance(key, str):
+                        self.findings.append(
+                            Finding(
+                                path, f"keys must be text, found {yaml_type(key)} key", "yaml-key"
+                            )
+                        )
+                        continue
+                    if key in SAS_URL_KEYS and isinstance(item, str) and _LITERAL_SIG.search(item):
+                        self.sas_paths.append((*path, key))
+                    result[key] = self.walk(item, (*path, key), depth + 1)
+                return result
+            finally:
+                self._stack.discard(id(value))
+        if isinstance(value, bytes | set | tuple):
+            self.findings.append(
+                Finding(path, f"YAML {type(value).__name__} values are not supported", "yaml-type")
+            )
+            return None
+        return value
+
+    def _string(self, value: str, path: tuple[str | int, ...]) -> str:
+        if "${" not in value:
+            return value
+        try:
+            return REGISTRY.expand_and_register(value, self.env)
+        except UnsetVariable as exc:
+            self.findings.append(
+                Finding(
+                    path,
+                    f"environment variable {exc.args[0]} is not set",
+                    "env-unset",
+                )
+            )
+            return value

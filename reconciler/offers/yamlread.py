@@ -1,0 +1,212 @@
+"""Reading offer-file YAML safely: size and nesting caps, UTF-8, problems with positions.
+
+The *safe* loader constructs no Python tags and treats duplicate keys as errors; only a
+file with findings is parsed again with the round-trip loader, which keeps line and column
+numbers (:func:`parse_positions`, :func:`position_of`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from reconciler.errors import Problem
+
+MAX_FILE_BYTES = 1024 * 1024
+
+MAX_NODES = 50_000
+
+MAX_DEPTH = 50
+
+_DUPLICATE_KEY = re.compile(r'found duplicate key "(.*?)" with value')
+
+
+def looks_deep(text: str) -> bool:
+    """Whether *text* might nest deeper than :data:`MAX_DEPTH`.
+
+    Conservative (quotes and comments are not parsed, so it errs towards yes): flow
+    brackets still open, block indentation, and several ``- `` / ``? `` on one line.
+    """
+    few = text.count("[") + text.count("{") <= MAX_DEPTH // 2
+    brackets = "" if few else text
+    depth = peak = 0
+    for char in brackets:
+        if char in "[{":
+            depth += 1
+            peak = max(peak, depth)
+        elif char in "]}":
+            depth -= 1
+    if peak > MAX_DEPTH // 2:
+        return True
+    for line in text.splitlines():
+        stripped = line.lstrip(" -?:")
+        if len(line) - len(stripped) > MAX_DEPTH:
+            return True
+    return False
+
+
+def safe_yaml(text: str = "") -> YAML:
+    # pure=False picks libyaml's parser when the optional C extension is installed. That
+    # parser ignores max_depth and deeply nested input can crash it (a C stack overflow,
+    # not an exception), so text that might nest deeply goes to the pure-Python parser.
+    yaml = YAML(typ="safe", pure=looks_deep(text))
+    yaml.max_depth = MAX_DEPTH
+    return yaml
+
+
+def rt_yaml() -> YAML:
+    return YAML(typ="rt")
+
+
+def display_path(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def too_large(shown: str) -> Problem:
+    return Problem(
+        shown,
+        0,
+        0,
+        "",
+        f"file is larger than {MAX_FILE_BYTES // 1024} KiB; an offer file is a few KiB",
+        "file-too-large",
+    )
+
+
+def read_file(path: Path, shown: str) -> tuple[str, Problem | None]:
+    try:
+        if not path.is_file():
+            what = "is not a file" if path.exists() else "no such file or directory"
+            return "", Problem(shown, 0, 0, "", what, "file-read")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return "", too_large(shown)
+        data = path.read_bytes()
+    except OSError as exc:
+        return "", Problem(shown, 0, 0, "", f"cannot read: {exc.strerror}", "file-read")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return "", Problem(
+            shown, line, 0, "", "is not UTF-8 text (a binary file?)", "file-encoding"
+        )
+
+
+def parse_yaml(text: str, shown: str) -> tuple[Any, Problem | None]:
+    try:
+        # A fresh loader each time: ruamel keeps parse state (e.g. the depth counter) on
+        # the YAML object, and a failed parse would leave it dirty for the next file.
+        return safe_yaml(text).load(text), None
+    except MarkedYAMLError as exc:
+        return None, _yaml_problem(exc, shown)
+    except YAMLError as exc:
+        # ruamel's ReaderError (control characters, NUL bytes) has no mark, only an offset.
+        line, col = _offset_position(text, getattr(exc, "position", None))
+        return None, Problem(shown, line, col, "", f"invalid YAML: {_first_line(str(exc))}", "yaml")
+    except RecursionError:
+        return None, Problem(shown, 0, 0, "", "YAML nesting is too deep", "yaml-too-complex")
+    except (ValueError, OverflowError) as exc:
+        # The constructor builds dates and numbers with Python, which raises plain errors
+        # without a position ("day is out of range for month" for 2027-02-30).
+        line = _bad_date_line(text)
+        return None, Problem(shown, line, 1 if line else 0, "", f"invalid value: {exc}", "yaml")
+
+
+def _offset_position(text: str, offset: object) -> tuple[int, int]:
+    """1-based line and column of a character offset; (0, 0) when there is none."""
+    if not isinstance(offset, int) or not 0 <= offset <= len(text):
+        return 0, 0
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+_DATE_LIKE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.-])")
+
+
+def _bad_date_line(text: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in _DATE_LIKE.finditer(line):
+            try:
+                dt.date(*(int(g) for g in match.groups()))
+            except ValueError:
+                return number
+    return 0
+
+
+def _yaml_problem(exc: MarkedYAMLError, shown: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    problem = exc.problem or ""
+    duplicate = _DUPLICATE_KEY.search(problem)
+    if duplicate:
+        # The library's text quotes both values; they may be secrets.
+        return Problem(
+            shown, line, col, "", f'duplicate key "{duplicate.group(1)}"', "yaml-duplicate-key"
+        )
+    if "maximum depth" in problem:
+        return Problem(
+            shown, line, col, "", f"YAML nesting deeper than {MAX_DEPTH} levels", "yaml-too-complex"
+        )
+    parts = [p for p in (exc.context, problem) if p]
+    message = "; ".join(_first_line(p) for p in parts) or "invalid YAML"
+    return Problem(shown, line, col, "", f"invalid YAML: {message}", "yaml")
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+def yaml_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return type(value).__name__
+
+
+def parse_positions(text: str) -> Any:
+    try:
+        return rt_yaml().load(text)
+    except (YAMLError, RecursionError):
+        return None
+
+
+def position_of(tree: Any, field_path: Sequence[str | int]) -> tuple[int, int]:
+    if not isinstance(tree, CommentedMap | CommentedSeq):
+        return (1, 1) if tree is not None else (0, 0)
+    node: Any = tree
+    line, col = node.lc.line, node.lc.col
+    for part in field_path:
+        if isinstance(node, CommentedMap) and isinstance(part, str) and part in node:
+            line, col = node.lc.key(part)
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            line, col = node.lc.item(part)
+            node = node[part]
+        else:
+            break
+    return line + 1, col + 1
+
+
+def dotted(path: Sequence[str | int]) -> str:
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
