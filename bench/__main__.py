@@ -56,7 +56,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="job latency and poll interval of the scaled-down real-API run (0 = skip it)",
     )
     parser.add_argument(
-        "--profile", type=Path, default=None, help="write cProfile stats of each run here"
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="profile the tool's side of each run: DIR/<scenario>-<N>.prof (cProfile stats) "
+        "and .txt (top functions by cumulative and own time)",
     )
     parser.add_argument(
         "--out", type=Path, default=REPO / "bench" / "results", help="where latest.md/.json go"

@@ -162,15 +162,15 @@ def check_targets(results: dict[str, Any]) -> list[tuple[str, str]]:
         wall = ours.wall / floor["parse_seconds"]
         checks.append(
             (
-                "PASS" if wall < 3 else "SHORT",
-                f"plan {size} offers, no changes: {ours.wall:.2f} s = {wall:.1f}x read+parse "
-                f"{floor['parse_seconds']:.2f} s (target < 3x)",
+                "PASS" if wall < 2 else "SHORT",
+                f"plan {size} offers, no changes: {ours.wall:.2f} s = {wall:.2f}x read+parse "
+                f"{floor['parse_seconds']:.2f} s (target < 2x)",
             )
         )
         checks.append(
             (
-                "PASS" if ours.rss < 300 else "SHORT",
-                f"plan {size} offers, no changes: peak RSS {ours.rss:.0f} MB (target < 300 MB)",
+                "PASS" if ours.rss < 150 else "SHORT",
+                f"plan {size} offers, no changes: peak RSS {ours.rss:.0f} MB (target < 150 MB)",
             )
         )
         if row["size"] < 5000:

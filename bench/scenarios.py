@@ -15,7 +15,6 @@ the strategy, not the HTTP stack.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,13 +31,10 @@ from reconciler.apply.journal import Journal, journal_dir
 from reconciler.apply.outcome import ProgressEvent
 from reconciler.emulator.admin import EmulatorAdmin
 from reconciler.offers.loader import OfferFile, discover_offer_files, load_offer_files
-from reconciler.plan.live import fetch_live, managed_selector
+from reconciler.plan.pipeline import PlanInputs, fetch_for, load_files, plan_live
 from reconciler.plan.plan import Plan
-from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
 from reconciler.plan.render import render_text
 from reconciler.settings import ApiSettings, ApplySettings, PlanSettings, Settings
-
-FIXED_NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass
@@ -126,25 +122,20 @@ def validate_ours(ctx: Context) -> dict[str, Any]:
 def build_plan(
     settings: Settings, client: ProductIngestionClient, paths: Path | list[Path]
 ) -> tuple[list[OfferFile], Plan, dict[str, float]]:
-    """What ``reconciler plan`` does, phase by phase (seconds per phase returned)."""
+    """What ``reconciler plan`` does (the same pipeline functions), phase by phase (seconds
+    per phase returned)."""
     phases: dict[str, float] = {}
+    inputs = PlanInputs(paths=paths if isinstance(paths, list) else [paths])
     start = time.perf_counter()
-    files = load_offer_files(paths if isinstance(paths, list) else [paths], settings)
+    loaded = load_files(settings, inputs)
     phases["load"] = time.perf_counter() - start
-    mine = [f for f in files if f.kind in role_kinds("publisher")]
-    managed = managed_selector({f.name for f in mine}, {f.id for f in mine if f.id})
     mark = time.perf_counter()
-    live = fetch_live(client, managed=managed)
+    live = fetch_for(client, settings, inputs, loaded)
     phases["fetch"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    plan = make_plan(
-        files,
-        live,
-        settings,
-        options=PlanOptions(endpoint=client.endpoint, now=lambda: FIXED_NOW),
-    )
+    plan = plan_live(client, settings, inputs, loaded, live)
     phases["diff"] = time.perf_counter() - mark
-    return files, plan, phases
+    return loaded.files, plan, phases
 
 
 def plan_ours(ctx: Context) -> dict[str, Any]:

@@ -12,7 +12,9 @@ measured part), which also see the status polls and configure jobs.
 from __future__ import annotations
 
 import cProfile
+import io
 import json
+import pstats
 import resource
 import sys
 import tempfile
@@ -31,6 +33,17 @@ def _cpu() -> float:
 def _rss_mb() -> float:
     # Linux reports ru_maxrss in KiB.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def write_profile(profiler: cProfile.Profile, path: Path) -> None:
+    """The raw stats (for snakeviz or ``pstats``) and a readable summary beside them: the
+    top functions by cumulative and by own time."""
+    profiler.dump_stats(str(path))
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(30)
+    path.with_suffix(".txt").write_text(out.getvalue(), encoding="utf-8")
 
 
 def run(spec: Spec) -> dict[str, Any]:
@@ -54,7 +67,7 @@ def run(spec: Spec) -> dict[str, Any]:
                 profiler.disable()
             wall, cpu = time.perf_counter() - wall0, _cpu() - cpu0
             if profiler is not None and spec.profile:
-                profiler.dump_stats(spec.profile)
+                write_profile(profiler, Path(spec.profile))
             server = ctx.admin.stats() if ctx.admin is not None else {}
             client = dict(ctx.client.stats.by_endpoint) if ctx.client is not None else {}
         finally:

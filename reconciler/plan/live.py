@@ -9,7 +9,7 @@ per referenced price resource -- and plan stays on it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -53,6 +53,16 @@ def price_references(offer: Mapping[str, Any]) -> list[str]:
     return refs
 
 
+def _wanted_refs(
+    offer: dict[str, Any], managed: Callable[[dict[str, Any]], bool] | None
+) -> list[str]:
+    if offer.get("state") == "deleted":
+        return []
+    if managed is not None and not managed(offer):
+        return []
+    return price_references(offer)
+
+
 def fetch_live(
     client: LiveClient,
     *,
@@ -63,22 +73,29 @@ def fetch_live(
 
     The list is paged and sequential by nature (each page names the next); the price
     resources are independent reads, fetched by up to *workers* threads because against the
-    real API (~100 ms a request) thousands of them one by one take minutes.
+    real API (~100 ms a request) thousands of them one by one take minutes. They start as
+    soon as the page naming them arrives, so the price reads overlap the paging instead of
+    waiting for the last page.
     """
-    offers = list(client.list_offers())
-    refs: dict[str, None] = {}
-    for offer in offers:
-        if managed is not None and not managed(offer):
-            continue
-        if offer.get("state") == "deleted":
-            continue
-        refs.update(dict.fromkeys(price_references(offer)))
-    if workers <= 1 or len(refs) <= 1:
-        prices = {ref: client.get_resource(ref) for ref in refs}
-    else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prices") as pool:
-            fetched = list(pool.map(client.get_resource, refs))
-        prices = dict(zip(refs, fetched, strict=True))
+    offers: list[dict[str, Any]] = []
+    if workers <= 1:
+        refs: dict[str, None] = {}
+        for offer in client.list_offers():
+            offers.append(offer)
+            refs.update(dict.fromkeys(_wanted_refs(offer, managed)))
+        return LiveState(offers=offers, prices={ref: client.get_resource(ref) for ref in refs})
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prices")
+    futures: dict[str, Future[dict[str, Any]]] = {}
+    try:
+        for offer in client.list_offers():
+            offers.append(offer)
+            for ref in _wanted_refs(offer, managed):
+                if ref not in futures:
+                    futures[ref] = pool.submit(client.get_resource, ref)
+        prices = {ref: future.result() for ref, future in futures.items()}
+    finally:
+        # On an error, reads not yet started are dropped rather than sent for nothing.
+        pool.shutdown(wait=True, cancel_futures=True)
     return LiveState(offers=offers, prices=prices)
 
 

@@ -148,16 +148,11 @@ def _number(value: float | int) -> float | int:
 
 
 def _scalar(key: str | None, value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return _number(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        text = str(value)  # ruamel scalar subclasses -> plain str
+    kind = type(value)
+    if kind is str or isinstance(value, str):
+        text = value if kind is str else str(value)  # ruamel scalar subclasses -> plain str
+        if key is None:
+            return text
         if key in DATE_FIELDS:
             match = _DATE_RE.match(text.strip())
             if match:
@@ -167,6 +162,18 @@ def _scalar(key: str | None, value: Any) -> Any:
         if key in _LOWER_FIRST and text[:1].isupper():
             text = text[:1].lower() + text[1:]
         return text
+    if kind is bool or kind is int:
+        return value
+    if kind is float:
+        return int(value) if value.is_integer() else value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return _number(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return value
 
 
@@ -179,27 +186,40 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, list | dict) and not value)
 
 
+# Server-set fields of nested resources (pricing entries, plans): dropped at any depth.
+_NESTED_DROP = frozenset({"validations", "productName", "planName"})
+_SCALARS = (str, int, float, bool)
+
+
 def _norm(key: str | None, value: Any, drop: frozenset[str]) -> Any:
-    if isinstance(value, Mapping):
+    # The hot loop of a large plan (hundreds of thousands of nodes): exact-type checks
+    # first (JSON and model dumps only hold dict/list/str/int/float/bool/None), the ABCs
+    # only for anything else.
+    kind = type(value)
+    if kind in _SCALARS:
+        return _scalar(key, value)
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
         out: dict[str, Any] = {}
         for k, v in value.items():
-            k = str(k)
+            k = k if type(k) is str else str(k)
             if k in drop:
                 continue
-            n = _norm(k, v, frozenset({"validations", "productName", "planName"}))
-            if not _empty(n):
-                out[k] = n
+            n = _norm(k, v, _NESTED_DROP)
+            if n is None or (not n and type(n) in (dict, list, Keyed, KeySet)):
+                continue
+            out[k] = n
         product = out.get("product")
         if isinstance(product, str):
             for key in ("plan", "basePlan"):
                 if isinstance(out.get(key), str):
                     out[key] = short_plan(product, out[key])
         return out
-    if isinstance(value, list | tuple):
-        items = [
-            _norm(None, v, frozenset({"validations", "productName", "planName"})) for v in value
-        ]
-        items = [i for i in items if not _empty(i)]
+    if kind is list or isinstance(value, list | tuple):
+        items = []
+        for v in value:
+            n = _norm(None, v, _NESTED_DROP)
+            if not _empty(n):
+                items.append(n)
         if key in SET_LISTS:
             return KeySet({str(_scalar(None, i)).strip().lower(): i for i in items})
         keyer = KEYED_LISTS.get(key or "")

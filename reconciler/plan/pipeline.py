@@ -14,7 +14,7 @@ from pathlib import Path
 
 from reconciler.offers.loader import OfferFile, load_offer_files
 from reconciler.plan.baseline import Baseline, git_sha, load_baseline
-from reconciler.plan.live import LiveClient, fetch_live, managed_selector
+from reconciler.plan.live import LiveClient, LiveState, fetch_live, managed_selector
 from reconciler.plan.plan import Plan
 from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
 from reconciler.settings import Settings
@@ -43,13 +43,19 @@ def load_files(settings: Settings, inputs: PlanInputs) -> LoadedFiles:
     return LoadedFiles(files, baseline)
 
 
-def plan_loaded(
+def fetch_for(
     client: LiveClient, settings: Settings, inputs: PlanInputs, loaded: LoadedFiles
-) -> Plan:
-    """Fetch what the files' role manages from *client* and build the plan."""
+) -> LiveState:
+    """The live state a plan of *loaded* needs: every offer, and the prices of the managed ones."""
     mine = [f for f in loaded.files if f.kind in role_kinds(inputs.role)]
     managed = managed_selector({f.name for f in mine}, {f.id for f in mine if f.id})
-    live = fetch_live(client, managed=managed, workers=settings.api.max_connections)
+    return fetch_live(client, managed=managed, workers=settings.api.max_connections)
+
+
+def plan_live(
+    client: LiveClient, settings: Settings, inputs: PlanInputs, loaded: LoadedFiles, live: LiveState
+) -> Plan:
+    """Build the plan of *loaded* against an already fetched *live* state."""
     options = PlanOptions(
         role=inputs.role,
         allow_republish=inputs.allow_republish,
@@ -58,3 +64,11 @@ def plan_loaded(
         git_sha=git_sha(Path.cwd()),
     )
     return make_plan(loaded.files, live, settings, baseline=loaded.baseline, options=options)
+
+
+def plan_loaded(
+    client: LiveClient, settings: Settings, inputs: PlanInputs, loaded: LoadedFiles
+) -> Plan:
+    """Fetch what the files' role manages from *client* and build the plan."""
+    live = fetch_for(client, settings, inputs, loaded)
+    return plan_live(client, settings, inputs, loaded, live)
