@@ -22,6 +22,12 @@ Every request needs ``Authorization: Bearer <token>`` (401 otherwise) and is rec
 :attr:`requests` (method, path, query, headers, JSON body). Bodies over 65,536 characters
 get 422 like GitHub. Failures are injected with :meth:`fail` (status, method, path regex,
 count, headers); :attr:`read_only` answers every write with 403 like a fork's token.
+
+Job tokens, as GitHub mints them for a workflow run: :meth:`mint_token` gives a token limited
+to a job's ``permissions:`` (403 "Resource not accessible by integration" beyond them);
+:meth:`mint_oidc` gives the ``ACTIONS_ID_TOKEN_REQUEST_TOKEN`` for ``GET /_oidc/token``
+(``ACTIONS_ID_TOKEN_REQUEST_URL``), recorded in :attr:`oidc_issued`;
+``GET /repos/{o}/{r}/environments/{name}`` answers from :attr:`environments`.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.support import github_tokens
 
 BOT = "github-actions[bot]"
 BODY_LIMIT = 65_536
@@ -77,6 +85,10 @@ class GitHubServer:
         self.comments: dict[int, dict[str, Any]] = {}
         self.commit_pulls: dict[str, list[int]] = {}
         self._faults: list[Fault] = []
+        self.scoped: dict[str, dict[str, str]] = {}  # job token -> its permissions
+        self.oidc_requests: dict[str, dict[str, Any]] = {}  # request token -> claims
+        self.oidc_issued: list[dict[str, Any]] = []  # claims of every OIDC token handed out
+        self.environments: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._next_number = 1
         self._next_comment = 1000
@@ -146,6 +158,27 @@ class GitHubServer:
             if merge_commit_sha:
                 self.commit_pulls.setdefault(merge_commit_sha, []).append(number)
             return number
+
+    def mint_token(self, permissions: dict[str, str]) -> str:
+        """A job's GITHUB_TOKEN: it may do what *permissions* grant and nothing more."""
+        with self._lock:
+            token = f"ghs_job_{len(self.scoped) + 1:04d}_{'x' * 20}"
+            self.scoped[token] = dict(permissions)
+            return token
+
+    def mint_oidc(self, claims: dict[str, Any]) -> str:
+        """A job's ACTIONS_ID_TOKEN_REQUEST_TOKEN; its OIDC tokens carry *claims*."""
+        with self._lock:
+            token = f"oidc_request_{len(self.oidc_requests) + 1:04d}"
+            self.oidc_requests[token] = dict(claims)
+            return token
+
+    def add_environment(self, name: str, *, reviewers: list[str] | None = None) -> None:
+        rules = [{"type": "branch_policy"}]
+        if reviewers:
+            users = [{"type": "User", "reviewer": {"login": r}} for r in reviewers]
+            rules.append({"type": "required_reviewers", "reviewers": users})
+        self.environments[name] = {"name": name, "protection_rules": rules}
 
     def add_comment(self, number: int, body: str, *, login: str) -> int:
         with self._lock:
@@ -263,7 +296,11 @@ def _make_handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
                         method, path, query, {k.lower(): v for k, v in self.headers.items()}, body
                     )
                 )
-                if self.headers.get("Authorization") != f"Bearer {server.token}":
+                auth = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                if path == "/_oidc/token":
+                    self._send(*github_tokens.answer_oidc(server, auth, query))
+                    return
+                if auth != server.token and auth not in server.scoped:
                     self._send(401, {"message": "Bad credentials"})
                     return
                 for fault in server._faults:
@@ -281,6 +318,9 @@ def _make_handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
                         {"message": "Resource not accessible by integration"},
                         {"X-Accepted-GitHub-Permissions": "issues=write; pull_requests=write"},
                     )
+                    return
+                if github_tokens.denied(server, auth, method, path):
+                    self._send(403, {"message": "Resource not accessible by integration"})
                     return
                 text = body.get("body") if isinstance(body, dict) else None
                 if isinstance(text, str) and len(text) > BODY_LIMIT:
@@ -304,6 +344,13 @@ def _make_handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"message": "Not Found"})
                 return
             rest = path[len(repo_prefix) :]
+            if m := re.fullmatch(r"/environments/([^/]+)", rest):
+                environment = server.environments.get(unquote(m.group(1)))
+                if environment is None:
+                    self._send(404, {"message": "Not Found"})
+                else:
+                    self._send(200, environment)
+                return
             if m := re.fullmatch(r"/issues/(\d+)/comments", rest):
                 number = int(m.group(1))
                 if number not in server.issues:

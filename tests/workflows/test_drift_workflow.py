@@ -1,0 +1,35 @@
+"""offers-drift.yml, run as written: one issue for a live edit, closed once it is re-applied."""
+
+from __future__ import annotations
+
+from tests.support.github_server import GitHubServer
+
+from .harness import Repository, event, live_edit
+from .scenarios import ALLOW_REPUBLISH, DISCOUNT_FILE, WOODGROVE
+
+
+def test_a_live_edit_opens_one_drift_issue_and_a_reapply_closes_it(
+    live_repo: Repository, github: GitHubServer
+) -> None:
+    repo = live_repo
+    # main allows the republish that re-applying a live offer needs
+    text = (repo.path / DISCOUNT_FILE).read_text(encoding="utf-8")
+    repo.write(DISCOUNT_FILE, text.replace(*ALLOW_REPUBLISH, 1))
+    repo.commit("allow republishing the Woodgrove offer")
+    live_edit(repo, WOODGROVE, {"notificationContacts": ["someone@contoso.com"]})
+
+    found = repo.run("offers-drift.yml", "schedule", event("schedule"))
+    assert found.succeeded, found.failure()
+    (issue,) = github.real_issues()
+    assert issue["state"] == "open" and WOODGROVE in issue["body"]
+    assert "notificationContacts" in found.artifact("offers-drift")["drift.md"]
+    # The read-only app, asked for as main (never as the applying environment).
+    assert [c["sub"] for c in github.oidc_issued] == ["repo:octo/offers:ref:refs/heads/main"]
+
+    reapplied = repo.run("offers-apply.yml", "workflow_dispatch", event("workflow_dispatch"))
+    assert reapplied.succeeded, reapplied.failure()
+
+    cleared = repo.run("offers-drift.yml", "schedule", event("schedule"))
+    assert cleared.succeeded, cleared.failure()
+    (issue,) = github.real_issues()
+    assert issue["state"] == "closed"

@@ -1,0 +1,47 @@
+"""A broken step of offers-plan.yml fails a test: each case runs a mutated copy as written.
+
+The checks are the user-visible ones of the pull request scenario (one sticky comment with
+the plan, the label, the artifact, a green job): the shipped file passes them, each mutation
+(a misspelt command, a wrong ``${{ }}`` reference, a missing permission) must not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.github_server import GitHubServer
+
+from .harness import Repository, open_pull_request, pull_request_event
+from .scenarios import discount, plan_problems
+
+MUTATIONS: dict[str, tuple[str, str]] = {
+    "as shipped (the control: it must pass)": ("name: offers-plan\n", "name: offers-plan\n"),
+    "misspelt command": ("run: reconciler validate\n", "run: reconciler valdate\n"),
+    "wrong reference to the base branch": ("${{ github.base_ref }}", "${{ github.base_branch }}"),
+    "wrong reference to the token": (
+        "GITHUB_TOKEN: ${{ github.token }}",
+        "GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN_WRITE }}",
+    ),
+    "missing pull-requests permission": ("      pull-requests: write", "      pull-requests: read"),
+    "missing id-token permission": ("      id-token: write", "      statuses: read"),
+}
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS)
+def test_a_broken_plan_workflow_is_caught(
+    mutation: str, repo: Repository, github: GitHubServer
+) -> None:
+    number = github.add_pull(5)
+    sha = open_pull_request(repo, number, discount(10, 15))  # nothing live yet: 2 to create
+    old, new = MUTATIONS[mutation]
+    workflow = repo.path / ".github" / "workflows" / "offers-plan.yml"
+    text = workflow.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    workflow.write_text(text.replace(old, new), encoding="utf-8")
+
+    run = repo.run("offers-plan.yml", "pull_request", pull_request_event(number, sha))
+    problems = plan_problems(run, github, number, expect=["2 to create"])
+    if old == new:
+        assert problems == []
+    else:
+        assert problems, f"{mutation}: the broken workflow still looks right to the user"

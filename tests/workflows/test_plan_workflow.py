@@ -1,0 +1,87 @@
+"""offers-plan.yml, run as written: what a pull request shows on GitHub."""
+
+from __future__ import annotations
+
+from tests.support.github_server import GitHubServer
+
+from .harness import (
+    Repository,
+    open_pull_request,
+    pull_request_event,
+)
+from .scenarios import WOODGROVE, discount, plan_problems
+
+
+def test_a_pull_request_gets_one_sticky_plan_comment_a_label_and_the_plan_artifact(
+    live_repo: Repository, github: GitHubServer
+) -> None:
+    repo = live_repo
+    number = github.add_pull(7)
+
+    sha = open_pull_request(repo, number, discount(10, 15))
+    first = repo.run("offers-plan.yml", "pull_request", pull_request_event(number, sha))
+    assert (
+        plan_problems(
+            first, github, number, expect=["1 to republish", WOODGROVE, "discountPercentage: 15"]
+        )
+        == []
+    )
+    assert first.pip_calls == [
+        ["install", "--require-hashes", "--no-deps", "-r", ".github/requirements/reconciler.txt"]
+    ]
+    (comment,) = github.comments_on(number)
+    assert "discountPercentage: 10" in comment["body"]
+    labels = {label["name"] for label in github.issues[number]["labels"]}
+    assert labels == {"offers:changes", "offers:destructive"}
+    # The plan job asks GitHub for an OIDC token as a pull request, for the read-only app.
+    assert [claims["sub"] for claims in github.oidc_issued] == ["repo:octo/offers:pull_request"]
+
+    # A second push: the same comment is edited, never a second one.
+    sha = open_pull_request(repo, number, discount(15, 20))
+    second = repo.run("offers-plan.yml", "pull_request", pull_request_event(number, sha))
+    assert (
+        plan_problems(second, github, number, expect=["1 to republish", "discountPercentage: 20"])
+        == []
+    )
+    (edited,) = github.comments_on(number)
+    assert edited["id"] == comment["id"] and edited["body"] != comment["body"]
+    assert "discountPercentage: 15" not in edited["body"]
+
+
+def test_a_pull_request_from_a_fork_is_validated_and_told_why_there_is_no_plan(
+    repo: Repository, github: GitHubServer
+) -> None:
+    number = github.add_pull(8, head_repo="mallory/offers")
+    sha = open_pull_request(repo, number, discount(10, 99))
+
+    run = repo.run(
+        "offers-plan.yml",
+        "pull_request",
+        pull_request_event(number, sha, head_repo="mallory/offers"),
+        fork=True,
+    )
+    assert run.succeeded, run.log
+    assert run.step("Validate the offer files") == "success"
+    assert run.step("Plan") == "skipped"
+    assert "comes from a fork" in run.log and "no plan was made" in run.log
+    # Never a write credential: no OIDC token, and GitHub saw no write at all.
+    assert github.oidc_issued == []
+    assert "ACTIONS_ID_TOKEN_REQUEST_TOKEN" not in run.log
+    assert github.writes() == []
+    assert github.comments_on(number) == []
+
+
+def test_the_plan_refuses_to_run_without_the_read_only_app(
+    repo: Repository, github: GitHubServer
+) -> None:
+    # Only the applying app is configured (at repository level): no fallback to it.
+    repo.vars = {"AZURE_TENANT_ID": repo.vars["AZURE_TENANT_ID"], "AZURE_CLIENT_ID": "write-app"}
+    number = github.add_pull(9)
+    sha = open_pull_request(repo, number, discount(10, 15))
+
+    run = repo.run("offers-plan.yml", "pull_request", pull_request_event(number, sha))
+    assert not run.succeeded
+    assert run.step("Check the read-only app is configured") == "failure"
+    assert "AZURE_PLAN_CLIENT_ID" in run.log
+    assert github.oidc_issued == []
+    assert github.comments_on(number) == []
