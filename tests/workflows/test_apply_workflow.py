@@ -61,9 +61,9 @@ def test_the_apply_job_refuses_to_run_outside_the_offers_environment(
     sha = repo.commit("apply without the environment")
 
     run = repo.run("offers-apply.yml", "push", event("push", after=sha, head_commit__id=sha))
-    assert not run.succeeded
+    assert not run.succeeded, run.log[-3000:]
     assert run.step("Refuse to run outside the protected environment") == "failure"
-    assert "AZURE_APPLY_CLIENT_ID is not set" in run.log
+    assert "AZURE_APPLY_CLIENT_ID is not set" in run.log, run.failure()
     assert run.step("Apply") == "skipped"
     assert github.oidc_issued == []
 
@@ -74,7 +74,7 @@ def test_the_apply_job_refuses_an_environment_without_required_reviewers(
     github.add_environment("offers", reviewers=None)
     sha = git(repo.path, "rev-parse", "HEAD")
     run = repo.run("offers-apply.yml", "push", event("push", after=sha, head_commit__id=sha))
-    assert not run.succeeded
-    assert "has no required reviewers" in run.log
+    assert not run.succeeded, run.log[-3000:]
+    assert "has no required reviewers" in run.log, run.failure()
     assert run.step("Apply") == "skipped"
     assert github.oidc_issued == []
