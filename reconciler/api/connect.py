@@ -144,6 +144,8 @@ def open_client(
             env=env,
             writes=writes,
             loopback=insecure_loopback or env_flag(env, ENV_INSECURE_LOOPBACK),
+            # as azure-identity: an authority host that is set is used as is, no discovery
+            discovery=not authority,
             transport=transport,
             **client_options,
         ) as client:
@@ -204,10 +206,14 @@ def connect(
     verify: str | bool = True,
     writes: bool = False,
     loopback: bool = False,
+    discovery: bool = True,
     transport: httpx.BaseTransport | None = None,
     **client_options: Any,
 ) -> Iterator[ProductIngestionClient]:
     """A client for *api_url* whose msal authority is ``authority_base/<tenant>``.
+
+    *discovery* False: an authority the user set (``AZURE_AUTHORITY_HOST``) is used as
+    given, never validated through Microsoft's instance-discovery service on the internet.
 
     *demo_account* set means "an emulator": msal skips Microsoft's instance discovery, and
     the demo client of that account is used when the environment configures no credentials.
@@ -228,7 +234,8 @@ def connect(
             scope=settings.api.scope,
             http=http,
             # Microsoft's instance discovery knows no emulator: skip it for a local authority.
-            instance_discovery=demo_account is None
+            instance_discovery=discovery
+            and demo_account is None
             and not is_loopback_host(httpx.URL(authority_base).host),
         )
         client = ProductIngestionClient(

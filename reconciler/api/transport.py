@@ -240,6 +240,17 @@ class ApiTransport:
             if self._tokens is not None:
                 headers["Authorization"] = f"Bearer {self._tokens.token()}"
                 self.stats.tokens_fetched = self._tokens.fetched
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # The identity provider cannot be reached at all: retrying for minutes would only
+            # hide a wrong or unreachable authority (AZURE_AUTHORITY_HOST), so say it now.
+            authority = getattr(self._tokens, "authority", "the identity provider")
+            raise ApiUnreachable(
+                f"cannot reach the token authority {authority} "
+                f"({type(exc).__name__}: {redact(str(exc)) or 'no details'}); check "
+                "AZURE_AUTHORITY_HOST (or api.authority-host) and the network",
+                method=method,
+                url=shown,
+            ) from None
         except httpx.HTTPError as exc:
             # The token request failed on the wire; the API request was never sent.
             return _Failure(
