@@ -41,6 +41,9 @@ class LazyGroup(click.Group):
 
 @click.group(
     cls=LazyGroup,
+    epilog="\b\nExamples:\n  $ reconciler validate\n  $ reconciler plan --emulator\n"
+    "  $ reconciler apply --emulator\n\nRun `reconciler COMMAND --help` for a command's exit "
+    "codes and examples.",
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="reconciler")
@@ -58,11 +61,26 @@ class LazyGroup(click.Group):
     help="Apply the [environments.NAME] overlay of the settings.",
 )
 @click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
+@click.option(
+    "--no-color",
+    "--no-colour",
+    "no_color",
+    is_flag=True,
+    help="No colours (also NO_COLOR=1; FORCE_COLOR=1 forces them without a terminal).",
+)
 @click.pass_context
-def cli(ctx: click.Context, config: Path | None, environment: str | None, verbose: int) -> None:
-    """GitOps for Microsoft commercial marketplace private offers."""
+def cli(
+    ctx: click.Context, config: Path | None, environment: str | None, verbose: int, no_color: bool
+) -> None:
+    """GitOps for Microsoft commercial marketplace private offers.
+
+    Offer files (YAML under offers/) are the truth: `plan` shows what would change against
+    the live account, `apply` makes it so, `drift` reports what changed outside git.
+    Results go to stdout, diagnostics and progress to stderr.
+    """
     setup_logging(verbose)
     ctx.obj = AppContext(config=config, environment=environment, verbose=verbose)
+    ctx.obj.no_color = no_color
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ class AppContext:
     environment: str | None
     verbose: int
     _settings: Settings | None = None
+    no_color: bool = False
 
     @property
     def settings(self) -> Settings:
@@ -41,6 +42,30 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+def use_colour(stream: Any = None) -> bool:
+    """Colour for *stream* (stdout): never with --no-color or NO_COLOR, always with
+    FORCE_COLOR (CI logs that render ANSI), else only on a terminal (https://no-color.org)."""
+    ctx = click.get_current_context(silent=True)
+    app = ctx.find_object(AppContext) if ctx is not None else None
+    if (app is not None and app.no_color) or os.environ.get("NO_COLOR"):
+        return False
+    force = os.environ.get("FORCE_COLOR", "")
+    if force and force.lower() not in ("0", "false", "no"):
+        return True
+    target = stream if stream is not None else sys.stdout
+    return bool(getattr(target, "isatty", lambda: False)())
+
+
+def epilog(exit_codes: list[tuple[int, str]], examples: list[tuple[str, str]]) -> str:
+    """The end of a command's --help: its exit codes and examples, laid out as written."""
+    lines = ["\b", "Exit codes:"]
+    lines += [f"  {code}  {meaning}" for code, meaning in exit_codes]
+    lines += ["", "\b", "Examples:"]
+    for comment, example in examples:
+        lines += [f"  # {comment}", f"  $ {example}"]
+    return "\n".join(lines)
 
 
 def echo_err(message: str) -> None:
@@ -130,6 +155,7 @@ def api_options(func: F) -> F:
         "--account",
         envvar="RECONCILER_ACCOUNT",
         default=None,
+        type=click.Choice(["publisher", "partner"]),
         help="Emulator demo account to act as: publisher (default) or partner.",
     )(decorated)
     decorated = click.option(

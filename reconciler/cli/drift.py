@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.ci_report import report_drift
-from reconciler.cli.common import ApiTarget, AppContext, api_options, pass_app, role_option
+from reconciler.cli.common import ApiTarget, AppContext, api_options, epilog, pass_app, role_option
 from reconciler.cli.plan import FORMATS, build_plan, write_file
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
 from reconciler.plan import drift as drift_mod
@@ -21,7 +21,23 @@ from reconciler.plan.insights import PlanInsights
 from reconciler.plan.pipeline import PlanInputs
 
 
-@click.command("drift")
+@click.command(
+    "drift",
+    epilog=epilog(
+        [
+            (0, "no drift: the account matches the files"),
+            (1, "error: invalid offer files, settings, credentials, API or network failure"),
+            (2, "drift: an offer changed outside git, or git is ahead of the account"),
+        ],
+        [
+            ("what changed outside git since the last commit", "reconciler drift --emulator"),
+            (
+                "on a schedule: a JSON report and the issue body",
+                "reconciler drift --out drift.json --markdown-out drift.md",
+            ),
+        ],
+    ),
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--baseline",
@@ -29,7 +45,14 @@ from reconciler.plan.pipeline import PlanInputs
     default=None,
     help="Git ref the files are compared with (default HEAD).",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="What stdout gets: text for people, markdown for an issue, json for tools.",
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -53,7 +76,11 @@ def command(
     role: str | None,
     api: ApiTarget,
 ) -> int:
-    """Report offers changed outside git, pending from git, unmanaged, or in sync."""
+    """Report offers changed outside git, pending from git, unmanaged, or in sync.
+
+    For each drifting field the value in git and the live value are shown side by side,
+    with the two ways out: import the live value, or apply git again.
+    """
     if baseline is None and git_sha(Path.cwd()) is not None:
         baseline = "HEAD"
     # Drift reports; the safety guards are for apply, so they never hide drift here.

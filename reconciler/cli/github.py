@@ -14,13 +14,15 @@ are not an error).
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from reconciler.cli.common import AppContext, echo_err, pass_app
+from reconciler.cli.common import AppContext, echo_err, epilog, pass_app
 from reconciler.errors import GitHubError
 from reconciler.github.actions import (
     annotate_warning,
@@ -30,16 +32,18 @@ from reconciler.github.actions import (
 )
 from reconciler.github.client import GitHubClient
 from reconciler.github.comments import (
+    DEFAULT_ARTIFACT,
     DEFAULT_AUTHOR,
-    DRIFT_MARKER,
-    marker_tag,
+    build_apply_body,
+    build_plan_body,
     read_plan_summary,
     report_apply,
-    sync_drift_issue,
     sync_plan_labels,
     upsert_plan_comment,
 )
 from reconciler.github.context import ActionsContext
+from reconciler.github.drift_issue import DRIFT_MARKER, build_drift_body, sync_drift_issue
+from reconciler.github.markers import marker_key, marker_tag
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +58,15 @@ _strict_option = click.option(
     is_flag=True,
     help="Exit 1 when the report cannot be posted (default: warn, exit 0).",
 )
+_dry_run_option = click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the exact body that would be posted (stdout) and post nothing; no token needed.",
+)
+_EXITS = [
+    (0, "posted (or printed with --dry-run), or not postable (fork, no token): step summary"),
+    (1, "error; or not posted, with --strict"),
+]
 _author_option = click.option(
     "--author",
     envvar="RECONCILER_GITHUB_AUTHOR",
@@ -73,6 +86,25 @@ def _read_body(path: Path, missing: str) -> str:
         raise GitHubError(f"{path}: not UTF-8 text ({exc.reason})") from exc
     except OSError as exc:
         raise GitHubError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def _drift_renderer(
+    path: Path | None,
+) -> tuple[Callable[[Mapping[str, str]], str] | None, list[str] | None]:
+    """(render(first_seen) -> body, drifting field keys) from a drift JSON, if there is one."""
+    if path is None or not path.exists():
+        return None, None
+    from reconciler.plan.drift import drift_keys, render_markdown_report, report_from_data
+
+    try:
+        report = report_from_data(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        raise GitHubError(f"{path}: cannot read the drift report: {exc}") from exc
+
+    def render(first_seen: Mapping[str, str]) -> str:
+        return render_markdown_report(report, first_seen=first_seen)
+
+    return render, drift_keys(report)
 
 
 def _warn(message: str) -> None:
@@ -115,7 +147,23 @@ def command() -> None:
     """Post plan, apply and drift reports to GitHub (from a GitHub Actions workflow)."""
 
 
-@command.command("comment-plan")
+@command.command(
+    "comment-plan",
+    epilog=epilog(
+        _EXITS,
+        [
+            (
+                "in the pull request workflow, after plan",
+                "reconciler github comment-plan --body-file plan.md --summary-json plan.json",
+            ),
+            (
+                "see the exact comment locally",
+                "reconciler github comment-plan --body-file plan.md --summary-json plan.json "
+                "--dry-run",
+            ),
+        ],
+    ),
+)
 @_body_option
 @click.option(
     "--summary-json",
@@ -124,11 +172,34 @@ def command() -> None:
     help="The saved plan (plan --out) or its summary: says what happens on merge "
     "(ignored when the file is missing: the plan failed).",
 )
+@click.option(
+    "--artifact",
+    envvar="RECONCILER_PLAN_ARTIFACT",
+    default=DEFAULT_ARTIFACT,
+    show_default=True,
+    help="Name of the artifact holding plan.json and the full plan.md (the size-limit note "
+    "links to it).",
+)
+@click.option(
+    "--artifact-url",
+    envvar="RECONCILER_PLAN_ARTIFACT_URL",
+    default=None,
+    help="Direct link to that artifact (actions/upload-artifact's artifact-url output); "
+    "default: the run page.",
+)
 @_author_option
 @_strict_option
+@_dry_run_option
 @pass_app
 def comment_plan(
-    app: AppContext, body_file: Path, summary_json: Path | None, author: str, strict: bool
+    app: AppContext,
+    body_file: Path,
+    summary_json: Path | None,
+    artifact: str,
+    artifact_url: str | None,
+    author: str,
+    strict: bool,
+    dry_run: bool,
 ) -> int:
     """Create or update the one plan comment on the pull request."""
     ctx = ActionsContext.from_env()
@@ -137,6 +208,22 @@ def comment_plan(
         "❌ **The plan could not be made**; no plan was written. "
         "See the workflow run for the errors.",
     )
+    summary = read_plan_summary(summary_json) if summary_json and summary_json.exists() else None
+    tag = marker_tag(app.settings.github.comment_marker, app.environment)
+    key = marker_key()
+    if dry_run:
+        text = build_plan_body(
+            body,
+            ctx=ctx,
+            tag=tag,
+            summary=summary,
+            previous=None,
+            key=key,
+            artifact=artifact,
+            artifact_url=artifact_url,
+        )
+        click.echo(text, nl=False)
+        return 0
     if ctx.is_fork:
         return _degrade(
             "pull request from a fork: its token is read-only, so the plan is shown here "
@@ -151,13 +238,20 @@ def comment_plan(
             body,
             strict=strict,
         )
-    summary = read_plan_summary(summary_json) if summary_json and summary_json.exists() else None
-    tag = marker_tag(app.settings.github.comment_marker, app.environment)
-
     prefix = app.settings.github.plan_label_prefix
 
     def act(gh: GitHubClient) -> int:
-        result = upsert_plan_comment(gh, ctx, body, tag=tag, author=author, summary=summary)
+        result = upsert_plan_comment(
+            gh,
+            ctx,
+            body,
+            tag=tag,
+            author=author,
+            summary=summary,
+            key=key,
+            artifact=artifact,
+            artifact_url=artifact_url,
+        )
         click.echo(f"plan comment {result.action} on #{result.number}: {result.url or ''}".rstrip())
         write_outputs({"comment_action": result.action, "comment_url": result.url or ""})
         if summary is not None and prefix and result.number is not None:
@@ -175,7 +269,22 @@ def comment_plan(
     return _post("plan comment", ctx, body, strict, act)
 
 
-@command.command("report-apply")
+@command.command(
+    "report-apply",
+    epilog=epilog(
+        _EXITS,
+        [
+            (
+                "after apply on the default branch",
+                'reconciler github report-apply --body-file apply.md --exit-code "$APPLY_EXIT"',
+            ),
+            (
+                "see the exact comment locally",
+                "reconciler github report-apply --body-file apply.md --sha HEAD --dry-run",
+            ),
+        ],
+    ),
+)
 @_body_option
 @click.option("--sha", default=None, help="The merge commit applied (default: GITHUB_SHA).")
 @click.option(
@@ -188,16 +297,30 @@ def comment_plan(
 )
 @_author_option
 @_strict_option
+@_dry_run_option
 @pass_app
 def report_apply_command(
-    app: AppContext, body_file: Path, sha: str | None, apply_exit: int, author: str, strict: bool
+    app: AppContext,
+    body_file: Path,
+    sha: str | None,
+    apply_exit: int,
+    author: str,
+    strict: bool,
+    dry_run: bool,
 ) -> int:
-    """Post the apply outcome on the merged pull request and retire its plan comment."""
+    """Post the apply outcome on the merged pull request, below-the-plan note included.
+
+    The outcome is a comment of its own; the plan comment keeps the approved plan and gets
+    a short "Applied" section under it that links to the outcome.
+    """
     ctx = ActionsContext.from_env()
     body = _read_body(body_file, "No apply report was written; see the workflow run.")
     commit = sha or ctx.sha
     if not commit:
         raise GitHubError("no commit to report on: pass --sha or set GITHUB_SHA")
+    if dry_run:
+        click.echo(build_apply_body(body, ctx=ctx, sha=commit, exit_code=apply_exit), nl=False)
+        return 0
     tag = marker_tag(app.settings.github.comment_marker, app.environment)
 
     def act(gh: GitHubClient) -> int:
@@ -220,8 +343,32 @@ def report_apply_command(
     return _post("apply report", ctx, body, strict, act)
 
 
-@command.command("drift-issue")
+@command.command(
+    "drift-issue",
+    epilog=epilog(
+        _EXITS,
+        [
+            (
+                "after drift exited 2",
+                "reconciler github drift-issue --body-file drift.md --report-json drift.json "
+                "--drift",
+            ),
+            (
+                "see the exact issue body locally",
+                "reconciler github drift-issue --body-file drift.md --report-json drift.json "
+                "--drift --dry-run",
+            ),
+        ],
+    ),
+)
 @_body_option
+@click.option(
+    "--report-json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The drift report (reconciler drift --out): the body is rendered from it with the "
+    "date each drifting field was first seen (ignored when missing).",
+)
 @click.option(
     "--drift/--no-drift",
     required=True,
@@ -229,8 +376,17 @@ def report_apply_command(
 )
 @_author_option
 @_strict_option
+@_dry_run_option
 @pass_app
-def drift_issue(app: AppContext, body_file: Path, drift: bool, author: str, strict: bool) -> int:
+def drift_issue(
+    app: AppContext,
+    body_file: Path,
+    report_json: Path | None,
+    drift: bool,
+    author: str,
+    strict: bool,
+    dry_run: bool,
+) -> int:
     """Open, update, close or reopen the one drift tracking issue."""
     ctx = ActionsContext.from_env()
     body = _read_body(body_file, "No drift report was written; see the workflow run.")
@@ -238,10 +394,29 @@ def drift_issue(app: AppContext, body_file: Path, drift: bool, author: str, stri
     tag = marker_tag(DRIFT_MARKER, app.environment)
     title = settings.drift_issue_title + (f" ({app.environment})" if app.environment else "")
     labels = list(settings.drift_labels)
+    key = marker_key()
+    render, drifting = _drift_renderer(report_json)
+    if dry_run:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        meta = {"first_seen": stamp, "last_seen": stamp, "consecutive": 1}
+        shown = render(dict.fromkeys(drifting or [], stamp)) if render else body
+        text = build_drift_body(shown, ctx=ctx, tag=tag, title=title, meta=meta, key=key)
+        click.echo(text, nl=False)
+        return 0
 
     def act(gh: GitHubClient) -> int:
         result = sync_drift_issue(
-            gh, ctx, body, drift=drift, tag=tag, labels=labels, title=title, author=author
+            gh,
+            ctx,
+            body,
+            drift=drift,
+            tag=tag,
+            labels=labels,
+            title=title,
+            author=author,
+            key=key,
+            render=render,
+            drifting=drifting,
         )
         where = f" #{result.number}" if result.number else ""
         click.echo(f"drift issue{where}: {result.action}")

@@ -12,14 +12,20 @@ outcome to an exit code:
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
 
 from reconciler.cli.ci_report import report_plan, report_price_warnings
-from reconciler.cli.common import ApiTarget, AppContext, api_options, pass_app, role_option
+from reconciler.cli.common import (
+    ApiTarget,
+    AppContext,
+    api_options,
+    epilog,
+    pass_app,
+    role_option,
+    use_colour,
+)
 from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, ReconcilerError
 from reconciler.plan.insights import PlanInsights, RecordingClient
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
@@ -28,6 +34,15 @@ from reconciler.plan.render import render_json, render_markdown, render_text
 from reconciler.settings import Settings
 
 FORMATS = ("text", "markdown", "json")
+# --markdown-out and --format markdown write the whole plan (the artifact, the step summary);
+# only `reconciler github comment-plan` cuts it to a comment's size.
+FULL_BUDGET = 1_000_000
+EXIT_CODES = [
+    (0, "success: no changes (or changes, without --detailed-exitcode)"),
+    (1, "error: invalid offer files, settings, credentials, API or network failure"),
+    (2, "changes pending (only with --detailed-exitcode)"),
+    (3, "blocked: a safety guard fired or a file asks for an impossible change"),
+]
 
 
 def build_plan(
@@ -46,17 +61,11 @@ def build_plan(
         return plan
 
 
-def use_colour() -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    return sys.stdout.isatty()
-
-
 def render(plan: Plan, fmt: str) -> str:
     if fmt == "json":
         return render_json(plan)
     if fmt == "markdown":
-        return render_markdown(plan)
+        return render_markdown(plan, budget=FULL_BUDGET)
     return render_text(plan, colour=use_colour())
 
 
@@ -68,12 +77,32 @@ def write_file(path: Path, text: str) -> None:
         raise ReconcilerError(f"{path}: cannot write: {exc.strerror}") from None
 
 
-@click.command("plan")
+@click.command(
+    "plan",
+    epilog=epilog(
+        EXIT_CODES,
+        [
+            ("review against the embedded emulator", "reconciler plan --emulator"),
+            (
+                "in CI: save the plan for apply and the markdown for the PR comment",
+                "reconciler plan --out plan.json --markdown-out plan.md --detailed-exitcode "
+                "--baseline origin/main",
+            ),
+        ],
+    ),
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan (JSON) for apply."
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="What stdout gets: text for people, markdown for a PR, json for tools.",
+)
 @click.option(
     "--markdown-out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -111,15 +140,21 @@ def command(
     strict: bool,
     api: ApiTarget,
 ) -> int:
-    """Show what apply would change: create, update, publish, withdraw, delete, blocked."""
+    """Show what apply would change, offer by offer; never changes anything.
+
+    PATHS are offer files or folders (default: the settings' offers folder). The plan
+    compares them with the live offers: what will be created, updated, published,
+    replaced, withdrawn or deleted, what is blocked and why, and which files went away.
+    """
     inputs = PlanInputs(paths, api.role(role), baseline, allow_republish, force)
     extra = PlanInsights(app.settings, with_prices=True, strict=strict)
     plan = build_plan(app.settings, inputs, api, extra)
     if out is not None:
         write_file(out, plan.to_json())
     if markdown_out is not None:
-        write_file(markdown_out, render_markdown(plan))
-    click.echo(render(plan, fmt), nl=False)
+        write_file(markdown_out, render_markdown(plan, budget=FULL_BUDGET))
+    # click strips ANSI codes off a pipe unless told: FORCE_COLOR means keep them
+    click.echo(render(plan, fmt), nl=False, color=True if use_colour() else None)
     if plan.is_blocked:
         code = EXIT_BLOCKED
     elif detailed_exitcode and plan.has_changes:

@@ -13,14 +13,23 @@ from pathlib import Path
 import click
 
 from reconciler.cli.ci_report import annotate_problems
-from reconciler.cli.common import AppContext, pass_app
+from reconciler.cli.common import AppContext, epilog, pass_app
 from reconciler.errors import EXIT_ERROR, EXIT_OK, OfferFilesInvalid, Problem
 from reconciler.offers.loader import count_problems, discover_offer_files, load_offer_files
 from reconciler.plan import price_guard
 from reconciler.secrets import redact
 
 
-@click.command("validate")
+@click.command(
+    "validate",
+    epilog=epilog(
+        [(0, "every file is valid (warnings allowed)"), (1, "at least one error")],
+        [
+            ("check the offers folder of the settings", "reconciler validate"),
+            ("one file, machine-readable", "reconciler validate offers/deal.yaml --format json"),
+        ],
+    ),
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -40,7 +49,10 @@ from reconciler.secrets import redact
 def command(
     app: AppContext, paths: tuple[Path, ...], output_format: str, strict: bool | None
 ) -> int:
-    """Validate offer files (default: the `offers` folder of the settings)."""
+    """Validate offer files offline (default: the `offers` folder of the settings).
+
+    Problems and the summary go to stdout, one `file:line:col: field: message` per problem.
+    """
     settings = app.settings
     targets = list(paths) or [settings.offers_path()]
     problems: list[Problem] = []
@@ -72,6 +84,6 @@ def command(
         summary = f"{files} file(s), {max(offers, 0)} valid offer(s)"
         if errors or warnings:
             summary += f": {errors} error(s), {warnings} warning(s)"
-        click.echo(summary, err=True)
+        click.echo(summary)
     click.get_current_context().exit(EXIT_ERROR if errors else EXIT_OK)
     return EXIT_OK

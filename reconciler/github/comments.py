@@ -1,4 +1,4 @@
-"""Reporting to GitHub: the sticky plan comment, the apply outcome and the drift issue.
+"""Reporting to GitHub: the sticky plan comment, its labels, and the apply outcome.
 
 **Sticky comment.** One plan comment per pull request (and environment), found by a hidden
 marker (``<!-- reconciler:plan -->``, from ``settings.github.comment_marker``) *and* by its
@@ -8,13 +8,15 @@ own comment cannot get it overwritten, and our comment is never mistaken for the
 pages of comments are scanned. An identical body is not sent again.
 
 **State in the body.** What later runs need (the commit the plan was made from, its summary
-line, earlier runs; for drift: first/last seen and the consecutive-run count) travels in a
-hidden ``<!-- reconciler:meta BASE64-JSON -->`` line of our own comment or issue. Base64
-because JSON could contain ``-->`` and end the HTML comment early. No other storage needed.
+line, earlier runs) travels in the hidden meta line of our own comment
+(:mod:`reconciler.github.markers`: only the last one counts, optionally HMAC-signed).
+
+**Apply.** After merge the outcome is a comment of its own; the plan comment keeps the plan
+that was approved and gets a short "Applied" section below it, linking to the outcome.
 
 **Size.** Bodies stay under GitHub's 65,536-character limit (counted in UTF-16 code units
 to be safe with emoji): the plan markdown is cut at a line outside every code fence and
-``<details>`` with an explicit "plan truncated" line pointing at the job summary.
+``<details>`` with an explicit "plan truncated" line linking to the run's plan artifact.
 
 **Secrets.** Bodies go through :func:`reconciler.secrets.redact` before being compared or
 sent (the client redacts again on the way out).
@@ -22,13 +24,10 @@ sent (the client redacts again on the way out).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,61 +42,23 @@ from reconciler.errors import (
 )
 from reconciler.github.client import GitHubClient
 from reconciler.github.context import ActionsContext
-from reconciler.markdown import escape_markdown, inline_code, truncate_markdown
+from reconciler.github.markers import decode_meta, encode_meta, fit_body, marker_tag
+from reconciler.markdown import escape_markdown, inline_code
 from reconciler.secrets import redact
 
 DEFAULT_AUTHOR = "github-actions[bot]"
-COMMENT_LIMIT = 65_536
 HISTORY_LIMIT = 10
 APPLY_MARKER = "reconciler:apply"
-DRIFT_MARKER = "reconciler:drift"
-_META = re.compile(r"<!-- reconciler:meta ([A-Za-z0-9+/=]*) -->")
-_ENV_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+DEFAULT_ARTIFACT = "offers-plan"
+_APPLIED = re.compile(r"\n*<!-- reconciler:applied -->.*?<!-- reconciler:applied-end -->\n*", re.S)
 
 
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def marker_tag(marker: str, environment: str | None = None) -> str:
-    """The hidden HTML comment that identifies our comment (per environment)."""
-    inner = marker.strip()
-    if inner.startswith("<!--") and inner.endswith("-->"):
-        inner = inner[4:-3].strip()
-    inner = inner.replace("--", "-").replace(">", "")
-    if environment:
-        inner += " env=" + _ENV_SAFE.sub("_", environment)
-    return f"<!-- {inner} -->"
-
-
-def encode_meta(meta: Mapping[str, Any]) -> str:
-    raw = json.dumps(meta, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    return f"<!-- reconciler:meta {base64.b64encode(raw).decode('ascii')} -->"
-
-
-def decode_meta(body: str) -> dict[str, Any]:
-    match = _META.search(body or "")
-    if not match:
-        return {}
-    try:
-        data = json.loads(base64.b64decode(match.group(1), validate=True))
-    except (binascii.Error, ValueError):
-        return {}  # damaged by a manual edit: start afresh rather than fail the report
-    return data if isinstance(data, dict) else {}
-
-
-def _short(sha: str) -> str:
+def short_sha(sha: str) -> str:
     return sha[:7] if sha else "unknown"
 
 
-def _run_link(ctx: ActionsContext, text: str = "workflow run") -> str:
+def run_link(ctx: ActionsContext, text: str = "workflow run") -> str:
     return f"[{text}]({ctx.run_url})" if ctx.run_url else text
-
-
-def fit_body(content: str, footer: str, note: str, *, limit: int = COMMENT_LIMIT) -> str:
-    """``content`` + ``footer`` within *limit*, cutting ``content`` safely when needed."""
-    room = limit - utf16_len(footer) - 2
-    return truncate_markdown(content, room, note, measure=utf16_len).rstrip("\n") + "\n\n" + footer
 
 
 # -- plan summary (from plan.json) -------------------------------------------------------
@@ -154,9 +115,9 @@ def on_merge_text(summary: PlanSummary | None, base_ref: str | None) -> str:
         )
     if summary.is_blocked:
         return (
-            f"**What happens on merge:** nothing is applied: the plan is **blocked** by a safety "
-            f"guard (see above). Fix the files or use the named override before merging into "
-            f"{target}."
+            f"**What happens on merge:** nothing is applied: the plan is **blocked** (see the "
+            f"reasons above). Change the files, or use the override named there, before merging "
+            f"into {target}."
         )
     if summary.has_changes is False:
         return f"**What happens on merge:** nothing to apply on {target}: no changes."
@@ -194,12 +155,22 @@ def _history_section(history: list[dict[str, Any]]) -> str:
     if not history:
         return ""
     rows = [
-        f"- {inline_code(_short(str(item.get('sha', ''))))}: "
+        f"- {inline_code(short_sha(str(item.get('sha', ''))))}: "
         f"{escape_markdown(item.get('line', ''))}"
         + (f" ([run]({item['run']}))" if str(item.get("run", "")).startswith("https://") else "")
         for item in history
     ]
     return "<details><summary>Previous runs</summary>\n\n" + "\n".join(rows) + "\n\n</details>\n"
+
+
+def artifact_note(ctx: ActionsContext, artifact: str, url: str | None, what: str) -> str:
+    """The size-limit note: where the full rendering is (the artifact of this run)."""
+    link = url or (f"{ctx.run_url}#artifacts" if ctx.run_url else "")
+    name = inline_code(artifact)
+    where = f"[artifact {name} of this run]({link})" if link else f"artifact {name} of the run"
+    return f"> **{what} truncated** (comment size limit); the full {what.lower()} is in the " + (
+        f"{where}."
+    )
 
 
 def build_plan_body(
@@ -209,8 +180,11 @@ def build_plan_body(
     tag: str,
     summary: PlanSummary | None,
     previous: str | None,
+    key: bytes | None = None,
+    artifact: str = DEFAULT_ARTIFACT,
+    artifact_url: str | None = None,
 ) -> str:
-    old_meta = decode_meta(previous or "")
+    old_meta = decode_meta(previous or "", key)
     history = [h for h in old_meta.get("history", []) if isinstance(h, dict)]
     sha = ctx.head_sha
     if old_meta.get("sha") and old_meta.get("sha") != sha:
@@ -222,7 +196,7 @@ def build_plan_body(
         history = [entry, *history][:HISTORY_LIMIT]
     line = summary.line if summary else ""
     meta = {"sha": sha, "line": line, "run": ctx.run_url or "", "history": history}
-    where = f"Commit {inline_code(_short(sha))} · {_run_link(ctx)}"
+    where = f"Commit {inline_code(short_sha(sha))} · {run_link(ctx)}"
     if summary and summary.checksum:
         where += f" · plan checksum {inline_code(summary.checksum[:19])}"
     footer = (
@@ -234,10 +208,10 @@ def build_plan_body(
         + "\n"
         + tag
         + "\n"
-        + encode_meta(meta)
+        + encode_meta(meta, key)
         + "\n"
     )
-    note = f"> **Plan truncated**; the full plan is in the job summary of the {_run_link(ctx)}."
+    note = artifact_note(ctx, artifact, artifact_url, "Plan")
     return fit_body(redact(plan_md), footer, note)
 
 
@@ -249,6 +223,9 @@ def upsert_plan_comment(
     tag: str,
     author: str,
     summary: PlanSummary | None = None,
+    key: bytes | None = None,
+    artifact: str = DEFAULT_ARTIFACT,
+    artifact_url: str | None = None,
 ) -> CommentResult:
     number = ctx.pr_number
     if number is None:
@@ -260,6 +237,9 @@ def upsert_plan_comment(
         tag=tag,
         summary=summary,
         previous=existing.get("body") if existing else None,
+        key=key,
+        artifact=artifact,
+        artifact_url=artifact_url,
     )
     if existing is not None:
         comment_id = int(existing["id"])
@@ -280,12 +260,16 @@ def plan_labels(summary: PlanSummary, prefix: str) -> set[str]:
     """The labels a plan earns, so reviewers and branch rules can react without reading it.
 
     ``<prefix>blocked`` (a guard or an impossible change), ``<prefix>destructive`` (an offer
-    is withdrawn, deleted, republished or recreated), and one of ``<prefix>changes`` /
-    ``<prefix>no-changes``.
+    is withdrawn, deleted, republished or recreated), ``<prefix>changes`` when something will
+    be applied, and ``<prefix>no-changes`` only when nothing is asked for at all.
     """
-    labels = {f"{prefix}changes" if summary.has_changes else f"{prefix}no-changes"}
     if summary.is_blocked:
-        labels.add(f"{prefix}blocked")
+        # blocked is never "no changes": the files ask for something that cannot happen
+        labels = {f"{prefix}blocked"}
+        if summary.has_changes:
+            labels.add(f"{prefix}changes")
+    else:
+        labels = {f"{prefix}changes" if summary.has_changes else f"{prefix}no-changes"}
     if any(summary.counts.get(action, 0) for action in DESTRUCTIVE_ACTIONS):
         labels.add(f"{prefix}destructive")
     return labels
@@ -348,6 +332,38 @@ class ApplyReport:
     sticky: str  # "updated" | "unchanged" | "missing" | "none"
 
 
+def build_apply_body(apply_md: str, *, ctx: ActionsContext, sha: str, exit_code: int) -> str:
+    """The outcome comment: a heading with the outcome, the report, our apply tag."""
+    header = (
+        f"## Offers apply: {outcome_text(exit_code)}\n\n"
+        f"Merge commit {inline_code(short_sha(sha))} · {run_link(ctx)}\n\n"
+    )
+    footer = f"{marker_tag(APPLY_MARKER)}\n"
+    note = f"> **Report truncated**; the full report is in the job summary of the {run_link(ctx)}."
+    return fit_body(header + redact(apply_md), footer, note)
+
+
+def applied_section(sha: str, exit_code: int, ctx: ActionsContext, outcome_url: str | None) -> str:
+    """The short section added below the approved plan once it is applied."""
+    link = f" · [apply report]({outcome_url})" if outcome_url else ""
+    return (
+        "<!-- reconciler:applied -->\n"
+        f"### Applied after merge: {outcome_text(exit_code)}\n\n"
+        f"From merge commit {inline_code(short_sha(sha))} · {run_link(ctx)}{link}. "
+        "The plan above is the one that was approved.\n"
+        "<!-- reconciler:applied-end -->\n"
+    )
+
+
+def with_applied_section(body: str, section: str, tag: str) -> str:
+    """*body* (our plan comment) with *section* just above its tag; the plan stays as it was."""
+    body = _APPLIED.sub("\n\n", body)
+    at = body.rfind(tag)
+    if at < 0:
+        return body.rstrip("\n") + "\n\n" + section
+    return body[:at].rstrip("\n") + "\n\n" + section + "\n" + body[at:]
+
+
 def report_apply(
     gh: GitHubClient,
     ctx: ActionsContext,
@@ -362,149 +378,20 @@ def report_apply(
     if pr is None or not isinstance(pr.get("number"), int):
         return ApplyReport(None, None, "none")
     number = int(pr["number"])
-    outcome = outcome_text(exit_code)
-    header = (
-        f"## Offers apply: {outcome}\n\n"
-        f"Merge commit {inline_code(_short(sha))} · {_run_link(ctx)}\n\n"
-    )
-    footer = f"{marker_tag(APPLY_MARKER)}\n"
-    note = f"> **Report truncated**; the full report is in the job summary of the {_run_link(ctx)}."
     posted = gh.create_issue_comment(
-        ctx.repository, number, fit_body(header + redact(apply_md), footer, note)
+        ctx.repository, number, build_apply_body(apply_md, ctx=ctx, sha=sha, exit_code=exit_code)
     )
     outcome_url = posted.get("html_url")
-
     sticky = find_own_comment(gh, ctx.repository, number, tag, author)
     if sticky is None:
         return ApplyReport(number, outcome_url, "missing")
-    meta = decode_meta(sticky.get("body") or "")
-    meta["applied"] = {"sha": sha, "exit_code": exit_code, "run": ctx.run_url or ""}
-    details = f" · [outcome]({outcome_url})" if isinstance(outcome_url, str) else ""
-    reviewed = meta.get("line") or ""
-    body = (
-        f"## Offers plan: merged and applied\n\n"
-        f"**{outcome}** from merge commit {inline_code(_short(sha))} · "
-        f"{_run_link(ctx)}{details}\n\n"
-        + (f"The reviewed plan: {escape_markdown(reviewed)}.\n\n" if reviewed else "")
-        + "This pull request is merged; the plan that was shown here is no longer current.\n\n"
-        + _history_section([h for h in meta.get("history", []) if isinstance(h, dict)])
-        + f"\n{tag}\n{encode_meta(meta)}\n"
-    )
-    if (sticky.get("body") or "") == body:
+    old = sticky.get("body") or ""
+    url = outcome_url if isinstance(outcome_url, str) else None
+    section = applied_section(sha, exit_code, ctx, url)
+    body = with_applied_section(old, section, tag)
+    if len(body) > 65_000:  # no room below the plan: the outcome comment says it all
+        return ApplyReport(number, outcome_url, "unchanged")
+    if old == body:
         return ApplyReport(number, outcome_url, "unchanged")
     gh.update_issue_comment(ctx.repository, int(sticky["id"]), body)
     return ApplyReport(number, outcome_url, "updated")
-
-
-# -- drift issue ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DriftResult:
-    action: str  # "opened" | "updated" | "reopened" | "closed" | "none"
-    number: int | None
-    url: str | None
-
-
-def _now_text(now: datetime) -> str:
-    return now.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def find_drift_issue(
-    gh: GitHubClient, repository: str, *, tag: str, labels: list[str], author: str
-) -> dict[str, Any] | None:
-    """Our tracking issue: an open one first, else the most recently updated closed one."""
-    closed: dict[str, Any] | None = None
-    for issue in gh.list_issues(repository, labels=labels, state="all"):
-        user = issue.get("user") or {}
-        login = user.get("login") if isinstance(user, Mapping) else None
-        if tag not in (issue.get("body") or ""):
-            continue
-        if not (isinstance(login, str) and login.lower() == author.lower()):
-            continue
-        if issue.get("state") == "open":
-            return issue
-        if closed is None:
-            closed = issue
-    return closed
-
-
-def build_drift_body(
-    report_md: str, *, ctx: ActionsContext, tag: str, title: str, meta: Mapping[str, Any]
-) -> str:
-    header = (
-        f"## ⚠️ {escape_markdown(title)}\n\n"
-        "The live private offers differ from the offer files on the default branch. "
-        "This issue is updated by every drift run and closed automatically when the drift is "
-        "gone.\n\n"
-        "| First seen | Last seen | Consecutive runs |\n|---|---|---|\n"
-        f"| {escape_markdown(meta['first_seen'])} | {escape_markdown(meta['last_seen'])} "
-        f"| {escape_markdown(meta['consecutive'])} |\n\n"
-        f"Latest: commit {inline_code(_short(ctx.sha))} · {_run_link(ctx)}\n\n"
-        "### Latest report\n\n"
-    )
-    footer = f"{tag}\n{encode_meta(meta)}\n"
-    note = f"> **Report truncated**; the full report is in the job summary of the {_run_link(ctx)}."
-    return fit_body(header + redact(report_md), footer, note)
-
-
-def sync_drift_issue(
-    gh: GitHubClient,
-    ctx: ActionsContext,
-    report_md: str,
-    *,
-    drift: bool,
-    tag: str,
-    labels: list[str],
-    title: str,
-    author: str,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> DriftResult:
-    issue = find_drift_issue(gh, ctx.repository, tag=tag, labels=labels, author=author)
-    stamp = _now_text(now())
-    is_open = issue is not None and issue.get("state") == "open"
-    if not drift:
-        if issue is None or not is_open:
-            return DriftResult("none", issue.get("number") if issue else None, None)
-        number = int(issue["number"])
-        meta = decode_meta(issue.get("body") or "")
-        seen = ""
-        if meta.get("first_seen"):
-            seen = (
-                f" It was seen from {escape_markdown(meta['first_seen'])} to "
-                f"{escape_markdown(meta.get('last_seen', '?'))} "
-                f"({escape_markdown(meta.get('consecutive', '?'))} consecutive runs)."
-            )
-        gh.create_issue_comment(
-            ctx.repository,
-            number,
-            f"✅ Drift resolved: no drift in the {_run_link(ctx)} at {stamp} "
-            f"(commit {inline_code(_short(ctx.sha))}).{seen} Closing.",
-        )
-        closed = gh.update_issue(ctx.repository, number, state="closed", state_reason="completed")
-        return DriftResult("closed", number, closed.get("html_url"))
-
-    if is_open and issue is not None:
-        old = decode_meta(issue.get("body") or "")
-        consecutive = old.get("consecutive")
-        meta = {
-            "first_seen": old.get("first_seen") or stamp,
-            "last_seen": stamp,
-            "consecutive": (consecutive if isinstance(consecutive, int) else 0) + 1,
-        }
-        number = int(issue["number"])
-        body = build_drift_body(report_md, ctx=ctx, tag=tag, title=title, meta=meta)
-        updated = gh.update_issue(ctx.repository, number, body=body)
-        return DriftResult("updated", number, updated.get("html_url"))
-
-    meta = {"first_seen": stamp, "last_seen": stamp, "consecutive": 1}
-    body = build_drift_body(report_md, ctx=ctx, tag=tag, title=title, meta=meta)
-    if issue is not None:  # closed earlier: the drift is back
-        number = int(issue["number"])
-        reopened = gh.update_issue(ctx.repository, number, state="open", body=body)
-        gh.create_issue_comment(
-            ctx.repository, number, f"⚠️ Drift detected again in the {_run_link(ctx)} at {stamp}."
-        )
-        return DriftResult("reopened", number, reopened.get("html_url"))
-    created = gh.create_issue(ctx.repository, title=title, body=body, labels=labels)
-    return DriftResult("opened", created.get("number"), created.get("html_url"))

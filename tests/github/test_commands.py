@@ -154,9 +154,12 @@ def test_merge_reports_the_outcome_on_the_merged_pull_request(workflow: Workflow
     assert "some jobs failed" in outcome[0]["body"] and "InvalidPrice" in outcome[0]["body"]
     sticky = bot_comments(workflow, pr)
     assert len(sticky) == 1
-    assert "merged and applied" in sticky[0]["body"]
-    assert "some jobs failed" in sticky[0]["body"]
-    assert "1 to create: Fabrikam EA" not in sticky[0]["body"]  # not a stale plan any more
+    # the approved plan stays; the outcome is a section below it, linking to the report
+    body = sticky[0]["body"]
+    assert "1 to create: Fabrikam EA" in body
+    assert body.index("1 to create: Fabrikam EA") < body.index("Applied after merge")
+    assert "some jobs failed" in body and "[apply report](" in body
+    assert body.rstrip().endswith("-->") and body.count("reconciler:meta") == 1
     # The other pull request is untouched.
     assert "1 to create: Fabrikam EA" in bot_comments(workflow, other)[0]["body"]
     assert not any("reconciler:apply" in c["body"] for c in server.comments_on(other))
@@ -369,7 +372,8 @@ def test_a_huge_plan_is_trimmed_safely_under_the_comment_limit(workflow: Workflo
     assert result.code == 0, result.err
     posted = bot_comments(workflow, pr)[0]["body"]  # the stand-in answers 422 over 65,536
     assert len(posted) <= 65_536
-    assert "**Plan truncated**; the full plan is in the job summary" in posted
+    assert "**Plan truncated** (comment size limit); the full plan is in the [artifact" in posted
+    assert "offers-plan" in posted
     head = posted[: posted.index("Plan truncated")]
     assert head.count("<details>") == head.count("</details>") and head.count("```") % 2 == 0
     assert posted.rstrip().endswith("-->")

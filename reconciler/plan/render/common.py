@@ -147,3 +147,15 @@ def gone_notes(gone: GoneFile) -> list[str]:
             "the new file creates a second offer; pin `id:` in the new file to rename in place"
         )
     return notes
+
+
+def readable_path(change: Change, path: str) -> str:
+    """``pricing › Contoso Analytics · Standard › discountPercentage`` for a field path."""
+    out = []
+    for part in split_path(path):
+        if part.startswith("["):
+            key = part[1:-1]
+            out.append(change.labels.get(key) or key)
+        else:
+            out.append(part)
+    return " › ".join(out)

@@ -1,0 +1,69 @@
+"""The command line as a newcomer meets it: help with exit codes and examples, colours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.github.comments import PlanSummary, plan_labels
+
+from .conftest import Cli
+
+
+@pytest.mark.parametrize(
+    ("command", "codes"),
+    [
+        (["plan"], ["0 ", "1 ", "2 ", "3 "]),
+        (["drift"], ["0 ", "1 ", "2 "]),
+        (["validate"], ["0 ", "1 "]),
+        (["github", "comment-plan"], ["0 ", "1 "]),
+        (["github", "report-apply"], ["0 ", "1 "]),
+        (["github", "drift-issue"], ["0 ", "1 "]),
+    ],
+)
+def test_help_lists_exit_codes_and_two_examples(
+    reconciler: Cli, command: list[str], codes: list[str]
+) -> None:
+    code, out, _ = reconciler(*command, "--help")
+    assert code == 0
+    assert "Exit codes:" in out and "Examples:" in out
+    section = out.split("Exit codes:")[1].split("Examples:")[0]
+    for prefix in codes:
+        assert f"\n    {prefix}" in section
+    assert out.split("Examples:")[1].count("$ reconciler ") == 2
+
+
+def test_account_is_a_choice(reconciler: Cli) -> None:
+    code, _, err = reconciler("plan", "--emulator", "--account", "nobody")
+    assert code == 2 and "'nobody' is not one of 'publisher', 'partner'" in err
+
+
+def test_colour_follows_no_color_and_force_color(
+    examples_project: Path, reconciler: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ("plan", "--emulator", "offers/customer-renewal.yaml")
+    _, out, _ = reconciler(*args)
+    assert "\x1b[" not in out  # not a terminal: plain
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    _, out, _ = reconciler(*args)
+    assert "\x1b[" in out
+    _, out, _ = reconciler("--no-color", *args)
+    assert "\x1b[" not in out
+    monkeypatch.setenv("NO_COLOR", "1")
+    _, out, _ = reconciler(*args)
+    assert "\x1b[" not in out
+
+
+def test_a_blocked_plan_is_labelled_blocked_never_no_changes() -> None:
+    blocked = PlanSummary(counts={"blocked": 1}, has_changes=False, is_blocked=True)
+    assert plan_labels(blocked, "offers:") == {"offers:blocked"}
+    mixed = PlanSummary(counts={"update": 1, "blocked": 1}, has_changes=True, is_blocked=True)
+    assert plan_labels(mixed, "offers:") == {"offers:blocked", "offers:changes"}
+    nothing = PlanSummary(counts={}, has_changes=False, is_blocked=False)
+    assert plan_labels(nothing, "offers:") == {"offers:no-changes"}
+
+
+def test_validate_prints_its_result_on_stdout(examples_project: Path, reconciler: Cli) -> None:
+    code, out, err = reconciler("validate")
+    assert code == 0 and "11 file(s), 11 valid offer(s)" in out and "valid" not in err
