@@ -206,7 +206,10 @@ def report_from_data(data: Any) -> DriftReport:
     """A drift report read back from its JSON (``reconciler drift --out``)."""
     if not isinstance(data, dict) or data.get("schema") != DRIFT_SCHEMA:
         raise PlanFileError(f"drift report: expected schema {DRIFT_SCHEMA!r}")
-    return classify(Plan.from_data(data.get("plan")))
+    report = classify(Plan.from_data(data.get("plan")))
+    if isinstance(data.get("watch"), dict):
+        report.watch = WatchReport.model_validate(data["watch"])
+    return report
 
 
 def render_json(report: DriftReport) -> str:
