@@ -223,10 +223,13 @@ class Repository:
         done = subprocess.run(
             command,
             cwd=self.path,
+            # Nothing of the test's environment, and no version check (act would ask
+            # api.nektosact.com for notices): the run is offline.
             env={
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "HOME": str(home),
                 "LANG": "C.UTF-8",
+                "ACT_DISABLE_VERSION_CHECK": "1",
             },
             capture_output=True,
             text=True,
