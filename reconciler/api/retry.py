@@ -1,27 +1,31 @@
-"""Retry policy: which failures are retried, how long to wait, and when to give up.
+"""Which API failures are retried, and the shared retry policy with the API's settings.
 
-The retry *loop* lives in :meth:`ProductIngestionClient._send` so it reads top to bottom in
-one place; this module holds the pieces it needs and that are worth testing alone:
+The policy itself (count, budget, backoff with jitter, ``Retry-After``) is
+:mod:`reconciler.retrying`, shared with the GitHub client; the loop that applies it is in
+:meth:`reconciler.api.transport.ApiTransport._send`. Here:
 
 * :func:`classify_exception` sorts httpx transport errors into "the request never left"
   (safe to retry even for ``POST configure``) and "the request may have been processed"
-  (ambiguous: a non-idempotent request must check its effect before it is sent again).
-* :func:`parse_retry_after` reads ``Retry-After`` as delta-seconds or an HTTP date.
-* :class:`RetryPolicy` bounds retries by count *and* total time, and computes exponential
-  backoff with jitter so parallel CI jobs do not retry in lock-step.
+  (ambiguous: a non-idempotent request must check its effect before it is sent again);
+* :func:`api_policy` fills the policy from ``settings.api``.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-
 import httpx
 
+from reconciler.retrying import RetryPolicy, parse_retry_after
 from reconciler.settings import ApiSettings
+
+__all__ = [
+    "NOT_SENT",
+    "RETRY_AFTER_STATUSES",
+    "RETRY_STATUSES",
+    "RetryPolicy",
+    "api_policy",
+    "classify_exception",
+    "parse_retry_after",
+]
 
 # Raised before a single byte of the request reached the server: a retry cannot duplicate it.
 NOT_SENT: tuple[type[Exception], ...] = (
@@ -40,48 +44,12 @@ def classify_exception(exc: httpx.TransportError) -> str:
     return "not-sent" if isinstance(exc, NOT_SENT) else "ambiguous"
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value, or None when it is absent or unreadable."""
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        # RFC 9110 says an integer; a fractional value is read too rather than ignored.
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if seconds == seconds else None  # NaN is not a delay
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    now = now or datetime.now(UTC)
-    return max(0.0, (when - now).total_seconds())
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    retries: int = 5  # retries after the first attempt
-    max_seconds: float = 120.0  # total time budget across all waits
-    backoff: float = 1.0  # first backoff delay; doubles each attempt
-    max_backoff: float = 30.0
-
-    @classmethod
-    def from_settings(cls, api: ApiSettings) -> RetryPolicy:
-        return cls(
-            retries=api.retries, max_seconds=api.retry_max_seconds, backoff=api.backoff_seconds
-        )
-
-    @property
-    def attempts(self) -> int:
-        return self.retries + 1
-
-    def backoff_delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
-        """Delay after failed attempt *attempt* (1-based): exponential, capped, 50-100 % jitter."""
-        base = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
-        return base * (0.5 + 0.5 * rand())
+def api_policy(api: ApiSettings) -> RetryPolicy:
+    """The shared policy with the API's settings: jittered backoff within a total budget."""
+    return RetryPolicy(
+        retries=api.retries,
+        max_seconds=api.retry_max_seconds,
+        backoff=api.backoff_seconds,
+        max_backoff=30.0,
+        jitter=True,
+    )

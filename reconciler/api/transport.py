@@ -39,7 +39,7 @@ from reconciler.api.credentials import TokenProvider
 from reconciler.api.retry import (
     RETRY_AFTER_STATUSES,
     RETRY_STATUSES,
-    RetryPolicy,
+    api_policy,
     classify_exception,
     parse_retry_after,
 )
@@ -54,6 +54,7 @@ from reconciler.errors import (
     NotFoundError,
     ThrottledError,
 )
+from reconciler.retrying import GiveUp
 from reconciler.secrets import REGISTRY, redact
 from reconciler.settings import Settings
 
@@ -119,7 +120,7 @@ class ApiTransport:
         self.endpoint = endpoint.rstrip("/")
         self.writes_enabled = writes
         self.stats = RequestStats()
-        self.policy = RetryPolicy.from_settings(self.settings.api)
+        self.policy = api_policy(self.settings.api)
         self._tokens = tokens
         self._sleep = sleep
         self._clock = clock
@@ -173,62 +174,73 @@ class ApiTransport:
         failure and either raises (the request took effect, or that is unknowable) or returns
         (it did not: sending again is safe).
         """
-        attempts = self.policy.attempts if retry else 1
-        deadline = self._clock() + self.policy.max_seconds
+        policy = self.policy if retry else self.policy.without_retries()
         refreshed = False
-        attempt = 0
-        while True:
-            attempt += 1
-            failure = self._attempt(method, url, label=label, body=body)
-            if isinstance(failure, httpx.Response):
-                return failure
-            if isinstance(failure.error, AuthenticationError) and self._tokens and not refreshed:
-                # One forced refresh per request: a token can expire between msal's check and
-                # the server's, or be revoked. A second 401 is a real authorization problem.
-                refreshed = True
-                attempt -= 1
-                self.stats.token_refreshes += 1
-                log.info("%s: token refused (HTTP 401); getting a new one and retrying", label)
-                self._tokens.invalidate()
-                continue
-            if isinstance(failure.error, AuthenticationError):
-                failure.error.message += (
-                    " (the token was refused; check that the Entra app is added to the Partner "
-                    "Center account with the Manager role)"
-                )
-                raise failure.error
-            if failure.sent and resolve_lost is not None:
-                resolve_lost(failure.error)  # raises unless the request certainly took no effect
-            retryable = failure.retry_after is not None or isinstance(
-                failure.error, ApiServerError | ApiUnreachable | ThrottledError
+
+        def once() -> httpx.Response | _Failure:
+            nonlocal refreshed
+            while True:
+                result = self._attempt(method, url, label=label, body=body)
+                if isinstance(result, httpx.Response):
+                    return result
+                auth = isinstance(result.error, AuthenticationError)
+                if auth and self._tokens and not refreshed:
+                    # One forced refresh per request, not counted as an attempt: a token can
+                    # expire between msal's check and the server's, or be revoked. A second
+                    # 401 is a real authorization problem.
+                    refreshed = True
+                    self.stats.token_refreshes += 1
+                    log.info("%s: token refused (HTTP 401); getting a new one and retrying", label)
+                    self._tokens.invalidate()
+                    continue
+                if auth:
+                    result.error.message += (
+                        " (the token was refused; check that the Entra app is added to the "
+                        "Partner Center account with the Manager role)"
+                    )
+                    raise result.error
+                if result.sent and resolve_lost is not None:
+                    resolve_lost(result.error)  # raises unless it certainly took no effect
+                return result
+
+        def retryable(result: httpx.Response | _Failure) -> bool:
+            return isinstance(result, _Failure) and (
+                result.retry_after is not None
+                or isinstance(result.error, ApiServerError | ApiUnreachable | ThrottledError)
             )
-            if not retryable:
-                raise failure.error
-            if attempt >= attempts:
-                if attempts > 1:
-                    failure.error.message += f" (gave up after {attempt} attempts)"
-                raise failure.error
-            delay = (
-                failure.retry_after
-                if failure.retry_after is not None
-                else self.policy.backoff_delay(attempt, self._rand)
-            )
-            if self._clock() + delay > deadline:
-                failure.error.message += (
-                    f" (gave up after {attempt} attempt(s): waiting {delay:.1f} s more would "
-                    f"exceed the {self.policy.max_seconds:g} s retry budget)"
-                )
-                raise failure.error
+
+        def on_retry(result: httpx.Response | _Failure, delay: float, attempt: int) -> None:
+            message = result.error.message if isinstance(result, _Failure) else ""
             log.warning(
                 "%s: %s; retrying in %.1f s (attempt %d/%d)",
                 label,
-                failure.error.message,
+                message,
                 delay,
-                attempt + 1,
-                attempts,
+                attempt,
+                policy.attempts,
             )
             self.stats.retries += 1
-            self._sleep(delay)
+
+        done = policy.run(
+            once,
+            should_retry=retryable,
+            wait_hint=lambda r: r.retry_after if isinstance(r, _Failure) else None,
+            on_retry=on_retry,
+            sleep=self._sleep,
+            clock=self._clock,
+            rand=self._rand,
+        )
+        if isinstance(done.value, httpx.Response):
+            return done.value
+        error = done.value.error
+        if done.gave_up is GiveUp.ATTEMPTS and policy.attempts > 1:
+            error.message += f" (gave up after {done.attempts} attempts)"
+        elif done.gave_up is GiveUp.BUDGET:
+            error.message += (
+                f" (gave up after {done.attempts} attempt(s): waiting {done.refused_wait:.1f} s "
+                f"more would exceed the {policy.max_seconds:g} s retry budget)"
+            )
+        raise error
 
     def _attempt(
         self, method: str, url: httpx.URL, *, label: str, body: Any

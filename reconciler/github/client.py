@@ -6,9 +6,10 @@ Design points:
   base so GitHub Enterprise Server works unchanged.
 * Explicit timeouts (10 s connect, 30 s total per read) -- a hung API must not hold a
   workflow until its six-hour limit.
-* Modest retries: 5xx and rate limits (429, or 403 with ``Retry-After`` /
-  ``x-ratelimit-remaining: 0`` / "secondary rate limit") are retried a few times with
-  exponential backoff, honouring ``Retry-After`` and ``x-ratelimit-reset`` up to a cap. A wait
+* Modest retries with the shared policy (:mod:`reconciler.retrying`): 5xx and rate limits
+  (429, or 403 with ``Retry-After`` / ``x-ratelimit-remaining: 0`` / "secondary rate
+  limit") are retried a few times with exponential backoff, honouring ``Retry-After`` and
+  ``x-ratelimit-reset`` up to a cap. A wait
   beyond the cap fails at once instead of blocking the job. A POST (which creates something)
   is retried only when GitHub cannot have acted on it: connection failures before sending
   and rate-limit refusals -- a 5xx after a POST might hide a created comment, and a
@@ -25,7 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +34,7 @@ import httpx
 
 from reconciler import __version__
 from reconciler.errors import GitHubError
+from reconciler.retrying import RetryPolicy, parse_retry_after
 from reconciler.secrets import add_secret, redact
 
 log = logging.getLogger(__name__)
@@ -62,9 +64,16 @@ class GitHubClient:
         add_secret(token)
         self.api_url = api_url.rstrip("/")
         self._origin = httpx.URL(self.api_url)
-        self.retries = retries
-        self.backoff = backoff
-        self.max_wait = max_wait
+        # The shared policy: a few retries, plain doubling backoff, and a wait longer than
+        # max_wait fails at once instead of holding the job.
+        self.policy = RetryPolicy(
+            retries=retries,
+            backoff=backoff,
+            max_backoff=None,
+            jitter=False,
+            max_seconds=None,
+            max_wait=max_wait,
+        )
         self._sleep = sleep
         self._clock = clock
         self._http = httpx.Client(
@@ -107,37 +116,32 @@ class GitHubClient:
             return url
         return self._origin.join(self._origin.path.rstrip("/") + "/" + path_or_url.lstrip("/"))
 
-    def _retry_after(self, response: httpx.Response, attempt: int) -> float | None:
-        """Seconds ``Retry-After`` asks for (a number or an HTTP date), if it is there."""
-        value = response.headers.get("retry-after")
-        if not value:
-            return None
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            try:
-                when = parsedate_to_datetime(value).timestamp()
-            except (TypeError, ValueError):
-                return self.backoff * 2**attempt
-            return max(0.0, when - self._clock())
-
-    def _rate_limit_wait(self, response: httpx.Response, attempt: int) -> float | None:
-        """Seconds to wait before retrying a rate-limited response, or None if not one."""
-        status = response.status_code
-        if status not in (403, 429):
-            return None
-        retry_after = self._retry_after(response, attempt)
-        if retry_after is not None:
-            return retry_after
+    def _asked_wait(self, response: httpx.Response) -> float | None:
+        """Seconds GitHub asked to wait (``Retry-After``, or the rate limit's reset time)."""
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        asked = parse_retry_after(response.headers.get("retry-after"), now)
+        if asked is not None:
+            return asked
         headers = response.headers
-        if headers.get("x-ratelimit-remaining") == "0":
+        if response.status_code in (403, 429) and headers.get("x-ratelimit-remaining") == "0":
             try:
                 return max(0.0, float(headers.get("x-ratelimit-reset", "")) - self._clock())
             except ValueError:
-                return self.backoff * 2**attempt
-        if status == 429 or "secondary rate limit" in response.text.lower():
-            return self.backoff * 2**attempt
+                return None  # back off
         return None
+
+    @staticmethod
+    def _rate_limited(response: httpx.Response) -> bool:
+        """A rate-limit refusal: GitHub did nothing, so even a POST may be sent again."""
+        if response.status_code not in (403, 429):
+            return False
+        headers = response.headers
+        return (
+            response.status_code == 429
+            or "retry-after" in headers
+            or headers.get("x-ratelimit-remaining") == "0"
+            or "secondary rate limit" in response.text.lower()
+        )
 
     def request(
         self,
@@ -151,41 +155,49 @@ class GitHubClient:
         if params:
             url = url.copy_merge_params(dict(params))
         shown = f"{method} {url.path}"
-        attempt = 0
-        while True:
+        post = method == "POST"
+
+        def once() -> httpx.Response | httpx.TransportError:
             try:
-                response = self._http.request(method, url, json=json)
+                return self._http.request(method, url, json=json)
             except httpx.TransportError as exc:
-                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-                if attempt < self.retries and (method != "POST" or never_sent):
-                    delay = self.backoff * 2**attempt
-                    log.warning(
-                        "%s failed (%s); retrying in %.1fs", shown, type(exc).__name__, delay
-                    )
-                    self._sleep(delay)
-                    attempt += 1
-                    continue
-                raise GitHubError(
-                    f"{shown}: cannot reach GitHub at {self.api_url}: {type(exc).__name__}: {exc}"
-                ) from exc
-            wait = self._rate_limit_wait(response, attempt)
-            retryable = wait is not None or (
-                response.status_code in RETRY_STATUSES and method != "POST"
-            )
-            if retryable and attempt < self.retries:
-                if wait is None:
-                    wait = self._retry_after(response, attempt)
-                delay = wait if wait is not None else self.backoff * 2**attempt
-                if delay <= self.max_wait:
-                    log.warning(
-                        "%s: HTTP %s; retrying in %.1fs", shown, response.status_code, delay
-                    )
-                    self._sleep(delay)
-                    attempt += 1
-                    continue
-            if response.is_success:
-                return response
-            raise self._error(shown, response)
+                return exc
+
+        def retryable(result: httpx.Response | httpx.TransportError) -> bool:
+            if isinstance(result, httpx.TransportError):
+                # A POST is sent again only when it certainly never left.
+                return not post or isinstance(result, httpx.ConnectError | httpx.ConnectTimeout)
+            if self._rate_limited(result):
+                return True
+            # a 5xx after a POST might hide a created comment: a duplicate is worse
+            return result.status_code in RETRY_STATUSES and not post
+
+        def wait_hint(result: httpx.Response | httpx.TransportError) -> float | None:
+            return None if isinstance(result, httpx.TransportError) else self._asked_wait(result)
+
+        def on_retry(result: httpx.Response | httpx.TransportError, delay: float, _: int) -> None:
+            if isinstance(result, httpx.TransportError):
+                name = type(result).__name__
+                log.warning("%s failed (%s); retrying in %.1fs", shown, name, delay)
+            else:
+                log.warning("%s: HTTP %s; retrying in %.1fs", shown, result.status_code, delay)
+
+        done = self.policy.run(
+            once,
+            should_retry=retryable,
+            wait_hint=wait_hint,
+            on_retry=on_retry,
+            sleep=self._sleep,
+            clock=self._clock,
+        )
+        result = done.value
+        if isinstance(result, httpx.TransportError):
+            raise GitHubError(
+                f"{shown}: cannot reach GitHub at {self.api_url}: {type(result).__name__}: {result}"
+            ) from result
+        if result.is_success:
+            return result
+        raise self._error(shown, result)
 
     @staticmethod
     def _error(shown: str, response: httpx.Response) -> GitHubError:
