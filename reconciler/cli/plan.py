@@ -27,6 +27,8 @@ from reconciler.cli.common import (
     use_colour,
 )
 from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, ReconcilerError
+from reconciler.plan.baseline import git_sha
+from reconciler.plan.gone import find_gone
 from reconciler.plan.insights import PlanInsights, RecordingClient
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
@@ -58,7 +60,13 @@ def build_plan(
         plan = plan_loaded(reader, settings, inputs, loaded)
         if extra is not None:
             extra.add(plan, loaded.files, reader)
-        return plan
+    # Files that went away: against the baseline, else the last commit (a file deleted in
+    # the working tree); outside git nothing can tell, and the plan is made all the same.
+    ref = inputs.baseline or ("HEAD" if git_sha(Path.cwd()) else None)
+    if ref:
+        folders = list(inputs.paths) or [settings.offers_path()]
+        plan.gone = find_gone(ref, folders, loaded.files, plan, settings)
+    return plan
 
 
 def render(plan: Plan, fmt: str) -> str:

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.plan.changes import Change
-from reconciler.plan.normalize import pricing_key, short_plan
+from reconciler.plan.inputs import OfferFileLike
+from reconciler.plan.normalize import KEYED_LISTS, pricing_key, short_plan
 from reconciler.plan.render.view import split_path
 
 _PRICING_LISTS = ("pricing", "originatorPricing")
@@ -130,3 +131,47 @@ def describe(
             change.source = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             change.source = None  # the tree of values is shown instead
+
+
+def file_parts(body: Mapping[str, Any], path: str) -> list[str | int]:
+    """A keyed field path as the file's own keys and list indexes (as far as it resolves)."""
+    parts: list[str | int] = []
+    node: Any = body
+    list_name = ""
+    for part in split_path(path):
+        if part.startswith("["):
+            key = part[1:-1]
+            if not isinstance(node, list):
+                break
+            keyer = KEYED_LISTS.get(list_name)
+            found = None
+            for i, item in enumerate(node):
+                if isinstance(item, Mapping):
+                    if keyer is not None and keyer(item) == key:
+                        found = i
+                elif str(item).strip().lower() == key.strip().lower():
+                    found = i
+            if found is None:
+                break
+            parts.append(found)
+            node = node[found]
+            continue
+        parts.append(part)
+        if not isinstance(node, Mapping) or part not in node:
+            break
+        node, list_name = node[part], part
+    return parts
+
+
+def field_line(f: OfferFileLike, change: Change) -> int:
+    """The line of the field a blocked change is about: the state, the id, or what changed."""
+    reason = (change.blocked_reason or "").lower()
+    if "pins id" in reason:
+        target: list[str | int] = ["id"]
+    elif change.wanted in ("withdraw", "delete", "publish") or not change.field_changes:
+        target = ["state"]
+    else:
+        first = next((fc for fc in change.field_changes if fc.path != "state"), None)
+        target = file_parts(f.api_body(), first.path) if first else ["state"]
+    line = f.position(target)[0]
+    return line or change.line

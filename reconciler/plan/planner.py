@@ -43,7 +43,7 @@ from reconciler.plan.compare import (
 )
 from reconciler.plan.identity import match_offers
 from reconciler.plan.inputs import OfferFileLike, PlanOptions
-from reconciler.plan.labels import catalogue_names, describe
+from reconciler.plan.labels import catalogue_names, describe, field_line
 from reconciler.plan.lifecycle import Decision, decide
 from reconciler.plan.live import LiveState
 from reconciler.plan.normalize import diff, essence
@@ -149,6 +149,8 @@ def make_plan(
         if change.reason is None:
             change.reason = aggregate_reason(change.field_changes)
         describe(change, desired=desired_ess, live=live_ess, names=names, path=f.path)
+        if change.action == "blocked":
+            change.line = field_line(f, change)
         changes.append(change)
 
     versions = settings.api.versions

@@ -55,3 +55,45 @@ def test_create_shows_the_file_itself(examples_project: Path, reconciler: Cli) -
     assert "+ beneficiaries:" in out and "description: Litware Inc." in out
     assert "pricing[" not in out and "# " not in out.split("Plan:")[0].split("\n", 2)[2]
     assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_removed_and_renamed_offers_are_named_and_stay_live(
+    examples_project: Path, reconciler: Cli
+) -> None:
+    code, _, err = reconciler("apply", "--emulator", "--auto-approve")
+    assert code == 0, err
+    (examples_project / "offers" / "customer-absolute.yaml").unlink()
+    renamed = examples_project / "offers" / "customer-percentage.yaml"
+    renamed.write_text(
+        renamed.read_text().replace(
+            "name: Woodgrove Bank Analytics discount 2027", "name: Woodgrove Analytics 2027"
+        )
+    )
+
+    code, out, err = reconciler("plan", "--emulator")
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) <= 100
+    out = " ".join(out.split())  # long notes wrap
+    assert "? Tailspin Toys Data Platform fixed price file removed: offers/customer-absolute" in out
+    assert "stays live and is no longer managed" in out
+    assert "keep the file with `state: withdrawn`" in out
+    assert "? Woodgrove Bank Analytics discount 2027 offer renamed in" in out
+    assert "names are identity" in out and "pin `id:`" in out
+    assert "1 to create" in out and "2 file(s) removed" in out
+    assert "Unmanaged" not in out  # listed once, as removed, not again as unmanaged
+
+    code, out, _ = reconciler("plan", "--emulator", "--format", "markdown")
+    assert "### Files removed or offers renamed" in out and "[!WARNING]" in out
+
+
+def test_blocked_points_at_the_fields_line(examples_project: Path, reconciler: Cli) -> None:
+    code, _, err = reconciler("apply", "--emulator", "--auto-approve")
+    assert code == 0, err
+    _set_discount(examples_project, "8", "9")
+    code, out, _ = reconciler("plan", "--emulator")
+    assert code == 3
+    lines = (examples_project / "offers" / "customer-percentage.yaml").read_text().splitlines()
+    line = lines.index("    discountPercentage: 9") + 1
+    assert f"offers/customer-percentage.yaml:{line}" in out
+    assert "why: a live offer cannot be edited in place" in out
+    assert "to go ahead: `reconciler: {allowRepublish: true}`" in out

@@ -134,17 +134,18 @@ def gone_notes(gone: GoneFile) -> list[str]:
     notes: list[str] = []
     if gone.offer_id and gone.state in ("live", "draft"):
         notes.append(
-            f"the offer {gone.offer_id} stays {gone.state} and is no longer managed; "
+            f"the offer `{gone.offer_id}` stays {gone.state} and is no longer managed; "
             "to withdraw it, keep the file with `state: withdrawn`"
         )
     elif gone.offer_id:
-        notes.append(f"the offer {gone.offer_id} ({gone.state}) is no longer managed")
+        notes.append(f"the offer `{gone.offer_id}` ({gone.state}) is no longer managed")
     else:
         notes.append("no live offer had this file's name: nothing changes")
     if gone.renamed_to:
         notes.append(
-            f"renamed to {gone.renamed_to}: names are identity, so without a pinned `id:` "
-            "the new file creates a second offer; pin `id:` in the new file to rename in place"
+            f"renamed to {gone.renamed_to if gone.name_changed else f'`{gone.renamed_to}`'}: "
+            "names are identity, so without a pinned `id:` "
+            "the plan creates a second offer; pin `id:` (the id above) to rename in place"
         )
     return notes
 
@@ -159,3 +160,7 @@ def readable_path(change: Change, path: str) -> str:
         else:
             out.append(part)
     return " › ".join(out)
+
+
+def gone_title(gone: GoneFile) -> str:
+    return "offer renamed in" if gone.name_changed else "file removed:"

@@ -31,6 +31,7 @@ from reconciler.plan.render.common import (
     accepted,
     field_summary,
     gone_notes,
+    gone_title,
     headline,
     replacement_notes,
     why,
@@ -130,7 +131,7 @@ def _banners(plan: Plan) -> list[str]:
                 "WARNING",
                 [
                     f"{len(plan.gone)} offer file(s) were removed: their live offers stay "
-                    "live and are no longer managed (see *Files removed*)."
+                    "live and are no longer managed (see below)."
                 ],
             )
         )
@@ -175,12 +176,12 @@ def _table(plan: Plan) -> tuple[str, int]:
 def _gone_section(plan: Plan) -> str:
     if not plan.gone:
         return ""
-    lines = ["### Files removed", ""]
+    lines = ["### Files removed or offers renamed", ""]
     for gone in plan.gone:
         notes = "; ".join(md_inline(redact(n)) for n in gone_notes(gone))
         lines.append(
             f"- ❔ **{escape_markdown(redact(gone.offer_name))}** "
-            f"({inline_code(redact(gone.file))}): {notes}."
+            f"({escape_markdown(gone_title(gone))} {inline_code(redact(gone.file))}): {notes}."
         )
     return "\n".join(lines) + "\n\n"
 

@@ -18,6 +18,7 @@ from reconciler.plan.render.common import (
     SYMBOLS,
     TEXT_WIDTH,
     gone_notes,
+    gone_title,
     headline,
     replacement_notes,
 )
@@ -84,7 +85,7 @@ def render_text(plan: Plan, *, colour: bool = False, show_unchanged: bool = Fals
         lines.extend(_change_block(change, colour))
         lines.append("")
     for gone in plan.gone:
-        head = f"? {gone.offer_name}  file removed: {gone.file}"
+        head = f"? {gone.offer_name}  {gone_title(gone)} {gone.file}"
         lines += [_style(x, "yellow", colour, bold=True) for x in _wrapped("", head, "")]
         for note in gone_notes(gone):
             lines += _wrapped("", note)
