@@ -43,8 +43,10 @@ def test_a_merge_is_applied_in_the_offers_environment_and_reported_on_the_pull_r
     assert len(outcome) == 1
     assert "✅ Applied" in outcome[0] and WOODGROVE in outcome[0]
     (sticky,) = [c["body"] for c in github.comments_on(number) if "reconciler:plan" in c["body"]]
-    assert "merged and applied" in sticky and "The reviewed plan: 1 republish" in sticky, sticky
-    # The approved plan is still readable in full: the pull request run's artifact.
+    # The approved plan stays readable on the pull request, with the outcome below it ...
+    assert "discountPercentage: 15" in sticky and "Applied after merge: ✅ Applied" in sticky
+    assert sticky.index("discountPercentage: 15") < sticky.index("Applied after merge")
+    # ... and in full in the pull request run's artifact.
     assert "discountPercentage: 15" in planned.artifact("offers-plan")["plan.md"]
     kept = applied.artifact("offers-apply")
     assert set(kept) == {"plan.json", "plan.md", "apply.md"}
