@@ -87,6 +87,10 @@ class PlanSettings(_Section):
     allow_withdraw_all: bool = False
     allow_republish: bool = False
     ignore: list[str] = Field(default_factory=list)
+    # With --baseline (a pull request): "changed" plans only the offer files changed since
+    # the baseline and reads only their offers; "all" plans everything. Apply and drift
+    # always read everything.
+    scope: Literal["all", "changed"] = "all"
     # Price guard: a discount above this percentage is a warning; strict-prices makes every
     # price warning block the plan (exit 3), like `plan --strict`.
     discount_warning: float = Field(default=60.0, gt=0, le=100)

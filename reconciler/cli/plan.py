@@ -154,7 +154,7 @@ def command(
     compares them with the live offers: what will be created, updated, published,
     replaced, withdrawn or deleted, what is blocked and why, and which files went away.
     """
-    inputs = PlanInputs(paths, api.role(role), baseline, allow_republish, force)
+    inputs = PlanInputs(paths, api.role(role), baseline, allow_republish, force, targeted=True)
     extra = PlanInsights(app.settings, with_prices=True, strict=strict)
     plan = build_plan(app.settings, inputs, api, extra)
     if out is not None:

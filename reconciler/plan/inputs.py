@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from reconciler.offers.model import FileControls
+from reconciler.plan.scope import Scope
 
 
 class OfferFileLike(Protocol):
@@ -38,3 +39,9 @@ class PlanOptions:
     endpoint: str = ""
     git_sha: str | None = None
     now: Callable[[], dt.datetime] | None = None
+    # A targeted plan (plan.scope = "changed", see plan/scope.py) reads only the changed
+    # files: it lists no unmanaged offers (it did not read them), and its thresholds count
+    # the (managed, active) offers of the last full run instead of the few it read.
+    scope: Scope = Scope.ALL
+    files_not_read: int = 0
+    population: tuple[int, int] | None = None

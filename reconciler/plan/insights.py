@@ -32,6 +32,8 @@ class ReadClient(Protocol):
 
     def get_price_template(self, product_id: str, plan_id: str) -> dict[str, Any]: ...
 
+    def get_offer(self, offer_id: str) -> dict[str, Any]: ...
+
 
 class RecordingClient:
     """A read client that remembers every offer it listed (for the timeline and the watch)."""
@@ -52,6 +54,12 @@ class RecordingClient:
 
     def get_resource(self, durable_id: str) -> dict[str, Any]:
         return self._client.get_resource(durable_id)
+
+    def get_offer(self, offer_id: str) -> dict[str, Any]:
+        # A targeted plan reads its few offers by id instead of listing them all.
+        offer = self._client.get_offer(offer_id)
+        self.offers.append(offer)
+        return offer
 
     def get_price_template(self, product_id: str, plan_id: str) -> dict[str, Any]:
         return self._client.get_price_template(product_id, plan_id)

@@ -4,20 +4,32 @@
 way; only the client differs (read-only for plan and drift, write-enabled for apply). The
 files are loaded first and separately (:func:`load_files`) so invalid input is refused
 before any client exists: a file that does not validate never causes a request.
+
+A pull request's plan may be *targeted* (``plan.scope = "changed"`` with ``--baseline``):
+only the changed files are loaded (:mod:`.scope`) and only their offers read, by id
+(:mod:`.targeted`), with the ids and the thresholds' population from the cache the last
+full run wrote (:mod:`reconciler.state.idcache`). Without that cache it plans everything.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from reconciler.offers.domain import INACTIVE_STATES
 from reconciler.offers.loader import OfferFile, load_offer_files
 from reconciler.plan.baseline import Baseline, git_sha, load_baseline
 from reconciler.plan.live import LiveClient, LiveState, fetch_live, managed_selector
 from reconciler.plan.plan import Plan
 from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
+from reconciler.plan.scope import Scope, Selection, select_files
+from reconciler.plan.targeted import fetch_targeted
 from reconciler.settings import Settings
+from reconciler.state.idcache import IdCache, load_cache, save_cache
 
 
 @dataclass(frozen=True)
@@ -27,20 +39,39 @@ class PlanInputs:
     baseline: str | None = None  # git ref of the files the "why" of each change is judged by
     allow_republish: bool = False
     force: bool = False
+    # Whether plan.scope applies: only ``reconciler plan`` sets it; apply and drift stay full.
+    targeted: bool = False
 
 
 @dataclass(frozen=True)
 class LoadedFiles:
     files: list[OfferFile]
     baseline: Baseline | None
+    selection: Selection | None = None  # which files were read (None: all of them)
+
+    @property
+    def scope(self) -> Scope:
+        return self.selection.scope if self.selection is not None else Scope.ALL
 
 
 def load_files(settings: Settings, inputs: PlanInputs) -> LoadedFiles:
     """Load and validate the offer files (and the baseline's); raises OfferFilesInvalid."""
     paths = list(inputs.paths) or [settings.offers_path()]
-    files = load_offer_files(paths, settings)
+    selection = None
+    if inputs.targeted and inputs.baseline and Scope(settings.plan.scope) is Scope.CHANGED:
+        selection = select_files(paths, Scope.CHANGED, inputs.baseline)
+        paths = selection.paths
+    files = load_offer_files(paths, settings) if paths else []
     baseline = load_baseline(inputs.baseline, files, settings) if inputs.baseline else None
-    return LoadedFiles(files, baseline)
+    return LoadedFiles(files, baseline, selection)
+
+
+def state_dir(settings: Settings) -> Path:
+    return settings.root / settings.apply.journal_dir / "cache"
+
+
+def _endpoint(client: Any) -> str:
+    return str(getattr(client, "endpoint", ""))
 
 
 def fetch_for(
@@ -53,15 +84,26 @@ def fetch_for(
 
 
 def plan_live(
-    client: LiveClient, settings: Settings, inputs: PlanInputs, loaded: LoadedFiles, live: LiveState
+    client: LiveClient,
+    settings: Settings,
+    inputs: PlanInputs,
+    loaded: LoadedFiles,
+    live: LiveState,
+    *,
+    cache: IdCache | None = None,
 ) -> Plan:
-    """Build the plan of *loaded* against an already fetched *live* state."""
+    """Build the plan of *loaded* against an already fetched *live* state (with *cache*: a
+    targeted plan, counted against the cache's population)."""
+    targeted = cache is not None and loaded.scope is Scope.CHANGED
     options = PlanOptions(
         role=inputs.role,
         allow_republish=inputs.allow_republish,
         force=inputs.force,
-        endpoint=str(getattr(client, "endpoint", "")),
+        endpoint=_endpoint(client),
         git_sha=git_sha(Path.cwd()),
+        scope=Scope.CHANGED if targeted else Scope.ALL,
+        files_not_read=loaded.selection.not_read if targeted and loaded.selection else 0,
+        population=cache.population if targeted and cache is not None else None,
     )
     return make_plan(loaded.files, live, settings, baseline=loaded.baseline, options=options)
 
@@ -70,5 +112,43 @@ def plan_loaded(
     client: LiveClient, settings: Settings, inputs: PlanInputs, loaded: LoadedFiles
 ) -> Plan:
     """Fetch what the files' role manages from *client* and build the plan."""
+    if loaded.scope is Scope.CHANGED:
+        cache = load_cache(state_dir(settings), _endpoint(client), inputs.role)
+        get_offer = getattr(client, "get_offer", None)
+        if cache is not None and get_offer is not None:
+            mine = [f for f in loaded.files if f.kind in role_kinds(inputs.role)]
+            found = fetch_targeted(
+                client,  # type: ignore[arg-type]  # has get_offer (checked above)
+                mine,
+                cache,
+                workers=settings.api.max_connections,
+            )
+            return plan_live(client, settings, inputs, loaded, found.live, cache=cache)
+        # No full run has left ids and a population yet: plan everything this once.
+        inputs = PlanInputs(
+            inputs.paths, inputs.role, inputs.baseline, inputs.allow_republish, inputs.force
+        )
+        loaded = load_files(settings, inputs)
     live = fetch_for(client, settings, inputs, loaded)
-    return plan_live(client, settings, inputs, loaded, live)
+    plan = plan_live(client, settings, inputs, loaded, live)
+    if not inputs.paths or [Path(p).resolve() for p in inputs.paths] == [settings.offers_path()]:
+        remember(settings, _endpoint(client), inputs.role, plan)
+    return plan
+
+
+def remember(settings: Settings, endpoint: str, role: str, plan: Plan) -> None:
+    """Refresh the id cache from a full plan of the whole offers folder."""
+    refs = [(r.offer_name, r.offer_id, r.state) for r in plan.unchanged]
+    refs += [(c.offer_name, c.offer_id, c.live_state) for c in plan.changes]
+    live = [(name, oid, state) for name, oid, state in refs if oid and state != "deleted"]
+    # A cache that cannot be written only makes the next targeted plan list.
+    with contextlib.suppress(OSError):
+        save_cache(
+            state_dir(settings),
+            endpoint=endpoint,
+            role=role,
+            refreshed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            ids={name: str(oid) for name, oid, _ in live},
+            managed=len(live),
+            active=sum(1 for _, _, state in live if state not in INACTIVE_STATES),
+        )

@@ -18,7 +18,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from reconciler.errors import PlanFileError
 from reconciler.plan.changes import Blocked, Change, Step
@@ -190,6 +190,10 @@ class PlanMeta:
     git_sha: str | None = None
     baseline: str | None = None  # the git ref the "why" was computed against
     schema: str = PLAN_SCHEMA
+    # "all": every offer file and the whole account were read; "changed": only the files
+    # changed since the baseline (a pull request's targeted plan), files_not_read others.
+    scope: Literal["all", "changed"] = "all"
+    files_not_read: int = 0
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -199,6 +203,8 @@ class PlanMeta:
             "role": self.role,
             "git_sha": self.git_sha,
             "baseline": self.baseline,
+            "scope": self.scope,
+            "files_not_read": self.files_not_read,
         }
 
     @classmethod
@@ -210,6 +216,8 @@ class PlanMeta:
             role=str(data["role"]),
             git_sha=data.get("git_sha"),
             baseline=data.get("baseline"),
+            scope="changed" if data.get("scope") == "changed" else "all",
+            files_not_read=int(data.get("files_not_read") or 0),
         )
 
 
@@ -280,6 +288,18 @@ class Plan:
         result["skipped"] = len(self.skipped)
         result["gone"] = len(self.gone)
         return result
+
+    def scope_line(self) -> str | None:
+        """What a targeted plan read (None for a full plan)."""
+        if self.meta.scope != "changed":
+            return None
+        read = len(self.changes) + len(self.unchanged) + len(self.skipped)
+        since = f" since {self.meta.baseline}" if self.meta.baseline else ""
+        return (
+            f"Scope: changed -- the {read} offer file(s) changed{since}; "
+            f"{self.meta.files_not_read:,} other file(s) and the account's other offers were "
+            "not read (apply at merge and the drift run read everything)."
+        )
 
     def summary_line(self) -> str:
         """``2 to create, 1 to update, 40 unchanged, 1 blocked`` (zero counts left out)."""

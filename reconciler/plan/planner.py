@@ -49,6 +49,7 @@ from reconciler.plan.live import LiveState
 from reconciler.plan.normalize import diff, essence
 from reconciler.plan.plan import OfferRef, Plan, PlanMeta, SkippedFile, UnmanagedOffer
 from reconciler.plan.safety import evaluate
+from reconciler.plan.scope import Scope
 from reconciler.settings import Settings
 
 __all__ = [
@@ -170,9 +171,14 @@ def make_plan(
         for o in live.offers
         if offer_key(o.get("id")) not in claimed and o.get("state") != "deleted"
     ]
+    if opts.scope is Scope.CHANGED:
+        unmanaged = []  # a targeted plan read only the changed files' offers
     managed_offers = [o for o in matches.values() if o and o.get("state") != "deleted"]
+    managed = len(managed_offers)
     active = sum(1 for o in managed_offers if o.get("state") not in INACTIVE_STATES)
-    safety = evaluate(changes, len(managed_offers), active, settings.plan, force=opts.force)
+    if opts.population is not None:
+        managed, active = opts.population
+    safety = evaluate(changes, managed, active, settings.plan, force=opts.force)
     now = (opts.now or (lambda: dt.datetime.now(dt.UTC)))()
     meta = PlanMeta(
         created_at=now.isoformat(timespec="seconds"),
@@ -180,6 +186,8 @@ def make_plan(
         role=opts.role,
         git_sha=opts.git_sha,
         baseline=baseline.ref if baseline else None,
+        scope=opts.scope.value,
+        files_not_read=opts.files_not_read,
     )
     return Plan(
         meta=meta,

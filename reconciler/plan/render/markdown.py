@@ -229,6 +229,8 @@ def render_markdown(
         meta.append(f"commit {inline_code(plan.meta.git_sha[:12])}")
     if plan.meta.baseline:
         meta.append(f"baseline {inline_code(redact(plan.meta.baseline))}")
+    if plan.meta.scope == "changed":
+        meta.append(f"scope {inline_code('changed')} ({plan.meta.files_not_read:,} files not read)")
     meta.append(f"checksum {inline_code(plan.checksum[:19])}")
     head.append(" · ".join(meta) + "\n")
     head.extend(_banners(plan))

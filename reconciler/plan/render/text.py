@@ -114,6 +114,9 @@ def render_text(plan: Plan, *, colour: bool = False, show_unchanged: bool = Fals
             for line in extra.text.rstrip("\n").splitlines():
                 lines += _wrapped("", line, "  ")
             lines.append("")
+    scope = plan.scope_line()
+    if scope:
+        lines += [*_wrapped("", scope, "  "), ""]
     if plan.safety.violations:
         title = "Safety guards (forced):" if plan.safety.forced else "Blocked by safety guards:"
         lines.append(_style(title, "red", colour, bold=True))

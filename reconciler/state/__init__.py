@@ -1,0 +1,1 @@
+"""Where apply keeps its state: the lock, the open journal, and the cache of live ids."""
