@@ -22,7 +22,6 @@ at the boundary where they occur and never leak past it.
     ├── WriteRefused                     a write on a client opened without writes=True
     ├── JobTimeout                       jobs still running at the deadline   exit 6
     ├── PlanBlocked                      a safety guard refused the plan      exit 3
-    ├── StalePlan                        live eTags moved since the plan      exit 4
     ├── PlanFileError                    a saved plan is unreadable/tampered
     ├── GitHubError                      GitHub REST API failure
     └── EmulatorError                    the embedded emulator failed to start
@@ -224,10 +223,6 @@ class PlanBlocked(ReconcilerError):
     def __init__(self, message: str, reasons: list[str] | None = None) -> None:
         super().__init__(message)
         self.reasons = reasons or []
-
-
-class StalePlan(ReconcilerError):
-    exit_code: ClassVar[int] = EXIT_STALE
 
 
 class PlanFileError(ReconcilerError):

@@ -20,7 +20,7 @@ from reconciler.api import lost, paging
 from reconciler.api.jobs import JobStatus
 from reconciler.api.transport import ApiTransport, RequestStats
 from reconciler.errors import ApiClientError, ApiError, ApiServerError, WriteRefused
-from reconciler.offers.domain import canonical_type
+from reconciler.offers.domain import canonical_type, product_guid
 from reconciler.offers.schema_urls import (
     CONFIGURE_SCHEMA,
     OFFER_VERSION_SETTING,
@@ -34,7 +34,6 @@ __all__ = ["ProductIngestionClient", "RequestStats"]
 V_CONFIGURE = "2022-07-01"
 V_STATUS = "2022-07-01"
 V_DETAIL = "2023-07-15"
-V_CATALOGUE = "2022-07-01"
 
 
 def _bare_offer_id(offer_id: str) -> str:
@@ -117,22 +116,12 @@ class ProductIngestionClient(ApiTransport):
         return _normalised(dict(data))
 
     def get_price_template(self, product_id: str, plan_id: str) -> dict[str, Any]:
-        product = product_id.split("/", 1)[1] if product_id.startswith("product/") else product_id
         data = self._versioned_get(
-            f"price-and-availability-private-offer-plan/{product}",
+            f"price-and-availability-private-offer-plan/{product_guid(product_id)}",
             {"$version": self.price_version, "plan": plan_id},
             label="GET price-and-availability-private-offer-plan/{id}",
         )
         return dict(data)
-
-    def list_products(self) -> Iterator[dict[str, Any]]:
-        params = {"$version": V_CATALOGUE, "$maxpagesize": str(self.settings.api.page_size)}
-        return self._paged("product", params, label="GET product", keys=("value",))
-
-    def list_plans(self, product_id: str) -> Iterator[dict[str, Any]]:
-        product = product_id if product_id.startswith("product/") else f"product/{product_id}"
-        params = {"$version": V_CATALOGUE, "product": product}
-        return self._paged("plan", params, label="GET plan", keys=("value",))
 
     # ------------------------------------------------------------------ jobs
 

@@ -61,7 +61,6 @@ class LiveView:
 
     by_id: dict[str, dict[str, Any]]
     by_name: dict[str, list[dict[str, Any]]]
-    listed: bool  # True: by_id holds every offer (a missing id means the offer is gone)
 
     def get(self, offer_id: str | None) -> dict[str, Any] | None:
         return self.by_id.get(offer_key(offer_id))
@@ -82,7 +81,7 @@ def read_live(client: LiveReader, ids: Sequence[str], *, need_list: bool) -> Liv
         for offer in client.list_offers():
             by_id[offer_key(offer.get("id"))] = offer
             by_name.setdefault(name_key(offer.get("name")), []).append(offer)
-        return LiveView(by_id, by_name, listed=True)
+        return LiveView(by_id, by_name)
     for offer_id in dict.fromkeys(ids):
         try:
             offer = client.get_offer(offer_id)
@@ -90,7 +89,7 @@ def read_live(client: LiveReader, ids: Sequence[str], *, need_list: bool) -> Liv
             continue
         by_id[offer_key(offer_id)] = offer
         by_name.setdefault(name_key(offer.get("name")), []).append(offer)
-    return LiveView(by_id, by_name, listed=False)
+    return LiveView(by_id, by_name)
 
 
 def planned_etag(change: Change) -> str | None:

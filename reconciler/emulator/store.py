@@ -208,10 +208,6 @@ class Store:
             ).fetchall()
         return [(int(r[0]), json.loads(r[1])) for r in rows]
 
-    def count_offers(self) -> int:
-        with self.lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM offers").fetchone()[0])
-
     # ---- price resources ----------------------------------------------------------------
 
     def get_price(self, durable_id: str) -> dict[str, Any] | None:

@@ -13,8 +13,10 @@ from typing import Any
 
 from reconciler.offers.domain import (
     CHANNEL_PARTNER,
+    EDITABLE_STATES,
     STATE_AFTER_WITHDRAW,
     OfferState,
+    SubState,
     can_transition,
     canonical_type,
     is_channel_partner,
@@ -31,6 +33,8 @@ from reconciler.plan.changes import (
     Publish,
     Recreate,
     Republish,
+    Step,
+    StepKind,
     UpdateDraft,
     Withdraw,
 )
@@ -117,14 +121,14 @@ def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None
         return ctx.make(Create, steps=[step], reason="git")
 
     live_state = str(offer.get("state"))
-    sub_state = offer.get("subState")
-    accepted = sub_state == "accepted"
+    sub_state: str | None = offer.get("subState")
+    accepted = sub_state == SubState.ACCEPTED
     oid = str(offer.get("id"))
     etag = offer.get("eTag")
 
-    def minimal(kind_: str, state: str) -> Any:
+    def minimal(kind_: StepKind, state: str) -> Step:
         return rq.minimal_step(
-            kind_,  # type: ignore[arg-type]
+            kind_,
             offer_id=oid,
             offer_name=name,
             offer_kind=canonical_type(offer.get("privateOfferType") or kind),
@@ -132,7 +136,7 @@ def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None
             etag=etag,
         )
 
-    def guarded(cls: type[Change], action: str, steps: list[Any]) -> Change:
+    def guarded(cls: type[Change], action: str, steps: list[Step]) -> Change:
         if ctx.protect:
             return ctx.blocked(
                 f"the offer is protected; refusing to {action} it",
@@ -174,7 +178,7 @@ def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None
         )
 
     if desired == "draft":
-        if live_state in ("draft", "withdrawn"):
+        if live_state in EDITABLE_STATES:
             if not has_diff:
                 return None
             step = rq.full_step(
@@ -187,7 +191,7 @@ def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None
         )
 
     # desired live
-    if live_state in ("draft", "withdrawn"):
+    if live_state in EDITABLE_STATES:
         with_state(ctx, live_state, "live", state_origin)
         step = rq.full_step(
             "publish", ctx.desired_body, offer_name=name, state="live", offer_id=oid, etag=etag
@@ -237,15 +241,15 @@ def _partner(
     ctx: Decision,
     has_diff: bool,
     live_state: str,
-    sub_state: Any,
+    sub_state: str | None,
     oid: str,
     etag: str | None,
     state_origin: Origin,
-    minimal: Callable[[str, str], Any],
+    minimal: Callable[[StepKind, str], Step],
 ) -> Change | None:
     f = ctx.f
     live_offer = ctx.live_offer or {}
-    pending = sub_state == "pendingPartnerAction" or live_state in ("draft", "withdrawn")
+    pending = sub_state == SubState.PENDING_PARTNER_ACTION or live_state in EDITABLE_STATES
     if f.state == "draft":
         if pending and not has_diff:
             return None
@@ -265,7 +269,7 @@ def _partner(
         return ctx.make(PartnerComplete, steps=[step])
     if not has_diff:
         return None
-    if sub_state == "accepted":
+    if sub_state == SubState.ACCEPTED:
         return ctx.blocked(
             "the customer accepted this offer: it is a contract and cannot be changed",
             wanted="partner-complete",
