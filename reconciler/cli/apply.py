@@ -36,6 +36,7 @@ from reconciler.cli.common import (
     role_option,
 )
 from reconciler.errors import EXIT_BLOCKED, EXIT_OK, PlanFileError, ReconcilerError
+from reconciler.plan.insights import add_price_guard
 from reconciler.plan.live import LiveClient
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
@@ -181,6 +182,8 @@ def command(
             # Finish what an interrupted apply left open first, so the plan sees its effect.
             settle_open(client, settings, target, options=options, progress=progress)
             plan = plan_loaded(client, settings, inputs, loaded)
+            # The plan command's price guard (plan.strict-prices blocks here too).
+            add_price_guard(plan, loaded.files, client, settings)
             shown = render_plan(plan)
             click.echo(shown, nl=False, err=fmt == "json")
             if plan.is_blocked:

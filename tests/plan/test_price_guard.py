@@ -12,6 +12,7 @@ from .insight_helpers import (
     DATA_PLATFORM,
     customer,
     flat,
+    live_offers,
     make_project,
     reconciler,
     seed,
@@ -83,6 +84,10 @@ def test_discount_above_threshold_warns_and_strict_blocks(
     (project / "reconciler.toml").write_text('offers = "offers"\n[plan]\nstrict-prices = true\n')
     code, _, _ = reconciler(capsys, "plan", "--emulator")
     assert code == 3
+    # ... and apply of the files refuses it too: nothing is sent
+    code, _, err = reconciler(capsys, "apply", "offers", "--emulator", "--auto-approve")
+    assert code == 3 and "price warning(s) in strict mode" in flat(err)
+    assert live_offers(project) == []
     (project / "reconciler.toml").write_text('offers = "offers"\n[plan]\ndiscount-warning = 96\n')
     code, out, _ = reconciler(capsys, "plan", "--emulator", "--strict")
     out = flat(out)
