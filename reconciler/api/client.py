@@ -19,7 +19,13 @@ from reconciler.api import jobs as jobs_module
 from reconciler.api import lost, paging
 from reconciler.api.jobs import JobStatus
 from reconciler.api.transport import ApiTransport, RequestStats
-from reconciler.errors import ApiClientError, ApiError, ApiServerError, WriteRefused
+from reconciler.errors import (
+    AmbiguousSubmission,
+    ApiClientError,
+    ApiError,
+    ApiServerError,
+    WriteRefused,
+)
 from reconciler.offers.domain import canonical_type, product_guid
 from reconciler.offers.schema_urls import (
     CONFIGURE_SCHEMA,
@@ -182,8 +188,13 @@ class ProductIngestionClient(ApiTransport):
                 f"refusing to {what}: this client is read-only (only apply opens it with writes)"
             )
 
-    def configure(self, resources: list[dict[str, Any]]) -> JobStatus:
-        """Submit *resources* as one configure job; a lost response is resolved, not re-sent."""
+    def configure(self, resources: list[dict[str, Any]], *, on_lost: str = "resolve") -> JobStatus:
+        """Submit *resources* as one configure job; a lost response is resolved, not re-sent.
+
+        ``on_lost="raise"``: a lost answer raises :class:`AmbiguousSubmission` (``accepted``
+        None) at once, for a caller that decides the effect itself from what it recorded
+        before sending (apply's journal); nothing is ever re-sent then.
+        """
         self._require_writes(f"submit {len(resources)} resource(s)")
         if not resources:
             raise ValueError("configure needs at least one resource")
@@ -191,6 +202,10 @@ class ProductIngestionClient(ApiTransport):
         url = self._url("configure", {"$version": V_CONFIGURE})
 
         def resolve(error: ApiError) -> None:
+            if on_lost == "raise":
+                raise AmbiguousSubmission(
+                    f"configure response lost ({error.message})", accepted=None, status=error.status
+                )
             lost.resolve_lost_configure(self, resources, error)
 
         try:

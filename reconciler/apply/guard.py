@@ -21,29 +21,23 @@ it the list pass wins.
 Updates carry the eTag in their body, so a race after this check fails the job
 (``conflict``) instead of overwriting the other edit.
 
-Effect checks
--------------
-:func:`effect_of` answers "did this step take effect?" for a request whose answer was lost,
-without re-sending it: creates by name in the live list, withdraw/delete by the live state,
-updates by the live eTag (unchanged = not applied; moved = applied *or* edited by someone
-else, which apply reports as needing a new plan).
+Create re-check
+---------------
+Just before a wave with creates, apply lists the live offers again
+(:func:`unknown_same_name`): an active offer with the create's name and type that the plan
+did not know (not the offer a recreate replaces, not one this run made) makes that create
+stale. The same listing is recorded in the journal as the evidence base for a lost answer
+(:mod:`reconciler.apply.effect`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from reconciler.errors import NotFoundError
-from reconciler.offers.domain import (
-    STATE_AFTER_WITHDRAW,
-    OfferState,
-    is_active,
-    name_key,
-    offer_key,
-    same_type,
-)
+from reconciler.offers.domain import is_active, name_key, offer_key, same_type
 from reconciler.plan.changes import Change, Step
 
 GET_LIMIT = 5
@@ -61,6 +55,7 @@ class LiveView:
 
     by_id: dict[str, dict[str, Any]]
     by_name: dict[str, list[dict[str, Any]]]
+    listed: bool  # True: by_id holds every offer (a missing id means the offer is gone)
 
     def get(self, offer_id: str | None) -> dict[str, Any] | None:
         return self.by_id.get(offer_key(offer_id))
@@ -81,7 +76,7 @@ def read_live(client: LiveReader, ids: Sequence[str], *, need_list: bool) -> Liv
         for offer in client.list_offers():
             by_id[offer_key(offer.get("id"))] = offer
             by_name.setdefault(name_key(offer.get("name")), []).append(offer)
-        return LiveView(by_id, by_name)
+        return LiveView(by_id, by_name, listed=True)
     for offer_id in dict.fromkeys(ids):
         try:
             offer = client.get_offer(offer_id)
@@ -89,7 +84,7 @@ def read_live(client: LiveReader, ids: Sequence[str], *, need_list: bool) -> Liv
             continue
         by_id[offer_key(offer_id)] = offer
         by_name.setdefault(name_key(offer.get("name")), []).append(offer)
-    return LiveView(by_id, by_name)
+    return LiveView(by_id, by_name, listed=False)
 
 
 def planned_etag(change: Change) -> str | None:
@@ -98,10 +93,26 @@ def planned_etag(change: Change) -> str | None:
     return change.steps[0].expect_etag if change.steps else None
 
 
+def unknown_same_name(change: Change, live: LiveView, known: set[str]) -> list[dict[str, Any]]:
+    """Active offers named like *change* that neither the plan nor this run knows of."""
+    if change.offer_id:
+        known = known | {offer_key(change.offer_id)}
+    return [
+        o
+        for o in live.active_named(change.offer_name, change.kind)
+        if offer_key(o.get("id")) not in known
+    ]
+
+
+def named(live: LiveView, name: str) -> list[dict[str, Any]]:
+    """Every listed offer of that name, whatever its state or type."""
+    return live.by_name.get(name_key(name), [])
+
+
 def stale_reason(change: Change, live: LiveView) -> str | None:
     """Why *change* must not be sent against *live*, or None when it still applies."""
     if change.offer_id is None:
-        taken = live.active_named(change.offer_name, change.kind)
+        taken = unknown_same_name(change, live, set())
         if taken:
             ids = ", ".join(str(o.get("id")) for o in taken)
             return f"an offer named {change.offer_name!r} exists now ({ids}); run plan again"
@@ -119,41 +130,7 @@ def stale_reason(change: Change, live: LiveView) -> str | None:
     return None
 
 
-Effect = Literal["applied", "not-applied", "moved"]
-
-
 def step_target(step: Step) -> tuple[str | None, dict[str, Any]]:
+    """The durable id a step acts on (None for a create) and its private-offer resource."""
     offer = step.offer_resource
     return (str(offer["id"]) if offer.get("id") else None), offer
-
-
-def effect_of(step: Step, sent_etag: str | None, live: LiveView) -> tuple[Effect, str | None]:
-    """Did *step* take effect? Returns the verdict and the durable id it concerns."""
-    offer_id, body = step_target(step)
-    if offer_id is None:
-        found = live.active_named(str(body.get("name")), str(body.get("privateOfferType", "")))
-        if found:
-            return "applied", str(found[0].get("id"))
-        return "not-applied", None
-    current = live.get(offer_id)
-    target_state = body.get("state")
-    if current is None:
-        # Gone: only a delete explains it; anything else was overtaken by someone else.
-        return ("applied" if target_state == "deleted" else "moved"), offer_id
-    if step.kind in ("withdraw", "delete"):
-        reached = {target_state}
-        if target_state == OfferState.WITHDRAWN:
-            # a withdrawn offer goes back to draft; a withdraw is only sent to a live offer
-            reached.add(STATE_AFTER_WITHDRAW)
-        return ("applied" if current.get("state") in reached else "not-applied"), offer_id
-    if sent_etag:
-        return ("not-applied" if current.get("eTag") == sent_etag else "moved"), offer_id
-    plain = {
-        k: v
-        for k, v in body.items()
-        if k not in ("$schema", "id", "eTag", "resourceName")
-        and isinstance(v, str | int | float | bool)
-    }
-    if plain and all(current.get(k) == v for k, v in plain.items()):
-        return "applied", offer_id
-    return "not-applied", offer_id

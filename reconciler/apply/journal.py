@@ -45,8 +45,9 @@ from reconciler.errors import ReconcilerError
 from reconciler.plan.plan import Plan, canonical_json
 from reconciler.secrets import REGISTRY, redact
 from reconciler.settings import Settings
+from reconciler.state.files import atomic_write, private_dir
 
-JOURNAL_VERSION = 1
+JOURNAL_VERSION = 2
 Item = tuple[int, int]  # (change index in plan.changes, step index)
 
 
@@ -72,6 +73,9 @@ class RequestState:
     items: list[Item]
     offers: list[str]
     sent_etags: dict[int, str | None] = field(default_factory=dict)  # change index -> eTag sent
+    # change index -> ids of the offers with the create's name listed right before the POST
+    # (the only base on which a lost create's effect can be proven; see apply.effect)
+    before: dict[int, list[str]] = field(default_factory=dict)
     at: str | None = None  # when the intent was written (ISO 8601, UTC)
     job_id: str | None = None
     refused: str | None = None
@@ -152,30 +156,25 @@ class Journal:
 
     @classmethod
     def create(cls, directory: Path, plan: Plan, *, target: str, endpoint: str) -> Journal:
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ReconcilerError(
-                f"{directory}: cannot create the journal directory: {exc.strerror}"
-            ) from None
+        private_dir(directory)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         short = plan.checksum.removeprefix("sha256:")[:12]
         path = directory / f"{stamp}-{short}.jsonl"
-        handle = _open_locked(path, create=True)
         state = JournalState(plan=plan, target=target, endpoint=endpoint, created_at=_now())
-        journal = cls(path, state, handle)
-        journal.write(
-            {
-                "t": "open",
-                "v": JOURNAL_VERSION,
-                "at": state.created_at,
-                "plan_checksum": plan.checksum,
-                "target": target,
-                "endpoint": endpoint,
-                "plan": plan.to_data(),
-            }
-        )
-        return journal
+        header = {
+            "t": "open",
+            "v": JOURNAL_VERSION,
+            "at": state.created_at,
+            "plan_checksum": plan.checksum,
+            "target": target,
+            "endpoint": endpoint,
+            # The plan is stored as planned: its bodies are already in template form
+            # (``${TERMS_SIG}`` stays a template), so its checksum still verifies on resume.
+            "plan": plan.to_data(),
+        }
+        atomic_write(path, json.dumps(header, sort_keys=True, ensure_ascii=False) + "\n")
+        handle = _open_locked(path, create=False)
+        return cls(path, state, handle)
 
     @classmethod
     def open(cls, path: Path) -> Journal:
@@ -191,6 +190,7 @@ class Journal:
     # ---- writing ------------------------------------------------------------------------
 
     def write(self, record: dict[str, Any]) -> None:
+        """Append one record, flushed and fsync'ed before apply goes on."""
         record.setdefault("at", _now())
         line = redact(json.dumps(record, sort_keys=True, ensure_ascii=False, default=str))
         with self._lock:
@@ -251,27 +251,51 @@ def _records(path: Path) -> Iterable[dict[str, Any]]:
         except json.JSONDecodeError:
             if number >= len(lines) - 1:
                 continue  # torn last write of a killed process: it never completed
-            raise ReconcilerError(f"{path}:{number}: corrupt journal record") from None
-        if isinstance(record, dict):
-            yield record
+            raise JournalCorrupt(path, f"line {number} is not a complete record") from None
+        if not isinstance(record, dict):
+            raise JournalCorrupt(path, f"line {number} is not a record")
+        yield record
+
+
+class JournalCorrupt(ReconcilerError):
+    """A journal that cannot be read; names the command that puts it aside."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        self.path = path
+        super().__init__(
+            f"{path}: the apply journal is corrupt or partly written ({why}). Check the live "
+            f"offers (`reconciler plan`), then put it aside with "
+            f"`reconciler jobs discard {journal_id(path)}` and apply again"
+        )
+
+
+def journal_id(path: Path) -> str:
+    """The id `jobs discard` and `jobs resume` take: the file name without its suffix."""
+    return path.name.removesuffix(".jsonl")
 
 
 def read_state(path: Path) -> JournalState:
+    """Replay a journal file; any damage is a :class:`JournalCorrupt`, never a traceback."""
     state: JournalState | None = None
-    for record in _records(path):
-        if record.get("t") == "open":
-            if record.get("v") != JOURNAL_VERSION:
-                raise ReconcilerError(f"{path}: unsupported journal version {record.get('v')!r}")
-            state = JournalState(
-                plan=Plan.from_data(record["plan"]),
-                target=str(record.get("target", "")),
-                endpoint=str(record.get("endpoint", "")),
-                created_at=str(record.get("at", "")),
-            )
-        elif state is not None:
-            _apply_record(state, record)
+    try:
+        for record in _records(path):
+            if record.get("t") == "open":
+                if record.get("v") != JOURNAL_VERSION:
+                    raise JournalCorrupt(path, f"unsupported journal version {record.get('v')!r}")
+                state = JournalState(
+                    plan=Plan.from_data(record["plan"]),
+                    target=str(record.get("target", "")),
+                    endpoint=str(record.get("endpoint", "")),
+                    created_at=str(record.get("at", "")),
+                )
+            elif state is not None:
+                _apply_record(state, record)
+    except JournalCorrupt:
+        raise
+    except (ReconcilerError, KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise JournalCorrupt(path, f"unreadable record: {type(exc).__name__}: {exc}") from None
     if state is None:
-        raise ReconcilerError(f"{path}: not a journal (no open record)")
+        raise JournalCorrupt(path, "no open record")
     return state
 
 
@@ -289,6 +313,7 @@ def _apply_record(state: JournalState, record: dict[str, Any]) -> None:
             items=_items(record.get("items")),
             offers=[str(o) for o in record.get("offers", [])],
             sent_etags={int(k): v for k, v in (record.get("etags") or {}).items()},
+            before={int(k): [str(i) for i in v] for k, v in (record.get("before") or {}).items()},
             at=record.get("at"),
         )
     elif kind == "submitted" and req is not None:
@@ -325,6 +350,10 @@ class JournalInfo:
 
     def to_data(self) -> dict[str, Any]:
         reqs = self.state.requests.values()
+        return {"id": journal_id(self.path), **self._data(reqs)}
+
+    def _data(self, reqs: Iterable[RequestState]) -> dict[str, Any]:
+        reqs = list(reqs)
         return {
             "path": str(self.path),
             "created_at": self.state.created_at,
@@ -339,15 +368,28 @@ class JournalInfo:
         }
 
 
-def list_journals(directory: Path, *, include_closed: bool = False) -> list[JournalInfo]:
+def journal_paths(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
+    return [p for p in sorted(directory.iterdir()) if _NAME.match(p.name)]
+
+
+def list_journals(directory: Path, *, include_closed: bool = False) -> list[JournalInfo]:
+    """The journals of *directory*; a corrupt one raises :class:`JournalCorrupt`."""
     found = []
-    for path in sorted(directory.iterdir()):
-        if not _NAME.match(path.name):
-            continue
+    for path in journal_paths(directory):
         state = read_state(path)
         if state.closed and not include_closed:
             continue
         found.append(JournalInfo(path, state))
     return found
+
+
+def discard(directory: Path, ident: str) -> Path:
+    """Put journal *ident* aside (renamed ``*.discarded``, kept as evidence)."""
+    for path in journal_paths(directory):
+        if journal_id(path) == ident or path.name == ident:
+            aside = path.with_name(path.name + ".discarded")
+            os.replace(path, aside)
+            return aside
+    raise ReconcilerError(f"no apply journal {ident!r} in {directory} (see `reconciler jobs list`)")

@@ -10,12 +10,13 @@ A :class:`ChangeOutcome` follows one plan change through its configure jobs. Its
   told apart from someone else's edit); run ``reconciler plan`` again;
 * ``running`` -- a job was still running at the deadline, or a later step was not sent yet;
   the journal keeps it for ``reconciler jobs resume``;
-* ``unknown`` -- a configure response was lost and its effect could not be checked;
+* ``unknown`` -- a configure response was lost and its effect is not known yet (exit 6);
 * ``cancelled`` -- a job was cancelled (``reconciler jobs cancel``);
 * ``not-sent`` -- nothing was submitted for it (e.g. an earlier journal was only settled).
 
 :meth:`ApplyResult.exit_code` folds the statuses into the documented exit codes; when
-several apply, the most actionable wins: failed (5) > still running (6) > stale (4).
+several apply, the most actionable wins: failed (5) > still running or unknown (6) >
+stale (4).
 """
 
 from __future__ import annotations
@@ -122,9 +123,11 @@ class ApplyResult:
     @property
     def exit_code(self) -> int:
         counts = self.counts()
-        if counts["failed"] or counts["unknown"] or counts["cancelled"]:
+        if counts["failed"] or counts["cancelled"]:
             return EXIT_JOBS_FAILED
-        if counts["running"]:
+        # unknown: an answer was lost and its effect is not decided yet; like a running job
+        # it is settled by `reconciler jobs resume`, and nothing was re-sent.
+        if counts["running"] or counts["unknown"]:
             return EXIT_JOBS_RUNNING
         if counts["stale"]:
             return EXIT_STALE

@@ -170,7 +170,9 @@ def command(
             return report_blocked(plan)
     elif any(p.suffix == ".json" for p in source):
         raise ReconcilerError("give either one saved plan (.json) or offer paths, not both")
-    options = ApplyOptions(timeout=timeout, locate=file_locator(settings))
+    options = ApplyOptions(
+        timeout=timeout, locate=file_locator(settings), emulator=bool(api.emulator)
+    )
     progress = ProgressPrinter(live=None if fmt == "text" else False)
     inputs = PlanInputs(source, api.role(role), None, allow_republish, force)
     loaded = load_files(settings, inputs) if plan is None else None

@@ -1,4 +1,4 @@
-"""``reconciler jobs list|resume|cancel``: the apply runs the journal still holds open.
+"""``reconciler jobs list|resume|cancel|discard``: the apply runs the journal still holds open.
 
 * ``list`` reads the journal files only (no API call): one line per open journal with its
   plan, target service, jobs in flight and requests whose answer was lost.
@@ -6,6 +6,8 @@
   lost answers by checking their effect, and sends the steps its plan still has to send.
 * ``cancel`` asks the service to cancel the in-flight jobs and closes the journals; steps
   never sent are dropped (plan again to see what is left).
+* ``discard ID`` puts one journal aside (renamed ``*.discarded``) without any API call: for
+  a corrupt or partly written journal, or a run settled by hand. Apply works again after it.
 
 ``resume`` and ``cancel`` open the client with ``writes=True``; exit codes as ``apply``.
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 import click
 
 from reconciler.apply.applier import ApplyOptions
-from reconciler.apply.journal import journal_dir, list_journals
+from reconciler.apply.journal import discard, journal_dir, list_journals
 from reconciler.apply.outcome import ApplyResult
 from reconciler.apply.session import cancel_open, resume_open
 from reconciler.cli.apply import FORMATS, emit_result, file_locator
@@ -92,7 +94,9 @@ def resume_command(
     """Continue the open apply journals (all of the current target, or the ones given)."""
     settings = app.settings
     progress = ProgressPrinter(live=None if fmt == "text" else False)
-    options = ApplyOptions(timeout=timeout, locate=file_locator(settings))
+    options = ApplyOptions(
+        timeout=timeout, locate=file_locator(settings), emulator=bool(api.emulator)
+    )
     with api.open(settings, writes=True) as client:
         target = api.journal_target(settings, client.endpoint)
         try:
@@ -134,3 +138,17 @@ def cancel_command(
     emit_result(result, fmt, None)
     # Cancelled is what was asked for; only a job that could not be stopped is notable.
     return EXIT_JOBS_RUNNING if result.counts()["running"] else EXIT_OK
+
+
+@command.command("discard")
+@click.argument("journal_id")
+@pass_app
+def discard_command(app: AppContext, journal_id: str) -> int:
+    """Put journal JOURNAL_ID aside (as shown by `jobs list` or an error) without resuming it.
+
+    Nothing is sent. Check the live offers first (`reconciler plan`): steps of that run whose
+    effect is unknown are not followed any more.
+    """
+    aside = discard(journal_dir(app.settings), journal_id)
+    click.echo(redact(f"Discarded journal {journal_id} (kept as {aside})."))
+    return EXIT_OK

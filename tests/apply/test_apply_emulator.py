@@ -193,13 +193,13 @@ class DyingClient:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def configure(self, resources: list[dict[str, Any]]) -> Any:
+    def configure(self, resources: list[dict[str, Any]], **options: Any) -> Any:
         self.calls += 1
         if self.calls >= self.at:  # a dead process sends nothing more
             if self.after_send and self.calls == self.at:
-                self.inner.configure(resources)
+                self.inner.configure(resources, **options)
             raise Crash
-        return self.inner.configure(resources)
+        return self.inner.configure(resources, **options)
 
 
 @pytest.mark.parametrize("after_send", [True, False], ids=["accepted", "never-sent"])

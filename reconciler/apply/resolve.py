@@ -1,0 +1,131 @@
+"""Lost answers: decide from the journal and the live offers whether a request took effect.
+
+A configure request whose answer was lost is never sent again on a timeout alone. Its
+effect is looked for (:mod:`reconciler.apply.effect`) until the lost-answer wait has passed
+since the request was written to the journal (``api.lost-response-wait``; without it 300 s,
+or 5 s with ``--emulator``: the wait follows what apply talks to, never its address):
+
+* found -> the step took effect; the change goes on with its next step;
+* the target moved in a way the step does not explain -> stale (run plan again);
+* still nothing once the wait has passed -> not applied: the step may be sent again;
+* the wait has not passed by the run's deadline, or the live offers cannot be read ->
+  **unknown**: nothing is re-sent, the journal (and the lock) stay, apply exits 6 and says
+  which offer is unknown; ``reconciler jobs resume`` looks again later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from reconciler.apply.effect import effect_of
+from reconciler.apply.guard import LiveView, read_live, step_target
+from reconciler.apply.journal import RequestState
+from reconciler.apply.runs import ApplierBase
+from reconciler.apply.states import RunState, Verdict
+from reconciler.errors import ApiError
+
+Item = tuple[RequestState, int, int]
+
+
+class ResolvePart(ApplierBase):
+    def resolve(self, requests: list[RequestState]) -> None:
+        """Settle the requests whose answer was lost (see the module docstring)."""
+        items = [(req, c, s) for req in requests for c, s in req.items if c in self.runs]
+        if not items:
+            return
+        for _, c, _s in items:
+            self.runs[c].state = RunState.WAITING
+        need_list = any(self._target(c, s) is None for _, c, s in items)
+        ids = [t for _, c, s in items if (t := self._target(c, s)) is not None]
+        newest = max((_epoch(req.at) for req in requests), default=0.0)
+        wait = self.lost_wait()
+        while True:
+            try:
+                live = read_live(self.client, ids, need_list=need_list)
+            except ApiError as exc:
+                for _, c, _s in items:
+                    self._unknown(c, f"checking its effect failed ({exc.message})")
+                return
+            verdicts = {(req.req, c): self._effect(req, c, s, live) for req, c, s in items}
+            open_ = any(
+                v in (Verdict.NOT_APPLIED, Verdict.UNRESOLVED) for v, _ in verdicts.values()
+            )
+            remaining = newest + wait - self.opts.wall()
+            left = self.deadline - self.opts.clock()
+            if not open_ or remaining <= 0 or left <= 0:
+                break
+            self.opts.sleep(max(0.0, min(self.interval(), remaining, left)))
+        if live.listed:
+            self.listing = live  # fresh: the create re-check of this wave may use it
+        waited = remaining <= 0
+        for req in requests:
+            record: list[list[object]] = []
+            for c, s in req.items:
+                if c not in self.runs:
+                    continue
+                verdict, durable = verdicts[(req.req, c)]
+                if verdict is Verdict.NOT_APPLIED and not waited:
+                    verdict = Verdict.UNRESOLVED
+                self._settle(c, s, verdict, durable)
+                if verdict is not Verdict.UNRESOLVED:
+                    record.append([c, s, verdict.value])
+            if record:
+                self.journal.write({"t": "resolved", "req": req.req, "items": record})
+
+    def _target(self, c: int, s: int) -> str | None:
+        return step_target(self.plan.changes[c].steps[s])[0]
+
+    def _effect(
+        self, req: RequestState, c: int, s: int, live: LiveView
+    ) -> tuple[Verdict, str | None]:
+        step = self.plan.changes[c].steps[s]
+        before = req.before.get(c) if step_target(step)[0] is None else []
+        return effect_of(step, live, sent_etag=req.sent_etags.get(c), before=before)
+
+    def _settle(self, c: int, s: int, verdict: Verdict, durable: str | None) -> None:
+        run = self.runs[c]
+        step = run.change.steps[s]
+        name = run.change.offer_name
+        if verdict is Verdict.APPLIED:
+            self.learned(run, step, durable if run.target(step) is None else None, None)
+            self.note(f"{name}: an earlier request took effect; not re-sent", run)
+            self.step_done(run, s, queue=True)
+        elif verdict is Verdict.MOVED:
+            self.stale(
+                run,
+                "the answer to an earlier request was lost and the offer changed since in a "
+                "way that request does not explain; run plan again",
+                record=False,
+            )
+        elif verdict is Verdict.NOT_APPLIED:
+            run.next_step = s
+            run.state = RunState.READY
+            self.ready.append(c)
+            self.note(f"{name}: an earlier request had no effect; sending it", run)
+        else:
+            what = "created" if run.target(step) is None else f"{step.kind} took effect"
+            self._unknown(
+                c,
+                f"no effect seen yet, and its job may still be queued: whether {name!r} was "
+                f"{what} is not known",
+            )
+
+    def _unknown(self, c: int, why: str) -> None:
+        run = self.runs[c]
+        self.end(
+            run,
+            "unknown",
+            f"the answer to a configure request was lost and {why}; nothing was re-sent. "
+            f"Run `reconciler jobs resume` (it looks again and sends only what had no effect "
+            f"once {self.lost_wait():g} s have passed), or `reconciler jobs list` to see it",
+        )
+
+
+def _epoch(stamp: str | None) -> float:
+    """Epoch seconds of an ISO timestamp from the journal (0 when unknown: long ago)."""
+    if not stamp:
+        return 0.0
+    try:
+        return dt.datetime.fromisoformat(stamp).timestamp()
+    except ValueError:
+        return 0.0

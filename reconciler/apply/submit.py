@@ -1,0 +1,184 @@
+"""Sending steps: the create re-check, each step's own target and eTag, the journal's intent."""
+
+from __future__ import annotations
+
+import copy
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.api.jobs import JobStatus
+from reconciler.apply.guard import named, read_live, unknown_same_name
+from reconciler.apply.journal import body_digest
+from reconciler.apply.outcome import OutcomeError, ProgressEvent
+from reconciler.apply.runs import ApplierBase, Opened, Run
+from reconciler.apply.states import RunState
+from reconciler.errors import AmbiguousSubmission, ApiClientError, ReconcilerError
+from reconciler.plan.changes import Step
+from reconciler.plan.plan import batches
+from reconciler.secrets import UnsetVariable, expand, redact
+
+
+@dataclass
+class Sent:
+    """What became of one configure request."""
+
+    req: int
+    items: list[tuple[int, Step]]
+    status: JobStatus | None = None
+    error: ReconcilerError | None = None
+    lost: AmbiguousSubmission | None = None
+    unsent: bool = False  # refused before anything went on the wire
+    split: bool = False  # a multi-offer request the API refused: send its offers one by one
+
+
+class SubmitPart(ApplierBase):
+    def submit(self, wave: list[int]) -> None:
+        """Send the next step of every change in *wave*, packed into configure requests."""
+        before = self.recheck_creates(wave)
+        wave = [i for i in wave if self.runs[i].state is not RunState.DONE]
+        if not wave:
+            return
+        items = [(i, self.runs[i].step) for i in wave]
+        for index in wave:
+            self.runs[index].state = RunState.WAITING
+        results = self.send_groups(self.groups(items), before)
+        retry = [item for sent in results if sent.split for item in sent.items]
+        if retry:
+            self.one_offer_per_request = True
+            offers = tuple(self.runs[i].change.offer_name for i, _ in retry)
+            message = (
+                "the API refused a request holding several offers; sending one offer per "
+                "request for the rest of this run"
+            )
+            self.progress(ProgressEvent("note", offers, message=message))
+            results = [s for s in results if not s.split]
+            results += self.send_groups(self.groups(retry), before)
+        for sent in results:
+            self.after_send(sent)
+
+    def groups(self, items: list[tuple[int, Step]]) -> list[list[tuple[int, Step]]]:
+        if self.one_offer_per_request:
+            return [[item] for item in items]
+        return batches(items, self.settings.apply.max_resources_per_request)
+
+    def send_groups(
+        self, groups: list[list[tuple[int, Step]]], before: dict[int, list[str]]
+    ) -> list[Sent]:
+        first = self.journal.state.next_req
+        workers = max(1, min(self.settings.apply.max_concurrent_requests, len(groups)))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply")
+        try:
+            futures = [
+                pool.submit(self.send, first + n, group, before) for n, group in enumerate(groups)
+            ]
+            results = [f.result() for f in futures]
+        except BaseException:
+            # Ctrl-C (or a bug): send nothing more; what went out is in the journal.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
+        return results
+
+    def recheck_creates(self, wave: list[int]) -> dict[int, list[str]]:
+        """List the live offers just before creating: an offer of that name the plan did not
+        know makes the create stale; the ids listed are the journal's evidence base."""
+        creates = [i for i in wave if self.runs[i].target(self.runs[i].step) is None]
+        if not creates:
+            return {}
+        live = self.listing or read_live(self.client, [], need_list=True)
+        self.listing = None  # used once: the next wave lists again
+        made = self.made_ids()
+        before: dict[int, list[str]] = {}
+        for index in creates:
+            run = self.runs[index]
+            taken = unknown_same_name(run.change, live, made)
+            if taken:
+                ids = ", ".join(str(o.get("id")) for o in taken)
+                self.stale(
+                    run,
+                    f"an offer named {run.change.offer_name!r} exists now that the plan did not "
+                    f"know ({ids}); nothing was sent for it: run plan again",
+                    record=True,
+                )
+                continue
+            same = named(live, run.change.offer_name)
+            before[index] = sorted(str(o.get("id")) for o in same if o.get("id"))
+        return before
+
+    def body(self, run: Run, step: Step) -> tuple[list[dict[str, Any]], str | None]:
+        """The step's resources (template form) with the eTag of the step's own target."""
+        resources = copy.deepcopy(step.resources)
+        offer = next(r for r in resources if r.get("resourceName") == step.offer_resource_name)
+        etag = run.etag_for(step)
+        if etag and offer.get("id"):
+            offer["eTag"] = etag
+        return resources, etag
+
+    def send(self, req: int, group: list[tuple[int, Step]], before: dict[int, list[str]]) -> Sent:
+        resources: list[dict[str, Any]] = []
+        etags: dict[str, str | None] = {}
+        targets: dict[str, str | None] = {}
+        for index, step in group:
+            run = self.runs[index]
+            body, etag = self.body(run, step)
+            resources.extend(body)
+            etags[str(index)] = etag
+            targets[str(index)] = run.target(step)
+        try:
+            expanded = expand(resources, self.opts.env)
+        except UnsetVariable as exc:
+            error = ReconcilerError(f"environment variable {exc.args[0]} is not set")
+            return Sent(req, group, error=error, unsent=True)
+        self.journal.write(
+            {
+                "t": "intent",
+                "req": req,
+                "items": [[i, self.runs[i].next_step] for i, _ in group],
+                "changes": [f"c{i}" for i, _ in group],
+                "offers": [self.runs[i].change.offer_name for i, _ in group],
+                "resource_names": [str(r.get("resourceName")) for r in resources],
+                "targets": targets,
+                "etags": etags,
+                "before": {str(i): before[i] for i, _ in group if i in before},
+                "digest": body_digest(resources),
+            }
+        )
+        try:
+            status = self.client.configure(expanded, on_lost="raise")
+        except AmbiguousSubmission as exc:
+            # Never re-sent here: the effect is decided from the journal (apply.resolve).
+            self.journal.write({"t": "ambiguous", "req": req, "accepted": None, "found": []})
+            return Sent(req, group, lost=exc)
+        except ReconcilerError as exc:
+            self.journal.write({"t": "refused", "req": req, "error": redact(str(exc))})
+            # A 400 is answered before any job exists: nothing took effect, so the offers
+            # can go again, one per request, in case the API takes one offer at a time.
+            split = len(group) > 1 and isinstance(exc, ApiClientError) and exc.status == 400
+            return Sent(req, group, error=exc, split=split)
+        self.journal.write({"t": "submitted", "req": req, "job_id": status.job_id})
+        return Sent(req, group, status=status)
+
+    def after_send(self, sent: Sent) -> None:
+        offers = tuple(self.runs[i].change.offer_name for i, _ in sent.items)
+        if sent.status is not None:
+            job_id = sent.status.job_id
+            self.open_jobs[job_id] = Opened(sent.req, sent.items)
+            for index, _ in sent.items:
+                self.runs[index].outcome.job_ids.append(job_id)
+            self.progress(ProgressEvent("submitted", offers, job_id, sent.status))
+            return
+        if sent.lost is not None:
+            self.unresolved.append(sent.req)
+            message = f"{sent.lost.message}; checking its effect, not re-sending it"
+            self.progress(ProgressEvent("note", offers, message=redact(message)))
+            return
+        error = sent.error or ReconcilerError("not sent")
+        for index, _ in sent.items:
+            run = self.runs[index]
+            code = getattr(error, "code", None) or ("not-sent" if sent.unsent else "refused")
+            run.outcome.errors.append(
+                OutcomeError(str(code), redact(error.message), run.change.file, run.change.line)
+            )
+            self.end(run, "failed")
+        self.progress(ProgressEvent("failed-submit", offers, message=redact(str(error))))
