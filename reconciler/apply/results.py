@@ -14,6 +14,7 @@ from reconciler.apply.outcome import OutcomeError, ProgressEvent
 from reconciler.apply.runs import ApplierBase, Opened, Run
 from reconciler.apply.states import Verdict
 from reconciler.errors import ApiError, JobTimeout
+from reconciler.offers.domain import canonical_type, name_key
 from reconciler.plan.changes import Change
 from reconciler.secrets import redact
 
@@ -95,6 +96,13 @@ class ResultsPart(ApplierBase):
             log.warning("job %s: cannot read its detail (%s)", status.job_id, exc.message)
         by_name = {str(r.get("resourceName")): r for r in detail if r.get("resourceName")}
         by_id = {str(r.get("id")): r for r in detail if r.get("id")}
+        # The detail may not echo resourceName (docs/api-unknowns.md): within one job's own
+        # detail, the offer's name and type identify it (no other offer of that name is in it).
+        by_offer = {
+            (name_key(r.get("name")), canonical_type(r.get("privateOfferType"))): r
+            for r in detail
+            if r.get("privateOfferType")
+        }
         claimed: set[int] = set()
         mine_of: list[list[JobError]] = []
         for index, step in opened.items:
@@ -114,9 +122,15 @@ class ResultsPart(ApplierBase):
         verdicts: list[tuple[Run, Verdict]] = []
         for (index, step), mine in zip(opened.items, mine_of, strict=True):
             run = self.runs[index]
-            target = step_target(step)[0]
-            # Only the step's own resource counts: never another offer of the same name.
-            found = by_name.get(step.offer_resource_name) or (by_id.get(target) if target else None)
+            target, body = step_target(step)
+            # Only this job's own resources count: never another live offer of that name.
+            found = (
+                by_name.get(step.offer_resource_name)
+                or (by_id.get(target) if target else None)
+                or by_offer.get(
+                    (name_key(body.get("name")), canonical_type(body.get("privateOfferType")))
+                )
+            )
             if found is not None:
                 new_id = str(found["id"]) if found.get("id") and target is None else None
                 etag = str(found.get("eTag")) if found.get("eTag") else None

@@ -11,6 +11,7 @@ import pytest
 
 from reconciler.emulator.server import EmbeddedEmulator
 from reconciler.errors import EXIT_JOBS_RUNNING, EXIT_OK, EXIT_STALE
+from reconciler.offers.domain import STATE_AFTER_WITHDRAW, OfferState
 from tests.apply.cli_support import EMU, fault_at_post, posts, run, setup_project
 from tests.apply.conftest import client, fast_settings
 
@@ -42,7 +43,11 @@ def states(emu: EmbeddedEmulator, name: str) -> dict[str, str]:
 
 
 def live_ones(emu: EmbeddedEmulator, name: str) -> list[str]:
-    return [i for i, s in states(emu, name).items() if s in ("draft", "live")]
+    return [i for i, s in states(emu, name).items() if s == "live"]
+
+
+def withdrawn(state: str) -> bool:
+    return state in (OfferState.WITHDRAWN, STATE_AFTER_WITHDRAW)
 
 
 @pytest.mark.emulator(job_latency=0.2)
@@ -73,7 +78,7 @@ def test_multi_step_change_of_a_live_offer_and_replaying_the_old_plan(
     assert code == EXIT_OK, out + err
     (now,) = live_ones(emu, name)  # exactly one offer with that name is active
     if path == CSP:
-        assert now != first and states(emu, name)[first] == "withdrawn"
+        assert now != first and withdrawn(states(emu, name)[first])
     else:
         assert now == first
     assert plan_exit(path) == EXIT_OK  # nothing left to do
@@ -93,20 +98,22 @@ def test_withdraw_delete_and_publish_through_apply(
     edit(draft, "state: live", "state: draft")
     apply_ok(CUSTOMER, draft)
     name = "Litware Analytics renewal 2027"
-    (draft_id,) = live_ones(emu, name)
-    assert states(emu, name)[draft_id] == "draft"
+    ((draft_id, state),) = states(emu, name).items()
+    assert state == "draft"
     edit(draft, "state: draft", "state: live")  # publish
     apply_ok(draft)
     assert states(emu, name) == {draft_id: "live"}
     edit(CUSTOMER, "state: live", "state: withdrawn")  # withdraw
     apply_ok(CUSTOMER, "--force")  # the only managed offer of this run: the guard needs --force
-    assert set(states(emu, CUSTOMER_NAME).values()) == {"withdrawn"}
+    assert all(withdrawn(s) for s in states(emu, CUSTOMER_NAME).values())
     other = "offers/originator-percentage.yaml"
     edit(other, "state: live", "state: draft")
     apply_ok(other)
     edit(other, "state: draft", "state: deleted")  # delete a draft
     apply_ok(other, "--force")
-    assert not live_ones(emu, "Adventure Works Analytics via Market Place Test")
+    assert set(states(emu, "Adventure Works Analytics via Market Place Test").values()) <= {
+        "deleted"
+    }
     for path in (draft, CUSTOMER, other):
         assert plan_exit(path) == EXIT_OK, path
 
@@ -145,7 +152,7 @@ def test_a_lost_answer_at_any_step_never_leaves_zero_or_two_offers(
             "apply", path, "--allow-republish", "--auto-approve", "--format", "json", *EMU
         )
     assert code in (EXIT_OK, EXIT_JOBS_RUNNING), out + err
-    assert len(live_ones(emu, name)) <= 2 if path == CSP else len(live_ones(emu, name)) == 1
+    assert 1 <= len(live_ones(emu, name)) <= (2 if path == CSP else 1)
     if code == EXIT_JOBS_RUNNING:
         unknown = [c for c in json.loads(out)["changes"] if c["status"] != "succeeded"]
         assert unknown and all(c["message"] for c in unknown)
