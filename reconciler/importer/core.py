@@ -38,7 +38,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from reconciler.errors import EXIT_ERROR, EXIT_OK, OfferFilesInvalid, ReconcilerError
 from reconciler.importer.fetch import Selection, select_offers
-from reconciler.importer.render import is_partner_pending, render_offer
+from reconciler.importer.render import is_partner_pending, mark_fill_ins, render_offer
 from reconciler.importer.yamltext import (
     Merger,
     TreeError,
@@ -146,18 +146,15 @@ def import_offers(client: LiveClient, settings: Settings, options: ImportOptions
     ambiguous = _ambiguous_names(selected.all_offers)
     for offer in offers:
         oid = short_id(str(offer.get("id")))
-        if is_channel_partner(offer.get("privateOfferType")) and is_partner_pending(offer):
-            outcome = _outcome(offer, "skipped", matches[oid].path if oid in matches else None)
-            outcome.problems.append(
-                "the selling partner has not completed this offer yet; write its file (your "
-                "markupPercentage on each originatorPricing entry) by hand, then plan"
-            )
-            result.outcomes.append(outcome)
-            continue
+        to_complete = is_channel_partner(offer.get("privateOfferType")) and is_partner_pending(
+            offer
+        )
         target = matches.get(oid)
         path = target.path if target is not None else paths[oid]
         pin = _pin_id(offer, target, ambiguous)
-        outcome = _one(offer, selected.prices, target, path, settings, env, pin=pin)
+        outcome = _one(
+            offer, selected.prices, target, path, settings, env, pin=pin, to_complete=to_complete
+        )
         if not options.dry_run and outcome.action in ("created", "updated"):
             _write(path, outcome)
         result.outcomes.append(outcome)
@@ -187,8 +184,9 @@ def _one(
     env: dict[str, str],
     *,
     pin: bool,
+    to_complete: bool = False,
 ) -> Outcome:
-    rendered = render_offer(offer, prices, file_stem=path.stem)
+    rendered = render_offer(offer, prices, file_stem=path.stem, to_complete=to_complete)
     if not pin:
         rendered.data.pop("id", None)
     if rendered.unknown:
@@ -200,6 +198,8 @@ def _one(
     if target is None:
         schema_ref = Path(os.path.relpath(settings.root / SCHEMA_FILE, path.parent)).as_posix()
         text = new_file_text(rendered.data, schema_ref)
+        if to_complete:
+            text = mark_fill_ins(text)
         action: Action = "created"
         old = ""
     else:
@@ -213,9 +213,17 @@ def _one(
         old = target.text
     outcome = _outcome(offer, action, path)
     outcome.env_vars = env_references(text)
-    outcome.problems, outcome.warnings = _verify(
-        text, path, offer, prices, settings, {**env, **rendered.secrets}
-    )
+    if to_complete:
+        # Nothing to check against: the partner's side does not exist yet. The file is the
+        # form to fill in; the next partner plan completes the offer.
+        outcome.warnings = [
+            "the selling partner has not completed this offer yet: fill in preparedBy and the "
+            "markupPercentage of each originatorPricing entry, then plan and apply as the partner"
+        ]
+    else:
+        outcome.problems, outcome.warnings = _verify(
+            text, path, offer, prices, settings, {**env, **rendered.secrets}
+        )
     if outcome.problems:
         outcome.action = "unrepresentable"
         return outcome

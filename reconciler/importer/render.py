@@ -35,6 +35,7 @@ from pydantic import BaseModel
 from reconciler.offers.domain import (
     ORIGINATOR_OWNED_FIELDS,
     ORIGINATOR_OWNED_PRICING_FIELDS,
+    PARTNER_OWNED_FIELDS,
     READ_ONLY_FIELDS,
     canonical_type,
     is_channel_partner,
@@ -115,9 +116,18 @@ def env_prefix(file_stem: str) -> str:
 
 
 def render_offer(
-    offer: Mapping[str, Any], prices: Mapping[str, Mapping[str, Any]], *, file_stem: str
+    offer: Mapping[str, Any],
+    prices: Mapping[str, Mapping[str, Any]],
+    *,
+    file_stem: str,
+    to_complete: bool = False,
 ) -> Rendered:
-    """The file data of *offer* (a live private-offer body) in :data:`TOP_ORDER`."""
+    """The file data of *offer* (a live private-offer body) in :data:`TOP_ORDER`.
+
+    *to_complete*: a multiparty offer the selling partner has not completed yet. Its file
+    asks for ``state: live`` and carries every partner field, empty where the partner has
+    not set it, and a ``markupPercentage`` per pricing entry to fill in.
+    """
     # A live offer may spell the channel-partner type with a capital P; the file gets the
     # canonical spelling (and the model of its kind).
     kind = canonical_type(offer.get("privateOfferType"))
@@ -148,6 +158,13 @@ def render_offer(
         data[key] = shaped
     if "privateOfferType" in data:
         data["privateOfferType"] = kind
+    if partner and to_complete:
+        data["state"] = "live"
+        for key in PARTNER_OWNED_FIELDS:
+            data.setdefault(key, None)
+        for entry in data.get("originatorPricing") or []:
+            if isinstance(entry, dict):
+                entry.setdefault("markupPercentage", None)
     for key in DATE_FIELDS & data.keys():
         match = _DATE.match(str(data[key])) if isinstance(data[key], str) else None
         if match:
@@ -231,3 +248,12 @@ def _shape(value: Any, annotation: Any, path: Path, unknown: list[str]) -> Any:
         _, item = typing.get_args(annotation) or (str, Any)
         return {str(k): _shape(v, item, (*path, str(k)), unknown) for k, v in value.items()}
     return value
+
+
+_FILL_IN = re.compile(r"^(\s*(?:- )?)(markupPercentage|preparedBy|notificationContacts|"
+                      r"termsAndConditionsDocs|notes):(?: null)?$", re.MULTILINE)  # fmt: skip
+
+
+def mark_fill_ins(text: str) -> str:
+    """Turn the empty partner fields of a to-complete file into visible fill-in lines."""
+    return _FILL_IN.sub(lambda m: f"{m.group(1)}{m.group(2)}:  # fill in", text)

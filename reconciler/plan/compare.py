@@ -13,7 +13,7 @@ from reconciler.offers.domain import (
 from reconciler.plan.changes import FieldChange, Origin, Reason
 from reconciler.plan.inputs import OfferFileLike
 from reconciler.plan.live import LiveState
-from reconciler.plan.normalize import MISSING, Keyed, RawChange, essence, lookup
+from reconciler.plan.normalize import MISSING, Keyed, RawChange, essence, lookup, pricing_key
 from reconciler.secrets import REGISTRY
 from reconciler.settings import Settings
 
@@ -23,8 +23,14 @@ def partner_view(ess: Mapping[str, Any]) -> dict[str, Any]:
     pricing = ess.get("originatorPricing")
     if isinstance(pricing, Mapping):
         projected = Keyed()
-        for k, entry in pricing.items():
-            projected[k] = {f: v for f, v in entry.items() if f in PARTNER_PRICING_VIEW}
+        for entry in pricing.values():
+            seen = {f: v for f, v in entry.items() if f in PARTNER_PRICING_VIEW}
+            # Re-keyed on what the partner sees: the originator's newPlanDetails is not in
+            # the partner's file, so customised plans of one base plan match by position.
+            k = pricing_key(seen)
+            while k in projected:
+                k += "'"
+            projected[k] = seen
         view["originatorPricing"] = projected
     return view
 

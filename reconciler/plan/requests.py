@@ -139,6 +139,43 @@ def _pricing_key(entry: dict[str, Any]) -> tuple[str, str]:
     return (product, short_plan(product, str(entry.get("plan") or entry.get("basePlan") or "")))
 
 
+# Set by the service on read; the documented partner sample re-sends eTag and lastModified
+# but none of these.
+_PARTNER_NOT_RESENT = frozenset({"subState", "acceptanceLinks", "validations", "resourceName"})
+_ENTRY_NOT_RESENT = frozenset({"productName", "planName", "validations"})
+
+
+def _markups(desired: dict[str, Any], live_entries: list[dict[str, Any]]) -> list[Any]:
+    """The file's markup for each live ``originatorPricing`` entry, in the live order.
+
+    Matched by product and plan (``plan`` or ``basePlan``, either id form) when that names one
+    entry; entries that share a base plan (several customised plans of one public plan) are
+    matched by their position among the file's entries, the order import writes them in.
+    """
+    given = [e for e in desired.get("originatorPricing") or [] if isinstance(e, dict)]
+    keys = [_pricing_key(e) for e in live_entries]
+    result: list[Any] = []
+    for index, (entry, key) in enumerate(zip(live_entries, keys, strict=True)):
+        same = [g for g in given if _pricing_key(g) == key]
+        wide = [g for g in given if g.get("product") == key[0] and not _pricing_key(g)[1]]
+        if keys.count(key) == 1 and len(same) == 1:
+            chosen: dict[str, Any] | None = same[0]
+        elif keys.count(key) > 1 and len(same) == keys.count(key):
+            chosen = same[keys[:index].count(key)]
+        elif len(given) == len(live_entries):
+            chosen = given[index]
+        elif wide:  # an offer-wide markup for the product
+            chosen = wide[0]
+        else:
+            chosen = None
+        result.append(
+            None
+            if chosen is None
+            else chosen.get("markupPercentage", entry.get("markupPercentage"))
+        )
+    return result
+
+
 def partner_step(
     desired: dict[str, Any],
     live: dict[str, Any],
@@ -147,16 +184,24 @@ def partner_step(
     offer_name: str,
     etag: str | None,
 ) -> Step:
-    """The selling partner's completion: its own fields plus markups on the originator's pricing.
+    """The selling partner's completion: the whole resource it read, with its own fields.
 
-    ``originatorPricing`` entries are the live (originator's, read-only) entries with the
-    file's ``markupPercentage`` set on each, matched by product and plan.
+    As the documented partner sample does, the request re-sends everything the partner's GET
+    returned (the originator's fields are read-only but present, ``offerPricingType``
+    included, so every pricing type completes), with the partner's own fields from the file
+    and its ``markupPercentage`` on each ``originatorPricing`` entry.
     """
     name = offer_resource_name(offer_name, "partner")
     resource = _offer_head(name)
+    for key, value in live.items():
+        if key in _PARTNER_NOT_RESENT or key in ("$schema", "eTag"):
+            continue
+        resource[key] = copy.deepcopy(value)
     resource["id"] = offer_id
     if etag:
         resource["eTag"] = etag
+    else:
+        resource.pop("lastModified", None)
     resource["name"] = offer_name
     resource["privateOfferType"] = CHANNEL_PARTNER
     resource["state"] = "live"
@@ -164,24 +209,15 @@ def partner_step(
     for key in PARTNER_OWNED_FIELDS:
         if key in desired:
             resource[key] = copy.deepcopy(desired[key])
-    markups = {
-        _pricing_key(e): e["markupPercentage"]
-        for e in desired.get("originatorPricing") or []
-        if "markupPercentage" in e
-    }
+        else:
+            resource.pop(key, None)
+    live_entries = [e for e in live.get("originatorPricing") or [] if isinstance(e, dict)]
     entries = []
-    for live_entry in live.get("originatorPricing") or []:
-        entry = {
-            k: v
-            for k, v in live_entry.items()
-            if k not in ("productName", "planName", "validations")
-        }
-        pkey = _pricing_key(live_entry)
-        if pkey in markups:
-            entry["markupPercentage"] = markups[pkey]
-        elif (pkey[0], "") in markups:  # an offer-wide markup for the product
-            entry["markupPercentage"] = markups[(pkey[0], "")]
-        entries.append(entry)
+    for entry, markup in zip(live_entries, _markups(desired, live_entries), strict=True):
+        sent = {k: v for k, v in entry.items() if k not in _ENTRY_NOT_RESENT}
+        if markup is not None:
+            sent["markupPercentage"] = markup
+        entries.append(sent)
     if not entries:
         entries = copy.deepcopy(list(desired.get("originatorPricing") or []))
     resource["originatorPricing"] = entries

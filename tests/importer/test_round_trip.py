@@ -37,7 +37,12 @@ def test_import_all_validates_plans_empty_and_is_idempotent(
 
     partner = run_import(emu, settings, out, account="partner")
     actions = {o.offer_name: o.action for o in partner.outcomes}
-    assert actions == {NAMES["mpo"]: "created", NAMES["mpo_pending"]: "skipped"}
+    # A pending offer gets a file too: the form the partner fills in (markups, preparedBy).
+    assert actions == {NAMES["mpo"]: "created", NAMES["mpo_pending"]: "created"}
+    pending = next(o for o in partner.outcomes if o.offer_name == NAMES["mpo_pending"])
+    assert pending.path is not None and "markupPercentage:  # fill in" in pending.path.read_text()
+    # (its completion is tested in test_partner_completion; here it would only be invalid)
+    pending.path.unlink()
     partner_file = out / "partner" / "adventure-works-via-market-place-test.yaml"
     text = partner_file.read_text()
     assert text.startswith("# yaml-language-server: $schema=../../schemas/offer.schema.json\n")
@@ -73,7 +78,8 @@ def test_import_all_validates_plans_empty_and_is_idempotent(
     again = run_import(emu, settings, out, env=env)
     again_partner = run_import(emu, settings, out, account="partner", env=env)
     assert {o.action for o in again.outcomes} == {"unchanged"}
-    assert {o.action for o in again_partner.outcomes} == {"unchanged", "skipped"}
+    assert {o.action for o in again_partner.outcomes} == {"unchanged", "created"}
+    pending.path.unlink()
     assert snapshot(out) == before
 
 
