@@ -15,9 +15,10 @@ channel-partner file keeps only what the partner owns plus the identifying field
 same projection the planner compares (``reconciler.offers.domain.ORIGINATOR_OWNED_*``).
 
 SAS URLs: a literal ``sig=`` is a secret and must not reach git. The signature part is
-replaced by a ``${VAR}`` reference named after the file (``TAILSPIN_TOYS_SAS_SIG``,
-``..._2`` for the next one); the real values are returned so the caller can check the
-file against the live offer and tell the user which variables to set.
+replaced by a ``${VAR}`` reference named after the file
+(``RECONCILER_VAR_TAILSPIN_TOYS_SAS_SIG``, ``..._2`` for the next one; the prefix lets
+offer files use it without a settings entry); the real values are returned so the caller
+can check the file against the live offer and tell the user which variables to set.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from reconciler.offers.domain import (
 from reconciler.offers.loader import unwrap_annotation
 from reconciler.offers.model import KIND_MODELS
 from reconciler.plan.normalize import READ_ONLY, fold_prices, short_plan
-from reconciler.secrets import REGISTRY
+from reconciler.secrets import REGISTRY, VAR_PREFIX
 
 # Top-level key order of a written file: the order of the example files in offers/
 # (kind first, then identity and lifecycle, dates, people, documents, parties, prices).
@@ -110,9 +111,10 @@ def is_partner_pending(offer: Mapping[str, Any]) -> bool:
 
 
 def env_prefix(file_stem: str) -> str:
-    """``tailspin-toys.yaml`` -> ``TAILSPIN_TOYS`` (a valid environment variable name)."""
+    """``tailspin-toys.yaml`` -> ``RECONCILER_VAR_TAILSPIN_TOYS``: a valid environment
+    variable name, with the prefix that lets offer files use it without a settings entry."""
     text = re.sub(r"[^A-Za-z0-9]+", "_", file_stem).strip("_").upper() or "OFFER"
-    return f"OFFER_{text}" if text[0].isdigit() else text
+    return f"{VAR_PREFIX}{text}"
 
 
 def render_offer(

@@ -20,7 +20,6 @@ pays for the position-keeping loader.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ from reconciler.offers.model import (
     FileControls,
     PrivateOffer,
 )
+from reconciler.offers.paths import find_offer_files
 from reconciler.offers.rules import Finding, check_offer
 from reconciler.offers.schema_urls import PRIVATE_OFFER_SCHEMA_PATTERN
 from reconciler.offers.templating import PreparedData
@@ -118,20 +118,10 @@ class OfferFile:
 
 
 def discover_offer_files(paths: Sequence[Path]) -> list[Path]:
-    """*.yaml and *.yml under each directory (recursive, hidden folders skipped), plus
+    """*.yaml and *.yml under each directory (recursive, hidden entries skipped), plus
     each path given as a file; sorted, without repeats. Missing paths are kept so the
-    loader reports them."""
-    found: set[Path] = set()
-    for path in paths:
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                for name in files:
-                    if name.endswith((".yaml", ".yml")) and not name.startswith("."):
-                        found.add(Path(root) / name)
-        else:
-            found.add(path)
-    return sorted(found, key=lambda p: p.as_posix())
+    loader reports them; symbolic links are left out (the loader reports them)."""
+    return find_offer_files(paths)[0]
 
 
 def load_offer_files(
@@ -148,8 +138,8 @@ def load_offer_files(
     (they never stop loading)."""
     context = _Context(settings, today, strict, env)
     loaded: list[OfferFile] = []
-    problems: list[Problem] = []
-    for path in discover_offer_files(paths):
+    found, problems = find_offer_files(paths)
+    for path in found:
         shown = display_path(path)
         text, read_problem = read_file(path, shown)
         if read_problem is not None:
@@ -262,7 +252,7 @@ def _load(
 def _validate(
     data: dict[Any, Any], text: str, path: Path, context: _Context, findings: list[Finding]
 ) -> OfferFile | None:
-    prepared = PreparedData(context.env)
+    prepared = PreparedData(context.env, context.settings.env)
     body = prepared.walk(data, (), 0)
     findings.extend(prepared.findings)
     if prepared.aborted or not isinstance(body, dict):

@@ -1,32 +1,47 @@
 """Walking parsed offer data once: ``${VAR}`` templates expanded, size bounded, SAS signatures.
 
 Expansion goes through ``REGISTRY.expand_and_register`` so a plan can store the template
-again instead of the secret it stands for. The walk also bounds the data (an alias bomb
-stops at :data:`~reconciler.offers.yamlread.MAX_NODES`, nesting at ``MAX_DEPTH``) and
-refuses recursive aliases and non-text keys.
+again instead of the secret it stands for. Only the variables the settings allow expand
+(``[tool.reconciler] env = [...]`` or the ``RECONCILER_VAR_`` prefix): a pull request must
+not be able to copy any runner variable into an API body. Names, descriptions and notes are
+never expanded: they are shown in plans and pull-request comments.
+
+The walk also bounds the data (an alias bomb stops at
+:data:`~reconciler.offers.yamlread.MAX_NODES`, nesting at ``MAX_DEPTH``) and refuses
+recursive aliases and non-text keys.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from reconciler.offers.rules import Finding
 from reconciler.offers.yamlread import MAX_DEPTH, MAX_NODES, yaml_type
-from reconciler.secrets import REGISTRY, UnsetVariable
+from reconciler.secrets import (
+    REGISTRY,
+    VAR_PREFIX,
+    UnsetVariable,
+    VariableNotAllowed,
+    env_references,
+    has_literal_signature,
+)
 
 SAS_URL_KEYS = frozenset({"sasUrl", "termsAndConditionsDocSasUrl"})
 
-# A literal signature; `sig=${SAS_SIG}` is a template and fine.
-_LITERAL_SIG = re.compile(r"(?i)[?&]sig=(?!\$\{)")
+# Shown text: a template here would put the variable's value in every plan and comment.
+TEXT_KEYS = frozenset({"name", "description", "notes"})
 
 
 class PreparedData:
     """One pass over the parsed data: a bounded copy with ${ENV} expanded."""
 
-    def __init__(self, env: Mapping[str, str] | None) -> None:
+    def __init__(
+        self, env: Mapping[str, str] | None, allowed: Collection[str] | None = None
+    ) -> None:
         self.env = env
+        # None: any variable (callers re-reading their own templates); files pass the settings'.
+        self.allowed = allowed
         self.findings: list[Finding] = []
         self.sas_paths: list[tuple[str | int, ...]] = []
         self.nodes = 0
@@ -76,7 +91,9 @@ class PreparedData:
                             )
                         )
                         continue
-                    if key in SAS_URL_KEYS and isinstance(item, str) and _LITERAL_SIG.search(item):
+                    # A literal signature (sig= or sig%3D); `sig=${SAS_SIG}` is a template.
+                    sas = key in SAS_URL_KEYS and isinstance(item, str)
+                    if sas and has_literal_signature(item):
                         self.sas_paths.append((*path, key))
                     result[key] = self.walk(item, (*path, key), depth + 1)
                 return result
@@ -92,8 +109,30 @@ class PreparedData:
     def _string(self, value: str, path: tuple[str | int, ...]) -> str:
         if "${" not in value:
             return value
+        key = next((p for p in reversed(path) if isinstance(p, str)), "")
+        if key in TEXT_KEYS and env_references(value):
+            self.findings.append(
+                Finding(
+                    path,
+                    f"{key} is shown in plans and pull-request comments, so ${{VAR}} is not "
+                    f"expanded in it; write the text itself (found {value!r})",
+                    "env-in-text",
+                )
+            )
+            return value
         try:
-            return REGISTRY.expand_and_register(value, self.env)
+            return REGISTRY.expand_and_register(value, self.env, self.allowed)
+        except VariableNotAllowed as exc:
+            self.findings.append(
+                Finding(
+                    path,
+                    f"environment variable {exc.args[0]} may not be used in offer files: list "
+                    f'it in the settings (env = ["{exc.args[0]}"] in reconciler.toml or '
+                    f"[tool.reconciler]) or name it {VAR_PREFIX}...",
+                    "env-not-allowed",
+                )
+            )
+            return value
         except UnsetVariable as exc:
             self.findings.append(
                 Finding(

@@ -18,6 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from reconciler.errors import Problem
+from reconciler.offers.paths import NotRegularFile, read_regular, symlink_problem
 
 MAX_FILE_BYTES = 1024 * 1024
 
@@ -85,12 +86,17 @@ def too_large(shown: str) -> Problem:
 
 def read_file(path: Path, shown: str) -> tuple[str, Problem | None]:
     try:
-        if not path.is_file():
+        if not path.is_file() and not path.is_symlink():
             what = "is not a file" if path.exists() else "no such file or directory"
             return "", Problem(shown, 0, 0, "", what, "file-read")
-        if path.stat().st_size > MAX_FILE_BYTES:
+        # Never through a link, even one swapped in since the folder was listed.
+        data = read_regular(path, MAX_FILE_BYTES)
+        if data is None:
             return "", too_large(shown)
-        data = path.read_bytes()
+    except NotRegularFile as exc:
+        if path.is_symlink():
+            return "", symlink_problem(shown)
+        return "", Problem(shown, 0, 0, "", str(exc), "file-read")
     except OSError as exc:
         return "", Problem(shown, 0, 0, "", f"cannot read: {exc.strerror}", "file-read")
     try:

@@ -235,14 +235,17 @@ def test_templates_stay_templates_in_the_journal(
 ) -> None:
     secret = "sv=2024&sig=TOPSECRETsignature123"
     monkeypatch.setenv(
-        "WOODGROVE_TERMS_SAS", f"https://contosolegal.blob.core.windows.net/t.pdf?{secret}"
+        "RECONCILER_VAR_WOODGROVE_TERMS_SAS",
+        f"https://contosolegal.blob.core.windows.net/t.pdf?{secret}",
     )
     path = project / "offers" / "customer-percentage.yaml"
     text = path.read_text()
     start = text.index("termsAndConditionsDocSasUrl:")
     end = text.index("\n", start)
     path.write_text(
-        text[:start] + "termsAndConditionsDocSasUrl: ${WOODGROVE_TERMS_SAS}" + text[end:]
+        text[:start]
+        + "termsAndConditionsDocSasUrl: ${RECONCILER_VAR_WOODGROVE_TERMS_SAS}"
+        + text[end:]
     )
     (project / "reconciler.toml").write_text("allow-sas-signature = true\n")
     settings = fast_settings(project)
@@ -253,5 +256,5 @@ def test_templates_stay_templates_in_the_journal(
         live = pub.get_offer(str(result.outcomes[0].offer_id))
     assert secret in json.dumps(live)  # expanded when sent
     journal = Path(str(result.journal)).read_text()
-    assert "${WOODGROVE_TERMS_SAS}" in journal
+    assert "${RECONCILER_VAR_WOODGROVE_TERMS_SAS}" in journal
     assert "TOPSECRET" not in journal

@@ -103,7 +103,8 @@ def test_command_dry_run_then_write_then_missing_id(
     assert "--- /dev/null\n+++ b/offers/tailspin-analytics-discount.yaml\n" in out
     assert "+name: Tailspin Analytics discount\n" in out
     assert "would write" in out
-    assert "TAILSPIN_ANALYTICS_DISCOUNT_SAS_SIG  (offers/tailspin-analytics-discount.yaml)" in err
+    variable = "RECONCILER_VAR_TAILSPIN_ANALYTICS_DISCOUNT_SAS_SIG"
+    assert f"{variable}  (offers/tailspin-analytics-discount.yaml)" in err
     assert "import: 1 would be written, 0 would be updated" in err
     assert SIGNATURE not in out + err
     assert not (tmp_path / "offers").exists()

@@ -52,8 +52,10 @@ def test_import_all_validates_plans_empty_and_is_idempotent(
     sas_file = out / "tailspin-analytics-discount.yaml"
     sas_text = sas_file.read_text()
     assert SIGNATURE not in "".join(p.read_text() for p in out.rglob("*.yaml"))
-    assert "sig=${TAILSPIN_ANALYTICS_DISCOUNT_SAS_SIG}" in sas_text
-    assert by_name[NAMES["percentage"]].env_vars == ["TAILSPIN_ANALYTICS_DISCOUNT_SAS_SIG"]
+    assert "sig=${RECONCILER_VAR_TAILSPIN_ANALYTICS_DISCOUNT_SAS_SIG}" in sas_text
+    assert by_name[NAMES["percentage"]].env_vars == [
+        "RECONCILER_VAR_TAILSPIN_ANALYTICS_DISCOUNT_SAS_SIG"
+    ]
     assert f"id: {account.ids[NAMES['percentage']]}\n" in sas_text
     assert sas_text.startswith("# yaml-language-server: $schema=../schemas/offer.schema.json\n")
     absolute = (out / "tailspin-data-platform-fixed-price.yaml").read_text()
@@ -63,8 +65,8 @@ def test_import_all_validates_plans_empty_and_is_idempotent(
         assert server_set not in absolute
 
     # validate (the command) passes once the variable is set
-    env = {"TAILSPIN_ANALYTICS_DISCOUNT_SAS_SIG": SIGNATURE}
-    monkeypatch.setenv("TAILSPIN_ANALYTICS_DISCOUNT_SAS_SIG", SIGNATURE)
+    env = {"RECONCILER_VAR_TAILSPIN_ANALYTICS_DISCOUNT_SAS_SIG": SIGNATURE}
+    monkeypatch.setenv("RECONCILER_VAR_TAILSPIN_ANALYTICS_DISCOUNT_SAS_SIG", SIGNATURE)
     monkeypatch.chdir(tmp_path)
     assert run(cli, ["validate", str(out)]) == 0, capsys.readouterr()
 

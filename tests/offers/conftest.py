@@ -23,7 +23,8 @@ def example(name: str) -> str:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(strict=True)
+    # The variables the template tests use are the ones a project would list.
+    return Settings(strict=True, env=["TERMS_SAS_URL", "TERMS_SIG"])
 
 
 Loader = Callable[..., OfferFile]

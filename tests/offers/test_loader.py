@@ -196,7 +196,7 @@ def test_literal_sas_signature_in_terms_docs_is_an_error(load: Loader) -> None:
     ids=["settings", "file-controls", "templated-signature"],
 )
 def test_sas_signature_allowed(load: Loader, text: str, settings_value: bool) -> None:
-    settings = Settings(allow_sas_signature=settings_value)
+    settings = Settings(allow_sas_signature=settings_value, env=["TERMS_SIG"])
     offer_file = load(text, settings=settings, env={"TERMS_SIG": "abc"})
     assert "sig=" in offer_file.api_body()["termsAndConditionsDocSasUrl"]
 

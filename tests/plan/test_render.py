@@ -114,6 +114,7 @@ def test_text_has_a_summary_line_and_symbols(settings: Settings) -> None:
 def test_secrets_from_env_are_templated_and_redacted(settings: Settings, monkeypatch) -> None:
     secret_url = "https://legal.blob.core.windows.net/t/terms.pdf?sv=1&sig=SECRETSIGNATURE123"
     monkeypatch.setenv("TERMS_SAS_URL", secret_url)
+    settings = settings.model_copy(update={"env": ["TERMS_SAS_URL"]})
     f = customer_file(settings, extra="termsAndConditionsDocSasUrl: ${TERMS_SAS_URL}\n")
     plan = make_plan([f], LiveState(), settings)
     saved = plan.to_json()

@@ -168,7 +168,7 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
     failing = (offers / "customer-percentage.yaml").read_text()
     failing = failing.replace("plan: plan/123456", "plan: plan/999999")
     (offers / "failing.yaml").write_text(failing.replace("name: ", "name: Failing ", 1))
-    (tmp_path / "reconciler.toml").write_text("[apply]\npoll-interval = 0.05\n")
+    (tmp_path / "reconciler.toml").write_text('env = ["SAS_URL"]\n[apply]\npoll-interval = 0.05\n')
     with GitHubServer(repository="octo/offers", token=GITHUB_TOKEN) as github:
         github.add_pull(5, merge_commit_sha="d" * 40, merged=True)
         yield Runner(tmp_path, github)
