@@ -32,7 +32,7 @@ def test_a_sas_template_survives_a_kill_and_jobs_resume_finishes_it(tmp_path: Pa
     url = "https://contosolegal.blob.core.windows.net/terms/woodgrove-bank-msa-2027.pdf"
     offer.write_text(text.replace(url, url + "?sv=2024-01-01&sr=b&sig=${TERMS_SIG}"))
     (project / "reconciler.toml").write_text(
-        "allow-sas-signature = true\n"
+        'allow-sas-signature = true\nenv = ["TERMS_SIG"]\n'
         "[apply]\nmax-resources-per-request = 1\nmax-concurrent-requests = 1\n"
     )
     env = {**_env(), "TERMS_SIG": SECRET}
