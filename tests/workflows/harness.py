@@ -88,12 +88,27 @@ class Run:
     code: int
     log: str
     artifacts: Path
-    summary: str
     pip_calls: list[list[str]]
 
     @property
     def succeeded(self) -> bool:
         return self.code == 0 and "Job succeeded" in self.log
+
+    @property
+    def summary(self) -> str:
+        """The job summary (act prints each step's GITHUB_STEP_SUMMARY after "Summary - ")."""
+        parts: list[str] = []
+        lines = iter(self.log.splitlines())
+        for line in lines:
+            _, found, first = line.partition("⚙  Summary - ")
+            if not found:
+                continue
+            parts.append(first)
+            for following in lines:
+                if re.match(r"\[[^\]]+/[^\]]+\] ", following):
+                    break
+                parts.append(following)
+        return "\n".join(parts)
 
     def failure(self) -> str:
         """The log lines around what failed, for an assertion message."""
@@ -235,14 +250,12 @@ class Repository:
             text=True,
             timeout=240,
         )
-        summaries = sorted((work / "act-cache").rglob("SUMMARY.md"))
-        summary = "".join(p.read_text(encoding="utf-8") for p in summaries)
         pip_calls = [
             json.loads(line)["pip"]
             for line in log_file.read_text(encoding="utf-8").splitlines()
             if line.startswith('{"pip"')
         ]
-        return Run(done.returncode, done.stdout + done.stderr, artifacts, summary, pip_calls)
+        return Run(done.returncode, done.stdout + done.stderr, artifacts, pip_calls)
 
 
 def local_repositories(text: str, *, action_source: Path | None = None) -> list[str]:
@@ -260,6 +273,13 @@ def local_repositories(text: str, *, action_source: Path | None = None) -> list[
     return sorted(set(found))
 
 
+def workflows_under_test() -> Path:
+    """The workflow files to run: this repository's, or an offers repository's own copies
+    (``RECONCILER_TEST_WORKFLOWS=/path/to/offers-repo/.github/workflows``)."""
+    chosen = os.environ.get("RECONCILER_TEST_WORKFLOWS")
+    return Path(chosen) if chosen else ROOT / ".github" / "workflows"
+
+
 def new_repository(base: Path, github: GitHubServer, emulator_data: Path) -> Repository:
     """A fresh offers repository on main: the example offers and the shipped workflows."""
     path = base / "offers-repo"
@@ -269,7 +289,7 @@ def new_repository(base: Path, github: GitHubServer, emulator_data: Path) -> Rep
     for workflow in ("offers-plan.yml", "offers-apply.yml", "offers-drift.yml"):
         target = path / ".github" / "workflows" / workflow
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / ".github" / "workflows" / workflow, target)
+        shutil.copy2(workflows_under_test() / workflow, target)
     shutil.copytree(ROOT / ".github" / "requirements", path / ".github" / "requirements")
     git(path, "init", "-q", "-b", "main")
     git(path, "remote", "add", "origin", f"https://github.com/{REPOSITORY}.git")

@@ -64,6 +64,7 @@ def test_a_pull_request_from_a_fork_is_validated_and_told_why_there_is_no_plan(
     assert run.step("Validate the offer files") == "success"
     assert run.step("Plan") == "skipped"
     assert "comes from a fork" in run.log and "no plan was made" in run.log
+    assert "No plan for a pull request from a fork" in run.summary, run.summary
     # Never a write credential: no OIDC token, and GitHub saw no write at all.
     assert github.oidc_issued == []
     assert "ACTIONS_ID_TOKEN_REQUEST_TOKEN" not in run.log
