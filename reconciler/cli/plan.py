@@ -78,11 +78,14 @@ def render(plan: Plan, fmt: str) -> str:
 
 
 def write_file(path: Path, text: str) -> None:
+    """Plans and reports name offers and hold templates: owner-only (0600), written whole."""
+    from reconciler.state.files import atomic_write
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ReconcilerError(f"{path}: cannot write: {exc.strerror}") from None
+    atomic_write(path, text)
 
 
 @click.command(

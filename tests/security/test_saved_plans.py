@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import stat
 from pathlib import Path
 
 import httpx
@@ -78,6 +79,8 @@ def test_plan_apply_and_replan_keep_the_signature_out_of_every_file_and_output(
     outputs.append(out)
     saved = (project / "plan.json").read_text()
     assert "sig=${TERMS_SIG}" in saved  # the template is what the plan keeps
+    for written in ("plan.json", "plan.md"):  # owner-only, like the journals
+        assert stat.S_IMODE((project / written).stat().st_mode) == 0o600, written
     code, out = fresh_run(capsys, "apply", "plan.json", "--auto-approve", *EMU)
     assert code == 0, out
     outputs.append(out)
