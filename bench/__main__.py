@@ -9,7 +9,7 @@ from pathlib import Path
 from bench.report import render_text, write_results
 from bench.runner import DEFAULT_SIZES, REPO, ApplyRun, Options, run_all
 
-ALL_SCENARIOS = ("validate", "plan", "plan-changed", "apply")
+ALL_SCENARIOS = ("validate", "plan", "plan-latency", "plan-targeted", "plan-changed", "apply")
 
 
 def _sizes(text: str) -> list[int]:
@@ -31,7 +31,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--sizes",
         type=lambda s: _sizes(s.replace(",", " ")),
         default=list(DEFAULT_SIZES),
-        help="offer counts, e.g. 100,1000,5000 (default: all three)",
+        help="offer counts, e.g. 100,1000,5000,50000 (default 100,1000,5000); from 20,000 on "
+        "only the floor and the full plan run (the scale check)",
     )
     parser.add_argument(
         "--scenarios",
@@ -54,6 +55,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=float,
         default=6.0,
         help="job latency and poll interval of the scaled-down real-API run (0 = skip it)",
+    )
+    parser.add_argument(
+        "--request-latency",
+        type=float,
+        default=0.1,
+        help="emulator round trip per request of the latency runs, seconds (0 = skip them)",
     )
     parser.add_argument(
         "--profile",
@@ -82,11 +89,23 @@ def main(argv: list[str] | None = None) -> int:
             return default
         return None if args.naive_sample == 0 else args.naive_sample
 
-    runs = [ApplyRun(f"apply (latency {args.latency:g} s)", args.latency, None, sample(10))]
+    one = "apply, one offer per request"
+    runs = [ApplyRun(f"{one} (job {args.latency:g} s)", args.latency, None, sample(10))]
+    if args.request_latency > 0:
+        ms = args.request_latency * 1000
+        runs.append(
+            ApplyRun(
+                f"{one} (job {args.latency:g} s, {ms:g} ms/request)",
+                args.latency,
+                None,
+                sample(10),
+                request_latency=args.request_latency,
+            )
+        )
     if args.scaled_latency > 0:
         s = args.scaled_latency
         runs.append(
-            ApplyRun(f"apply (latency {s:g} s, poll {s:g} s = 1/{60 / s:g} scale)", s, s, sample(4))
+            ApplyRun(f"{one} (job {s:g} s, poll {s:g} s = 1/{60 / s:g} scale)", s, s, sample(4))
         )
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
@@ -96,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         apply_changes=args.apply_changes,
         scenarios=scenarios,
         profile_dir=args.profile,
+        request_latency=args.request_latency,
     )
     results = run_all(options, lambda text: print(text, file=sys.stderr, flush=True))
     print(render_text(results), end="")

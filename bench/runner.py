@@ -36,7 +36,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from bench.generator import OfferSet, create_resources, generate, revision_edits, seed, write_files
+from bench.generator import (
+    OfferSet,
+    create_resources,
+    generate,
+    revision_edits,
+    seed,
+    write_files,
+)
 from bench.scenarios import Spec
 from reconciler.emulator.admin import EmulatorAdmin
 from reconciler.settings import ApiSettings
@@ -45,6 +52,11 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = (100, 1000, 5000)
 APPLY_CHANGES = 200
 CHANGED_SHARE = 0.05
+TARGETED_CHANGES = 3  # files a typical pull request touches
+REQUEST_LATENCY = 0.1  # seconds per request against the real API (a round trip)
+NAIVE_PLAN_SAMPLE = 50  # offers the naive plan reads one by one at that latency (then scaled)
+NEEDS_API = frozenset({"plan", "plan-targeted", "apply"})
+LARGE = 20_000  # from this size on only the floor and the full plan run (scale check)
 
 
 @dataclass
@@ -53,6 +65,7 @@ class ApplyRun:
     latency: float
     poll_interval: float | None  # None: the tool's default for a loopback endpoint (0.5 s)
     naive_sample: int | None  # None: the naive apply runs every change (slow)
+    request_latency: float = 0.0  # emulator round trip per request (the real API's ~100 ms)
 
 
 @dataclass
@@ -65,7 +78,11 @@ class Options:
         ]
     )
     apply_changes: int = APPLY_CHANGES
-    scenarios: frozenset[str] = frozenset({"validate", "plan", "plan-changed", "apply"})
+    scenarios: frozenset[str] = frozenset(
+        {"validate", "plan", "plan-changed", "plan-targeted", "plan-latency", "apply"}
+    )
+    request_latency: float = REQUEST_LATENCY
+    naive_plan_sample: int = NAIVE_PLAN_SAMPLE
     profile_dir: Path | None = None
     seed: int = 7
 
@@ -216,8 +233,8 @@ def run_size(
                 scenario=scenario,
                 way=way,
                 files=str(files_dir),
-                api_url=emu.api_url if scenario in ("plan", "apply") else "",
-                base_url=emu.base_url if scenario in ("plan", "apply") else "",
+                api_url=emu.api_url if scenario in NEEDS_API else "",
+                base_url=emu.base_url if scenario in NEEDS_API else "",
                 admin_token=emu.admin_token,
                 profile=profile,
                 **kw,
@@ -238,15 +255,32 @@ def run_size(
         parse_seconds = floor["wall"]
         log(f"  parse floor: {parse_seconds:.2f} s")
         rows.append(Row(size, "read + parse (floor)", ours=floor))
-        if "validate" in options.scenarios:
+        wanted = options.scenarios if size < LARGE else options.scenarios & {"plan"}
+        if "validate" in wanted:
             row = measure("validate", "validate", ("ours", "naive"))
             row.floor = {"parse_seconds": parse_seconds}
             rows.append(row)
-        if "plan" in options.scenarios:
-            row = measure("plan (no changes)", "plan", ("ours", "naive"))
+        if "plan" in wanted:
+            # A large set's naive plan reads a sample one by one (minutes otherwise).
+            sample = options.naive_plan_sample * 10 if size >= LARGE else None
+            row = measure("plan (no changes)", "plan", ("ours", "naive"), sample=sample)
             row.floor = {"parse_seconds": parse_seconds, "requests": facts.request_floor}
             rows.append(row)
-        if "plan-changed" in options.scenarios:
+        if "plan-latency" in wanted and options.request_latency > 0:
+            ms = options.request_latency * 1000
+            admin.settings(request_latency=options.request_latency)
+            row = measure(
+                f"plan (no changes, {ms:g} ms/request)",
+                "plan",
+                ("ours", "naive"),
+                sample=options.naive_plan_sample,
+            )
+            admin.settings(request_latency=0.0)
+            row.floor = {"requests": facts.request_floor}
+            rows.append(row)
+        if "plan-targeted" in wanted:
+            rows.append(targeted_row(offer_set, files_dir, measure, facts, options))
+        if "plan-changed" in wanted:
             every = round(1 / CHANGED_SHARE)
             changed = offer_set.publisher[every // 2 :: every]
             edits = revision_edits(changed, 0)
@@ -256,12 +290,18 @@ def run_size(
             row.notes.append(f"{len(changed)} offers changed in their files")
             rows.append(row)
             write_files(offer_set, files_dir, only={o.name for o in changed})
-        if "apply" in options.scenarios:
+        if "apply" in wanted:
             targets = offer_set.drafts[: options.apply_changes]
             only = [o.relpath for o in targets]
             revision = 0
             for run in options.apply_runs:
-                admin.settings(job_latency=run.latency)
+                # One offer per request, as every documented sample sends (the emulator's
+                # default): apply must still finish at about one job's latency.
+                admin.settings(
+                    job_latency=run.latency,
+                    request_latency=run.request_latency,
+                    multi_offer_requests="refused",
+                )
                 row = Row(size, run.label)
                 for way in ("ours", "naive"):
                     revision += 1
@@ -288,8 +328,33 @@ def run_size(
                         row.ours = result
                 row.floor = {"latency": run.latency}
                 rows.append(row)
-            admin.settings(job_latency=0.0)
+            admin.settings(job_latency=0.0, request_latency=0.0)
     return facts, rows
+
+
+def targeted_row(
+    offer_set: OfferSet,
+    files_dir: Path,
+    measure: Callable[..., Row],
+    facts: SizeFacts,
+    options: Options,
+) -> Row:
+    """A pull request that edits a few drafts: the files are committed in a git checkout,
+    the last full run leaves the id cache, then ``plan --baseline HEAD`` (scope changed)."""
+    project = files_dir.parent
+    (project / ".gitignore").write_text("journal/\n", encoding="utf-8")
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "offers"]):
+        subprocess.run([*git, *args], cwd=project, check=True, capture_output=True)
+    changed = offer_set.drafts[:: max(1, len(offer_set.drafts) // TARGETED_CHANGES)]
+    changed = changed[:TARGETED_CHANGES]
+    names = {o.name for o in changed}
+    write_files(offer_set, files_dir, only=names, edits=revision_edits(changed, 99))
+    label = f"plan targeted ({len(changed)} of {facts.publisher_offers:,} changed)"
+    row = measure(label, "plan-targeted", ("ours", "naive"), extra={"baseline": "HEAD"})
+    row.notes.append(f"{len(changed)} files changed since the baseline")
+    write_files(offer_set, files_dir, only=names)
+    return row
 
 
 def run_all(options: Options, log: Callable[[str], None]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ the strategy, not the HTTP stack.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from reconciler.apply.journal import Journal, journal_dir
 from reconciler.apply.outcome import ProgressEvent
 from reconciler.emulator.admin import EmulatorAdmin
 from reconciler.offers.loader import OfferFile, discover_offer_files, load_offer_files
-from reconciler.plan.pipeline import PlanInputs, fetch_for, load_files, plan_live
+from reconciler.plan.pipeline import PlanInputs, fetch_for, load_files, plan_live, plan_loaded
 from reconciler.plan.plan import Plan
 from reconciler.plan.render import render_text
 from reconciler.settings import ApiSettings, ApplySettings, PlanSettings, Settings
@@ -154,7 +155,43 @@ def plan_ours(ctx: Context) -> dict[str, Any]:
 
 def plan_naive(ctx: Context) -> dict[str, Any]:
     assert ctx.client is not None
-    return naive.plan(ctx.client, ctx.settings, Path(ctx.spec.files))
+    return naive.plan(ctx.client, ctx.settings, Path(ctx.spec.files), sample=ctx.spec.sample)
+
+
+# --- targeted plan (a pull request that changes a few files) ----------------------------------
+
+
+def _project_settings(ctx: Context) -> Settings:
+    """The bench settings for the git checkout around the files, with plan.scope = changed."""
+    project = Path(ctx.spec.files).parent
+    settings = bench_settings(project)
+    plan = settings.plan.model_copy(update={"scope": "changed"})
+    return settings.model_copy(update={"offers": Path(ctx.spec.files).name, "plan": plan})
+
+
+def prepare_targeted(ctx: Context) -> None:
+    """The last full run before the pull request: it leaves the id cache behind."""
+    assert ctx.client is not None
+    settings = _project_settings(ctx)
+    os.chdir(settings.root)
+    inputs = PlanInputs()
+    plan_loaded(ctx.client, settings, inputs, load_files(settings, inputs))
+    ctx.state["settings"] = settings
+
+
+def plan_targeted(ctx: Context) -> dict[str, Any]:
+    """``reconciler plan --baseline HEAD`` in the checkout (the pipeline the command runs)."""
+    assert ctx.client is not None
+    settings: Settings = ctx.state["settings"]
+    inputs = PlanInputs(baseline=str(ctx.spec.extra.get("baseline", "HEAD")), targeted=True)
+    plan = plan_loaded(ctx.client, settings, inputs, load_files(settings, inputs))
+    return {
+        "summary": plan.summary_line(),
+        "changes": len(plan.changes),
+        "scope": plan.meta.scope,
+        "files_not_read": plan.meta.files_not_read,
+        "managed": plan.safety.managed,
+    }
 
 
 # --- apply -------------------------------------------------------------------------------------
@@ -227,6 +264,8 @@ SCENARIOS: dict[
     ("validate", "naive"): (None, lambda ctx: naive.validate(Path(ctx.spec.files))),
     ("plan", "ours"): (None, plan_ours),
     ("plan", "naive"): (None, plan_naive),
+    ("plan-targeted", "ours"): (prepare_targeted, plan_targeted),
+    ("plan-targeted", "naive"): (None, plan_naive),
     ("apply", "ours"): (prepare_apply, apply_ours),
     ("apply", "naive"): (prepare_apply, apply_naive),
 }
