@@ -16,6 +16,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from reconciler.emulator.versions import SCHEMAS
+
 SCHEMA_HOSTS = r"https://(?:schema\.mp\.microsoft\.com|product-ingestion\.azureedge\.net)/schema/"
 _VERSION = r"/(\d{4}-\d{2}-\d{2}(?:-dev|-preview\d+)?)$"
 CONFIGURE_RE = re.compile(SCHEMA_HOSTS + "configure" + _VERSION)
@@ -226,6 +228,8 @@ class Checker:
             schema = resource.get("$schema")
             if not isinstance(schema, str):
                 self.fail(f"{where}.$schema", "Required property '$schema' is missing.")
+            elif not self.known_version(schema, where):
+                pass
             elif OFFER_RE.match(schema):
                 self.offer(resource, where)
             elif PRICE_RE.match(schema):
@@ -238,6 +242,23 @@ class Checker:
                 )
             self._resource_name = None
         return [r for r in resources if isinstance(r, dict)]
+
+    def known_version(self, schema: str, where: str) -> bool:
+        """A ``$schema`` naming a version the service does not have fails validation."""
+        match = OFFER_RE.match(schema) or PRICE_RE.match(schema)
+        if match is None:
+            return True
+        resource = schema.split("/schema/", 1)[1].rsplit("/", 1)[0]
+        family = "private-offer" if resource.startswith("private-offer") else resource
+        version = match.groups()[-1]
+        known = [v for v, _ in SCHEMAS.get(family, [])]
+        if version.removesuffix("-dev") in known:
+            return True
+        self.fail(
+            f"{where}.$schema",
+            f"Unknown schema version '{version}' of {family} (known: {', '.join(known)}).",
+        )
+        return False
 
     # ---- private offer ------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from reconciler.offers.domain import (
     EDITABLE_STATES,
     STATE_AFTER_WITHDRAW,
     OfferState,
+    OfferType,
     SubState,
     can_transition,
     canonical_type,
@@ -164,6 +165,8 @@ def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None
                 "the customer accepted this offer: it is a contract and cannot be withdrawn",
                 wanted="withdraw",
             )
+        if _partner_published(kind, live_state, sub_state):
+            return ctx.blocked(PARTNER_PUBLISHED, wanted="withdraw")
         with_state(ctx, live_state, "withdrawn", state_origin)
         return guarded(Withdraw, "withdraw", [minimal("withdraw", "withdrawn")])
 
@@ -224,6 +227,10 @@ def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None
             "create", ctx.desired_body, offer_name=name, state="live", variant="recreate"
         )
         return guarded(Recreate, "recreate", [create, minimal("withdraw", "withdrawn")])
+    if _partner_published(kind, live_state, sub_state):
+        # Documented: "for the ISV to edit after the partner published, the partner withdraws
+        # first, then the ISV withdraws". No override can do the partner's part.
+        return ctx.blocked(PARTNER_PUBLISHED, wanted="republish")
     if not ctx.allow_republish:
         return ctx.blocked(
             "a live offer cannot be edited in place; the change needs withdraw, edit and "
@@ -235,6 +242,21 @@ def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None
         "update", ctx.desired_body, offer_name=name, state="live", offer_id=oid, etag=None
     )
     return guarded(Republish, "republish", [minimal("withdraw", "withdrawn"), update])
+
+
+PARTNER_PUBLISHED = (
+    "the selling partner has published this multiparty offer: the partner must withdraw it "
+    "first; after that, plan again here to withdraw, edit and republish it"
+)
+
+
+def _partner_published(kind: str, live_state: str, sub_state: Any) -> bool:
+    """An originator's live offer that its selling partner has published to the customer."""
+    return (
+        kind == OfferType.ORIGINATOR
+        and live_state == OfferState.LIVE
+        and sub_state in (SubState.PENDING_ACCEPTANCE, SubState.ACCEPTED)
+    )
 
 
 def _partner(
