@@ -34,6 +34,11 @@ class TimelineRow(BaseModel):
     starts_on_acceptance: bool = False
     accept_by: dt.date | None = None
     end: dt.date | None = None
+    # The live offer's term and acceptBy where they differ from the file's (drift, or a
+    # change of dates): drawn as a second, highlighted bar.
+    live_start: dt.date | None = None
+    live_end: dt.date | None = None
+    live_accept_by: dt.date | None = None
 
     @property
     def has_dates(self) -> bool:
@@ -85,17 +90,21 @@ def build_timeline(
         def pick(key: str, mine: Mapping[str, Any] = mine, theirs: Any = theirs) -> Any:
             return mine.get(key) if mine.get(key) is not None else theirs.get(key)
 
-        rows.append(
-            TimelineRow(
-                offer_name=change.offer_name,
-                file=change.file,
-                action=change.action,
-                start=_date(pick("start")),
-                starts_on_acceptance=bool(pick("variableStartDate")),
-                accept_by=_date(pick("acceptBy")),
-                end=_date(pick("end")),
-            )
+        row = TimelineRow(
+            offer_name=change.offer_name,
+            file=change.file,
+            action=change.action,
+            start=_date(pick("start")),
+            starts_on_acceptance=bool(pick("variableStartDate")),
+            accept_by=_date(pick("acceptBy")),
+            end=_date(pick("end")),
         )
+        was = {k: _date(theirs.get(k)) for k in ("start", "end", "acceptBy")}
+        if theirs and (was["start"], was["end"]) != (row.start, row.end) and was["end"]:
+            row.live_start, row.live_end = was["start"], was["end"]
+        if theirs and was["acceptBy"] and was["acceptBy"] != row.accept_by:
+            row.live_accept_by = was["acceptBy"]
+        rows.append(row)
     return Timeline(today=today, rows=rows)
 
 
@@ -134,6 +143,13 @@ def render_mermaid(timeline: Timeline) -> str:
             lines.append(f"    start ({row.action}) : milestone, s{n}, {start.isoformat()}, 0d")
         if row.accept_by:
             lines.append(f"    accept by : milestone, a{n}, {row.accept_by.isoformat()}, 0d")
+        if row.live_end:
+            first, last = sorted((row.live_start or timeline.today, row.live_end))
+            span = f"{first.isoformat()}, {last.isoformat()}"
+            lines.append(f"    live term (differs) : crit, l{n}, {span}")
+        if row.live_accept_by:
+            day = row.live_accept_by.isoformat()
+            lines.append(f"    live accept by (differs) : crit, milestone, la{n}, {day}, 0d")
     if not drawn:
         return ""
     lines.append("```")
@@ -151,10 +167,16 @@ def render_text(timeline: Timeline) -> str:
     out = []
     for row in timeline.rows:
         start = "on acceptance" if row.starts_on_acceptance else _iso(row.start)
-        out.append(
+        line = (
             f"  {redact(row.offer_name)} ({row.action}): {start} → {_iso(row.end)}, "
             f"accept by {_iso(row.accept_by)}"
         )
+        if row.live_end or row.live_accept_by:
+            line += (
+                f" (live: {_iso(row.live_start)} → {_iso(row.live_end)}, "
+                f"accept by {_iso(row.live_accept_by)})"
+            )
+        out.append(line)
     return "\n".join(out)
 
 

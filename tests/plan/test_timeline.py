@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from .insight_helpers import admin, customer, make_project, reconciler, seed, today, write
+from .insight_helpers import (
+    admin,
+    customer,
+    make_project,
+    month_end,
+    reconciler,
+    seed,
+    today,
+    write,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,10 +61,14 @@ def test_drift_issue_draws_the_drifted_offer_with_its_live_dates(
     text = customer("Northwind: Q3; deal `x`", accept_by=10, end=200)
     ids = seed(root, {"a": text})
     write(root, "northwind.yaml", text)
-    admin(root, "edit", ids["Northwind: Q3; deal `x`"], {"preparedBy": "mallory@contoso.com"})
+    # someone extends the offer in Partner Center
+    admin(root, "edit", ids["Northwind: Q3; deal `x`"], {"end": month_end(300)})
     code, out, _ = reconciler(capsys, "drift", "--emulator", "--markdown-out", "drift.md")
     assert code == 2, out
     chart = gantt((root / "drift.md").read_text())
     # the name cannot break the chart: separators and backticks are taken out
     assert "    section Northwind  Q3  deal  x" in chart
     assert "term from acceptance (" in chart and "accept by : milestone" in chart
+    # git's term and the live one, told apart
+    assert f", {month_end(200)}\n" in chart
+    assert f"    live term (differs) : crit, l0, {today().isoformat()}, {month_end(300)}" in chart
