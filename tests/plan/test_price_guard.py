@@ -166,6 +166,9 @@ def test_validate_runs_the_rules_that_need_no_live_data(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(project, "tailspin.yaml", customer("Tailspin Analytics", discount=95))
+    # no list price without the API: the yearly term is judged by the monthly one
+    slipped = customer("Tailspin Platform", pricing=absolute(month=1000, year=95, meter=1))
+    write(project, "platform.yaml", slipped)
     partner = """\
 privateOfferType: multipartyPromotionChannelPartner
 name: Adventure Works via Market Place Test
@@ -183,6 +186,8 @@ originatorPricing:
     assert "pricing[0].discountPercentage: Tailspin Analytics: 95 %" in out
     assert "[price-discount-threshold, warning]" in out
     assert "0.03 % markup on plan/123456" in out and "did you mean 3 %?" in out
+    assert "95 USD on plan/987654" in out and "about 1/10 of the entry's other terms" in out
+    assert "1,000 USD on plan" not in out  # the other term is not blamed
     code, out, _ = reconciler(capsys, "validate", "--strict")
     out = flat(out)
     assert code == 1 and "[price-discount-threshold]" in out
