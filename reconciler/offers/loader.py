@@ -139,8 +139,9 @@ def load_offer_files(
     context = _Context(settings, today, strict, env)
     loaded: list[OfferFile] = []
     found, problems = find_offer_files(paths)
+    cwd = Path.cwd().resolve()
     for path in found:
-        shown = display_path(path)
+        shown = display_path(path, cwd)
         text, read_problem = read_file(path, shown)
         if read_problem is not None:
             problems.append(read_problem)

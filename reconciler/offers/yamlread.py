@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -66,9 +67,10 @@ def rt_yaml() -> YAML:
     return YAML(typ="rt")
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """*path* relative to *cwd* (the resolved working directory) when inside it."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return path.resolve().relative_to(cwd or Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -108,11 +110,26 @@ def read_file(path: Path, shown: str) -> tuple[str, Problem | None]:
         )
 
 
+_reuse = threading.local()
+
+
+def _load_safe(text: str) -> Any:
+    # Building a YAML object costs about a third of parsing a small offer file, so one per
+    # parser (C / pure) is kept per thread. ruamel keeps parse state (e.g. the depth
+    # counter) on it and a failed parse would leave it dirty: it is dropped on any error.
+    pure = looks_deep(text)
+    loaders: dict[bool, YAML] = _reuse.__dict__.setdefault("loaders", {})
+    yaml = loaders.get(pure) or loaders.setdefault(pure, safe_yaml(text))
+    try:
+        return yaml.load(text)
+    except BaseException:
+        loaders.pop(pure, None)
+        raise
+
+
 def parse_yaml(text: str, shown: str) -> tuple[Any, Problem | None]:
     try:
-        # A fresh loader each time: ruamel keeps parse state (e.g. the depth counter) on
-        # the YAML object, and a failed parse would leave it dirty for the next file.
-        return safe_yaml(text).load(text), None
+        return _load_safe(text), None
     except MarkedYAMLError as exc:
         return None, _yaml_problem(exc, shown)
     except YAMLError as exc:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reconciler.errors import ReconcilerError
 from reconciler.offers.domain import INACTIVE_STATES
 from reconciler.offers.loader import OfferFile, load_offer_files
 from reconciler.plan.baseline import Baseline, git_sha, load_baseline
@@ -142,7 +143,7 @@ def remember(settings: Settings, endpoint: str, role: str, plan: Plan) -> None:
     refs += [(c.offer_name, c.offer_id, c.live_state) for c in plan.changes]
     live = [(name, oid, state) for name, oid, state in refs if oid and state != "deleted"]
     # A cache that cannot be written only makes the next targeted plan list.
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, ReconcilerError):
         save_cache(
             state_dir(settings),
             endpoint=endpoint,

@@ -11,7 +11,6 @@ is no error: the targeted plan then falls back to a full one.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from reconciler.offers.domain import name_key
 from reconciler.settings import is_loopback_host
+from reconciler.state.files import atomic_write, private_dir
 
 CACHE_SCHEMA = "offer-ids/1"
 
@@ -92,14 +92,7 @@ def save_cache(
         active=active,
         ids={name_key(name): offer_id for name, offer_id in ids.items()},
     )
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(directory)
     path = cache_path(directory, endpoint, role)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(cache.model_dump_json())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, cache.model_dump_json())
     return path
