@@ -50,7 +50,8 @@ class Timeline(BaseModel):
     rows: list[TimelineRow] = []
 
 
-def _date(value: Any) -> dt.date | None:
+def as_date(value: Any) -> dt.date | None:
+    """A date from a file (a date) or from the API (``YYYY-MM-DD``, perhaps with a time)."""
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str) and len(value) >= 10:
@@ -94,12 +95,12 @@ def build_timeline(
             offer_name=change.offer_name,
             file=change.file,
             action=change.action,
-            start=_date(pick("start")),
+            start=as_date(pick("start")),
             starts_on_acceptance=bool(pick("variableStartDate")),
-            accept_by=_date(pick("acceptBy")),
-            end=_date(pick("end")),
+            accept_by=as_date(pick("acceptBy")),
+            end=as_date(pick("end")),
         )
-        was = {k: _date(theirs.get(k)) for k in ("start", "end", "acceptBy")}
+        was = {k: as_date(theirs.get(k)) for k in ("start", "end", "acceptBy")}
         if theirs and (was["start"], was["end"]) != (row.start, row.end) and was["end"]:
             row.live_start, row.live_end = was["start"], was["end"]
         if theirs and was["acceptBy"] and was["acceptBy"] != row.accept_by:

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 from reconciler.errors import ReconcilerError
 from reconciler.markdown import escape_markdown, inline_code
 from reconciler.offers.domain import OfferState, is_accepted, offer_key
+from reconciler.plan.timeline import as_date
 from reconciler.secrets import redact
 
 WATCH_SCHEMA = "offers-watch/1"
@@ -69,15 +70,6 @@ class WatchReport(BaseModel):
     def to_data(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
         return {"schema": WATCH_SCHEMA, **data}
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
 
 
 def load_state(path: Path) -> WatchState | None:
@@ -129,7 +121,7 @@ def watch(
         if not offer_id or offer.get("state") != OfferState.LIVE:
             continue
         sub_state = offer.get("subState")
-        accept_by, end = _date(offer.get("acceptBy")), _date(offer.get("end"))
+        accept_by, end = as_date(offer.get("acceptBy")), as_date(offer.get("end"))
         item = WatchedOffer(
             id=offer_id,
             name=str(offer.get("name") or ""),
