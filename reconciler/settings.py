@@ -146,7 +146,7 @@ def _find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     for folder in [start, *start.parents]:
         own = folder / "reconciler.toml"
         if own.is_file():
-            return own, _read_toml(own)
+            return own, own_table(own, _read_toml(own))
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             data = _read_toml(pyproject)
@@ -154,6 +154,22 @@ def _find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
             if isinstance(table, dict):
                 return pyproject, table
     return None
+
+
+def own_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """reconciler.toml's settings: bare keys, or the same under ``[tool.reconciler]`` (the
+    pyproject form, so a block can move between the two files unchanged)."""
+    tool = data.get("tool")
+    if not isinstance(tool, dict) or "reconciler" not in tool:
+        return data
+    table = tool["reconciler"]
+    others = [k for k in data if k != "tool"] + [k for k in tool if k != "reconciler"]
+    if others or not isinstance(table, dict):
+        raise SettingsError(
+            f"{path}: use either bare keys or one [tool.reconciler] table, not both "
+            f"(also found: {', '.join(sorted(others)) or 'a non-table tool.reconciler'})"
+        )
+    return table
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -185,6 +201,8 @@ def load_settings(
         data = _read_toml(config)
         if config.name == "pyproject.toml":
             data = data.get("tool", {}).get("reconciler", {})
+        else:
+            data = own_table(config, data)
         found: tuple[Path, dict[str, Any]] | None = (config.resolve(), data)
     else:
         found = _find_config(start)

@@ -8,6 +8,9 @@ Two faces for the same events (:class:`reconciler.apply.outcome.ProgressEvent`):
 * **live** (an interactive terminal): the same notable lines (submissions, failures, stale
   offers) scroll above one status line that is redrawn in place with the job counts.
 
+In lines mode a heartbeat line every 30 s (``RECONCILER_HEARTBEAT`` seconds) names the
+jobs still open, so a CI log never sits silent for minutes while the service works.
+
 Everything printed goes through :func:`reconciler.secrets.redact`. Events may arrive from
 the submit threads, so printing is serialised by a lock.
 """
@@ -26,6 +29,15 @@ from reconciler.apply.outcome import ProgressEvent
 from reconciler.secrets import redact
 
 _CLEAR_LINE = "\r\x1b[2K"
+HEARTBEAT_SECONDS = 30.0
+_OPEN = frozenset({"submitted", "notStarted", "running", "queued"})
+
+
+def _heartbeat_default() -> float:
+    try:
+        return float(os.environ.get("RECONCILER_HEARTBEAT", HEARTBEAT_SECONDS))
+    except ValueError:
+        return HEARTBEAT_SECONDS
 
 
 def _offers(event: ProgressEvent) -> str:
@@ -47,12 +59,46 @@ def is_interactive(stream: TextIO) -> bool:
 class ProgressPrinter:
     """Call it with each event; :meth:`close` ends the live status line."""
 
-    def __init__(self, stream: TextIO | None = None, *, live: bool | None = None) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        live: bool | None = None,
+        heartbeat: float | None = None,
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.live = is_interactive(self.stream) if live is None else live
         self._lock = threading.Lock()
         self._jobs: dict[str, str] = {}  # job id -> last state shown
+        self._offers: dict[str, str] = {}  # job id -> its offers, for the heartbeat
         self._status_shown = False
+        self._heartbeat = _heartbeat_default() if heartbeat is None else heartbeat
+        self._stop = threading.Event()
+        self._beater: threading.Thread | None = None
+
+    def open_jobs(self) -> list[str]:
+        """``<job id> (offers)`` for every job not finished yet."""
+        return [
+            f"{job} ({self._offers.get(job, '')})".replace(" ()", "")
+            for job, state in self._jobs.items()
+            if state in _OPEN
+        ]
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._heartbeat):
+            with self._lock:
+                jobs = self.open_jobs()
+                if jobs:
+                    shown = ", ".join(jobs[:5]) + (
+                        f" (+{len(jobs) - 5} more)" if len(jobs) > 5 else ""
+                    )
+                    self._echo(f"still waiting for {len(jobs)} job(s): {shown}")
+
+    def _start_heartbeat(self) -> None:
+        if self.live or self._beater is not None or self._heartbeat <= 0:
+            return
+        self._beater = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+        self._beater.start()
 
     def __call__(self, event: ProgressEvent) -> None:
         with self._lock:
@@ -73,6 +119,8 @@ class ProgressPrinter:
         offers = _offers(event)
         if event.kind == "submitted":
             self._jobs[event.job_id or ""] = "submitted"
+            self._offers[event.job_id or ""] = offers
+            self._start_heartbeat()
             return f"submitted job {event.job_id}: {offers}"
         if event.kind == "job" and event.status is not None:
             status = event.status
@@ -109,6 +157,9 @@ class ProgressPrinter:
         self._status_shown = True
 
     def close(self) -> None:
+        self._stop.set()
+        if self._beater is not None:
+            self._beater.join(timeout=5)
         with self._lock:
             if self.live and self._status_shown:
                 self.stream.write("\n")

@@ -10,7 +10,7 @@ PR comment) escapes every value that comes from offer files or the API through
 from __future__ import annotations
 
 from reconciler.apply.outcome import ApplyResult, ChangeOutcome
-from reconciler.markdown import escape_markdown, inline_code
+from reconciler.markdown import escape_markdown, inline_code, md_inline
 from reconciler.secrets import redact
 
 ICONS = {
@@ -81,24 +81,77 @@ def render_table(result: ApplyResult) -> str:
     return "\n".join(redact(line) for line in lines) + "\n"
 
 
+_DONE_STATE = {
+    "create": "created",
+    "update": "draft, updated",
+    "publish": "live",
+    "partner-complete": "live (completed)",
+    "republish": "live again (republished)",
+    "recreate": "live (the new offer; the old one withdrawn)",
+    "withdraw": "withdrawn",
+    "delete": "deleted",
+}
+_HALF_DONE = {
+    "republish": "withdrawn: the republish step did not finish",
+    "recreate": "new offer created; the old one is still live",
+}
+
+
+def state_now(o: ChangeOutcome) -> str:
+    """Where the offer is now, in words, from what apply got done."""
+    if o.status == "succeeded":
+        return _DONE_STATE.get(o.action, "done")
+    if o.status == "running":
+        return "in progress (a job is still running)"
+    if o.steps_done and o.steps_done < o.steps_total:
+        return _HALF_DONE.get(o.action, f"{o.steps_done} of {o.steps_total} steps done")
+    if o.status == "unknown":
+        return "unknown (an answer was lost)"
+    return "unchanged" if o.action != "create" else "not created"
+
+
+def next_steps(result: ApplyResult) -> str | None:
+    """One "what to do next" line when anything is not done."""
+    counts = result.counts()
+    todo = []
+    if counts["failed"] or counts["cancelled"]:
+        todo.append("fix what the errors point at (file:line) and merge the fix; apply runs again")
+    if counts["stale"]:
+        todo.append("the live offers moved since the plan: run `reconciler plan` again and review")
+    if counts["running"] or counts["unknown"]:
+        todo.append(
+            "`reconciler jobs resume` (or re-running the apply workflow) follows the open jobs"
+        )
+    return "; ".join(todo) if todo else None
+
+
 def render_markdown(result: ApplyResult) -> str:
-    """The apply outcome as a markdown document (step summary / PR comment)."""
+    """The apply outcome as a markdown document (step summary / PR comment).
+
+    One row per offer: its live id, the state it is in now and the job result; errors with
+    ``file:line`` below; one "what to do next" line when anything is not done; the job ids
+    once, folded, at the end.
+    """
     lines = [f"### Apply: {escape_markdown(result.summary_line())}", ""]
     if not result.outcomes:
         lines.append("Nothing to do: the live offers already match the files.")
         return redact("\n".join(lines) + "\n")
-    lines.append("| | Offer | Action | File | Job | Result |")
+    todo = next_steps(result)
+    if todo:
+        lines += [f"> [!IMPORTANT]\n> **What to do next:** {md_inline(todo)}", ""]
+    lines.append("| | Offer | Live id | State now | Result | File |")
     lines.append("|---|---|---|---|---|---|")
     for o in result.outcomes:
-        jobs = ", ".join(inline_code(j) for j in o.job_ids) or "–"
+        offer_id = inline_code(o.offer_id) if o.offer_id else "–"
         lines.append(
-            f"| {MD_ICONS.get(o.status, '')} | {escape_markdown(o.offer_name)} "
-            f"| {escape_markdown(o.action)} | {escape_markdown(f'{o.file}:{o.line}')} "
-            f"| {jobs} | {escape_markdown(o.status)} |"
+            f"| {MD_ICONS.get(o.status, '')} | **{escape_markdown(o.offer_name)}** "
+            f"({escape_markdown(o.action)}) | {offer_id} | {escape_markdown(state_now(o))} "
+            f"| {escape_markdown(o.job_result or o.status)} "
+            f"| {inline_code(f'{o.file}:{o.line}')} |"
         )
     problems = [o for o in result.outcomes if _detail(o)]
     if problems:
-        lines += ["", "#### Details", ""]
+        lines += ["", "#### Errors", ""]
         for o in problems:
             lines.append(f"* **{escape_markdown(o.offer_name)}** ({escape_markdown(o.status)})")
             lines.extend(f"  * {escape_markdown(text)}" for text in _detail(o))
@@ -107,6 +160,14 @@ def render_markdown(result: ApplyResult) -> str:
             "",
             "Unfinished work is kept in the apply journal; run `reconciler jobs resume`.",
         ]
+    jobs = [o for o in result.outcomes if o.job_ids]
+    if jobs:
+        lines += ["", "<details><summary>Job ids</summary>", ""]
+        lines += [
+            f"* {escape_markdown(o.offer_name)}: {', '.join(inline_code(j) for j in o.job_ids)}"
+            for o in jobs
+        ]
+        lines += ["", "</details>"]
     return redact("\n".join(lines) + "\n")
 
 

@@ -67,3 +67,31 @@ def test_a_blocked_plan_is_labelled_blocked_never_no_changes() -> None:
 def test_validate_prints_its_result_on_stdout(examples_project: Path, reconciler: Cli) -> None:
     code, out, err = reconciler("validate")
     assert code == 0 and "11 file(s), 11 valid offer(s)" in out and "valid" not in err
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'offers = "deals"\n[plan]\nallow-republish = true\n',
+        '[tool.reconciler]\noffers = "deals"\n[tool.reconciler.plan]\nallow-republish = true\n',
+    ],
+)
+def test_reconciler_toml_takes_the_bare_and_the_pyproject_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reconciler: Cli, text: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reconciler.toml").write_text(text)
+    (tmp_path / "deals").mkdir()
+    code, out, err = reconciler("validate")
+    assert code == 0, err
+    assert "0 file(s), 0 valid offer(s)" in out
+
+
+def test_reconciler_toml_refuses_both_forms_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reconciler: Cli
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reconciler.toml").write_text('offers = "a"\n[tool.reconciler]\noffers = "b"\n')
+    code, _, err = reconciler("validate")
+    assert code == 1 and "either bare keys or one [tool.reconciler] table" in err
+    assert "Traceback" not in err
