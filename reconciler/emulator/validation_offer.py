@@ -1,0 +1,244 @@
+"""Schema checks of a private-offer resource: fields per type, beneficiaries, pricing entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.emulator.validation_base import (
+    ALLOWED,
+    CUSTOMER_BENEFICIARY_RE,
+    EMAIL_RE,
+    GUID_RE,
+    NAME_PARTNER_RE,
+    NAME_RE,
+    OFFER_ID_RE,
+    OFFER_TYPES,
+    PARTNER_ID_RE,
+    PLAN_RE,
+    PRICE_ID_RE,
+    PRICING_ENTRY_FIELDS,
+    PRICING_TYPES,
+    PRODUCT_RE,
+    SAS_RE,
+    STATES,
+    CheckerBase,
+    normalize_type,
+)
+
+
+class OfferChecks(CheckerBase):
+    def offer(self, res: dict[str, Any], where: str) -> None:
+        kind = normalize_type(res.get("privateOfferType"))
+        self.string(
+            res,
+            "privateOfferType",
+            where,
+            required=True,
+            enum=(*OFFER_TYPES, "multiPartyPromotionChannelPartner"),
+        )
+        if kind not in OFFER_TYPES:
+            return
+        partner_view = kind == "multipartyPromotionChannelPartner"
+        self.obj(res, where, ALLOWED[kind])
+        self.string(res, "resourceName", where, min_len=1, max_len=50)
+        self.string(res, "id", where, pattern=OFFER_ID_RE)
+        self.string(
+            res,
+            "name",
+            where,
+            required=True,
+            max_len=128,
+            pattern=NAME_PARTNER_RE if partner_view else NAME_RE,
+            min_len=1,
+        )
+        state = self.string(res, "state", where, required=True, enum=STATES)
+        self.string(res, "eTag", where)
+        if state in ("withdrawn", "deleted"):
+            if "id" not in res:
+                self.fail(f"{where}.id", f"'id' is required to set state '{state}'.")
+            return  # a withdraw/delete body only names the offer
+        self.boolean(res, "variableStartDate", where)
+        self.boolean(res, "customerContractRenewal", where)
+        for key in ("start", "end", "acceptBy"):
+            self.date(res, key, where)
+        if res.get("variableStartDate") is True and res.get("start") is not None:
+            self.fail(f"{where}.start", "'start' must not be set when 'variableStartDate' is true.")
+        if (
+            res.get("variableStartDate") is not True
+            and res.get("start") is None
+            and not partner_view
+        ):
+            self.fail(f"{where}.start", "'start' is required unless 'variableStartDate' is true.")
+        self.string(res, "offerPricingType", where, enum=PRICING_TYPES)
+        self.string(res, "preparedBy", where, pattern=EMAIL_RE)
+        self.string(res, "notes", where, max_len=60)
+        self.string(res, "termsAndConditionsDocSasUrl", where, pattern=SAS_RE)
+        contacts = self.array(res, "notificationContacts", where, max_items=5) or []
+        for i, contact in enumerate(contacts):
+            if not isinstance(contact, str) or not EMAIL_RE.match(contact):
+                self.fail(
+                    f"{where}.notificationContacts[{i}]", f"'{contact}' is not an email address."
+                )
+        for key in ("termsAndConditionsDocs", "originatorTermsAndConditionsDocs"):
+            docs = self.array(res, key, where, max_items=5) or []
+            for i, doc in enumerate(docs):
+                w = f"{where}.{key}[{i}]"
+                if self.obj(
+                    doc,
+                    w,
+                    {"sasUrl", "fileName", "customerFacingDocumentName"},
+                    ("sasUrl", "fileName"),
+                ):
+                    self.string(doc, "sasUrl", w, pattern=SAS_RE)
+                    self.string(doc, "fileName", w, max_len=255)
+                    self.string(doc, "customerFacingDocumentName", w, max_len=255)
+        if "upgradedFrom" in res and self.obj(
+            res["upgradedFrom"], f"{where}.upgradedFrom", {"id", "name"}, ("id",)
+        ):
+            self.string(res["upgradedFrom"], "id", f"{where}.upgradedFrom", pattern=OFFER_ID_RE)
+        self.beneficiaries(res, kind, where)
+        partners = self.array(res, "partners", where, max_items=1) or []
+        for i, partner in enumerate(partners):
+            w = f"{where}.partners[{i}]"
+            if self.obj(partner, w, {"id", "partnerName", "location"}, ("id",)):
+                self.string(partner, "id", w, pattern=PARTNER_ID_RE)
+                self.string(partner, "partnerName", w)
+                self.string(partner, "location", w)
+        pricing_key = "originatorPricing" if partner_view else "pricing"
+        entries = self.array(res, pricing_key, where, max_items=10) or []
+        pricing_type = res.get("offerPricingType", "editExistingOfferPricingOnly")
+        for i, entry in enumerate(entries):
+            self.pricing_entry(entry, f"{where}.{pricing_key}[{i}]", kind, pricing_type)
+        if state == "live" and not partner_view:
+            if res.get("end") is None:
+                self.fail(f"{where}.end", "'end' is required when state is 'live'.")
+            if kind != "cspPromotion" and res.get("acceptBy") is None:
+                self.fail(f"{where}.acceptBy", "'acceptBy' is required when state is 'live'.")
+            if not res.get("beneficiaries"):
+                self.fail(
+                    f"{where}.beneficiaries",
+                    "At least one beneficiary is required when state is 'live'.",
+                )
+            if not entries:
+                self.fail(
+                    f"{where}.pricing",
+                    "At least one pricing entry is required when state is 'live'.",
+                )
+        if kind == "multipartyPromotionOriginator" and state == "live" and not partners:
+            self.fail(
+                f"{where}.partners", "A multiparty offer needs its selling partner in 'partners'."
+            )
+
+    def beneficiaries(self, res: dict[str, Any], kind: str, where: str) -> None:
+        max_items = 150 if kind == "cspPromotion" else 1
+        items = self.array(res, "beneficiaries", where, max_items=max_items) or []
+        for i, item in enumerate(items):
+            w = f"{where}.beneficiaries[{i}]"
+            if not self.obj(item, w, {"id", "description", "beneficiaryRecipients"}, ("id",)):
+                continue
+            if kind == "cspPromotion":
+                self.string(item, "id", w, pattern=GUID_RE)
+            else:
+                self.string(item, "id", w, pattern=CUSTOMER_BENEFICIARY_RE)
+            self.string(item, "description", w, max_len=256)
+            recipients = self.array(item, "beneficiaryRecipients", w, max_items=25) or []
+            expected = "cspCustomer" if kind == "cspPromotion" else "billingGroup"
+            for j, recipient in enumerate(recipients):
+                rw = f"{w}.beneficiaryRecipients[{j}]"
+                if self.obj(recipient, rw, {"id", "recipientType"}, ("id", "recipientType")):
+                    self.string(recipient, "id", rw)
+                    self.string(recipient, "recipientType", rw, enum=(expected,))
+
+    def pricing_entry(self, entry: Any, where: str, kind: str, pricing_type: str) -> None:
+        allowed = set(PRICING_ENTRY_FIELDS)
+        if kind == "multipartyPromotionChannelPartner":
+            allowed.add("markupPercentage")
+        if not self.obj(entry, where, allowed, ("product",)):
+            return
+        self.string(entry, "product", where, pattern=PRODUCT_RE)
+        self.string(entry, "plan", where, pattern=PLAN_RE)
+        self.string(entry, "basePlan", where, pattern=PLAN_RE)
+        discount = self.string(
+            entry, "discountType", where, required=True, enum=("percentage", "absolute")
+        )
+        if "markupPercentage" in entry:
+            self.number(
+                entry, "markupPercentage", where, minimum=0, maximum=100, exclusive_min=True
+            )
+        if discount == "percentage":
+            self.number(
+                entry, "discountPercentage", where, required=True, minimum=0.01, maximum=100
+            )
+            if "priceDetails" in entry:
+                self.fail(
+                    f"{where}.priceDetails",
+                    "'priceDetails' is only allowed with discountType 'absolute'.",
+                )
+        elif discount == "absolute":
+            if "discountPercentage" in entry:
+                self.fail(
+                    f"{where}.discountPercentage",
+                    "'discountPercentage' is only allowed with discountType 'percentage'.",
+                )
+            details = entry.get("priceDetails")
+            if details is None:
+                self.fail(
+                    f"{where}.priceDetails",
+                    "'priceDetails' is required with discountType 'absolute'.",
+                )
+            elif isinstance(details, str):
+                if not PRICE_ID_RE.match(details):
+                    self.fail(
+                        f"{where}.priceDetails",
+                        f"'{details}' is not a price-and-availability-private-offer-plan durable "
+                        "id.",
+                    )
+            elif self.obj(details, f"{where}.priceDetails", {"resourceName"}, ("resourceName",)):
+                self.string(details, "resourceName", f"{where}.priceDetails", min_len=1, max_len=50)
+        if pricing_type == "editExistingOfferPricingOnly":
+            for key in ("basePlan", "newPlanDetails"):
+                if key in entry:
+                    self.fail(
+                        f"{where}.{key}",
+                        f"'{key}' is not used with offerPricingType "
+                        "'editExistingOfferPricingOnly'.",
+                    )
+            if discount == "absolute" and "plan" not in entry:
+                self.fail(f"{where}.plan", "'plan' is required for an absolute price.")
+        elif pricing_type in (
+            "saasNewCustomizedPlans",
+            "vmSoftwareReservations",
+            "newCustomizedPlans",
+        ):
+            if "plan" in entry:
+                self.fail(
+                    f"{where}.plan",
+                    f"Use 'basePlan', not 'plan', with offerPricingType '{pricing_type}'.",
+                )
+            if "basePlan" not in entry:
+                self.fail(
+                    f"{where}.basePlan",
+                    f"'basePlan' is required with offerPricingType '{pricing_type}'.",
+                )
+            if discount != "absolute" and kind != "multipartyPromotionChannelPartner":
+                self.fail(
+                    f"{where}.discountType",
+                    f"offerPricingType '{pricing_type}' needs absolute prices.",
+                )
+            details = entry.get("newPlanDetails")
+            if pricing_type == "vmSoftwareReservations":
+                if isinstance(details, dict) and ("name" in details or "description" in details):
+                    self.fail(
+                        f"{where}.newPlanDetails",
+                        "newPlanDetails is generated by the system for vmSoftwareReservations.",
+                    )
+            elif details is None:
+                self.fail(
+                    f"{where}.newPlanDetails",
+                    f"'newPlanDetails' is required with offerPricingType '{pricing_type}'.",
+                )
+            elif self.obj(
+                details, f"{where}.newPlanDetails", {"name", "description", "id"}, ("name",)
+            ):
+                self.string(details, "name", f"{where}.newPlanDetails", min_len=1, max_len=200)
+                self.string(details, "description", f"{where}.newPlanDetails", max_len=2000)
