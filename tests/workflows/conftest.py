@@ -10,7 +10,8 @@ import pytest
 
 from tests.support.github_server import GitHubServer
 
-from .harness import REPOSITORY, Repository, apply_locally, new_repository
+from .harness import REPOSITORY, Repository, new_repository
+from .steps import apply_locally
 
 
 @pytest.fixture

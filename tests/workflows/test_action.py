@@ -7,8 +7,9 @@ from pathlib import Path
 
 from tests.support.github_server import GitHubServer
 
-from .harness import HERE, Repository, action_source, open_pull_request, pull_request_event
+from .harness import HERE, Repository, action_source
 from .scenarios import PLAN_MARKER, discount
+from .steps import open_pull_request, pull_request_event
 
 
 def test_the_composite_action_plans_a_pull_request_and_sets_its_output(

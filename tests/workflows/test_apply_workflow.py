@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from tests.support.github_server import GitHubServer
 
-from .harness import (
-    Repository,
-    event,
-    git,
-    merge,
-    open_pull_request,
-    pull_request_event,
-)
+from .harness import Repository, event, git
 from .scenarios import WOODGROVE, discount, plan_problems
+from .steps import merge, open_pull_request, pull_request_event
 
 APPLY_MARKER = "<!-- reconciler:apply -->"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from tests.support.github_server import GitHubServer
 
-from .harness import Repository, event, live_edit
+from .harness import Repository, event
 from .scenarios import ALLOW_REPUBLISH, DISCOUNT_FILE, WOODGROVE
+from .steps import live_edit
 
 
 def test_a_live_edit_opens_one_drift_issue_and_a_reapply_closes_it(

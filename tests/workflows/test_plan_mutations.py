@@ -11,8 +11,9 @@ import pytest
 
 from tests.support.github_server import GitHubServer
 
-from .harness import Repository, open_pull_request, pull_request_event
+from .harness import Repository
 from .scenarios import discount, plan_problems
+from .steps import open_pull_request, pull_request_event
 
 MUTATIONS: dict[str, tuple[str, str]] = {
     "as shipped (the control: it must pass)": ("name: offers-plan\n", "name: offers-plan\n"),

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from tests.support.github_server import GitHubServer
 
-from .harness import (
-    Repository,
-    open_pull_request,
-    pull_request_event,
-)
+from .harness import Repository
 from .scenarios import WOODGROVE, discount, plan_problems
+from .steps import open_pull_request, pull_request_event
 
 
 def test_a_pull_request_gets_one_sticky_plan_comment_a_label_and_the_plan_artifact(

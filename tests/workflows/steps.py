@@ -1,0 +1,86 @@
+"""What people do between two workflow runs: apply from a laptop, edit an offer in Partner
+Center, push to a pull request, merge it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from .harness import REPOSITORY, Repository, event, git
+
+
+def apply_locally(repo: Repository) -> None:
+    """`reconciler apply` from a laptop: the live offers become main's files (no workflow)."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "GITHUB_", "ACTIONS_"))
+    }
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "reconciler"),
+            "apply",
+            "offers",
+            "--auto-approve",
+            "--emulator",
+            "--emulator-data",
+            str(repo.emulator_data),
+        ],
+        cwd=repo.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def live_edit(repo: Repository, name: str, fields: dict[str, Any]) -> None:
+    """Someone edits an offer in Partner Center: outside git, between two workflow runs."""
+    import httpx
+
+    from reconciler.emulator.config import EmulatorConfig
+    from reconciler.emulator.server import EmbeddedEmulator
+
+    with EmbeddedEmulator(EmulatorConfig(data_dir=repo.emulator_data, admin=True)) as emu:
+        page = httpx.get(
+            emu.api_url + "/private-offer/query",
+            params={"$version": "2023-07-15"},
+            headers={"Authorization": "Bearer emulator:publisher"},
+        ).json()
+        (offer,) = [o for o in page["privateOffers"] if o["name"] == name]
+        emu.admin.edit(offer["id"], fields)
+
+
+def open_pull_request(
+    repo: Repository, number: int, edits: dict[str, list[tuple[str, str]]]
+) -> str:
+    """Commit *edits* (file -> [(old, new) text]) on the branch `feature`; its head sha."""
+    if git(repo.path, "branch", "--show-current") != "feature":
+        git(repo.path, "checkout", "-q", "-B", "feature")
+    for relative, changes in edits.items():
+        target = repo.path / relative
+        text = target.read_text(encoding="utf-8")
+        for old, new in changes:
+            assert old in text, f"{relative}: {old!r} not found"
+            text = text.replace(old, new, 1)
+        target.write_text(text, encoding="utf-8")
+    return repo.commit(f"offers: change #{number}")
+
+
+def pull_request_event(number: int, sha: str, *, head_repo: str = REPOSITORY) -> dict[str, Any]:
+    return event(
+        "pull_request",
+        number=number,
+        pull_request__number=number,
+        pull_request__head__sha=sha,
+        pull_request__head__repo={"full_name": head_repo},
+    )
+
+
+def merge(repo: Repository) -> str:
+    """Merge `feature` into main with a merge commit, as GitHub's merge button does."""
+    git(repo.path, "checkout", "-q", "main")
+    git(repo.path, "merge", "-q", "--no-ff", "-m", "Merge pull request", "feature")
+    return git(repo.path, "rev-parse", "HEAD")
