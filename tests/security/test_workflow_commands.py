@@ -107,3 +107,24 @@ def test_plain_makes_every_line_inert_and_keeps_json_values() -> None:
     text = plain(f"ok\n{HOSTILE_VALUE}\n\t ::notice::z")
     assert runner_commands(text) == []
     assert "%3A:error title=pwned::forged annotation" in text
+
+
+def test_commands_split_across_writes_are_caught_and_annotations_still_pass() -> None:
+    import io
+
+    from reconciler.github.actions import InertStream, annotate_error
+
+    inner = io.StringIO()
+    stream = InertStream(inner)
+    # click and logging write in pieces: "::" may arrive one colon at a time.
+    for piece in ("ok\n  ", ":", ":error::split\r", "#", "#", "[warning]legacy\n", "done #"):
+        stream.write(piece)
+    annotate_error("offers/a.yaml", 3, "real problem", stream=stream)  # type: ignore[arg-type]
+    stream.release()
+    commands = runner_commands(inner.getvalue())
+    assert [(name, props.get("file")) for name, props, _ in commands] == [
+        ("error", "offers/a.yaml")
+    ]
+    # The text is all there; the held-back "#" is written before the annotation's own line.
+    assert "%3A:error::split" in inner.getvalue()
+    assert inner.getvalue().endswith("done #\n::error file=offers/a.yaml,line=3::real problem\n")
