@@ -40,6 +40,7 @@ EXIT_BLOCKED = 3
 EXIT_STALE = 4
 EXIT_JOBS_FAILED = 5
 EXIT_JOBS_RUNNING = 6
+EXIT_LOCKED = 7  # another apply holds the state lock of this service and account
 
 
 class ReconcilerError(Exception):
@@ -245,3 +246,9 @@ class ErrorReport:
 
     message: str
     problems: list[Problem] = field(default_factory=list)
+
+
+class LockHeld(ReconcilerError):
+    """Another apply holds the state lock; the message names the holder."""
+
+    exit_code: ClassVar[int] = EXIT_LOCKED

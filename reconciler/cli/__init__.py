@@ -21,6 +21,7 @@ COMMANDS = {
     "plan": "plan",
     "apply": "apply",
     "jobs": "jobs",
+    "lock": "lock",
     "drift": "drift",
     "import": "import_",
     "github": "github",

@@ -21,6 +21,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -35,6 +36,7 @@ from reconciler.cli.common import (
     pass_app,
     role_option,
 )
+from reconciler.cli.lock import LOCK_TIMEOUT, apply_lock
 from reconciler.errors import EXIT_BLOCKED, EXIT_OK, PlanFileError, ReconcilerError
 from reconciler.plan.insights import add_price_guard
 from reconciler.plan.live import LiveClient
@@ -146,6 +148,7 @@ def emit_result(result: ApplyResult, fmt: str, markdown_out: Path | None) -> Non
     default=None,
     help="Seconds to wait for the jobs (default: settings apply.timeout).",
 )
+@LOCK_TIMEOUT
 @api_options
 @pass_app
 def command(
@@ -158,6 +161,7 @@ def command(
     allow_republish: bool,
     role: str | None,
     timeout: float | None,
+    lock_timeout: float,
     api: ApiTarget,
 ) -> int:
     """Apply a saved plan (plan.json) or plan PATHS and apply after confirmation."""
@@ -176,31 +180,80 @@ def command(
     progress = ProgressPrinter(live=None if fmt == "text" else False)
     inputs = PlanInputs(source, api.role(role), None, allow_republish, force)
     loaded = load_files(settings, inputs) if plan is None else None
-    with api.open(settings, writes=True) as client:
-        if plan is not None:
-            check_same_service(plan, client.endpoint)
+    with (
+        api.open(settings, writes=True) as client,
+        apply_lock(api, settings, client.endpoint, lock_timeout) as lock,
+    ):
         target = api.journal_target(settings, client.endpoint)
-        if loaded is not None:
-            # Finish what an interrupted apply left open first, so the plan sees its effect.
-            settle_open(client, settings, target, options=options, progress=progress)
-            plan = plan_loaded(client, settings, inputs, loaded)
-            # The plan command's price guard (plan.strict-prices blocks here too).
-            add_price_guard(plan, loaded.files, client, settings)
-            shown = render_plan(plan)
-            click.echo(shown, nl=False, err=fmt == "json")
-            if plan.is_blocked:
-                return report_blocked(plan)
-            if not plan.has_changes:
-                emit_result(ApplyResult(plan_checksum=plan.checksum), fmt, markdown_out)
-                return EXIT_OK
-            confirm(auto_approve)
-        assert plan is not None  # read from the file, or planned just above
         try:
-            result = run_apply(plan, client, settings, target, options=options, progress=progress)
+            result = _locked(
+                api,
+                client,
+                settings,
+                target,
+                plan,
+                loaded,
+                inputs,
+                options,
+                progress,
+                fmt,
+                markdown_out,
+                auto_approve,
+            )
         finally:
-            progress.close()
+            lock.release(open_jobs=any_open(settings, target))
+    if isinstance(result, int):
+        return result
     emit_result(result, fmt, markdown_out)
     return result.exit_code
+
+
+def _locked(
+    api: ApiTarget,
+    client: Any,
+    settings: Settings,
+    target: str,
+    plan: Plan | None,
+    loaded: Any,
+    inputs: PlanInputs,
+    options: ApplyOptions,
+    progress: ProgressPrinter,
+    fmt: str,
+    markdown_out: Path | None,
+    auto_approve: bool,
+) -> ApplyResult | int:
+    """The part of apply that runs under the state lock."""
+    if plan is not None:
+        check_same_service(plan, client.endpoint)
+    if loaded is not None:
+        # Finish what an interrupted apply left open first, so the plan sees its effect.
+        settle_open(client, settings, target, options=options, progress=progress)
+        plan = plan_loaded(client, settings, inputs, loaded)
+        # The plan command's price guard (plan.strict-prices blocks here too).
+        add_price_guard(plan, loaded.files, client, settings)
+        shown = render_plan(plan)
+        click.echo(shown, nl=False, err=fmt == "json")
+        if plan.is_blocked:
+            return report_blocked(plan)
+        if not plan.has_changes:
+            emit_result(ApplyResult(plan_checksum=plan.checksum), fmt, markdown_out)
+            return EXIT_OK
+        confirm(auto_approve)
+    assert plan is not None  # read from the file, or planned just above
+    try:
+        return run_apply(plan, client, settings, target, options=options, progress=progress)
+    finally:
+        progress.close()
+
+
+def any_open(settings: Settings, target: str) -> bool:
+    """Whether journals of *target* are still open (the lock record then stays for the next run)."""
+    from reconciler.apply.session import open_journals
+
+    try:
+        return bool(open_journals(settings, target))
+    except ReconcilerError:
+        return True
 
 
 def check_same_service(plan: Plan, endpoint: str) -> None:

@@ -23,8 +23,9 @@ from reconciler.apply.applier import ApplyOptions
 from reconciler.apply.journal import discard, journal_dir, list_journals
 from reconciler.apply.outcome import ApplyResult
 from reconciler.apply.session import cancel_open, resume_open
-from reconciler.cli.apply import FORMATS, emit_result, file_locator
+from reconciler.cli.apply import FORMATS, any_open, emit_result, file_locator
 from reconciler.cli.common import ApiTarget, AppContext, api_options, pass_app
+from reconciler.cli.lock import LOCK_TIMEOUT, apply_lock
 from reconciler.errors import EXIT_JOBS_RUNNING, EXIT_OK
 from reconciler.report.progress import ProgressPrinter
 from reconciler.secrets import redact
@@ -81,6 +82,7 @@ def list_command(app: AppContext, show_all: bool, fmt: str) -> int:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--markdown-out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None)
+@LOCK_TIMEOUT
 @api_options
 @pass_app
 def resume_command(
@@ -89,6 +91,7 @@ def resume_command(
     fmt: str,
     markdown_out: Path | None,
     timeout: float | None,
+    lock_timeout: float,
     api: ApiTarget,
 ) -> int:
     """Continue the open apply journals (all of the current target, or the ones given)."""
@@ -97,7 +100,10 @@ def resume_command(
     options = ApplyOptions(
         timeout=timeout, locate=file_locator(settings), emulator=bool(api.emulator)
     )
-    with api.open(settings, writes=True) as client:
+    with (
+        api.open(settings, writes=True) as client,
+        apply_lock(api, settings, client.endpoint, lock_timeout) as lock,
+    ):
         target = api.journal_target(settings, client.endpoint)
         try:
             results = resume_open(
@@ -105,6 +111,7 @@ def resume_command(
             )
         finally:
             progress.close()
+            lock.release(open_jobs=any_open(settings, target))
     if not results:
         click.echo("No open apply journals for this target.", err=fmt == "json")
         if fmt == "json":
@@ -118,19 +125,27 @@ def resume_command(
 @command.command("cancel")
 @click.argument("journals", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@LOCK_TIMEOUT
 @api_options
 @pass_app
 def cancel_command(
     app: AppContext,
     journals: tuple[Path, ...],
     fmt: str,
+    lock_timeout: float,
     api: ApiTarget,
 ) -> int:
     """Cancel the in-flight jobs of the open apply journals and close them."""
     settings = app.settings
-    with api.open(settings, writes=True) as client:
+    with (
+        api.open(settings, writes=True) as client,
+        apply_lock(api, settings, client.endpoint, lock_timeout) as lock,
+    ):
         target = api.journal_target(settings, client.endpoint)
-        results = cancel_open(client, settings, target, list(journals))
+        try:
+            results = cancel_open(client, settings, target, list(journals))
+        finally:
+            lock.release(open_jobs=any_open(settings, target))
     if not results:
         click.echo("No open apply journals for this target.")
         return EXIT_OK

@@ -53,3 +53,9 @@ def client(
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "emulator(**config): EmulatorConfig fields for `emu`")
+
+
+@pytest.fixture(autouse=True)
+def _state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apply's lock lives under the user's state directory: a scratch one per test."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state-home"))

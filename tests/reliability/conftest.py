@@ -37,3 +37,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # Only this folder's cases: other areas decide for their own slow tests.
         if "slow" in item.keywords and here in Path(str(item.path)).parents:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apply's lock lives under the user's state directory: a scratch one per test."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state-home"))

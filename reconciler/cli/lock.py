@@ -1,0 +1,107 @@
+"""``reconciler lock status|release``: the apply lock of a service and account.
+
+``status`` shows who holds the lock (or left it with jobs open); ``release ID`` removes a
+lock record by its exact id, as ``terraform force-unlock`` does (a lock held by a running
+apply ends with that process). :func:`apply_lock` is what apply and ``jobs resume|cancel``
+hold while they write.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from reconciler.cli.common import ApiTarget, AppContext, api_options, echo_err, pass_app
+from reconciler.errors import EXIT_OK
+from reconciler.secrets import redact
+from reconciler.settings import Settings
+from reconciler.state.lock import LocalLock, LockInfo, state_dir
+
+LOCK_TIMEOUT = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another apply of this service and account (then exit 7).",
+)
+
+
+def account_of(api: ApiTarget) -> str:
+    """Whose offers: the emulator's demo account, else the Entra app of the environment."""
+    if api.account:
+        return api.account
+    tenant = os.environ.get("AZURE_TENANT_ID", "")
+    client = os.environ.get("AZURE_CLIENT_ID", "")
+    return f"{tenant}/{client}" if tenant or client else "default"
+
+
+def lock_for(api: ApiTarget, settings: Settings, endpoint: str) -> LocalLock:
+    target = api.journal_target(settings, endpoint)
+    account = account_of(api)
+    return LocalLock(state_dir(target, account), target=target, account=account)
+
+
+@contextmanager
+def apply_lock(
+    api: ApiTarget, settings: Settings, endpoint: str, timeout: float
+) -> Iterator[LocalLock]:
+    """Hold the lock for a writing command; it is kept (marked open) when jobs stay open."""
+    lock = lock_for(api, settings, endpoint)
+
+    def waiting(holder: LockInfo | None) -> None:
+        what = holder.describe() if holder else "another apply"
+        echo_err(redact(f"waiting up to {timeout:g} s for the state lock: {what}"))
+
+    lock.acquire(timeout=timeout, on_wait=waiting)
+    if lock.previous is not None:
+        echo_err(
+            redact(
+                f"note: the last run ({lock.previous.describe()}) left jobs open; "
+                "following them before anything new is sent"
+            )
+        )
+    try:
+        yield lock
+    except BaseException:
+        lock.release(open_jobs=True)  # a crash: what it left open must be followed
+        raise
+
+
+@click.group("lock")
+def command() -> None:
+    """Show or release the apply lock of a service and account."""
+
+
+@command.command("status")
+@api_options
+@pass_app
+def status_command(app: AppContext, api: ApiTarget) -> int:
+    """Show who holds the apply lock (nothing is sent to the API)."""
+    lock = lock_for(api, app.settings, _endpoint(api, app.settings))
+    info = lock.read_info()
+    if info is None:
+        click.echo("No apply holds the lock.")
+        return EXIT_OK
+    state = "held" if lock.held() else ("left with jobs open" if info.open_jobs else "stale")
+    click.echo(redact(f"{info.describe()} [{state}]"))
+    return EXIT_OK
+
+
+@command.command("release")
+@click.argument("lock_id")
+@api_options
+@pass_app
+def release_command(app: AppContext, lock_id: str, api: ApiTarget) -> int:
+    """Remove lock LOCK_ID (its exact id, from `lock status`), like terraform force-unlock."""
+    lock = lock_for(api, app.settings, _endpoint(api, app.settings))
+    info = lock.force_release(lock_id)
+    click.echo(redact(f"Released {info.describe()}."))
+    return EXIT_OK
+
+
+def _endpoint(api: ApiTarget, settings: Settings) -> str:
+    # The embedded emulator's journals and locks are keyed by its data folder, not its port.
+    return api.endpoint or os.environ.get("RECONCILER_ENDPOINT") or settings.api.endpoint
