@@ -275,7 +275,7 @@ class _DatedOffer(OfferBase):
 
 
 class CustomerOffer(_DatedOffer):
-    private_offer_type: Literal["customerPromotion"]
+    private_offer_type: Literal[OfferType.CUSTOMER]
     offer_pricing_type: OfferPricingType = "editExistingOfferPricingOnly"
     customer_contract_renewal: bool | None = None
     accept_by: ApiDate | None = None
@@ -287,7 +287,7 @@ class CustomerOffer(_DatedOffer):
 
 
 class CspOffer(_DatedOffer):
-    private_offer_type: Literal["cspPromotion"]
+    private_offer_type: Literal[OfferType.CSP]
     offer_pricing_type: Literal["editExistingOfferPricingOnly"] | None = None
     prepared_by: str | None = None
     beneficiaries: list[CspBeneficiary] | None = None
@@ -296,7 +296,7 @@ class CspOffer(_DatedOffer):
 
 
 class OriginatorOffer(_DatedOffer):
-    private_offer_type: Literal["multipartyPromotionOriginator"]
+    private_offer_type: Literal[OfferType.ORIGINATOR]
     offer_pricing_type: OfferPricingType = "editExistingOfferPricingOnly"
     customer_contract_renewal: bool | None = None
     accept_by: ApiDate | None = None
@@ -311,7 +311,7 @@ class ChannelPartnerOffer(OfferBase):
     """The selling partner's side of a multiparty offer: only what the partner sets.
     Everything the originator owns (customer, dates, prices) comes from the live offer."""
 
-    private_offer_type: Literal["multipartyPromotionChannelPartner"]
+    private_offer_type: Literal[OfferType.CHANNEL_PARTNER]
     prepared_by: str | None = None
     terms_and_conditions_docs: list[TermsDocument] | None = None
     notification_contacts: list[str] | None = None
