@@ -66,7 +66,9 @@ class ResolvePart(ApplierBase):
                 verdict, durable = verdicts[(req.req, c)]
                 if verdict is Verdict.NOT_APPLIED and not waited:
                     verdict = Verdict.UNRESOLVED
-                self._settle(c, s, verdict, durable)
+                current = live.get(durable) if durable else None
+                etag = str(current["eTag"]) if current and current.get("eTag") else None
+                self._settle(c, s, verdict, durable, etag)
                 if verdict is not Verdict.UNRESOLVED:
                     record.append([c, s, verdict.value])
             if record:
@@ -82,12 +84,15 @@ class ResolvePart(ApplierBase):
         before = req.before.get(c) if step_target(step)[0] is None else []
         return effect_of(step, live, sent_etag=req.sent_etags.get(c), before=before)
 
-    def _settle(self, c: int, s: int, verdict: Verdict, durable: str | None) -> None:
+    def _settle(
+        self, c: int, s: int, verdict: Verdict, durable: str | None, etag: str | None
+    ) -> None:
         run = self.runs[c]
         step = run.change.steps[s]
         name = run.change.offer_name
         if verdict is Verdict.APPLIED:
-            self.learned(run, step, durable if run.target(step) is None else None, None)
+            # the target's eTag as the lost step left it: the next step's precondition
+            self.learned(run, step, durable if run.target(step) is None else None, etag)
             self.note(f"{name}: an earlier request took effect; not re-sent", run)
             self.step_done(run, s, queue=True)
         elif verdict is Verdict.MOVED:
