@@ -55,6 +55,9 @@ CHANGED_SHARE = 0.05
 TARGETED_CHANGES = 3  # files a typical pull request touches
 REQUEST_LATENCY = 0.1  # seconds per request against the real API (a round trip)
 NAIVE_PLAN_SAMPLE = 50  # offers the naive plan reads one by one at that latency (then scaled)
+# Batching off (one offer per configure request), submitted by enough threads that 200
+# independent offers go out within a fraction of one job's latency.
+ONE_PER_REQUEST = {"max_resources_per_request": 1, "max_concurrent_requests": 32}
 NEEDS_API = frozenset({"plan", "plan-targeted", "apply"})
 LARGE = 20_000  # from this size on only the floor and the full plan run (scale check)
 
@@ -319,7 +322,7 @@ def run_size(
                             label=_slug(run.label),
                             poll_interval=run.poll_interval,
                             sample=run.naive_sample if way == "naive" else None,
-                            extra={"only": only},
+                            extra={"only": only, "apply": ONE_PER_REQUEST},
                         )
                     )
                     if way == "naive":

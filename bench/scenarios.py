@@ -24,13 +24,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from bench import naive
+from bench.stats import EmulatorStats
 from reconciler.api.client import ProductIngestionClient
 from reconciler.api.credentials import StaticTokenProvider
-from reconciler.apply.applier import ApplyOptions, apply_plan
-from reconciler.apply.journal import Journal, journal_dir
-from reconciler.apply.outcome import ProgressEvent
-from reconciler.emulator.admin import EmulatorAdmin
 from reconciler.offers.loader import OfferFile, discover_offer_files, load_offer_files
 from reconciler.plan.pipeline import PlanInputs, fetch_for, load_files, plan_live, plan_loaded
 from reconciler.plan.plan import Plan
@@ -59,7 +55,7 @@ class Context:
     spec: Spec
     settings: Settings
     client: ProductIngestionClient | None = None
-    admin: EmulatorAdmin | None = None
+    admin: EmulatorStats | None = None
     state: dict[str, Any] = field(default_factory=dict)
 
 
@@ -82,6 +78,9 @@ def bench_settings(root: Path, poll_interval: float | None = None) -> Settings:
 
 def open_context(spec: Spec, root: Path) -> Context:
     settings = bench_settings(root, spec.poll_interval)
+    if spec.extra.get("apply"):
+        apply = settings.apply.model_copy(update=spec.extra["apply"])
+        settings = settings.model_copy(update={"apply": apply})
     ctx = Context(spec, settings)
     if spec.api_url:
         ctx.client = ProductIngestionClient(
@@ -91,7 +90,7 @@ def open_context(spec: Spec, root: Path) -> Context:
             writes=spec.scenario == "apply",
         )
     if spec.base_url:
-        ctx.admin = EmulatorAdmin(spec.base_url, token=spec.admin_token)
+        ctx.admin = EmulatorStats(spec.base_url, token=spec.admin_token)
     return ctx
 
 
@@ -115,6 +114,12 @@ def parse_floor(ctx: Context) -> dict[str, Any]:
 def validate_ours(ctx: Context) -> dict[str, Any]:
     files = load_offer_files([Path(ctx.spec.files)], ctx.settings)
     return {"files": len(files)}
+
+
+def validate_naive(ctx: Context) -> dict[str, Any]:
+    from bench import naive
+
+    return naive.validate(Path(ctx.spec.files))
 
 
 # --- plan --------------------------------------------------------------------------------------
@@ -154,6 +159,8 @@ def plan_ours(ctx: Context) -> dict[str, Any]:
 
 
 def plan_naive(ctx: Context) -> dict[str, Any]:
+    from bench import naive
+
     assert ctx.client is not None
     return naive.plan(ctx.client, ctx.settings, Path(ctx.spec.files), sample=ctx.spec.sample)
 
@@ -215,6 +222,11 @@ def prepare_apply(ctx: Context) -> None:
 
 
 def apply_ours(ctx: Context) -> dict[str, Any]:
+    # Imported here: a plan worker imports what ``reconciler plan`` imports, no more.
+    from reconciler.apply.applier import ApplyOptions, apply_plan
+    from reconciler.apply.journal import Journal, journal_dir
+    from reconciler.apply.outcome import ProgressEvent
+
     assert ctx.client is not None
     plan: Plan = ctx.state["plan"]
     endpoint = ctx.client.endpoint
@@ -250,6 +262,8 @@ def apply_ours(ctx: Context) -> dict[str, Any]:
 
 
 def apply_naive(ctx: Context) -> dict[str, Any]:
+    from bench import naive
+
     assert ctx.client is not None
     plan: Plan = ctx.state["plan"]
     interval = ctx.spec.poll_interval or ctx.client.poll_interval
@@ -261,7 +275,7 @@ SCENARIOS: dict[
 ] = {
     ("parse-floor", "floor"): (None, parse_floor),
     ("validate", "ours"): (None, validate_ours),
-    ("validate", "naive"): (None, lambda ctx: naive.validate(Path(ctx.spec.files))),
+    ("validate", "naive"): (None, validate_naive),
     ("plan", "ours"): (None, plan_ours),
     ("plan", "naive"): (None, plan_naive),
     ("plan-targeted", "ours"): (prepare_targeted, plan_targeted),
