@@ -1,7 +1,7 @@
-"""Reliability suite options: the long kill loop is marked ``slow`` and skipped by default.
+"""Reliability suite options: tests marked ``slow`` are skipped by default (none is, today).
 
-``pytest --run-slow`` or ``RECONCILER_SLOW=1`` runs it (the nightly job); the number of kill
-points is ``RECONCILER_KILL_POINTS`` (default 5 in the quick run, 50 in the slow one).
+``pytest --run-slow`` or ``RECONCILER_SLOW=1`` runs them; ``RECONCILER_KILL_POINTS=N`` adds
+N random kill points to the kill loop (whose named phases always run).
 """
 
 from __future__ import annotations

@@ -1,15 +1,17 @@
-"""SIGKILL a real ``reconciler apply`` process at seeded random moments, run again, check.
+"""SIGKILL a real ``reconciler apply`` process at every kind of moment, run again, check.
 
 Each kill point is its own project and emulator state (``--emulator --emulator-data``, which
-persists jobs and offers across processes like the real service). The apply is killed after a
-delay drawn from a seeded generator (``random.Random(f"kill-{n}")``), which lands anywhere from
-start-up through planning, submission, journal writes and polling; then the next run (``apply``
-again, or ``jobs resume`` followed by ``apply``) must converge:
+persists jobs and offers across processes like the real service). Instead of random delays
+(which mostly hit start-up on a fast machine and needed 50 runs to cover the rest), each point
+kills at a named phase, watched in the journal as it is written: during start-up and planning,
+right after the journal opened, after the first intent (request maybe on the wire), after the
+first job id, after the first job result, and in the middle of the results. The next run
+(``apply`` again, or ``jobs resume`` followed by ``apply``, alternating) must converge:
 
 * exit code 0, every offer name exactly once live, the next plan empty, no open journal.
 
-The first ``QUICK_POINTS`` points run in every CI run; all ``RECONCILER_KILL_POINTS`` (default
-50) run when slow tests are enabled (``RECONCILER_SLOW=1`` or ``--run-slow``; nightly).
+Every point runs in every CI run; ``RECONCILER_KILL_POINTS=N`` adds N seeded random-delay
+points on top (for a soak run).
 """
 
 from __future__ import annotations
@@ -30,19 +32,55 @@ from reconciler.api.connect import open_client
 from reconciler.settings import load_settings
 from tests.reliability.support import EXAMPLES, PUBLISHER_OFFERS, PYTHON, subprocess_env
 
-QUICK_POINTS = 5
-ALL_POINTS = int(os.environ.get("RECONCILER_KILL_POINTS", "50"))
-# An uninterrupted run of this project takes about 1.5 s on a CI runner (start-up included);
-# the window reaches a little past it so some kills land after the last job finished.
+# (phase, journal records of that kind seen before the kill: 0 = a fixed delay instead)
+PHASES: list[tuple[str, int]] = [
+    ("startup", 0),
+    ("open", 1),
+    ("intent", 1),
+    ("submitted", 1),
+    ("result", 1),
+    ("result", 5),
+]
+EXTRA_POINTS = int(os.environ.get("RECONCILER_KILL_POINTS", "0"))
+# An uninterrupted run of this project takes about 1.5 s on a CI runner (start-up included).
 KILL_WINDOW = (0.25, 2.0)
+STARTUP_KILL = 0.4  # seconds: the process is still importing, planning or listing
 
 
 def _points() -> list[object]:
-    points: list[object] = []
-    for n in range(max(ALL_POINTS, QUICK_POINTS)):
-        marks = [pytest.mark.slow] if n >= QUICK_POINTS else []
-        points.append(pytest.param(n, marks=marks, id=f"kill-{n:02d}"))
+    points: list[object] = [
+        pytest.param(n, id=f"{phase}-{count}") for n, (phase, count) in enumerate(PHASES)
+    ]
+    for n in range(EXTRA_POINTS):
+        points.append(pytest.param(len(PHASES) + n, id=f"random-{n:02d}"))
     return points
+
+
+def _records(project: Path, kind: str) -> int:
+    folder = project / ".reconciler" / "journal"
+    if not folder.is_dir():
+        return 0
+    return sum(p.read_text().count(f'"t": "{kind}"') for p in folder.glob("*.jsonl"))
+
+
+def _kill_when_due(victim: subprocess.Popen[str], project: Path, point: int) -> str:
+    """Wait for the point's phase, then SIGKILL; returns what the kill hit (for messages)."""
+    if point < len(PHASES):
+        phase, count = PHASES[point]
+        if count == 0:
+            time.sleep(STARTUP_KILL)
+        else:
+            deadline = time.monotonic() + 60
+            while _records(project, phase) < count and victim.poll() is None:
+                assert time.monotonic() < deadline, f"no {phase} record in 60 s"
+                time.sleep(0.002)
+        what = f"{phase} #{count}"
+    else:
+        delay = random.Random(f"kill-{point}").uniform(*KILL_WINDOW)
+        time.sleep(delay)
+        what = f"{delay:.2f}s"
+    victim.send_signal(signal.SIGKILL)
+    return what
 
 
 def _project(root: Path) -> Path:
@@ -67,12 +105,8 @@ EMULATOR = ("--emulator", "--emulator-data", "emu")
 
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("point", _points())
-def test_apply_killed_at_a_random_point_converges_on_the_next_run(
-    point: int, tmp_path: Path
-) -> None:
-    rng = random.Random(f"kill-{point}")
-    delay = rng.uniform(*KILL_WINDOW)
-    again = rng.choice(["apply", "jobs-resume"])
+def test_apply_killed_at_every_phase_converges_on_the_next_run(point: int, tmp_path: Path) -> None:
+    again = ("apply", "jobs-resume")[point % 2]
     project = _project(tmp_path)
 
     victim = subprocess.Popen(
@@ -80,8 +114,7 @@ def test_apply_killed_at_a_random_point_converges_on_the_next_run(
         cwd=project, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
-    time.sleep(delay)
-    victim.send_signal(signal.SIGKILL)
+    delay = _kill_when_due(victim, project, point)
     _, err = victim.communicate(timeout=30)
     assert "Traceback" not in err
 
@@ -90,20 +123,20 @@ def test_apply_killed_at_a_random_point_converges_on_the_next_run(
         assert resumed.returncode == 0, resumed.stderr
         assert "Traceback" not in resumed.stderr
     second = _run(project, "apply", "offers", "--auto-approve", "--format", "json", *EMULATOR)
-    assert second.returncode == 0, f"kill after {delay:.2f}s: {second.stderr}"
+    assert second.returncode == 0, f"kill at {delay}: {second.stderr}"
     assert "Traceback" not in second.stderr
     assert json.loads(second.stdout)["exit_code"] == 0
 
     replan = _run(project, "plan", "offers", "--format", "json", *EMULATOR)
     assert replan.returncode == 0, replan.stderr
-    assert json.loads(replan.stdout)["has_changes"] is False, f"kill after {delay:.2f}s"
+    assert json.loads(replan.stdout)["has_changes"] is False, f"kill at {delay}"
 
     settings = load_settings(project)
     with open_client(settings, emulator=True, emulator_data=project / "emu", env={}) as client:
         names = Counter(str(o["name"]) for o in client.list_offers() if o["state"] != "deleted")
     assert len(names) == PUBLISHER_OFFERS, names
-    assert max(names.values()) == 1, f"duplicate after a kill at {delay:.2f}s: {names}"
+    assert max(names.values()) == 1, f"duplicate after a kill at {delay}: {names}"
 
     leftover = _run(project, "jobs", "list", "--format", "json")
     assert leftover.returncode == 0, leftover.stderr
-    assert json.loads(leftover.stdout) == [], f"kill after {delay:.2f}s left a journal open"
+    assert json.loads(leftover.stdout) == [], f"kill at {delay} left a journal open"
