@@ -73,8 +73,9 @@ class PlanSummary:
 
     @property
     def line(self) -> str:
+        words = {"gone": "file(s) removed"}
         parts = [
-            f"{n} {key}"
+            f"{n} {words.get(key, key)}"
             for key, n in self.counts.items()
             if isinstance(n, int) and n and key not in ("skipped",)
         ]
