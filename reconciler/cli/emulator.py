@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import typing
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -137,6 +138,11 @@ def command(
         key, value = _setting(text)
         if key not in EmulatorConfig.__dataclass_fields__ or key in ("accounts", "data_dir"):
             raise click.BadParameter(f"unknown emulator setting {key!r}", param_hint="--set")
+        choices = typing.get_args(typing.get_type_hints(EmulatorConfig)[key])
+        if choices and all(isinstance(c, str) for c in choices) and value not in choices:
+            raise click.BadParameter(
+                f"{key} is one of {', '.join(choices)}, not {value!r}", param_hint="--set"
+            )
         setattr(config, key, value)
     try:
         products = [p for path in catalogues for p in read_catalogue(path)]

@@ -174,3 +174,14 @@ def test_an_unreachable_authority_fails_fast_and_clearly(served: Served, tmp_pat
     assert f"127.0.0.1:{closed}" in out and "AZURE_AUTHORITY_HOST" in out, out
     assert "Traceback" not in out
     assert time.monotonic() - began < 10
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [("nope=1", "unknown emulator setting 'nope'"), ("withdrawn_state=gone", "draft, withdrawn")],
+)
+def test_a_bad_setting_is_refused_before_serving(
+    tmp_path: Path, setting: str, message: str
+) -> None:
+    code, out = _invoke(["emulator", "--port", "0", "--set", setting], {}, tmp_path)
+    assert code == 2 and message in out, out
