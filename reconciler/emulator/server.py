@@ -63,13 +63,57 @@ class TlsFiles:
             self._tmp.cleanup()
 
 
+class _PromptServer(uvicorn.Server):
+    """uvicorn's server, stopping as soon as asked.
+
+    uvicorn polls ``should_exit`` every 0.1 s and its shutdown sleeps another 0.1 s for
+    connections to finish; an embedded emulator has its connections aborted by ``stop()``,
+    and the test suite starts and stops a couple of hundred of them.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._wake: asyncio.Event | None = None
+
+    def wake(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    async def main_loop(self) -> None:
+        self._wake = asyncio.Event()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+            should_exit = await self.on_tick(counter)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (self.config.timeout_graceful_shutdown or 0)
+        state = self.server_state
+        while (state.connections or state.tasks) and not self.force_exit:
+            if loop.time() > deadline:
+                break
+            await asyncio.sleep(0.005)
+        for task in list(state.tasks):
+            task.cancel()
+
+
 class EmbeddedEmulator:
     """The emulator on a real loopback port, as a context manager."""
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
         self.app: EmulatorApp | None = None
-        self._server: uvicorn.Server | None = None
+        self._server: _PromptServer | None = None
         self._thread: threading.Thread | None = None
         self._tls: TlsFiles | None = None
         self._admin: EmulatorAdmin | None = None
@@ -129,7 +173,7 @@ class EmbeddedEmulator:
             timeout_graceful_shutdown=1,
             **ssl,  # type: ignore[arg-type]
         )
-        self._server = uvicorn.Server(uv_config)
+        self._server = _PromptServer(uv_config)
         self.app.server = self._server
         port = sock.getsockname()[1]
         scheme = "https" if config.tls else "http"
@@ -171,6 +215,7 @@ class EmbeddedEmulator:
             if self._loop is not None and not self._loop.is_closed():
                 with contextlib.suppress(RuntimeError):
                     self._loop.call_soon_threadsafe(self._abort_connections)
+                    self._loop.call_soon_threadsafe(self._server.wake)
         if self._thread is not None:
             self._thread.join(timeout=10)
             if self._thread.is_alive() and self._server is not None:
