@@ -127,6 +127,9 @@ def open_client(
         raise SettingsError("--account selects an emulator demo account; it needs --emulator")
     if not emulator:
         authority = env.get(ENV_AUTHORITY_HOST, "").strip()
+        if authority and "://" not in authority:
+            # as azure-identity: a bare host name means https
+            authority = f"https://{authority}"
         # Only what is really used counts: --endpoint / AZURE_AUTHORITY_HOST override the file.
         check_file_endpoint(
             settings,

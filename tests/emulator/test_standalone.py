@@ -185,3 +185,11 @@ def test_a_bad_setting_is_refused_before_serving(
 ) -> None:
     code, out = _invoke(["emulator", "--port", "0", "--set", setting], {}, tmp_path)
     assert code == 2 and message in out, out
+
+
+def test_an_authority_host_without_scheme_means_https(served: Served, tmp_path: Path) -> None:
+    # azure-identity reads AZURE_AUTHORITY_HOST=login.microsoftonline.us as https://...
+    bare = served.env["AZURE_AUTHORITY_HOST"].removeprefix("https://")
+    shutil.copytree(EXAMPLES, tmp_path / "offers")
+    code, out = _invoke(["plan", "offers"], {**served.env, "AZURE_AUTHORITY_HOST": bare}, tmp_path)
+    assert code == 0, out
