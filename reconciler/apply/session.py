@@ -28,6 +28,7 @@ from reconciler.api.jobs import JobStatus
 from reconciler.apply.applier import ApplyOptions, Progress, apply_plan
 from reconciler.apply.journal import Journal, JournalInfo, journal_dir, list_journals
 from reconciler.apply.outcome import ApplyResult, ChangeOutcome
+from reconciler.apply.states import ApplyClient
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.plan.plan import Plan
 from reconciler.settings import Settings
@@ -61,7 +62,7 @@ def _options(options: ApplyOptions | None, **changes: Any) -> ApplyOptions:
 
 
 def settle_open(
-    client: Any,
+    client: ApplyClient,
     settings: Settings,
     target: str,
     *,
@@ -91,7 +92,7 @@ def settle_open(
 
 def run_apply(
     plan: Plan,
-    client: Any,
+    client: ApplyClient,
     settings: Settings,
     target: str,
     *,
@@ -116,7 +117,7 @@ def run_apply(
 
 
 def resume_open(
-    client: Any,
+    client: ApplyClient,
     settings: Settings,
     target: str,
     paths: Sequence[Path] | None = None,
@@ -141,7 +142,7 @@ def resume_open(
 
 
 def cancel_open(
-    client: Any,
+    client: ApplyClient,
     settings: Settings,
     target: str,
     paths: Sequence[Path] | None = None,

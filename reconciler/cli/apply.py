@@ -25,6 +25,7 @@ from typing import Any
 
 import click
 
+from reconciler.api.client import ProductIngestionClient
 from reconciler.apply.applier import ApplyOptions, Locate
 from reconciler.apply.outcome import ApplyResult
 from reconciler.apply.session import run_apply, settle_open
@@ -210,7 +211,7 @@ def command(
 
 def _locked(
     api: ApiTarget,
-    client: Any,
+    client: ProductIngestionClient,
     settings: Settings,
     target: str,
     plan: Plan | None,
