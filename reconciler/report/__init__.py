@@ -1,1 +1,1 @@
-"""report"""
+"""Terminal progress and summaries of apply and jobs runs."""
