@@ -31,6 +31,16 @@ def _cpu() -> float:
 
 
 def _rss_mb() -> float:
+    # The peak RSS of this process image. ru_maxrss survives exec: a worker started by an
+    # orchestrator holding 50,000 offers would report the orchestrator's size. VmHWM is the
+    # high-water mark of the current address space, fresh after exec.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     # Linux reports ru_maxrss in KiB.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
