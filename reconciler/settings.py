@@ -108,6 +108,9 @@ class ApplySettings(_Section):
     poll_interval: float | None = Field(default=None, gt=0)
     timeout: float = Field(default=3600.0, gt=0)
     journal_dir: str = ".reconciler"
+    # Where the apply lock and the open journal live: "auto" = the GitHub repository when in
+    # GitHub Actions with a token, else this machine (env RECONCILER_STATE_BACKEND overrides).
+    state_backend: Literal["auto", "local", "github"] = "auto"
 
 
 class GitHubSettings(_Section):

@@ -3,22 +3,30 @@
 ``status`` shows who holds the lock (or left it with jobs open); ``release ID`` removes a
 lock record by its exact id, as ``terraform force-unlock`` does (a lock held by a running
 apply ends with that process). :func:`apply_lock` is what apply and ``jobs resume|cancel``
-hold while they write.
+hold while they write. The backend (``local``: this machine; ``github``: a ref in the
+repository) follows ``RECONCILER_STATE_BACKEND``, else the setting ``apply.state-backend``;
+``auto`` is ``github`` in GitHub Actions with a token, else ``local``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeAlias
 
 import click
 
 from reconciler.cli.common import ApiTarget, AppContext, api_options, echo_err, pass_app
-from reconciler.errors import EXIT_OK
+from reconciler.errors import EXIT_OK, ReconcilerError
 from reconciler.secrets import redact
 from reconciler.settings import Settings
 from reconciler.state.lock import LocalLock, LockInfo, state_dir
+from reconciler.state.remote import GitHubLock
+
+StateLock: TypeAlias = LocalLock | GitHubLock
+GITHUB_NEEDS = ("GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL")
 
 LOCK_TIMEOUT = click.option(
     "--lock-timeout",
@@ -38,16 +46,55 @@ def account_of(api: ApiTarget) -> str:
     return f"{tenant}/{client}" if tenant or client else "default"
 
 
-def lock_for(api: ApiTarget, settings: Settings, endpoint: str) -> LocalLock:
+def backend_name(settings: Settings, env: Mapping[str, str] | None = None) -> str:
+    """``local`` or ``github``: the environment's override, else the setting (``auto``)."""
+    env = os.environ if env is None else env
+    chosen = env.get("RECONCILER_STATE_BACKEND") or settings.apply.state_backend
+    if chosen not in ("auto", "local", "github"):
+        raise ReconcilerError(
+            f"RECONCILER_STATE_BACKEND={chosen!r}: expected auto, local or github"
+        )
+    if chosen == "auto":
+        in_actions = env.get("GITHUB_ACTIONS") == "true"
+        return "github" if in_actions and all(env.get(k) for k in GITHUB_NEEDS) else "local"
+    return chosen
+
+
+def lock_for(api: ApiTarget, settings: Settings, endpoint: str) -> StateLock:
     target = api.journal_target(settings, endpoint)
     account = account_of(api)
-    return LocalLock(state_dir(target, account), target=target, account=account)
+    if backend_name(settings) == "local":
+        return LocalLock(state_dir(target, account), target=target, account=account)
+    missing = [k for k in GITHUB_NEEDS if not os.environ.get(k)]
+    if missing:
+        raise ReconcilerError(
+            "the github state backend needs " + ", ".join(missing) + " in the environment"
+        )
+    from reconciler.apply.journal import journal_dir
+    from reconciler.apply.session import open_journals
+    from reconciler.github.client import GitHubClient
+    from reconciler.github.state_ref import GitHubRefStore
+
+    repository = os.environ["GITHUB_REPOSITORY"]
+    client = GitHubClient(os.environ["GITHUB_API_URL"], os.environ["GITHUB_TOKEN"])
+
+    def open_files() -> list[Path]:
+        return [j.path for j in open_journals(settings, target)]
+
+    return GitHubLock(
+        GitHubRefStore(client, repository),
+        target=target,
+        account=account,
+        journal_dir=journal_dir(settings),
+        open_journals=open_files,
+        where=repository,
+    )
 
 
 @contextmanager
 def apply_lock(
     api: ApiTarget, settings: Settings, endpoint: str, timeout: float
-) -> Iterator[LocalLock]:
+) -> Iterator[StateLock]:
     """Hold the lock for a writing command; it is kept (marked open) when jobs stay open."""
     lock = lock_for(api, settings, endpoint)
 
@@ -85,7 +132,8 @@ def status_command(app: AppContext, api: ApiTarget) -> int:
     if info is None:
         click.echo("No apply holds the lock.")
         return EXIT_OK
-    state = "held" if lock.held() else ("left with jobs open" if info.open_jobs else "stale")
+    held = not info.open_jobs if isinstance(lock, GitHubLock) else lock.held()
+    state = "held" if held else ("left with jobs open" if info.open_jobs else "stale")
     click.echo(redact(f"{info.describe()} [{state}]"))
     return EXIT_OK
 

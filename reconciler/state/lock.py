@@ -58,10 +58,26 @@ def state_home(env: Mapping[str, str] | None = None) -> Path:
     return Path(base) / "reconciler"
 
 
+def state_key(target: str, account: str) -> str:
+    """The key of one service and account (a state directory's or a state ref's name)."""
+    return hashlib.sha256(f"{target}\x1f{account}".encode()).hexdigest()[:20]
+
+
 def state_dir(target: str, account: str, env: Mapping[str, str] | None = None) -> Path:
     """The state directory of one service and account."""
-    key = hashlib.sha256(f"{target}\x1f{account}".encode()).hexdigest()[:20]
-    return state_home(env) / key
+    return state_home(env) / state_key(target, account)
+
+
+def new_info(target: str, account: str) -> LockInfo:
+    """The lock record of this process."""
+    return LockInfo(
+        id=uuid.uuid4().hex[:12],
+        who=f"{getpass.getuser()}@{socket.gethostname()} pid {os.getpid()}",
+        created=_now(),
+        target=target,
+        account=account,
+        run_url=run_url(),
+    )
 
 
 def run_url(env: Mapping[str, str] | None = None) -> str | None:
@@ -131,14 +147,7 @@ class LocalLock:
         self._handle = handle
         left = self.read_info()
         self.previous = left if left is not None and left.open_jobs else None
-        self.info = LockInfo(
-            id=uuid.uuid4().hex[:12],
-            who=f"{getpass.getuser()}@{socket.gethostname()} pid {os.getpid()}",
-            created=_now(),
-            target=self.target,
-            account=self.account,
-            run_url=run_url(),
-        )
+        self.info = new_info(self.target, self.account)
         atomic_write(self.info_path, self.info.model_dump_json(indent=2) + "\n")
         return self.info
 

@@ -41,7 +41,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.support import github_tokens
+from tests.support import github_git, github_tokens
 
 BOT = "github-actions[bot]"
 BODY_LIMIT = 65_536
@@ -89,6 +89,7 @@ class GitHubServer:
         self.oidc_requests: dict[str, dict[str, Any]] = {}  # request token -> claims
         self.oidc_issued: list[dict[str, Any]] = []  # claims of every OIDC token handed out
         self.environments: dict[str, dict[str, Any]] = {}
+        self.git = github_git.GitStore()  # blobs, trees, commits and refs (the Git data API)
         self._lock = threading.Lock()
         self._next_number = 1
         self._next_comment = 1000
@@ -258,7 +259,7 @@ def _make_handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
             pass  # keep test output clean
 
         def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(payload).encode("utf-8")
+            data = b"" if status == 204 else json.dumps(payload).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
@@ -344,6 +345,11 @@ def _make_handler(server: GitHubServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"message": "Not Found"})
                 return
             rest = path[len(repo_prefix) :]
+            if (
+                git := github_git.answer(server.git, method, rest, body, server.url + repo_prefix)
+            ) is not None:
+                self._send(*git)
+                return
             if m := re.fullmatch(r"/environments/([^/]+)", rest):
                 environment = server.environments.get(unquote(m.group(1)))
                 if environment is None:
