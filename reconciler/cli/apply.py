@@ -34,6 +34,7 @@ from reconciler.cli.common import (
     AppContext,
     api_options,
     echo_err,
+    epilog,
     pass_app,
     role_option,
 )
@@ -129,7 +130,30 @@ def emit_result(result: ApplyResult, fmt: str, markdown_out: Path | None) -> Non
                 annotate_error(o.file, o.line, o.message or o.status, title, stream=stream)
 
 
-@click.command("apply")
+@click.command(
+    "apply",
+    epilog=epilog(
+        [
+            (0, "applied: every change took effect (or nothing to do)"),
+            (1, "error: invalid files or plan, settings, credentials, API or network failure"),
+            (3, "blocked: a safety guard fired; nothing was sent"),
+            (4, "stale: a live offer changed since the plan; nothing was sent for it"),
+            (5, "a job failed: the report says which offer, field and line"),
+            (6, "jobs still running or an outcome unknown: run `reconciler jobs resume`"),
+            (
+                7,
+                "locked: another apply holds this service and account (`reconciler lock status`)",
+            ),
+        ],
+        [
+            ("plan, review and apply against the embedded emulator", "reconciler apply --emulator"),
+            (
+                "in CI after merge: apply exactly the reviewed plan",
+                "reconciler apply plan.json --auto-approve --markdown-out apply.md",
+            ),
+        ],
+    ),
+)
 @click.argument("source", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (needed without a tty).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from reconciler.cli.common import epilog
 from reconciler.emulator.admin import EmulatorAdmin
 from reconciler.emulator.catalogue import CatalogueError, read_catalogue
 from reconciler.emulator.config import PUBLISHER, EmulatorConfig
@@ -43,7 +44,23 @@ def _setting(text: str) -> tuple[str, Any]:
     return key.strip().replace("-", "_"), parsed
 
 
-@click.group("emulator", invoke_without_command=True)
+@click.group(
+    "emulator",
+    invoke_without_command=True,
+    epilog=epilog(
+        [(0, "stopped cleanly"), (1, "error: port in use, unreadable data or settings")],
+        [
+            (
+                "serve it with TLS and write the variables a client needs",
+                "reconciler emulator --tls --data .emulator --env-file emulator.env",
+            ),
+            (
+                "then, from a shell that read it (set -a; . ./emulator.env; set +a)",
+                "reconciler emulator latency --job 10 --env-file emulator.env",
+            ),
+        ],
+    ),
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=int, default=8400, show_default=True, help="Port (0 = any free port).")
 @click.option(

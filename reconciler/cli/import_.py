@@ -15,13 +15,25 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.common import ApiTarget, AppContext, api_options, echo_err, pass_app
+from reconciler.cli.common import ApiTarget, AppContext, api_options, echo_err, epilog, pass_app
 from reconciler.importer import ImportOptions, Selection, import_offers, parse_states
 from reconciler.importer.core import ImportResult
 from reconciler.secrets import redact
 
 
-@click.command("import")
+@click.command(
+    "import",
+    epilog=epilog(
+        [(0, "files written (or shown, with --dry-run)"), (1, "error: no match, API failure")],
+        [
+            ("adopt every live offer of the account", "reconciler import --all --out offers/"),
+            (
+                "accept a live edit of one offer into its file (see the drift issue)",
+                "reconciler import --id <offer id> --dry-run",
+            ),
+        ],
+    ),
+)
 @click.option("--all", "take_all", is_flag=True, help="Import every offer of the account.")
 @click.option("--id", "ids", multiple=True, metavar="ID", help="Import this offer (repeatable).")
 @click.option("--name", "name_glob", metavar="GLOB", help="Import offers whose name matches.")

@@ -24,7 +24,7 @@ from reconciler.apply.journal import discard, journal_dir, list_journals
 from reconciler.apply.outcome import ApplyResult
 from reconciler.apply.session import cancel_open, resume_open
 from reconciler.cli.apply import FORMATS, any_open, emit_result, file_locator
-from reconciler.cli.common import ApiTarget, AppContext, api_options, pass_app
+from reconciler.cli.common import ApiTarget, AppContext, api_options, epilog, pass_app
 from reconciler.cli.lock import LOCK_TIMEOUT, apply_lock
 from reconciler.errors import EXIT_JOBS_RUNNING, EXIT_OK
 from reconciler.report.progress import ProgressPrinter
@@ -45,7 +45,24 @@ def merge(results: list[ApplyResult]) -> ApplyResult:
     return merged
 
 
-@click.group("jobs")
+@click.group(
+    "jobs",
+    epilog=epilog(
+        [
+            (0, "done: nothing open, or every resumed job took effect"),
+            (1, "error: unreadable journal, settings, credentials or API failure"),
+            (5, "a resumed job failed"),
+            (6, "jobs still running: run `reconciler jobs resume` again later"),
+        ],
+        [
+            ("see the applies that were interrupted", "reconciler jobs list"),
+            (
+                "follow their jobs to the end without re-sending",
+                "reconciler jobs resume --emulator",
+            ),
+        ],
+    ),
+)
 def command() -> None:
     """Show and act on unfinished apply runs (the apply journal)."""
 

@@ -18,7 +18,7 @@ from typing import TypeAlias
 
 import click
 
-from reconciler.cli.common import ApiTarget, AppContext, api_options, echo_err, pass_app
+from reconciler.cli.common import ApiTarget, AppContext, api_options, echo_err, epilog, pass_app
 from reconciler.errors import EXIT_OK, ReconcilerError
 from reconciler.secrets import redact
 from reconciler.settings import Settings
@@ -117,7 +117,16 @@ def apply_lock(
         raise
 
 
-@click.group("lock")
+@click.group(
+    "lock",
+    epilog=epilog(
+        [(0, "done"), (1, "error: no such lock id, or the state cannot be read")],
+        [
+            ("who holds the apply lock of this service and account", "reconciler lock status"),
+            ("release a lock left by a killed run (the exact id)", "reconciler lock release ID"),
+        ],
+    ),
+)
 def command() -> None:
     """Show or release the apply lock of a service and account."""
 

@@ -10,12 +10,21 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.common import AppContext, pass_app
+from reconciler.cli.common import AppContext, epilog, pass_app
 from reconciler.errors import EXIT_ERROR, EXIT_OK, ReconcilerError
 from reconciler.offers.schema import render_schemas
 
 
-@click.command("schema")
+@click.command(
+    "schema",
+    epilog=epilog(
+        [(0, "schemas written, or in sync with --check"), (1, "out of sync (with --check)")],
+        [
+            ("regenerate schemas/ after changing the models", "reconciler schema"),
+            ("in CI: fail when a model changed without its schema", "reconciler schema --check"),
+        ],
+    ),
+)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),

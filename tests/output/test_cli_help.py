@@ -20,6 +20,12 @@ from .conftest import Cli
         (["github", "comment-plan"], ["0 ", "1 "]),
         (["github", "report-apply"], ["0 ", "1 "]),
         (["github", "drift-issue"], ["0 ", "1 "]),
+        (["apply"], ["0 ", "1 ", "3 ", "4 ", "5 ", "6 ", "7 "]),
+        (["jobs"], ["0 ", "1 ", "5 ", "6 "]),
+        (["import"], ["0 ", "1 "]),
+        (["schema"], ["0 ", "1 "]),
+        (["lock"], ["0 ", "1 "]),
+        (["emulator"], ["0 ", "1 "]),
     ],
 )
 def test_help_lists_exit_codes_and_two_examples(
