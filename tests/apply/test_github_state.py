@@ -15,7 +15,7 @@ import pytest
 from reconciler.cli.common import ApiTarget
 from reconciler.cli.lock import backend_name, lock_for
 from reconciler.emulator.server import EmbeddedEmulator
-from reconciler.errors import EXIT_JOBS_RUNNING, EXIT_LOCKED, EXIT_OK
+from reconciler.errors import EXIT_JOBS_RUNNING, EXIT_LOCKED, EXIT_OK, EXIT_STALE
 from reconciler.settings import ApplySettings, Settings
 from reconciler.state.remote import GitHubLock, StateDocument
 from tests.apply.cli_support import posts, run, setup_project
@@ -92,6 +92,25 @@ def test_a_fresh_runner_follows_the_open_jobs_from_the_state_ref_and_creates_not
     live = names(emu)
     assert len(live) > 1 and set(live.values()) == {1}, live
     assert github.git.refs == {}  # released: no jobs open any more
+    code, out, err = run("plan", "offers", "--detailed-exitcode", *shared(tmp_path))
+    assert code == EXIT_OK, out + err
+
+
+@pytest.mark.emulator(job_latency=4.0)
+def test_the_workflow_path_plan_then_apply_plan_json_on_a_fresh_runner_creates_nothing_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator, github: GitHubServer
+) -> None:
+    # The apply workflow plans (no lock) and then applies the saved plan: the plan was made
+    # while the first run's jobs were still open, so its creates must not be sent again.
+    sent = first_run_exits_6(tmp_path, monkeypatch, emu)
+    checkout(tmp_path / "second", monkeypatch, emu)
+    run("plan", "offers", "--out", "plan.json", *shared(tmp_path))
+    code, out, err = run("apply", "plan.json", "--auto-approve", *shared(tmp_path))
+    assert code in (EXIT_OK, EXIT_STALE), out + err
+    assert posts(emu) == sent
+    live = names(emu)
+    assert len(live) > 1 and set(live.values()) == {1}, live
+    assert github.git.refs == {}
     code, out, err = run("plan", "offers", "--detailed-exitcode", *shared(tmp_path))
     assert code == EXIT_OK, out + err
 

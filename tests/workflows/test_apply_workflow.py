@@ -30,6 +30,10 @@ def test_a_merge_is_applied_in_the_offers_environment_and_reported_on_the_pull_r
         "offers-apply.yml", "push", event("push", after=merge_sha, head_commit__id=merge_sha)
     )
     assert applied.succeeded, applied.failure()
+    # The lock was the repository's state ref (the github backend), released at the end.
+    refs = [(r.method, r.path.split("/git/")[-1]) for r in github.requests if "/git/ref" in r.path]
+    assert ("POST", "refs") in refs and refs[-1][0] == "DELETE", refs
+    assert github.git.refs == {}
 
     # Inside the environment: the OIDC token GitHub handed out names it, as Entra ID checks.
     assert github.oidc_issued[-1]["sub"] == "repo:octo/offers:environment:offers"
