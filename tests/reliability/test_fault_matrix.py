@@ -90,14 +90,14 @@ def _mixed_drops(admin: EmulatorAdmin) -> None:
 
 def _slow(admin: EmulatorAdmin) -> None:
     # Slow but within the client's timeout.
-    admin.add_fault("delay", "*", delay=0.15, share=0.4)
+    admin.add_fault("delay", "*", delay=0.08, share=0.4)
 
 
 def _hung(admin: EmulatorAdmin) -> None:
     # Longer than the client's read timeout: a hung POST is ambiguous, hung polls are retried.
-    admin.add_fault("delay", "configure", method="POST", delay=1.5, count=1)
-    admin.add_fault("delay", "configure/*/status", delay=1.5, count=2)
-    admin.add_fault("delay", "private-offer/query", delay=1.5, count=1)
+    admin.add_fault("delay", "configure", method="POST", delay=1.0, count=1)
+    admin.add_fault("delay", "configure/*/status", delay=1.0, count=2)
+    admin.add_fault("delay", "private-offer/query", delay=1.0, count=1)
 
 
 def _failing_job(admin: EmulatorAdmin) -> None:
@@ -112,7 +112,8 @@ CASES = {
     "drop-after-accept": Case(_drop_after_accept),
     "mixed-drops": Case(_mixed_drops, exit_codes=(EXIT_OK, EXIT_JOBS_FAILED)),
     "slow-responses": Case(_slow),
-    "hung-responses-timeouts": Case(_hung, timeout=0.5, lost_response_wait=4.0),
+    # The lost-answer check outlasts the hung POST (1.0 s) and the job latency with margin.
+    "hung-responses-timeouts": Case(_hung, timeout=0.4, lost_response_wait=1.8),
     "failing-job-in-a-batch": Case(_failing_job, exit_codes=(EXIT_JOBS_FAILED,)),
 }
 
@@ -228,13 +229,13 @@ def test_emulator_restart_while_jobs_are_polled(
     """The service goes away for a moment while jobs run; it comes back with the same data."""
     monkeypatch.chdir(tmp_path)
     offers = copy_examples(tmp_path)
-    # the check for a lost answer must outlast the restart gap and the 1 s job latency
-    settings = fast_settings(tmp_path, lost_response_wait=8.0, max_resources_per_request=2)
+    # the check for a lost answer must outlast the restart gap and the job latency (0.3 s)
+    settings = fast_settings(tmp_path, lost_response_wait=1.5, max_resources_per_request=2)
     port = free_port()
 
     def config() -> EmulatorConfig:
         # Plain HTTP and static tokens: a restarted TLS emulator has a new CA.
-        return EmulatorConfig(data_dir=tmp_path / "emu", port=port, admin=True, job_latency=1.0)
+        return EmulatorConfig(data_dir=tmp_path / "emu", port=port, admin=True, job_latency=0.3)
 
     first = EmbeddedEmulator(config()).start()
     http = build_http_client(settings)
