@@ -17,8 +17,10 @@ import json
 import re
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,9 +97,13 @@ class Runner:
     github: GitHubServer
     outputs: list[str] = field(default_factory=list)
     codes: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
+    _events: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, *args: str, env: dict[str, str], pr: int | None = None) -> int:
-        event = self.root / "event.json"
+        with self._lock:  # one event file per command: commands may run side by side
+            self._events += 1
+            event = self.root / f"event-{self._events}.json"
         if pr is not None:
             event.write_text(json.dumps({
                 "number": pr, "repository": {"full_name": "octo/offers"},
@@ -126,15 +132,25 @@ class Runner:
             [PYTHON, "-m", "reconciler", "-vv", *args],
             cwd=self.root, env=full, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
-        self.outputs += [done.stdout, done.stderr]
-        self.codes.append((args, done.returncode))
+        with self._lock:
+            self.outputs += [done.stdout, done.stderr]
+            self.codes.append((args, done.returncode))
         return done.returncode
+
+    def together(self, *commands: tuple[tuple[str, ...], dict[str, str], int | None]) -> list[int]:
+        """Run independent commands (args, env, pull request) side by side: their exit codes.
+
+        Each is still its own process, as on a CI runner; running them at once only saves
+        the wait for each interpreter's start-up."""
+        with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+            futures = [pool.submit(self.run, *args, env=env, pr=pr) for args, env, pr in commands]
+            return [future.result() for future in futures]
 
     def artifacts(self) -> Iterator[tuple[str, str]]:
         for i, text in enumerate(self.outputs):
             yield f"process output #{i}", text
         for path in sorted(self.root.rglob("*")):
-            if path.is_file() and "emu" not in path.relative_to(self.root).parts[:1]:
+            if path.is_file() and not path.relative_to(self.root).parts[0].startswith("emu"):
                 if path.suffix in (".pem", ".sqlite3") or path.name == "token.jwt":
                     continue  # the planted sources themselves
                 yield str(path.relative_to(self.root)), path.read_text("utf-8", "replace")
@@ -175,6 +191,8 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
 
 
 EMU = ("--emulator", "--emulator-data", "emu")
+# The refused attempts run beside the good ones, so they get an emulator data folder of their own.
+EMU_REFUSED = ("--emulator", "--emulator-data", "emu-refused")
 
 
 def _secret_env(secret: str) -> dict[str, str]:
@@ -188,27 +206,30 @@ def _secret_env(secret: str) -> dict[str, str]:
 @pytest.mark.timeout(240)
 def test_client_secret_sas_and_github_token_never_leak(runner: Runner) -> None:
     good = _secret_env(DEMO_SECRET)
-    assert runner.run("validate", "offers", env=good) == 0
-    # error path: a refused client secret
-    assert runner.run("plan", "offers", *EMU, env=_secret_env(WRONG_SECRET)) == 1
-    assert runner.run(
-        "plan", "offers", "--out", "plan.json", "--markdown-out", "plan.md",
-        "--detailed-exitcode", *EMU, env=good,
-    ) == 2  # fmt: skip
+    assert runner.together(
+        (("validate", "offers"), good, None),
+        # error path: a refused client secret
+        (("plan", "offers", *EMU_REFUSED), _secret_env(WRONG_SECRET), None),
+        (("plan", "offers", "--out", "plan.json", "--markdown-out", "plan.md",
+          "--detailed-exitcode", *EMU), good, None),
+    ) == [0, 1, 2]  # fmt: skip
     assert SAS_SIG not in (runner.root / "plan.json").read_text()
     assert "${SAS_URL}" in (runner.root / "plan.json").read_text()
-    assert runner.run("github", "comment-plan", "--body-file", "plan.md", "--summary-json",
-                      "plan.json", env=good, pr=5) == 0  # fmt: skip
-    # error path: one job fails (no such plan), the others succeed; the SAS URL is sent.
-    code = runner.run("apply", "plan.json", "--auto-approve", "--markdown-out", "apply.md",
-                      *EMU, env=good)  # fmt: skip
-    assert code == 5
+    assert runner.together(
+        (("github", "comment-plan", "--body-file", "plan.md", "--summary-json", "plan.json"),
+         good, 5),
+        # error path: one job fails (no such plan), the others succeed; the SAS URL is sent.
+        (("apply", "plan.json", "--auto-approve", "--markdown-out", "apply.md", *EMU), good, None),
+    ) == [0, 5]  # fmt: skip
     assert runner.run("jobs", "list", env=good) == 0
     assert runner.run("jobs", "resume", *EMU, env=good) == 0
     runner.github.fail(500, method="POST", count=10)  # error path: GitHub is down
-    assert runner.run("github", "report-apply", "--body-file", "apply.md", "--exit-code", "5",
-                      env=good) == 0  # fmt: skip
-    assert runner.run("drift", "offers", *EMU, env=good) in (0, 2)
+    reported, drift = runner.together(
+        (("github", "report-apply", "--body-file", "apply.md", "--exit-code", "5"), good, None),
+        (("drift", "offers", *EMU), good, None),
+    )  # fmt: skip
+    assert reported == 0
+    assert drift in (0, 2)
     # The SAS URL did reach the API, expanded, where it belongs.
     from reconciler.emulator.config import EmulatorConfig
     from reconciler.emulator.server import EmbeddedEmulator
@@ -237,14 +258,21 @@ def test_certificate_password_and_federated_token_never_leak(runner: Runner) -> 
     with_cert = {"AZURE_TENANT_ID": "canary", "AZURE_CLIENT_ID": PUBLISHER_ID,
                  "AZURE_CLIENT_CERTIFICATE_PATH": str(cert),
                  "AZURE_CLIENT_CERTIFICATE_PASSWORD": CERT_PASSWORD}  # fmt: skip
-    assert runner.run("plan", "offers", "--out", "plan.json", *EMU, env=with_cert) == 0
     wrong = {**with_cert, "AZURE_CLIENT_CERTIFICATE_PASSWORD": "CANARY-wrong-password-x"}
-    assert runner.run("plan", "offers", *EMU, env=wrong) == 1  # error path
+    assert runner.together(
+        (("plan", "offers", "--out", "plan.json", *EMU), with_cert, None),
+        (("plan", "offers", *EMU_REFUSED), wrong, None),  # error path
+    ) == [0, 1]  # fmt: skip
     token = runner.root / "token.jwt"
     token.write_text(federated_token())
     federated = {"AZURE_TENANT_ID": "canary", "AZURE_CLIENT_ID": PUBLISHER_ID,
                  "AZURE_FEDERATED_TOKEN_FILE": str(token)}  # fmt: skip
-    assert runner.run("apply", "plan.json", "--auto-approve", *EMU, env=federated) == 5
-    token.write_text("")  # error path: an empty token file
-    assert runner.run("plan", "offers", *EMU, env=federated) == 1
+    empty = runner.root / "empty" / "token.jwt"  # error path: an empty token file
+    empty.parent.mkdir()
+    empty.write_text("")
+    assert runner.together(
+        (("apply", "plan.json", "--auto-approve", *EMU), federated, None),
+        (("plan", "offers", *EMU_REFUSED), {**federated, "AZURE_FEDERATED_TOKEN_FILE": str(empty)},
+         None),
+    ) == [5, 1]  # fmt: skip
     assert_no_canary(runner, extra=("CANARY-wrong-password-x", federated_token().split(".")[1]))
