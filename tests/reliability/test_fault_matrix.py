@@ -95,9 +95,9 @@ def _slow(admin: EmulatorAdmin) -> None:
 
 def _hung(admin: EmulatorAdmin) -> None:
     # Longer than the client's read timeout: a hung POST is ambiguous, hung polls are retried.
-    admin.add_fault("delay", "configure", method="POST", delay=1.0, count=1)
-    admin.add_fault("delay", "configure/*/status", delay=1.0, count=2)
-    admin.add_fault("delay", "private-offer/query", delay=1.0, count=1)
+    admin.add_fault("delay", "configure", method="POST", delay=0.8, count=1)
+    admin.add_fault("delay", "configure/*/status", delay=0.8, count=2)
+    admin.add_fault("delay", "private-offer/query", delay=0.8, count=1)
 
 
 def _failing_job(admin: EmulatorAdmin) -> None:
@@ -112,8 +112,8 @@ CASES = {
     "drop-after-accept": Case(_drop_after_accept),
     "mixed-drops": Case(_mixed_drops, exit_codes=(EXIT_OK, EXIT_JOBS_FAILED)),
     "slow-responses": Case(_slow),
-    # The lost-answer check outlasts the hung POST (1.0 s) and the job latency with margin.
-    "hung-responses-timeouts": Case(_hung, timeout=0.4, lost_response_wait=1.8),
+    # The lost-answer check outlasts the hung POST (0.8 s) and the job latency with margin.
+    "hung-responses-timeouts": Case(_hung, timeout=0.3, lost_response_wait=1.5),
     "failing-job-in-a-batch": Case(_failing_job, exit_codes=(EXIT_JOBS_FAILED,)),
 }
 

@@ -98,7 +98,7 @@ def _project(root: Path) -> Path:
     (root / "reconciler.toml").write_text(
         "[apply]\nmax-resources-per-request = 1\nmax-concurrent-requests = 2\n"
         "poll-interval = 0.02\n"
-        "[api]\nlost-response-wait = 1.0\nbackoff-seconds = 0.01\n"
+        "[api]\nlost-response-wait = 0.5\nbackoff-seconds = 0.01\n"
     )
     return root
 
