@@ -33,7 +33,9 @@ def test_a_sas_template_survives_a_kill_and_jobs_resume_finishes_it(tmp_path: Pa
     offer.write_text(text.replace(url, url + "?sv=2024-01-01&sr=b&sig=${TERMS_SIG}"))
     (project / "reconciler.toml").write_text(
         'allow-sas-signature = true\nenv = ["TERMS_SIG"]\n'
+        "[api]\nlost-response-wait = 1.0\n"
         "[apply]\nmax-resources-per-request = 1\nmax-concurrent-requests = 1\n"
+        "poll-interval = 0.3\n"
     )
     env = {**_env(), "TERMS_SIG": SECRET}
     args = [sys.executable, "-m", "reconciler"]

@@ -17,6 +17,7 @@ import pytest
 
 from reconciler.api.connect import open_client
 from reconciler.settings import load_settings
+from tests.apply.cli_support import run
 from tests.apply.conftest import EXAMPLES
 
 EXAMPLE_OFFERS = 10
@@ -43,6 +44,14 @@ def _reconciler(project: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
+def _in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process as the subprocesses see it: in the project, none of their cut variables."""
+    monkeypatch.chdir(project)
+    for name in list(os.environ):
+        if name.startswith(("AZURE_", "RECONCILER_", "GITHUB_")):
+            monkeypatch.delenv(name)
+
+
 def _submitted(project: Path) -> bool:
     folder = project / ".reconciler" / "journal"
     if not folder.is_dir():
@@ -51,12 +60,18 @@ def _submitted(project: Path) -> bool:
 
 
 @pytest.mark.parametrize("again", ["apply", "jobs-resume"])
-def test_killed_apply_converges_on_the_next_run(tmp_path: Path, again: str) -> None:
+def test_killed_apply_converges_on_the_next_run(
+    tmp_path: Path, again: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = tmp_path
     shutil.copytree(EXAMPLES, project / "offers")
-    # One offer per request, one request at a time: the run is long enough to be killed.
+    # One offer per request, one request at a time: the run is long enough to be killed
+    # (ten requests one after another, then their jobs polled). The run after it stays short:
+    # jobs polled every 0.2 s, and a request cut off by the kill resolved after 1 s, not 5.
     (project / "reconciler.toml").write_text(
+        "[api]\nlost-response-wait = 1.0\n"
         "[apply]\nmax-resources-per-request = 1\nmax-concurrent-requests = 1\n"
+        "poll-interval = 0.2\n"
     )
     emulator = ["--emulator", "--emulator-data", "emu"]
     first = _reconciler(project, "apply", "offers", "--auto-approve", *emulator)
@@ -70,11 +85,12 @@ def test_killed_apply_converges_on_the_next_run(tmp_path: Path, again: str) -> N
     first.communicate()
     assert still_running, "apply finished before it could be killed"
 
-    listing = subprocess.run(
-        [sys.executable, "-m", "reconciler", "jobs", "list", "--format", "json"],
-        cwd=project, env=_env(), capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    (open_journal,) = json.loads(listing.stdout)
+    # Only the killed run and the run after it need processes of their own; the looks in
+    # between run the same commands in-process (no interpreter start-up each time).
+    _in_project(project, monkeypatch)
+    code, listing, err = run("jobs", "list", "--format", "json")
+    assert code == 0, err
+    (open_journal,) = json.loads(listing)
     assert open_journal["requests"] >= 1
 
     args = ["apply", "offers", "--auto-approve"] if again == "apply" else ["jobs", "resume"]
@@ -84,12 +100,9 @@ def test_killed_apply_converges_on_the_next_run(tmp_path: Path, again: str) -> N
     result = json.loads(out)
     assert result["exit_code"] == 0
 
-    replan = subprocess.run(
-        [sys.executable, "-m", "reconciler", "plan", "offers", "--format", "json", *emulator],
-        cwd=project, env=_env(), capture_output=True, text=True,
-    )  # fmt: skip
-    assert replan.returncode == 0, replan.stderr
-    assert json.loads(replan.stdout)["has_changes"] is False
+    code, replan, err = run("plan", "offers", "--format", "json", *emulator)
+    assert code == 0, err
+    assert json.loads(replan)["has_changes"] is False
 
     settings = load_settings(project)
     with open_client(settings, emulator=True, emulator_data=project / "emu", env={}) as client:
@@ -97,8 +110,6 @@ def test_killed_apply_converges_on_the_next_run(tmp_path: Path, again: str) -> N
     assert len(names) == EXAMPLE_OFFERS
     assert max(names.values()) == 1, names
 
-    leftover = subprocess.run(
-        [sys.executable, "-m", "reconciler", "jobs", "list", "--format", "json"],
-        cwd=project, env=_env(), capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert json.loads(leftover.stdout) == []
+    code, leftover, err = run("jobs", "list", "--format", "json")
+    assert code == 0, err
+    assert json.loads(leftover) == []

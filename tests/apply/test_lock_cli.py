@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -44,7 +43,9 @@ def standalone(tmp_path: Path) -> Iterator[dict[str, str]]:
     try:
         yield {**_env(), **read_env_file(env_file), "XDG_STATE_HOME": str(tmp_path / "state")}
     finally:
-        proc.send_signal(signal.SIGINT)
+        # SIGTERM, not SIGINT: a child of a non-interactive shell's background job inherits
+        # SIGINT ignored, and the in-memory emulator has nothing to save on the way out.
+        proc.terminate()
         try:
             proc.communicate(timeout=10)
         except subprocess.TimeoutExpired:
@@ -92,8 +93,10 @@ def test_two_applies_at_once_from_two_checkouts_create_each_offer_once(
     assert len(names) == 10 and max(names.values()) == 1, names
     summaries = [json.loads(out)["summary"]["succeeded"] for out, _ in results]
     assert sorted(summaries) == [0, 10]  # the second one found nothing left to do
-    for root in (one, two):
-        replan = reconciler(root, standalone, "plan", "offers", "--detailed-exitcode")
+    replans = [
+        reconciler(r, standalone, "plan", "offers", "--detailed-exitcode") for r in (one, two)
+    ]
+    for replan in replans:
         out, err = replan.communicate(timeout=60)
         assert replan.returncode == EXIT_OK, out + err
 

@@ -163,12 +163,12 @@ def test_a_lost_answer_at_any_step_never_leaves_zero_or_two_offers(
     assert plan_exit(path) == EXIT_OK
 
 
-@pytest.mark.emulator(job_latency=4.0)
+@pytest.mark.emulator(job_latency=1.5)
 def test_jobs_outliving_the_timeout_exit_6_and_the_next_apply_follows_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator
 ) -> None:
     setup_project(tmp_path, monkeypatch, emu)
-    code, out, err = run("apply", CSP, "--auto-approve", "--timeout", "1", *EMU)
+    code, out, err = run("apply", CSP, "--auto-approve", "--timeout", "0.5", *EMU)
     assert code == EXIT_JOBS_RUNNING, out + err
     sent = posts(emu)
     # The next run (a new CI run of the same checkout) follows the open job, sends nothing.
