@@ -5,11 +5,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.support.github_server import GitHubServer
 
 from .harness import HERE, Repository, action_source
 from .scenarios import PLAN_MARKER, discount
 from .steps import open_pull_request, pull_request_event
+
+# act is an external runner whose job log, under a loaded machine, has once lost a step's last
+# line; one rerun tells such a hiccup from a broken workflow, which fails both times.
+pytestmark = pytest.mark.flaky(reruns=1)
 
 
 def test_the_composite_action_plans_a_pull_request_and_sets_its_output(

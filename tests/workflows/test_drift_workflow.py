@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.github_server import GitHubServer
 
 from .harness import Repository, event
 from .scenarios import ALLOW_REPUBLISH, DISCOUNT_FILE, WOODGROVE
 from .steps import live_edit
+
+# act is an external runner whose job log, under a loaded machine, has once lost a step's last
+# line; one rerun tells such a hiccup from a broken workflow, which fails both times.
+pytestmark = pytest.mark.flaky(reruns=1)
 
 
 def test_a_live_edit_opens_one_drift_issue_and_a_reapply_closes_it(

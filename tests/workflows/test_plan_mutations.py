@@ -19,6 +19,10 @@ from .harness import REPOSITORY, new_repository
 from .scenarios import discount, plan_problems
 from .steps import open_pull_request, pull_request_event
 
+# act is an external runner whose job log, under a loaded machine, has once lost a step's last
+# line; one rerun tells such a hiccup from a broken workflow, which fails both times.
+pytestmark = pytest.mark.flaky(reruns=1)
+
 MUTATIONS: dict[str, tuple[str, str]] = {
     "as shipped (the control: it must pass)": ("name: offers-plan\n", "name: offers-plan\n"),
     "misspelt command": ("run: reconciler validate\n", "run: reconciler valdate\n"),
