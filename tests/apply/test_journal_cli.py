@@ -16,12 +16,14 @@ import pytest
 from reconciler.emulator.server import EmbeddedEmulator
 from reconciler.errors import EXIT_ERROR, EXIT_OK
 from tests.apply.cli_support import EMU, run, setup_project
-from tests.apply.test_kill_and_rerun import _env, _submitted
+from tests.apply.test_kill_and_rerun import _env, _in_project, _submitted
 
 SECRET = "TOPSECRETsignature123"
 
 
-def test_a_sas_template_survives_a_kill_and_jobs_resume_finishes_it(tmp_path: Path) -> None:
+def test_a_sas_template_survives_a_kill_and_jobs_resume_finishes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = tmp_path
     (project / "offers").mkdir()
     source = Path(__file__).resolve().parents[2] / "offers"
@@ -65,11 +67,10 @@ def test_a_sas_template_survives_a_kill_and_jobs_resume_finishes_it(tmp_path: Pa
     assert second.returncode == EXIT_OK, second.stderr
     result = json.loads(second.stdout)
     assert result["summary"]["succeeded"] == 3, result
-    replan = subprocess.run(
-        [*args, "plan", "offers", "--detailed-exitcode", *EMU],
-        cwd=project, env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    assert replan.returncode == EXIT_OK, replan.stdout + replan.stderr
+    _in_project(project, monkeypatch)  # the look afterwards runs in-process
+    monkeypatch.setenv("TERMS_SIG", SECRET)
+    code, out, err = run("plan", "offers", "--detailed-exitcode", *EMU)
+    assert code == EXIT_OK, out + err
     assert SECRET not in second.stdout + second.stderr + journal.read_text()
 
 

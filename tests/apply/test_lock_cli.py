@@ -116,14 +116,15 @@ def test_a_held_lock_exits_7_naming_its_holder_and_lock_status_shows_it(
         os.environ.clear()
         os.environ.update(env_before)
     try:
+        # None of these three changes the held lock: they run side by side.
         proc = reconciler(root, standalone, "apply", "offers", "--auto-approve")
+        status = reconciler(root, standalone, "lock", "status")
+        release = reconciler(root, standalone, "lock", "release", info.id)
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == EXIT_LOCKED, out + err
         assert info.id in err and "--lock-timeout" in err
-        status = reconciler(root, standalone, "lock", "status")
         out, err = status.communicate(timeout=60)
         assert info.id in out and "[held]" in out, out + err
-        release = reconciler(root, standalone, "lock", "release", info.id)
         out, err = release.communicate(timeout=60)
         assert release.returncode != EXIT_OK and "running process" in err
     finally:
