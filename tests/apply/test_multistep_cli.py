@@ -145,6 +145,12 @@ def test_a_lost_answer_at_any_step_never_leaves_zero_or_two_offers(
     kind: str,
 ) -> None:
     setup_project(tmp_path, monkeypatch, emu)
+    # A lost answer is given up on after 0.6 s: still three job latencies (0.2 s) after the
+    # request, so an accepted one is always found by its effect first.
+    toml = tmp_path / "reconciler.toml"
+    text = toml.read_text()
+    assert "lost-response-wait = 1.0" in text
+    toml.write_text(text.replace("lost-response-wait = 1.0", "lost-response-wait = 0.6"))
     apply_ok(path)
     edit(path, old, new)
     with fault_at_post(emu, step, kind):
