@@ -15,14 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
-from click.testing import CliRunner
 
 from reconciler.api.connect import connect_emulator
-from reconciler.cli import cli
 from reconciler.emulator.server import EmbeddedEmulator
 from tests.apply.conftest import EXAMPLES
+from tests.support.inprocess import run_reconciler
 
 EMU = ["--emulator", "--emulator-data", "emu"]
 FAST = """\
@@ -56,20 +54,7 @@ def setup_project(root: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmul
     return root / "offers"
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    """`reconciler ARGS` as a user runs it: (exit code, stdout, stderr)."""
-    from reconciler.cli.common import run as run_cli
-
-    holder: dict[str, int] = {}
-
-    @click.command()
-    def wrapper() -> None:
-        holder["rc"] = run_cli(cli, list(args))
-
-    result = CliRunner().invoke(wrapper, [])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return holder.get("rc", -1), result.stdout, result.stderr
+run = run_reconciler
 
 
 def posts(emu: EmbeddedEmulator) -> int:

@@ -29,15 +29,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import click
 import pytest
-from click.testing import CliRunner
 
 from reconciler.api.connect import open_client
-from reconciler.cli import cli
-from reconciler.cli.common import run as run_cli
 from reconciler.settings import load_settings
 from tests.reliability.support import EXAMPLES, PUBLISHER_OFFERS, PYTHON, subprocess_env
+from tests.support.inprocess import run_reconciler
 
 # (phase, journal records of that kind seen before the kill: 0 = a fixed delay instead)
 PHASES: list[tuple[str, int]] = [
@@ -103,18 +100,7 @@ def _project(root: Path) -> Path:
     return root
 
 
-def _run(*args: str) -> tuple[int, str, str]:
-    """`reconciler ARGS` in-process, in the current folder: (exit code, stdout, stderr)."""
-    holder: dict[str, int] = {}
-
-    @click.command()
-    def wrapper() -> None:
-        holder["rc"] = run_cli(cli, list(args))
-
-    result = CliRunner().invoke(wrapper, [])
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return holder.get("rc", -1), result.stdout, result.stderr
+_run = run_reconciler
 
 
 EMULATOR = ("--emulator", "--emulator-data", "emu")
