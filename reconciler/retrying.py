@@ -92,11 +92,20 @@ class RetryPolicy:
         attempt number)`` before each wait. An exception from *attempt* propagates as is.
         """
         start = clock()
-        made = 0
+        first = attempt()
+        if not should_retry(first):
+            # Nearly every request succeeds at once: no retry loop is built for it (one
+            # costs about as much CPU as a small request on loopback).
+            return Attempted(first, 1)
+        made = 1
         stopped: list[tuple[GiveUp, float]] = []
+        pending = [first]
 
         def counted() -> T:
+            # tenacity's first attempt is the one already made; later ones are real.
             nonlocal made
+            if pending:
+                return pending.pop()
             made += 1
             return attempt()
 

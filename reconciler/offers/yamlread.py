@@ -19,6 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from reconciler.errors import Problem
+from reconciler.offers import safeload
 from reconciler.offers.paths import NotRegularFile, read_regular, symlink_problem
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -114,10 +115,12 @@ _reuse = threading.local()
 
 
 def _load_safe(text: str) -> Any:
+    pure = looks_deep(text)
+    if not pure and safeload.FAST:
+        return safeload.load(text)
     # Building a YAML object costs about a third of parsing a small offer file, so one per
     # parser (C / pure) is kept per thread. ruamel keeps parse state (e.g. the depth
     # counter) on it and a failed parse would leave it dirty: it is dropped on any error.
-    pure = looks_deep(text)
     loaders: dict[bool, YAML] = _reuse.__dict__.setdefault("loaders", {})
     yaml = loaders.get(pure) or loaders.setdefault(pure, safe_yaml(text))
     try:
