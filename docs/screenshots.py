@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -134,15 +134,12 @@ def render_html(markdown: str, title: str) -> str:
     return PAGE.format(title=html.escape(title), body=body)
 
 
-def _run(cwd: Path, *args: str, ok: tuple[int, ...] = (0,)) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RECONCILER_"))}
-    env.update(
-        NO_COLOR="1",
-        GITHUB_REPOSITORY="contoso/offers",
-        GITHUB_RUN_ID="4242",
-        GITHUB_SERVER_URL="https://github.com",
-        GITHUB_SHA="8f3c2a1b9d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a",
-    )
+# How one `reconciler ARGS` is run: (folder, environment, args) -> (exit code, stdout, stderr).
+# The script starts a process per command; the test suite runs them in its own process.
+Runner = Callable[[Path, dict[str, str], Sequence[str]], tuple[int, str, str]]
+
+
+def run_subprocess(cwd: Path, env: dict[str, str], args: Sequence[str]) -> tuple[int, str, str]:
     done = subprocess.run(
         [sys.executable, "-m", "reconciler", *args],
         cwd=cwd,
@@ -151,9 +148,22 @@ def _run(cwd: Path, *args: str, ok: tuple[int, ...] = (0,)) -> str:
         text=True,
         check=False,
     )
-    if done.returncode not in ok:
-        raise SystemExit(f"reconciler {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
-    return done.stdout
+    return done.returncode, done.stdout, done.stderr
+
+
+def _run(cwd: Path, runner: Runner, *args: str, ok: tuple[int, ...] = (0,)) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RECONCILER_"))}
+    env.update(
+        NO_COLOR="1",
+        GITHUB_REPOSITORY="contoso/offers",
+        GITHUB_RUN_ID="4242",
+        GITHUB_SERVER_URL="https://github.com",
+        GITHUB_SHA="8f3c2a1b9d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a",
+    )
+    code, out, err = runner(cwd, env, args)
+    if code not in ok:
+        raise SystemExit(f"reconciler {' '.join(args)} exited {code}:\n{err}")
+    return out
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -181,10 +191,10 @@ def _project() -> Iterator[Path]:
         yield project
 
 
-def bodies() -> dict[str, str]:
+def bodies(runner: Runner = run_subprocess) -> dict[str, str]:
     """The three bodies exactly as the github commands print them (--dry-run)."""
     with _project() as project:
-        _run(project, "apply", "--emulator", "--auto-approve")
+        _run(project, runner, "apply", "--emulator", "--auto-approve")
         offers = project / "offers"
         _edit(
             offers / "customer-percentage.yaml", "discountPercentage: 10", "discountPercentage: 12"
@@ -197,7 +207,7 @@ def bodies() -> dict[str, str]:
             new.replace("state: live", "state: draft")
         )
         flags = ("--emulator", "--allow-republish", "--out", "plan.json")
-        _run(project, "plan", *flags, "--markdown-out", "plan.md", "--baseline", "HEAD")
+        _run(project, runner, "plan", *flags, "--markdown-out", "plan.md", "--baseline", "HEAD")
         event = project / "event.json"
         event.write_text(
             '{"number": 42, "pull_request": {"number": 42, "head": {"sha": '
@@ -208,6 +218,7 @@ def bodies() -> dict[str, str]:
         os.environ["GITHUB_EVENT_PATH"] = str(event)
         plan = _run(
             project,
+            runner,
             "github",
             "comment-plan",
             "--body-file",
@@ -218,6 +229,7 @@ def bodies() -> dict[str, str]:
         )
         _run(
             project,
+            runner,
             "apply",
             "plan.json",
             "--emulator",
@@ -228,6 +240,7 @@ def bodies() -> dict[str, str]:
         )
         apply = _run(
             project,
+            runner,
             "github",
             "report-apply",
             "--body-file",
@@ -245,6 +258,7 @@ def bodies() -> dict[str, str]:
         _drift_live(project)
         _run(
             project,
+            runner,
             "drift",
             "--emulator",
             "--out",
@@ -255,6 +269,7 @@ def bodies() -> dict[str, str]:
         )
         drift = _run(
             project,
+            runner,
             "github",
             "drift-issue",
             "--body-file",

@@ -21,6 +21,7 @@ from reconciler.errors import EXIT_LOCKED, EXIT_OK
 from reconciler.state.lock import LocalLock, state_dir
 from tests.apply.conftest import EXAMPLES
 from tests.apply.test_kill_and_rerun import _env
+from tests.support.inprocess import run_reconciler_with
 
 PYTHON = [sys.executable, "-m", "reconciler"]
 
@@ -93,12 +94,11 @@ def test_two_applies_at_once_from_two_checkouts_create_each_offer_once(
     assert len(names) == 10 and max(names.values()) == 1, names
     summaries = [json.loads(out)["summary"]["succeeded"] for out, _ in results]
     assert sorted(summaries) == [0, 10]  # the second one found nothing left to do
-    replans = [
-        reconciler(r, standalone, "plan", "offers", "--detailed-exitcode") for r in (one, two)
-    ]
-    for replan in replans:
-        out, err = replan.communicate(timeout=60)
-        assert replan.returncode == EXIT_OK, out + err
+    for root in (one, two):  # in this process: an interpreter's start-up saved per command
+        code, out, err = run_reconciler_with(
+            root, standalone, "plan", "offers", "--detailed-exitcode"
+        )
+        assert code == EXIT_OK, out + err
 
 
 def test_a_held_lock_exits_7_naming_its_holder_and_lock_status_shows_it(
@@ -129,13 +129,9 @@ def test_a_held_lock_exits_7_naming_its_holder_and_lock_status_shows_it(
         assert release.returncode != EXIT_OK and "running process" in err
     finally:
         holder.release(open_jobs=True)  # as a run that ended with jobs open
-    status = reconciler(root, standalone, "lock", "status")
-    out, err = status.communicate(timeout=60)
+    # One after the other from here: in this process (no interpreter start-up per command).
+    code, out, err = run_reconciler_with(root, standalone, "lock", "status")
     assert "left with jobs open" in out, out + err
-    release = reconciler(root, standalone, "lock", "release", info.id)
-    out, err = release.communicate(timeout=60)
-    assert release.returncode == EXIT_OK, out + err
-    assert (
-        "No apply holds the lock."
-        in reconciler(root, standalone, "lock", "status").communicate()[0]
-    )
+    code, out, err = run_reconciler_with(root, standalone, "lock", "release", info.id)
+    assert code == EXIT_OK, out + err
+    assert "No apply holds the lock." in run_reconciler_with(root, standalone, "lock", "status")[1]

@@ -11,12 +11,14 @@ import html
 import importlib.util
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from reconciler.plan.render.common import CODE_WIDTH
+from tests.support.inprocess import run_reconciler_with
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"
@@ -67,9 +69,14 @@ def test_rendered_comment_is_clean(name: str) -> None:
     assert "pricing[product/" not in shown
 
 
+def _in_process(cwd: Path, env: dict[str, str], args: Sequence[str]) -> tuple[int, str, str]:
+    # The script's commands, in this process: an interpreter's start-up saved per command.
+    return run_reconciler_with(cwd, env, *args)
+
+
 def test_screenshots_match_the_current_output() -> None:
     script = _script()
-    for name, body in script.bodies().items():
+    for name, body in script.bodies(_in_process).items():
         assert script.normalise(body) == (SHOTS / f"{name}.md").read_text(), (
             f"docs/screenshots/{name}.md is stale: run python docs/screenshots.py"
         )

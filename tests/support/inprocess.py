@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
 import click
+import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
@@ -22,3 +27,15 @@ def run_reconciler(*args: str) -> tuple[int, str, str]:
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return holder.get("rc", -1), result.stdout, result.stderr
+
+
+def run_reconciler_with(cwd: Path, env: Mapping[str, str], *args: str) -> tuple[int, str, str]:
+    """`reconciler ARGS` in *cwd* with exactly the environment *env*, as a subprocess given
+    ``cwd=`` and ``env=`` would see them, without an interpreter's start-up."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key in os.environ.keys() - env.keys():
+            patch.delenv(key)
+        for key, value in env.items():
+            patch.setenv(key, value)
+        patch.chdir(cwd)
+        return run_reconciler(*args)
