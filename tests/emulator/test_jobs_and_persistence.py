@@ -123,19 +123,23 @@ def test_tls_ca_file_is_written_under_the_data_dir(tmp_path: Path) -> None:
         assert Api(emulator).get("/product", "2022-07-01").status_code == 200
 
 
-def test_five_thousand_offers_list_quickly(emulator: EmbeddedEmulator, api: Api) -> None:
-    for start in range(0, 5000, 1000):
-        emulator.admin.seed([customer_offer(name=f"Offer {i}") for i in range(start, start + 1000)])
-    began = time.perf_counter()
-    count, link = 0, None
+def test_a_large_account_lists_every_offer_once_through_its_pages(
+    emulator: EmbeddedEmulator, api: Api
+) -> None:
+    # How fast 5,000 offers list is the benchmark's business (python -m bench), not a test's.
+    for start in range(0, 1200, 600):
+        emulator.admin.seed([customer_offer(name=f"Offer {i}") for i in range(start, start + 600)])
     emulator.admin.settings(page_size=500)
+    names: list[str] = []
+    pages = 0
     response = api.get("/private-offer/query")
     while True:
         body = response.json()
-        count += len(body["privateOffers"])
+        pages += 1
+        names += [offer["name"] for offer in body["privateOffers"]]
         link = body.get("@nextLink")
         if not link:
             break
         response = api.http.get(link)
-    assert count == 5000
-    assert time.perf_counter() - began < 10
+    assert pages == 3
+    assert sorted(names) == sorted(f"Offer {i}" for i in range(1200))
