@@ -13,21 +13,10 @@ from typing import Any
 from reconciler.emulator.config import Account, EmulatorConfig
 from reconciler.emulator.store import Store
 
-CUSTOMER = "customerPromotion"
-CSP = "cspPromotion"
-ORIGINATOR = "multipartyPromotionOriginator"
-CHANNEL = "multipartyPromotionChannelPartner"
-
 NOT_STORED = {
     "$schema", "id", "resourceName", "state", "eTag", "lastModified", "subState",
     "acceptanceLinks", "validations", "privateOfferType",
 }  # fmt: skip
-# What the selling partner may set; everything else in its view is read-only.
-PARTNER_OWN = ("preparedBy", "termsAndConditionsDocs", "notificationContacts", "notes")
-PARTNER_READ_ONLY = (
-    "name", "offerPricingType", "customerContractRenewal", "variableStartDate", "start", "end",
-    "acceptBy", "beneficiaries", "partners", "originatorTermsAndConditionsDocs",
-)  # fmt: skip
 PRICE_PREFIX = "price-and-availability-private-offer-plan/"
 JOB_END_UNSET = "0001-01-01T00:00:00"
 

@@ -6,16 +6,18 @@ import copy
 from typing import Any
 
 from reconciler.emulator.base import (
-    CHANNEL,
-    CSP,
-    ORIGINATOR,
-    PARTNER_OWN,
-    PARTNER_READ_ONLY,
     JobContext,
     RuleError,
     _detail,
 )
 from reconciler.emulator.offer_rules import OfferRules
+from reconciler.emulator.vocabulary import (
+    CHANNEL,
+    CSP,
+    ORIGINATOR,
+    PARTNER_OWN,
+    PARTNER_READ_ONLY,
+)
 
 
 class Lifecycle(OfferRules):
@@ -153,7 +155,7 @@ class Lifecycle(OfferRules):
             raise RuleError(
                 "invalidRequest",
                 "The selling partner updates a multiparty offer with privateOfferType "
-                "'multipartyPromotionChannelPartner'.",
+                f"'{CHANNEL}'.",
             )
         if record.get("accepted"):
             raise RuleError(

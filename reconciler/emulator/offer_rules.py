@@ -5,9 +5,17 @@ from __future__ import annotations
 import calendar
 from typing import Any
 
-from reconciler.emulator.base import CSP, ORIGINATOR, JobContext, RuleError, _detail
+from reconciler.emulator.base import (
+    JobContext,
+    RuleError,
+    _detail,
+)
 from reconciler.emulator.validation import parse_date
 from reconciler.emulator.views import Views
+from reconciler.emulator.vocabulary import (
+    CSP,
+    ORIGINATOR,
+)
 
 
 class OfferRules(Views):

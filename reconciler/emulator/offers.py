@@ -5,9 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from reconciler.emulator.base import CHANNEL, ORIGINATOR, JobContext, RuleError, _detail
+from reconciler.emulator.base import (
+    JobContext,
+    RuleError,
+    _detail,
+)
 from reconciler.emulator.lifecycle import Lifecycle
 from reconciler.emulator.validation import normalize_type
+from reconciler.emulator.vocabulary import (
+    CHANNEL,
+    ORIGINATOR,
+)
 
 
 class Offers(Lifecycle):

@@ -19,12 +19,14 @@ from reconciler.emulator.validation_base import (
     GUID_RE,
     OFFER_RE,
     PRICE_RE,
-    normalize_type,
     parse_date,
 )
 from reconciler.emulator.validation_offer import OfferChecks
 from reconciler.emulator.validation_price import PriceChecks
 from reconciler.emulator.versions import SCHEMAS
+from reconciler.emulator.vocabulary import (
+    normalize_type,
+)
 
 __all__ = ["GUID_RE", "check_configure", "normalize_type", "parse_date"]
 

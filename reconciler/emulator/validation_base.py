@@ -9,6 +9,13 @@ import datetime as dt
 import re
 from typing import Any
 
+from reconciler.emulator.vocabulary import (
+    CHANNEL,
+    CSP,
+    CUSTOMER,
+    ORIGINATOR,
+)
+
 SCHEMA_HOSTS = r"https://(?:schema\.mp\.microsoft\.com|product-ingestion\.azureedge\.net)/schema/"
 _VERSION = r"/(\d{4}-\d{2}-\d{2}(?:-dev|-preview\d+)?)$"
 CONFIGURE_RE = re.compile(SCHEMA_HOSTS + "configure" + _VERSION)
@@ -34,21 +41,6 @@ NAME_RE = re.compile(r"^[^!<>^\[\]@#%/\x00-\x1f\x7e-\uffff]+$")
 NAME_PARTNER_RE = re.compile(r"^[\x20-\x7d]*[^!>^\[@#%/\x00-\x1f\x7e-\uffff]$")
 SAS_RE = re.compile(r"^https://\S+$")
 
-OFFER_TYPES = (
-    "customerPromotion",
-    "cspPromotion",
-    "multipartyPromotionOriginator",
-    "multipartyPromotionChannelPartner",
-)
-PARTNER_TYPE_SPELLINGS = ("multipartyPromotionChannelPartner", "multiPartyPromotionChannelPartner")
-STATES = ("draft", "live", "withdrawn", "deleted")
-PRICING_TYPES = (
-    "editExistingOfferPricingOnly",
-    "saasNewCustomizedPlans",
-    "vmSoftwareReservations",
-    "newCustomizedPlans",
-)
-TERM_TYPES = ("month", "year")
 
 _COMMON = {
     "$schema", "id", "resourceName", "name", "privateOfferType", "state", "variableStartDate",
@@ -57,16 +49,16 @@ _COMMON = {
     "lastModified", "subState", "acceptanceLinks", "validations",
 }  # fmt: skip
 ALLOWED = {
-    "customerPromotion": _COMMON | {
+    CUSTOMER: _COMMON | {
         "offerPricingType", "acceptBy", "preparedBy", "termsAndConditionsDocSasUrl", "pricing",
         "upgradedFrom", "customerContractRenewal",
     },
-    "cspPromotion": _COMMON | {"preparedBy", "pricing", "upgradedFrom", "customerContractRenewal"},
-    "multipartyPromotionOriginator": _COMMON | {
+    CSP: _COMMON | {"preparedBy", "pricing", "upgradedFrom", "customerContractRenewal"},
+    ORIGINATOR: _COMMON | {
         "offerPricingType", "acceptBy", "termsAndConditionsDocs", "partners", "pricing", "notes",
         "customerContractRenewal",
     },
-    "multipartyPromotionChannelPartner": _COMMON | {
+    CHANNEL: _COMMON | {
         "offerPricingType", "acceptBy", "preparedBy", "termsAndConditionsDocs",
         "originatorTermsAndConditionsDocs", "partners", "originatorPricing", "notes",
         "customerContractRenewal",
@@ -80,10 +72,6 @@ PRICE_FIELDS = {
     "$schema", "resourceName", "id", "product", "plan", "offerPricingType", "pricing",
     "softwareReservation", "validations", "planName",
 }  # fmt: skip
-
-
-def normalize_type(value: Any) -> Any:
-    return "multipartyPromotionChannelPartner" if value in PARTNER_TYPE_SPELLINGS else value
 
 
 def parse_date(value: str) -> dt.date | None:

@@ -12,16 +12,22 @@ from reconciler.emulator.validation_base import (
     NAME_PARTNER_RE,
     NAME_RE,
     OFFER_ID_RE,
-    OFFER_TYPES,
     PARTNER_ID_RE,
     PLAN_RE,
     PRICE_ID_RE,
     PRICING_ENTRY_FIELDS,
-    PRICING_TYPES,
     PRODUCT_RE,
     SAS_RE,
-    STATES,
     CheckerBase,
+)
+from reconciler.emulator.vocabulary import (
+    CHANNEL,
+    CHANNEL_CAPITAL_P,
+    CSP,
+    OFFER_TYPES,
+    ORIGINATOR,
+    PRICING_TYPES,
+    STATES,
     normalize_type,
 )
 
@@ -34,11 +40,11 @@ class OfferChecks(CheckerBase):
             "privateOfferType",
             where,
             required=True,
-            enum=(*OFFER_TYPES, "multiPartyPromotionChannelPartner"),
+            enum=(*OFFER_TYPES, CHANNEL_CAPITAL_P),
         )
         if kind not in OFFER_TYPES:
             return
-        partner_view = kind == "multipartyPromotionChannelPartner"
+        partner_view = kind == CHANNEL
         self.obj(res, where, ALLOWED[kind])
         self.string(res, "resourceName", where, min_len=1, max_len=50)
         self.string(res, "id", where, pattern=OFFER_ID_RE)
@@ -112,7 +118,7 @@ class OfferChecks(CheckerBase):
         if state == "live" and not partner_view:
             if res.get("end") is None:
                 self.fail(f"{where}.end", "'end' is required when state is 'live'.")
-            if kind != "cspPromotion" and res.get("acceptBy") is None:
+            if kind != CSP and res.get("acceptBy") is None:
                 self.fail(f"{where}.acceptBy", "'acceptBy' is required when state is 'live'.")
             if not res.get("beneficiaries"):
                 self.fail(
@@ -124,25 +130,25 @@ class OfferChecks(CheckerBase):
                     f"{where}.pricing",
                     "At least one pricing entry is required when state is 'live'.",
                 )
-        if kind == "multipartyPromotionOriginator" and state == "live" and not partners:
+        if kind == ORIGINATOR and state == "live" and not partners:
             self.fail(
                 f"{where}.partners", "A multiparty offer needs its selling partner in 'partners'."
             )
 
     def beneficiaries(self, res: dict[str, Any], kind: str, where: str) -> None:
-        max_items = 150 if kind == "cspPromotion" else 1
+        max_items = 150 if kind == CSP else 1
         items = self.array(res, "beneficiaries", where, max_items=max_items) or []
         for i, item in enumerate(items):
             w = f"{where}.beneficiaries[{i}]"
             if not self.obj(item, w, {"id", "description", "beneficiaryRecipients"}, ("id",)):
                 continue
-            if kind == "cspPromotion":
+            if kind == CSP:
                 self.string(item, "id", w, pattern=GUID_RE)
             else:
                 self.string(item, "id", w, pattern=CUSTOMER_BENEFICIARY_RE)
             self.string(item, "description", w, max_len=256)
             recipients = self.array(item, "beneficiaryRecipients", w, max_items=25) or []
-            expected = "cspCustomer" if kind == "cspPromotion" else "billingGroup"
+            expected = "cspCustomer" if kind == CSP else "billingGroup"
             for j, recipient in enumerate(recipients):
                 rw = f"{w}.beneficiaryRecipients[{j}]"
                 if self.obj(recipient, rw, {"id", "recipientType"}, ("id", "recipientType")):
@@ -151,7 +157,7 @@ class OfferChecks(CheckerBase):
 
     def pricing_entry(self, entry: Any, where: str, kind: str, pricing_type: str) -> None:
         allowed = set(PRICING_ENTRY_FIELDS)
-        if kind == "multipartyPromotionChannelPartner":
+        if kind == CHANNEL:
             allowed.add("markupPercentage")
         if not self.obj(entry, where, allowed, ("product",)):
             return
@@ -220,7 +226,7 @@ class OfferChecks(CheckerBase):
                     f"{where}.basePlan",
                     f"'basePlan' is required with offerPricingType '{pricing_type}'.",
                 )
-            if discount != "absolute" and kind != "multipartyPromotionChannelPartner":
+            if discount != "absolute" and kind != CHANNEL:
                 self.fail(
                     f"{where}.discountType",
                     f"offerPricingType '{pricing_type}' needs absolute prices.",

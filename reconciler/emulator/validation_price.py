@@ -8,10 +8,12 @@ from reconciler.emulator.validation_base import (
     PLAN_RE,
     PRICE_FIELDS,
     PRICE_ID_RE,
-    PRICING_TYPES,
     PRODUCT_RE,
-    TERM_TYPES,
     CheckerBase,
+)
+from reconciler.emulator.vocabulary import (
+    PRICING_TYPES,
+    TERM_TYPES,
 )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.emulator.base import CUSTOMER
 from reconciler.emulator.prices import PriceRules
 from reconciler.emulator.versions import schema_url
+from reconciler.emulator.vocabulary import (
+    CUSTOMER,
+)
 
 # Fields absent from older private-offer schemas: customerContractRenewal is not in the
 # 2023-07-15 schema and appears in the 2024-09-30 samples (digest §4.2, seeds).

@@ -119,7 +119,7 @@ def _extra_key(
         return Finding(
             path,
             "only the selling partner sets markupPercentage (on originatorPricing entries of a "
-            "multipartyPromotionChannelPartner file)",
+            f"{CHANNEL_PARTNER} file)",
             "markup-partner-only",
         )
     allowed = _keys_at(root, parent)
