@@ -233,10 +233,13 @@ def apply_ours(ctx: Context) -> dict[str, Any]:
     journal = Journal.create(journal_dir(ctx.settings), plan, target=endpoint, endpoint=endpoint)
     start = time.perf_counter()
     submitted: list[float] = []
+    done: list[float] = []
 
     def progress(event: ProgressEvent) -> None:
         if event.kind == "submitted":
             submitted.append(time.perf_counter() - start)
+        elif event.kind == "job" and event.status is not None and event.status.done:
+            done.append(time.perf_counter() - start)
 
     try:
         result = apply_plan(
@@ -258,6 +261,9 @@ def apply_ours(ctx: Context) -> dict[str, Any]:
         # Seconds from the start until the last configure request was answered.
         "submission": max(submitted, default=0.0),
         "first_submission": min(submitted, default=0.0),
+        # Seconds from the start until the first and the last job was seen done.
+        "first_done": min(done, default=0.0),
+        "last_done": max(done, default=0.0),
     }
 
 

@@ -103,9 +103,15 @@ class PlanSettings(_Section):
 
 class ApplySettings(_Section):
     max_resources_per_request: int = Field(default=20, ge=1, le=500)
-    max_concurrent_requests: int = Field(default=4, ge=1, le=64)
+    max_concurrent_requests: int = Field(default=16, ge=1, le=64)
     # None = 60 s against the real API (its documented limit), 0.5 s against the emulator.
     poll_interval: float | None = Field(default=None, gt=0)
+    # The rate budget shared by all of apply's requests (submissions, guard reads, polls):
+    # None = 10 per second against the real API (its limit is not documented and shared
+    # with the publisher's other tools), no limit against a loopback endpoint. A 429 with
+    # Retry-After pauses every request of the run for the advertised time.
+    requests_per_second: float | None = Field(default=None, gt=0, le=1000)
+    request_burst: int = Field(default=10, ge=1, le=1000)
     timeout: float = Field(default=3600.0, gt=0)
     journal_dir: str = ".reconciler"
     # Where the apply lock and the open journal live: "auto" = the GitHub repository when in

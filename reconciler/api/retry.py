@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import httpx
 
+from reconciler.api.jobs import is_local_endpoint
 from reconciler.retrying import RetryPolicy, parse_retry_after
 from reconciler.settings import ApiSettings
 
 __all__ = [
+    "APPLY_RATE_REAL_API",
     "NOT_SENT",
     "RETRY_AFTER_STATUSES",
     "RETRY_STATUSES",
     "RetryPolicy",
     "api_policy",
+    "apply_rate",
     "classify_exception",
     "parse_retry_after",
+    "retry_after_of",
 ]
 
 # Raised before a single byte of the request reached the server: a retry cannot duplicate it.
@@ -37,6 +41,42 @@ NOT_SENT: tuple[type[Exception], ...] = (
 # Statuses that mean "try again later"; 429 and 503 carry Retry-After when the server knows.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+# Requests per second of apply against the real API when apply.requests-per-second is not
+# set: its limit is not documented, and it is shared with the publisher's other tools.
+APPLY_RATE_REAL_API = 10.0
+
+
+def apply_rate(endpoint: str, configured: float | None) -> float | None:
+    """Apply's rate budget (None: no limit); like the poll interval, by what it talks to."""
+    if configured is not None:
+        return configured
+    return None if is_local_endpoint(endpoint) else APPLY_RATE_REAL_API
+
+
+def retry_after_of(response: httpx.Response) -> float | None:
+    """The wait a refusal asks for: the ``Retry-After`` header, else ``retryAfterSeconds``
+    in the body (some Graph-fronted services put it there). The response is read first, so
+    its connection goes back to the pool before anyone sleeps."""
+    response.read()
+    header = parse_retry_after(response.headers.get("Retry-After"))
+    if header is not None:
+        return header
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    inner = data.get("error")
+    value = data.get("retryAfterSeconds")
+    if value is None and isinstance(inner, dict):
+        value = inner.get("retryAfterSeconds")
+    try:
+        seconds = float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds is not None and seconds >= 0 else None
 
 
 def classify_exception(exc: httpx.TransportError) -> str:

@@ -35,13 +35,15 @@ from typing import Any
 
 import httpx
 
+from reconciler.api.budget import RateBudget
 from reconciler.api.credentials import TokenProvider
 from reconciler.api.retry import (
     RETRY_AFTER_STATUSES,
     RETRY_STATUSES,
     api_policy,
+    apply_rate,
     classify_exception,
-    parse_retry_after,
+    retry_after_of,
 )
 from reconciler.errors import (
     ApiClientError,
@@ -121,6 +123,14 @@ class ApiTransport:
         self.writes_enabled = writes
         self.stats = RequestStats()
         self.policy = api_policy(self.settings.api)
+        # Apply's requests share one rate budget; every client honours a 429's Retry-After
+        # across all its threads (reconciler.api.budget).
+        self.budget = RateBudget(
+            apply_rate(self.endpoint, self.settings.apply.requests_per_second) if writes else None,
+            self.settings.apply.request_burst,
+            clock=clock,
+            sleep=sleep,
+        )
         self._tokens = tokens
         self._sleep = sleep
         self._clock = clock
@@ -277,6 +287,7 @@ class ApiTransport:
                 ),
                 sent=False,
             )
+        self.budget.acquire()
         self.stats.count(label)
         try:
             response = self._http.request(method, url, headers=headers, json=body)
@@ -301,7 +312,9 @@ class ApiTransport:
         error = self._error_from(response, request_id, method=method, url=_shown(url))
         retry_after = None
         if response.status_code in RETRY_AFTER_STATUSES:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            retry_after = retry_after_of(response)
+            if retry_after is not None:
+                self.budget.pause(retry_after)
         # A 429 was refused before any processing; a 5xx might have been processed.
         sent = response.status_code >= 500
         if response.status_code not in RETRY_STATUSES and response.status_code < 500:

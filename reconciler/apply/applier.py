@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.apply.guard import read_live, stale_reason
+from reconciler.api.retry import apply_rate
+from reconciler.apply.guard import by_id_limit, read_live, stale_reason
 from reconciler.apply.journal import Journal, RequestState
 from reconciler.apply.outcome import ApplyResult, OutcomeError
 from reconciler.apply.resolve import ResolvePart
@@ -168,7 +169,19 @@ class Applier(SubmitPart, ResultsPart, ResolvePart):
             return
         need_list = any(r.target(r.change.steps[0]) is None for r in todo if r.change.steps)
         ids = [r.change.offer_id for r in todo if r.change.offer_id]
-        live = read_live(self.client, ids, need_list=need_list)
+        live = read_live(
+            self.client,
+            ids,
+            need_list=need_list,
+            # The live offers the plan saw: those matched by a file and the unmanaged ones.
+            by_id_max=by_id_limit(
+                self.plan.safety.managed + len(self.plan.unmanaged),
+                page_size=self.settings.api.page_size,
+                budgeted=apply_rate(self.client.endpoint, self.settings.apply.requests_per_second)
+                is not None,
+            ),
+            workers=self.settings.apply.max_concurrent_requests,
+        )
         if live.listed:
             self.listing = live  # the first wave's create re-check uses this very listing
         for run in todo:

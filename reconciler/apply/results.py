@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from reconciler.api.jobs import JobError, JobStatus
-from reconciler.api.jobs import wait_for_jobs as poll_jobs
 from reconciler.apply.guard import step_target
 from reconciler.apply.outcome import OutcomeError, ProgressEvent
 from reconciler.apply.runs import ApplierBase, Opened, Run
 from reconciler.apply.states import Verdict
-from reconciler.errors import ApiError, JobTimeout
+from reconciler.errors import ApiError, ApiServerError, ApiUnreachable, ThrottledError
 from reconciler.offers.domain import canonical_type, name_key
 from reconciler.plan.changes import Change
 from reconciler.secrets import redact
@@ -49,51 +49,86 @@ def path_text(segments: Sequence[str | int]) -> str:
 
 class ResultsPart(ApplierBase):
     def poll(self, deadline: float) -> bool:
-        """Wait for every open job; False when the deadline passed first."""
-        interval = self.interval()
-        remaining = max(0.0, deadline - self.opts.clock())
-        ids = list(self.open_jobs)
-        last_status: dict[str, JobStatus] = {}
+        """Poll the open jobs that are due (:class:`~reconciler.api.schedule.PollSchedule`)
+        until all are done, or some finished and successors are ready to send; False when
+        the deadline passed first."""
+        schedule = self.poll_schedule()
+        while self.open_jobs:
+            now = self.opts.clock()
+            for job_id in self.open_jobs:
+                if job_id not in schedule:
+                    sent = self.sent_at.get(job_id)
+                    schedule.add(job_id, now if sent is None else sent, known_age=sent is not None)
+            due = schedule.due(now)
+            if not due:
+                wake = schedule.next_due()
+                if now >= deadline or wake is None or wake >= deadline:
+                    if now < deadline:
+                        self.opts.sleep(deadline - now)
+                    return False
+                self.opts.sleep(max(0.0, wake - now))
+                continue
+            finished = False
+            for job_id, status, detail in self.check_jobs(due):
+                schedule.seen(job_id, now, done=status is not None and status.done)
+                if status is None:
+                    continue
+                if self.last_status.get(job_id) != status:
+                    self.last_status[job_id] = status
+                    opened = self.open_jobs.get(job_id)
+                    offers = (
+                        tuple(self.runs[i].change.offer_name for i, _ in opened.items)
+                        if opened
+                        else ()
+                    )
+                    self.progress(ProgressEvent("job", offers, job_id, status))
+                if status.done:
+                    self.job_done(self.open_jobs.pop(job_id), status, detail)
+                    finished = True
+            if finished and (self.ready or self.unresolved):
+                return True
+        return True
 
-        def on_update(status: JobStatus) -> None:
-            last_status[status.job_id] = status
-            opened = self.open_jobs.get(status.job_id)
-            offers = (
-                tuple(self.runs[i].change.offer_name for i, _ in opened.items) if opened else ()
-            )
-            self.progress(ProgressEvent("job", offers, status.job_id, status))
+    def check_jobs(
+        self, job_ids: list[str]
+    ) -> list[tuple[str, JobStatus | None, list[dict[str, Any]] | None]]:
+        """Read the status of *job_ids* side by side (within the client's rate budget), and
+        the detail of each one that is done; a status that cannot be read is None (still
+        pending: one bad poll must not abandon a job that runs fine)."""
 
-        timed_out = False
+        def check(job_id: str) -> tuple[str, JobStatus | None, list[dict[str, Any]] | None]:
+            try:
+                status = self.client.job_status(job_id, retry=False)
+            except (ApiServerError, ApiUnreachable, ThrottledError) as exc:
+                log.info("job %s: status poll failed (%s); still pending", job_id, exc.message)
+                return job_id, None, None
+            detail: list[dict[str, Any]] | None = None
+            if status.done:
+                try:
+                    detail = self.client.job_detail(job_id)
+                except ApiError as exc:
+                    log.warning("job %s: cannot read its detail (%s)", job_id, exc.message)
+                    detail = []
+            return job_id, status, detail
+
+        workers = max(1, min(self.settings.apply.max_concurrent_requests, len(job_ids)))
+        if workers == 1:
+            return [check(job_id) for job_id in job_ids]
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll")
         try:
-            finals = poll_jobs(
-                self.client,
-                ids,
-                interval=interval,
-                timeout=remaining,
-                on_update=on_update,
-                clock=self.opts.clock,
-                sleep=self.opts.sleep,
-                # every job here was just submitted: the first status read would be wasted
-                first_poll_after=interval,
-            )
-        except JobTimeout as exc:
-            timed_out = True
-            finals = {
-                j: last_status[j]
-                for j in ids
-                if j not in exc.job_ids and j in last_status and last_status[j].done
-            }
-        for job_id in ids:
-            if job_id in finals:
-                self.job_done(self.open_jobs.pop(job_id), finals[job_id])
-        return not timed_out
+            return list(pool.map(check, job_ids))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
-    def job_done(self, opened: Opened, status: JobStatus) -> None:
-        detail: list[dict[str, Any]] = []
-        try:
-            detail = self.client.job_detail(status.job_id)
-        except ApiError as exc:
-            log.warning("job %s: cannot read its detail (%s)", status.job_id, exc.message)
+    def job_done(
+        self, opened: Opened, status: JobStatus, detail: list[dict[str, Any]] | None = None
+    ) -> None:
+        if detail is None:
+            try:
+                detail = self.client.job_detail(status.job_id)
+            except ApiError as exc:
+                log.warning("job %s: cannot read its detail (%s)", status.job_id, exc.message)
+                detail = []
         by_name = {str(r.get("resourceName")): r for r in detail if r.get("resourceName")}
         by_id = {str(r.get("id")): r for r in detail if r.get("id")}
         # The detail may not echo resourceName (docs/api-unknowns.md): within one job's own
@@ -164,7 +199,8 @@ class ResultsPart(ApplierBase):
                 "errors": errors_record,
                 "created": created,
                 "etags": etags,
-            }
+            },
+            sync=False,  # a lost result is read again from the job (docs/apply.md)
         )
         for run, verdict in verdicts:
             if verdict is Verdict.SUCCEEDED:

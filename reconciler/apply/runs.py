@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from reconciler.api.jobs import JobStatus
+from reconciler.api.schedule import PollSchedule
 from reconciler.apply.guard import LiveView, step_target
 from reconciler.apply.journal import Journal
 from reconciler.apply.outcome import ChangeOutcome, ProgressEvent, Status
@@ -120,6 +122,9 @@ class ApplierBase:
                 outcome.status = "succeeded"
             self.runs[index] = run
         self.open_jobs: dict[str, Opened] = {}
+        self.sent_at: dict[str, float] = {}  # job id -> when this run's submission was answered
+        self.last_status: dict[str, JobStatus] = {}
+        self._schedule: PollSchedule | None = None
         self.ready: list[int] = []
         self.unresolved: list[int] = []  # request numbers whose answer was lost
         self.listing: LiveView | None = None  # a full listing read in this very wave
@@ -134,6 +139,11 @@ class ApplierBase:
         if self.opts.interval is not None:
             return self.opts.interval
         return float(self.client.poll_interval)
+
+    def poll_schedule(self) -> PollSchedule:
+        if self._schedule is None:
+            self._schedule = PollSchedule(self.interval())
+        return self._schedule
 
     def lost_wait(self) -> float:
         configured = self.settings.api.lost_response_wait

@@ -30,6 +30,7 @@ class Sent:
     lost: AmbiguousSubmission | None = None
     unsent: bool = False  # refused before anything went on the wire
     split: bool = False  # a multi-offer request the API refused: send its offers one by one
+    at: float = 0.0  # when the answer came (the job's age counts from here)
 
 
 class SubmitPart(ApplierBase):
@@ -156,14 +157,16 @@ class SubmitPart(ApplierBase):
             # can go again, one per request, in case the API takes one offer at a time.
             split = len(group) > 1 and isinstance(exc, ApiClientError) and exc.status == 400
             return Sent(req, group, error=exc, split=split)
+        at = self.opts.clock()
         self.journal.write({"t": "submitted", "req": req, "job_id": status.job_id})
-        return Sent(req, group, status=status)
+        return Sent(req, group, status=status, at=at)
 
     def after_send(self, sent: Sent) -> None:
         offers = tuple(self.runs[i].change.offer_name for i, _ in sent.items)
         if sent.status is not None:
             job_id = sent.status.job_id
             self.open_jobs[job_id] = Opened(sent.req, sent.items)
+            self.sent_at[job_id] = sent.at
             for index, _ in sent.items:
                 self.runs[index].outcome.job_ids.append(job_id)
             self.progress(ProgressEvent("submitted", offers, job_id, sent.status))
