@@ -1,4 +1,4 @@
-"""``reconciler schema``: write (or ``--check``) the JSON Schema of offer files.
+"""``reconciler schema``: write (or ``--check``) the JSON Schemas of offer files and plan files.
 
 The schema is generated from the models, so it can only drift when someone edits the
 models and forgets to regenerate; ``--check`` is the CI guard for that.
@@ -13,6 +13,7 @@ import click
 from reconciler.cli.common import AppContext, epilog, pass_app
 from reconciler.errors import EXIT_ERROR, EXIT_OK, ReconcilerError
 from reconciler.offers.schema import render_schemas
+from reconciler.plan.schema import render_plan_schemas
 
 
 @click.command(
@@ -34,11 +35,15 @@ from reconciler.offers.schema import render_schemas
 @click.option("--check", is_flag=True, help="Exit 1 when the files differ from the models.")
 @pass_app
 def command(app: AppContext, out: Path | None, check: bool) -> int:
-    """Write the JSON Schema of offer files (schemas/offer.schema.json)."""
+    """Write the JSON Schemas of offer files and plan files (schemas/*.schema.json).
+
+    schemas/offer.schema.json describes the offer YAML files; schemas/plan.schema.json the
+    plan JSON (``reconciler plan --out`` / ``--format json``).
+    """
     folder = out if out is not None else app.settings.root / "schemas"
     ctx = click.get_current_context()
     stale = []
-    for name, text in render_schemas().items():
+    for name, text in {**render_schemas(), **render_plan_schemas()}.items():
         target = folder / name
         try:
             current = target.read_text(encoding="utf-8") if target.is_file() else None

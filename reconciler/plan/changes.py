@@ -16,16 +16,19 @@ different changes may share a configure request (see :func:`reconciler.plan.requ
 Step resources are stored in ``REGISTRY.template`` form: a ``${SAS_URL}`` taken from the
 environment stays ``${SAS_URL}`` in the plan file and is expanded by apply at send time.
 
-Everything here is plain data with an exact ``to_data()`` / ``from_data()`` round trip; the
-plan checksum is computed over that data.
+Everything here is a pydantic model; ``model_dump()`` / ``model_validate()`` round-trip it
+exactly, and the plan checksum is computed over the dumped data.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, cast
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Literal
 
-from reconciler.errors import PlanFileError
+from pydantic import Field, TypeAdapter
+
+from reconciler.offers.domain import OfferState, OfferType
+from reconciler.plan.records import MutableRecord, Record
 
 Origin = Literal["git", "live", "both", "unknown"]
 Reason = Literal["git", "live", "both"]
@@ -43,8 +46,21 @@ STEP_KINDS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class FieldChange:
+class Action(StrEnum):
+    """What a change does to its offer; the plan file's ``action`` (and summary keys)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    PUBLISH = "publish"
+    PARTNER_COMPLETE = "partner-complete"
+    REPUBLISH = "republish"
+    RECREATE = "recreate"
+    WITHDRAW = "withdraw"
+    DELETE = "delete"
+    BLOCKED = "blocked"
+
+
+class FieldChange(Record):
     """One field difference between live and desired, by readable keyed path.
 
     ``path`` looks like ``pricing[product/…/plan/123456].discountPercentage``; list items
@@ -53,38 +69,14 @@ class FieldChange:
     ``new`` is None) or ``change``. ``origin`` says who moved it relative to the baseline.
     """
 
-    path: str
-    old: Any
-    new: Any
-    origin: Origin = "unknown"
+    path: str = Field(min_length=1)
     op: FieldOp = "change"
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "op": self.op,
-            "old": self.old,
-            "new": self.new,
-            "origin": self.origin,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> FieldChange:
-        origin = data.get("origin", "unknown")
-        op = data.get("op", "change")
-        if origin not in ORIGINS or op not in ("add", "remove", "change"):
-            raise PlanFileError(f"field change {data.get('path')!r}: bad origin/op")
-        return cls(
-            path=str(data["path"]),
-            old=data.get("old"),
-            new=data.get("new"),
-            origin=cast(Origin, origin),
-            op=cast(FieldOp, op),
-        )
+    old: Any = None
+    new: Any = None
+    origin: Origin = "unknown"
 
 
-@dataclass
-class Step:
+class Step(MutableRecord):
     """One configure submission's worth of resources for one change.
 
     ``resources`` holds the private-offer resource plus any price resources it links by
@@ -95,9 +87,21 @@ class Step:
     """
 
     kind: StepKind
-    resources: list[dict[str, Any]]
-    offer_resource_name: str
+    offer_resource_name: str = Field(min_length=1, max_length=50)
     expect_etag: str | None = None
+    resources: list[dict[str, Any]] = Field(
+        min_length=1,
+        json_schema_extra={
+            "items": {
+                "type": "object",
+                "required": ["$schema", "resourceName"],
+                "properties": {
+                    "$schema": {"type": "string", "format": "uri"},
+                    "resourceName": {"type": "string", "minLength": 1, "maxLength": 50},
+                },
+            }
+        },
+    )
 
     @property
     def offer_resource(self) -> dict[str, Any]:
@@ -106,210 +110,130 @@ class Step:
                 return resource
         raise KeyError(self.offer_resource_name)
 
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "offer_resource_name": self.offer_resource_name,
-            "expect_etag": self.expect_etag,
-            "resources": self.resources,
-        }
 
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Step:
-        kind = data.get("kind")
-        if kind not in STEP_KINDS:
-            raise PlanFileError(f"unknown step kind {kind!r}")
-        return cls(
-            kind=cast(StepKind, kind),
-            resources=list(data["resources"]),
-            offer_resource_name=str(data["offer_resource_name"]),
-            expect_etag=data.get("expect_etag"),
-        )
+class Change(MutableRecord):
+    """Base of every action; each subclass pins ``action``, ``disruptive`` and its ordering."""
 
-
-@dataclass
-class Change:
-    """Base of every action; subclasses set ``ACTION``, ``CLASS_ORDERING``, ``DISRUPTIVE``."""
-
-    ACTION: ClassVar[str] = "change"
     CLASS_ORDERING: ClassVar[int] = 0
-    DISRUPTIVE: ClassVar[bool] = False
 
+    action: Action
     file: str
-    line: int
+    line: int = Field(ge=0)
     offer_name: str
     offer_id: str | None
-    kind: str  # privateOfferType
+    kind: OfferType  # privateOfferType
     etag: str | None = None  # the live eTag this change was computed from
-    field_changes: list[FieldChange] = field(default_factory=list)
+    live_state: OfferState | None = None  # None when the offer does not exist yet
+    desired_state: OfferState | None = None
     reason: Reason | None = None
-    steps: list[Step] = field(default_factory=list)
-    live_state: str | None = None  # None when the offer does not exist yet
-    desired_state: str | None = None
+    disruptive: bool = False
     blocked_reason: str | None = None
     override: str | None = None  # Blocked only: what would unblock it, if anything
     wanted: str | None = None  # Blocked only: the action that was refused
+    field_changes: list[FieldChange] = Field(default_factory=list)
+    steps: list[Step] = Field(default_factory=list)
     # What the renderers show beside the paths (see reconciler.plan.render.view):
-    labels: dict[str, str] = field(default_factory=dict)  # keyed-list key -> readable name
-    unchanged: dict[str, int] = field(default_factory=dict)  # block path -> unchanged fields
-    source: str | None = None  # a create: the offer file's own text
-
-    @property
-    def action(self) -> str:
-        return self.ACTION
-
-    @property
-    def disruptive(self) -> bool:
-        return self.DISRUPTIVE
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Keyed-list key (product/plan, beneficiary id) -> the name a person "
+        "recognises.",
+    )
+    unchanged: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, description="Block path -> how many of its fields did not change."
+    )
+    source: str | None = Field(default=None, description="A create: the offer file's own text.")
 
     @property
     def sort_key(self) -> tuple[int, str, str]:
         return (self.CLASS_ORDERING, self.file, self.offer_name)
 
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "action": self.ACTION,
-            "file": self.file,
-            "line": self.line,
-            "offer_name": self.offer_name,
-            "offer_id": self.offer_id,
-            "kind": self.kind,
-            "etag": self.etag,
-            "live_state": self.live_state,
-            "desired_state": self.desired_state,
-            "reason": self.reason,
-            "disruptive": self.disruptive,
-            "blocked_reason": self.blocked_reason,
-            "override": self.override,
-            "wanted": self.wanted,
-            "field_changes": [fc.to_data() for fc in self.field_changes],
-            "steps": [step.to_data() for step in self.steps],
-            "labels": dict(self.labels),
-            "unchanged": dict(self.unchanged),
-            "source": self.source,
-        }
 
-    @staticmethod
-    def from_data(data: dict[str, Any]) -> Change:
-        action = data.get("action")
-        cls = CHANGE_CLASSES.get(str(action))
-        if cls is None:
-            raise PlanFileError(f"unknown change action {action!r}")
-        reason = data.get("reason")
-        if reason not in (None, "git", "live", "both"):
-            raise PlanFileError(f"change {data.get('offer_name')!r}: bad reason {reason!r}")
-        try:
-            return cls(
-                file=str(data["file"]),
-                line=int(data["line"]),
-                offer_name=str(data["offer_name"]),
-                offer_id=data.get("offer_id"),
-                kind=str(data["kind"]),
-                etag=data.get("etag"),
-                field_changes=[FieldChange.from_data(fc) for fc in data.get("field_changes", [])],
-                reason=cast("Reason | None", reason),
-                steps=[Step.from_data(s) for s in data.get("steps", [])],
-                live_state=data.get("live_state"),
-                desired_state=data.get("desired_state"),
-                blocked_reason=data.get("blocked_reason"),
-                override=data.get("override"),
-                wanted=data.get("wanted"),
-                labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
-                unchanged={str(k): int(v) for k, v in (data.get("unchanged") or {}).items()},
-                source=data.get("source"),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise PlanFileError(f"malformed change in plan file: {exc}") from None
-
-
-@dataclass
 class Create(Change):
     """A new offer (draft or live); price resources ride along in the same step."""
 
-    ACTION: ClassVar[str] = "create"
     CLASS_ORDERING: ClassVar[int] = 10
+    action: Literal[Action.CREATE] = Action.CREATE
+    disruptive: Literal[False] = False
 
 
-@dataclass
 class UpdateDraft(Change):
     """Edit a draft (or a withdrawn offer, which is editable again) and keep it a draft."""
 
-    ACTION: ClassVar[str] = "update"
     CLASS_ORDERING: ClassVar[int] = 20
+    action: Literal[Action.UPDATE] = Action.UPDATE
+    disruptive: Literal[False] = False
 
 
-@dataclass
 class Publish(Change):
     """Draft/withdrawn -> live, with its field changes in the same body."""
 
-    ACTION: ClassVar[str] = "publish"
     CLASS_ORDERING: ClassVar[int] = 30
+    action: Literal[Action.PUBLISH] = Action.PUBLISH
+    disruptive: Literal[False] = False
 
 
-@dataclass
 class PartnerComplete(Change):
     """The selling partner completes a multiparty offer (markup, own T&C, contacts)."""
 
-    ACTION: ClassVar[str] = "partner-complete"
     CLASS_ORDERING: ClassVar[int] = 40
+    action: Literal[Action.PARTNER_COMPLETE] = Action.PARTNER_COMPLETE
+    disruptive: Literal[False] = False
 
 
-@dataclass
 class Republish(Change):
     """Withdraw a live, not-yet-accepted offer, then update it with state live."""
 
-    ACTION: ClassVar[str] = "republish"
     CLASS_ORDERING: ClassVar[int] = 50
-    DISRUPTIVE: ClassVar[bool] = True
+    action: Literal[Action.REPUBLISH] = Action.REPUBLISH
+    disruptive: Literal[True] = True
 
 
-@dataclass
 class Recreate(Change):
     """Where the API forbids edits (live CSP offers): create a new offer, withdraw the old."""
 
-    ACTION: ClassVar[str] = "recreate"
     CLASS_ORDERING: ClassVar[int] = 60
-    DISRUPTIVE: ClassVar[bool] = True
+    action: Literal[Action.RECREATE] = Action.RECREATE
+    disruptive: Literal[True] = True
 
 
-@dataclass
 class Withdraw(Change):
     """``state: withdrawn`` in the file for a live offer."""
 
-    ACTION: ClassVar[str] = "withdraw"
     CLASS_ORDERING: ClassVar[int] = 70
+    action: Literal[Action.WITHDRAW] = Action.WITHDRAW
+    disruptive: Literal[False] = False
 
 
-@dataclass
 class DeleteDraft(Change):
     """``state: deleted`` in the file for a draft."""
 
-    ACTION: ClassVar[str] = "delete"
     CLASS_ORDERING: ClassVar[int] = 80
+    action: Literal[Action.DELETE] = Action.DELETE
+    disruptive: Literal[False] = False
 
 
-@dataclass
 class Blocked(Change):
     """No step is possible; ``blocked_reason`` says why and ``override`` what would help."""
 
-    ACTION: ClassVar[str] = "blocked"
     CLASS_ORDERING: ClassVar[int] = 90
+    action: Literal[Action.BLOCKED] = Action.BLOCKED
+    disruptive: Literal[False] = False
 
 
-CHANGE_CLASSES: dict[str, type[Change]] = {
-    cls.ACTION: cls
-    for cls in (
-        Create,
-        UpdateDraft,
-        Publish,
-        PartnerComplete,
-        Republish,
-        Recreate,
-        Withdraw,
-        DeleteDraft,
-        Blocked,
-    )
-}
+# The plan file's change: the concrete class is chosen by its ``action``.
+AnyChange = Annotated[
+    Create
+    | UpdateDraft
+    | Publish
+    | PartnerComplete
+    | Republish
+    | Recreate
+    | Withdraw
+    | DeleteDraft
+    | Blocked,
+    Field(discriminator="action"),
+]
+CHANGES: TypeAdapter[list[AnyChange]] = TypeAdapter(list[AnyChange])
 
 # Actions that take an offer (or a version of it) away from customers; safety thresholds count them.
 REMOVING_ACTIONS = frozenset({"withdraw", "delete", "recreate", "republish"})

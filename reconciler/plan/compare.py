@@ -104,4 +104,5 @@ def top_level_ignored(
 def template_field(fc: FieldChange) -> FieldChange:
     # Persisted plans must not carry env-expanded secrets (e.g. a SAS URL from ${VAR}), nor
     # a live offer's SAS URL (no template): old and new are only shown, never sent.
-    return FieldChange(fc.path, REGISTRY.stored(fc.old), REGISTRY.stored(fc.new), fc.origin, fc.op)
+    old, new = REGISTRY.stored(fc.old), REGISTRY.stored(fc.new)
+    return FieldChange(path=fc.path, op=fc.op, old=old, new=new, origin=fc.origin)

@@ -74,8 +74,8 @@ class DriftReport:
             "counts": self.counts(),
             "outside": [ref(c) for c in self.outside],
             "pending": [ref(c) for c in self.pending],
-            "unmanaged": [u.to_data() for u in self.plan.unmanaged],
-            "in_sync": [r.to_data() for r in self.plan.unchanged],
+            "unmanaged": [u.model_dump(mode="json") for u in self.plan.unmanaged],
+            "in_sync": [r.model_dump(mode="json") for r in self.plan.unchanged],
             "watch": self.watch.to_data() if self.watch else None,
             "plan": self.plan.to_data(),
         }

@@ -11,9 +11,8 @@ its checksum: an added warning never makes a reviewed plan stale.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
-from pydantic import BaseModel
+from reconciler.plan.records import MutableRecord
 
 
 class ExtraKind(StrEnum):
@@ -27,16 +26,9 @@ class ExtraLevel(StrEnum):
     CAUTION = "caution"
 
 
-class PlanExtra(BaseModel):
+class PlanExtra(MutableRecord):
     kind: ExtraKind
     title: str
     markdown: str = ""
     text: str = ""
     level: ExtraLevel = ExtraLevel.NOTE
-
-    def to_data(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
-
-    @classmethod
-    def from_data(cls, data: Any) -> PlanExtra:
-        return cls.model_validate(data)

@@ -10,53 +10,34 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reconciler.errors import ReconcilerError
 from reconciler.offers.domain import offer_key, role_types
 from reconciler.plan.baseline import BaselineError, _git, git_toplevel
 from reconciler.plan.inputs import OfferFileLike
+from reconciler.plan.records import Record
 from reconciler.settings import Settings
 
 if TYPE_CHECKING:
     from reconciler.plan.plan import Plan
 
 
-@dataclass(frozen=True)
-class GoneFile:
+class GoneFile(Record):
     """A file at the baseline that is no longer there, and the live offer it managed."""
 
     file: str
     offer_name: str
     offer_id: str | None
-    state: str | None  # the live offer's state now (None: no live offer)
+    # The live offer's state now, as the API spells it (None: no live offer).
+    state: str | None
     renamed_to: str | None = None  # the file git sees as its rename, or "the name '…'"
 
     @property
     def name_changed(self) -> bool:
         """The file is still there; the offer's name in it changed."""
         return bool(self.renamed_to and self.renamed_to.startswith("the name "))
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "offer_name": self.offer_name,
-            "offer_id": self.offer_id,
-            "state": self.state,
-            "renamed_to": self.renamed_to,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> GoneFile:
-        return cls(
-            file=str(data["file"]),
-            offer_name=str(data["offer_name"]),
-            offer_id=data.get("offer_id"),
-            state=data.get("state"),
-            renamed_to=data.get("renamed_to"),
-        )
 
 
 def _renames(ref: str, top: Path, folders: list[str]) -> dict[str, str]:

@@ -18,11 +18,11 @@ from reconciler.offers.loader import OfferFile
 from reconciler.plan import list_prices, price_guard, timeline, watch
 from reconciler.plan.extras import ExtraKind, ExtraLevel, PlanExtra
 from reconciler.plan.live import managed_selector
-from reconciler.plan.plan import Plan, SafetyViolation
+from reconciler.plan.plan import Plan, SafetyRule, SafetyViolation
 from reconciler.secrets import redact
 from reconciler.settings import Settings
 
-PRICE_GUARD_RULE = "price-guard"
+PRICE_GUARD_RULE = SafetyRule.PRICE_GUARD
 
 
 class ReadClient(Protocol):

@@ -87,7 +87,8 @@ class Decision:
 
 
 def with_state(ctx: Decision, old: str | None, new: str, origin: Origin) -> None:
-    ctx.fields.insert(0, FieldChange("state", old, new, origin, "add" if old is None else "change"))
+    op = "add" if old is None else "change"
+    ctx.fields.insert(0, FieldChange(path="state", old=old, new=new, origin=origin, op=op))
 
 
 def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None:

@@ -386,8 +386,8 @@ class RawChange:
             path=self.path,
             old=None if self.old is MISSING else plain(self.old),
             new=None if self.new is MISSING else plain(self.new),
-            origin=origin,  # type: ignore[arg-type]
-            op=self.op,  # type: ignore[arg-type]
+            origin=origin,
+            op=self.op,
         )
 
 

@@ -18,14 +18,42 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar, cast
+
+from pydantic import Field, ValidationError, WithJsonSchema
 
 from reconciler.errors import PlanFileError
-from reconciler.plan.changes import Blocked, Change, Step
+from reconciler.plan.changes import CHANGES, AnyChange, Blocked, Change, Step
 from reconciler.plan.extras import PlanExtra
 from reconciler.plan.gone import GoneFile
+from reconciler.plan.records import (
+    PLAN_SCHEMA,
+    OfferRef,
+    PlanMeta,
+    PlanSchema,
+    Record,
+    SafetyReport,
+    SafetyRule,
+    SafetyViolation,
+    SkippedFile,
+    UnmanagedOffer,
+)
 
-PLAN_SCHEMA = "offers-plan/1"
+__all__ = [
+    "PLAN_SCHEMA",
+    "SUMMARY_ORDER",
+    "OfferRef",
+    "Plan",
+    "PlanFile",
+    "PlanMeta",
+    "SafetyReport",
+    "SafetyRule",
+    "SafetyViolation",
+    "SkippedFile",
+    "UnmanagedOffer",
+    "batches",
+    "canonical_json",
+]
 
 # Summary keys in display order; every action has one, plus "unchanged".
 SUMMARY_ORDER = (
@@ -41,184 +69,57 @@ SUMMARY_ORDER = (
     "blocked",
 )
 
-
-@dataclass(frozen=True)
-class OfferRef:
-    """An offer whose file and live state already agree."""
-
-    file: str
-    offer_name: str
-    offer_id: str | None
-    kind: str
-    state: str | None
-    etag: str | None = None
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "offer_name": self.offer_name,
-            "offer_id": self.offer_id,
-            "kind": self.kind,
-            "state": self.state,
-            "etag": self.etag,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> OfferRef:
-        return cls(
-            file=str(data["file"]),
-            offer_name=str(data["offer_name"]),
-            offer_id=data.get("offer_id"),
-            kind=str(data["kind"]),
-            state=data.get("state"),
-            etag=data.get("etag"),
-        )
+_Count = Annotated[int, Field(ge=0)]
 
 
-@dataclass(frozen=True)
-class UnmanagedOffer:
-    """A live offer no file claims; listed, never touched."""
+class PlanSummary(Record):
+    """How many changes of each action, and how many offers in each other list."""
 
-    id: str
-    name: str
-    state: str | None
-    kind: str | None = None
-    sub_state: str | None = None
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "state": self.state,
-            "kind": self.kind,
-            "sub_state": self.sub_state,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> UnmanagedOffer:
-        return cls(
-            id=str(data["id"]),
-            name=str(data["name"]),
-            state=data.get("state"),
-            kind=data.get("kind"),
-            sub_state=data.get("sub_state"),
-        )
+    create: _Count = 0
+    update: _Count = 0
+    publish: _Count = 0
+    partner_complete: _Count = Field(default=0, ge=0, alias="partner-complete")
+    republish: _Count = 0
+    recreate: _Count = 0
+    withdraw: _Count = 0
+    delete: _Count = 0
+    unchanged: _Count = 0
+    blocked: _Count = 0
+    unmanaged: _Count = 0
+    skipped: _Count = 0
+    gone: _Count = 0
 
 
-@dataclass(frozen=True)
-class SkippedFile:
-    """A file the current role does not plan (the other party's offers)."""
+class PlanFile(Record):
+    """A plan as saved (``--out plan.json``) and shown (``--format json``): ``offers-plan/1``.
 
-    file: str
-    offer_name: str
-    kind: str
-    reason: str
+    ``summary``, ``has_changes`` and ``is_blocked`` are written for readers and recomputed
+    on load; ``checksum`` is checked against the changes on load.
+    """
 
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "offer_name": self.offer_name,
-            "kind": self.kind,
-            "reason": self.reason,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> SkippedFile:
-        return cls(
-            file=str(data["file"]),
-            offer_name=str(data["offer_name"]),
-            kind=str(data["kind"]),
-            reason=str(data["reason"]),
-        )
-
-
-@dataclass(frozen=True)
-class SafetyViolation:
-    """One safety guard that fired; ``override`` names what lifts it."""
-
-    rule: str  # "withdraw-threshold" | "update-threshold" | "withdraw-all"
-    message: str
-    override: str
-
-    def to_data(self) -> dict[str, Any]:
-        return {"rule": self.rule, "message": self.message, "override": self.override}
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> SafetyViolation:
-        return cls(
-            rule=str(data["rule"]), message=str(data["message"]), override=str(data["override"])
-        )
-
-
-@dataclass
-class SafetyReport:
-    violations: list[SafetyViolation] = field(default_factory=list)
-    forced: bool = False
-    managed: int = 0  # live offers matched by a file (the population thresholds apply to)
-    updates: int = 0
-    removals: int = 0
-
-    @property
-    def blocked(self) -> bool:
-        return bool(self.violations) and not self.forced
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "violations": [v.to_data() for v in self.violations],
-            "forced": self.forced,
-            "managed": self.managed,
-            "updates": self.updates,
-            "removals": self.removals,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> SafetyReport:
-        return cls(
-            violations=[SafetyViolation.from_data(v) for v in data.get("violations", [])],
-            forced=bool(data.get("forced", False)),
-            managed=int(data.get("managed", 0)),
-            updates=int(data.get("updates", 0)),
-            removals=int(data.get("removals", 0)),
-        )
-
-
-@dataclass
-class PlanMeta:
-    created_at: str
-    endpoint: str
-    role: str  # "publisher" | "partner"
-    git_sha: str | None = None
-    baseline: str | None = None  # the git ref the "why" was computed against
-    schema: str = PLAN_SCHEMA
-    # "all": every offer file and the whole account were read; "changed": only the files
-    # changed since the baseline (a pull request's targeted plan), files_not_read others.
-    scope: Literal["all", "changed"] = "all"
-    files_not_read: int = 0
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "schema": self.schema,
-            "created_at": self.created_at,
-            "endpoint": self.endpoint,
-            "role": self.role,
-            "git_sha": self.git_sha,
-            "baseline": self.baseline,
-            "scope": self.scope,
-            "files_not_read": self.files_not_read,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> PlanMeta:
-        return cls(
-            schema=str(data["schema"]),
-            created_at=str(data["created_at"]),
-            endpoint=str(data["endpoint"]),
-            role=str(data["role"]),
-            git_sha=data.get("git_sha"),
-            baseline=data.get("baseline"),
-            scope="changed" if data.get("scope") == "changed" else "all",
-            files_not_read=int(data.get("files_not_read") or 0),
-        )
+    version: PlanSchema = Field(default=PLAN_SCHEMA, alias="schema")
+    meta: PlanMeta
+    summary: PlanSummary = Field(default_factory=PlanSummary)
+    changes: list[AnyChange] = Field(default_factory=list)
+    unchanged: list[OfferRef] = Field(default_factory=list)
+    unmanaged: list[UnmanagedOffer] = Field(default_factory=list)
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    safety: SafetyReport = Field(default_factory=SafetyReport)
+    gone: list[GoneFile] = Field(
+        default_factory=list,
+        description="Offer files at the baseline that were removed; their live offers stay, "
+        "unmanaged.",
+    )
+    extras: list[PlanExtra] = Field(
+        default_factory=list,
+        description="Banners and sections other checks add (not part of the checksum).",
+    )
+    has_changes: bool = False
+    is_blocked: bool = False
+    # Missing or wrong, the checksum is refused as a mismatch (not as a malformed file).
+    checksum: Annotated[
+        str | None, WithJsonSchema({"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"})
+    ] = None
 
 
 def canonical_json(data: Any) -> str:
@@ -248,8 +149,7 @@ class Plan:
 
     @property
     def checksum(self) -> str:
-        payload = canonical_json([c.to_data() for c in self.changes])
-        return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return _checksum(CHANGES.dump_python(cast("list[AnyChange]", self.changes), mode="json"))
 
     @property
     def actionable(self) -> list[Change]:
@@ -322,22 +222,23 @@ class Plan:
         return ", ".join(parts) if parts else "no offers"
 
     def to_data(self) -> dict[str, Any]:
-        changes = [c.to_data() for c in self.changes]
-        return {
-            "schema": self.meta.schema,
-            "meta": self.meta.to_data(),
-            "summary": self.summary(),
-            "changes": changes,
-            "unchanged": [r.to_data() for r in self.unchanged],
-            "unmanaged": [u.to_data() for u in self.unmanaged],
-            "skipped": [s.to_data() for s in self.skipped],
-            "safety": self.safety.to_data(),
-            "gone": [g.to_data() for g in self.gone],
-            "extras": [e.to_data() for e in self.extras],
-            "has_changes": self.has_changes,
-            "is_blocked": self.is_blocked,
-            "checksum": self.checksum,
-        }
+        """The plan file's data (``PlanFile``), JSON-ready, keys in the file's order."""
+        data = PlanFile.model_construct(
+            meta=self.meta,
+            summary=PlanSummary.model_validate(self.summary()),
+            changes=cast("list[AnyChange]", self.changes),
+            unchanged=self.unchanged,
+            unmanaged=self.unmanaged,
+            skipped=self.skipped,
+            safety=self.safety,
+            gone=self.gone,
+            extras=self.extras,
+            has_changes=self.has_changes,
+            is_blocked=self.is_blocked,
+        ).model_dump(mode="json")
+        # Over the changes just dumped: dumping a large plan twice is its slowest part.
+        data["checksum"] = _checksum(data["changes"])
+        return data
 
     @classmethod
     def from_data(cls, data: Any) -> Plan:
@@ -349,22 +250,20 @@ class Plan:
                 f"plan file: unsupported schema {schema!r} (this reconciler reads {PLAN_SCHEMA!r})"
             )
         try:
-            plan = cls(
-                meta=PlanMeta.from_data(data["meta"]),
-                changes=[Change.from_data(c) for c in data.get("changes", [])],
-                unchanged=[OfferRef.from_data(r) for r in data.get("unchanged", [])],
-                unmanaged=[UnmanagedOffer.from_data(u) for u in data.get("unmanaged", [])],
-                skipped=[SkippedFile.from_data(s) for s in data.get("skipped", [])],
-                safety=SafetyReport.from_data(data.get("safety", {})),
-                gone=[GoneFile.from_data(g) for g in data.get("gone", [])],
-                extras=[PlanExtra.from_data(e) for e in data.get("extras", [])],
-            )
-        except PlanFileError:
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise PlanFileError(f"plan file: malformed ({type(exc).__name__}: {exc})") from None
-        expected = data.get("checksum")
-        if expected != plan.checksum:
+            saved = PlanFile.model_validate(data)
+        except ValidationError as exc:
+            raise PlanFileError(f"plan file: malformed ({_first_error(exc)})") from None
+        plan = cls(
+            meta=saved.meta,
+            changes=list(saved.changes),
+            unchanged=saved.unchanged,
+            unmanaged=saved.unmanaged,
+            skipped=saved.skipped,
+            safety=saved.safety,
+            gone=saved.gone,
+            extras=saved.extras,
+        )
+        if saved.checksum != plan.checksum:
             raise PlanFileError(
                 "plan file: checksum mismatch -- the changes were edited after the plan was made; "
                 "run `reconciler plan` again"
@@ -381,6 +280,20 @@ class Plan:
         except json.JSONDecodeError as exc:
             raise PlanFileError(f"plan file: not valid JSON ({exc})") from None
         return cls.from_data(data)
+
+
+def _checksum(changes: list[dict[str, Any]]) -> str:
+    payload = canonical_json(changes)
+    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _first_error(exc: ValidationError) -> str:
+    """``changes.0.line: Input should be a valid integer`` (and how many more)."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    more = f"; and {len(errors) - 1} more" if len(errors) > 1 else ""
+    return f"{where}: {first['msg']}{more}"
 
 
 T = TypeVar("T")

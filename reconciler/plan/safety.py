@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.plan.changes import Change
-from reconciler.plan.plan import SafetyReport, SafetyViolation
+from reconciler.plan.plan import SafetyReport, SafetyRule, SafetyViolation
 from reconciler.settings import PlanSettings
 
 UPDATE_ACTIONS = frozenset({"update", "publish", "partner-complete"})
@@ -38,7 +38,7 @@ def evaluate(
         if removals > settings.withdraw_max or share > settings.withdraw_threshold:
             violations.append(
                 SafetyViolation(
-                    rule="withdraw-threshold",
+                    rule=SafetyRule.WITHDRAW_THRESHOLD,
                     message=(
                         f"{removals} of {managed} managed offers would be withdrawn, deleted, "
                         f"recreated or republished ({share:.0%}; limits "
@@ -52,7 +52,7 @@ def evaluate(
         if updates > settings.update_max or share > settings.update_threshold:
             violations.append(
                 SafetyViolation(
-                    rule="update-threshold",
+                    rule=SafetyRule.UPDATE_THRESHOLD,
                     message=(
                         f"{updates} of {managed} managed offers would be updated ({share:.0%}; "
                         f"limits {settings.update_threshold:.0%} and {settings.update_max})"
@@ -63,7 +63,7 @@ def evaluate(
     if active > 0 and takedowns >= active and not settings.allow_withdraw_all:
         violations.append(
             SafetyViolation(
-                rule="withdraw-all",
+                rule=SafetyRule.WITHDRAW_ALL,
                 message=f"the plan would withdraw or delete every managed offer ({active})",
                 override="--force, or set plan.allow-withdraw-all = true",
             )

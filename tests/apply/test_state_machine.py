@@ -135,12 +135,14 @@ def plan_for(kind: str, old: dict[str, Any]) -> Plan:
     )
     if kind == "recreate":
         create = full_step("create", body, offer_name=NAME, state="live", variant="recreate")
-        change: Any = Recreate("offers/x.yaml", 1, NAME, old["id"], "cspPromotion",
-                               etag=old["eTag"], steps=[create, withdraw])  # fmt: skip
+        change: Any = Recreate(file="offers/x.yaml", line=1, offer_name=NAME, offer_id=old["id"],
+                               kind="cspPromotion", etag=old["eTag"],
+                               steps=[create, withdraw])  # fmt: skip
     else:
         update = full_step("update", body, offer_name=NAME, state="live", offer_id=old["id"])
-        change = Republish("offers/x.yaml", 1, NAME, old["id"], "cspPromotion",
-                           etag=old["eTag"], steps=[withdraw, update])  # fmt: skip
+        change = Republish(file="offers/x.yaml", line=1, offer_name=NAME, offer_id=old["id"],
+                           kind="cspPromotion", etag=old["eTag"],
+                           steps=[withdraw, update])  # fmt: skip
     meta = PlanMeta(created_at="2026-12-01T00:00:00Z", endpoint=Memory.endpoint, role="publisher")
     return Plan(meta=meta, changes=[change])
 

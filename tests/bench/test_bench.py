@@ -67,7 +67,7 @@ def test_seeded_offers_plan_without_changes_and_drift_is_found(
         _, plan, _ = build_plan(settings, client, tmp_path)
     assert sorted(c.offer_name for c in plan.changes) == sorted(drifted)
     assert len(plan.unchanged) == len(offer_set.publisher) - len(drifted)
-    assert all("notificationContacts" in str(c.to_data()) for c in plan.changes)
+    assert all("notificationContacts" in str(c.model_dump()) for c in plan.changes)
 
 
 def test_python_m_bench_prints_the_table_and_writes_results(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ def _plan() -> Plan:
         offer_id="private-offer/1",
         kind="customerPromotion",
         etag='"e"',
-        field_changes=[FieldChange("state", "live", "withdrawn", "git")],
+        field_changes=[FieldChange(path="state", old="live", new="withdrawn", origin="git")],
         reason="git",
         steps=[_step("offer-b")],
         live_state="live",
@@ -38,7 +38,11 @@ def _plan() -> Plan:
         offer_name="Z",
         offer_id=None,
         kind="cspPromotion",
-        field_changes=[FieldChange("pricing[p/plan/1].discountPercentage", None, 5, "git", "add")],
+        field_changes=[
+            FieldChange(
+                path="pricing[p/plan/1].discountPercentage", old=None, new=5, origin="git", op="add"
+            )
+        ],
         reason="git",
         steps=[_step("offer-z", 2)],
     )
@@ -101,7 +105,7 @@ def test_blocked_and_summary() -> None:
 
 def test_safety_violation_blocks_unless_forced() -> None:
     meta = PlanMeta(created_at="t", endpoint="e", role="publisher")
-    violation = SafetyViolation("withdraw-all", "every offer", "--force")
+    violation = SafetyViolation(rule="withdraw-all", message="every offer", override="--force")
     assert Plan(meta=meta, safety=SafetyReport(violations=[violation])).is_blocked
     assert not Plan(meta=meta, safety=SafetyReport(violations=[violation], forced=True)).is_blocked
 

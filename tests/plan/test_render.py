@@ -8,6 +8,7 @@ import jsonschema
 from markdown_it import MarkdownIt
 
 from reconciler.plan.baseline import Baseline
+from reconciler.plan.changes import FieldChange
 from reconciler.plan.live import LiveState
 from reconciler.plan.planner import PlanOptions, make_plan
 from reconciler.plan.render import render_json, render_markdown, render_text
@@ -63,10 +64,8 @@ def test_user_content_renders_inert(settings: Settings) -> None:
     plan.changes[
         0
     ].offer_name = EVIL  # names are validated by the loader; prove the renderer anyway
-    plan.changes[0].field_changes[0] = (
-        plan.changes[0]
-        .field_changes[0]
-        .__class__("notes", None, "```\n<script>alert(1)</script>", "git", "add")
+    plan.changes[0].field_changes[0] = FieldChange(
+        path="notes", old=None, new="```\n<script>alert(1)</script>", origin="git", op="add"
     )
     text = render_markdown(plan)
     tokens = _md(text)

@@ -19,8 +19,6 @@ shown" line. No code line is wider than :data:`~reconciler.plan.render.common.CO
 
 from __future__ import annotations
 
-import dataclasses
-
 from reconciler.markdown import code_block, escape_html, escape_markdown, inline_code, md_inline
 from reconciler.plan.changes import Change
 from reconciler.plan.extras import ExtraKind
@@ -58,7 +56,7 @@ def diff_lines(change: Change, *, only_live: bool = False) -> list[str]:
         shown = change
         if only_live:
             kept = [fc for fc in change.field_changes if fc.origin in ("live", "both")]
-            shown = dataclasses.replace(change, field_changes=kept)
+            shown = change.model_copy(update={"field_changes": kept})
         lines = layout(change_lines(shown, paired=True), CODE_WIDTH, symbol_first=True)
     if not lines:
         lines = ["  (no field changes)"]
