@@ -140,8 +140,9 @@ def load_offer_files(
     loaded: list[OfferFile] = []
     found, problems = find_offer_files(paths)
     cwd = Path.cwd().resolve()
+    folders: dict[Path, Path] = {}
     for path in found:
-        shown = display_path(path, cwd)
+        shown = display_path(path, cwd, folders)
         text, read_problem = read_file(path, shown)
         if read_problem is not None:
             problems.append(read_problem)

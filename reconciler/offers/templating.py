@@ -13,6 +13,7 @@ recursive aliases and non-text keys.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -26,6 +27,9 @@ from reconciler.secrets import (
     env_references,
     has_literal_signature,
 )
+
+# Values returned as they are (a string only when it holds no template).
+_PLAIN = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
 
 SAS_URL_KEYS = frozenset({"sasUrl", "termsAndConditionsDocSasUrl"})
 
@@ -81,7 +85,10 @@ class PreparedData:
             self._stack.add(id(value))
             try:
                 if isinstance(value, list):
-                    return [self.walk(v, (*path, i), depth + 1) for i, v in enumerate(value)]
+                    return [
+                        v if self._leaf(v) else self.walk(v, (*path, i), depth + 1)
+                        for i, v in enumerate(value)
+                    ]
                 result: dict[str, Any] = {}
                 for key, item in value.items():
                     if not isinstance(key, str):
@@ -95,7 +102,10 @@ class PreparedData:
                     sas = key in SAS_URL_KEYS and isinstance(item, str)
                     if sas and has_literal_signature(item):
                         self.sas_paths.append((*path, key))
-                    result[key] = self.walk(item, (*path, key), depth + 1)
+                    if self._leaf(item):
+                        result[key] = item
+                    else:
+                        result[key] = self.walk(item, (*path, key), depth + 1)
                 return result
             finally:
                 self._stack.discard(id(value))
@@ -105,6 +115,19 @@ class PreparedData:
             )
             return None
         return value
+
+    def _leaf(self, value: Any) -> bool:
+        """Counts *value* as walked when it is a plain value the walk returns unchanged.
+
+        Most values of a file are; walking them through :meth:`walk` would build a path
+        tuple per value only for a finding that a plain value never has.
+        """
+        if type(value) not in _PLAIN or self.aborted or self.nodes >= MAX_NODES:
+            return False
+        if type(value) is str and "${" in value:
+            return False
+        self.nodes += 1
+        return True
 
     def _string(self, value: str, path: tuple[str | int, ...]) -> str:
         if "${" not in value:

@@ -8,6 +8,7 @@ numbers (:func:`parse_positions`, :func:`position_of`).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import threading
 from collections.abc import Sequence
@@ -68,12 +69,28 @@ def rt_yaml() -> YAML:
     return YAML(typ="rt")
 
 
-def display_path(path: Path, cwd: Path | None = None) -> str:
-    """*path* relative to *cwd* (the resolved working directory) when inside it."""
+def display_path(
+    path: Path, cwd: Path | None = None, folders: dict[Path, Path] | None = None
+) -> str:
+    """*path* relative to *cwd* (the resolved working directory) when inside it.
+
+    *folders* (resolved folder by folder as written) saves resolving the same folder once
+    per file: resolving walks every component of the path with a system call each.
+    """
     try:
-        return path.resolve().relative_to(cwd or Path.cwd().resolve()).as_posix()
+        return _resolved(path, folders).relative_to(cwd or Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _resolved(path: Path, folders: dict[Path, Path] | None) -> Path:
+    # os.path.islink: False on any error, as resolve() tolerates unreadable folders.
+    if folders is None or path.name in ("", ".", "..") or os.path.islink(path):
+        return path.resolve()
+    folder = folders.get(path.parent)
+    if folder is None:
+        folder = folders[path.parent] = path.parent.resolve()
+    return folder / path.name
 
 
 def too_large(shown: str) -> Problem:
