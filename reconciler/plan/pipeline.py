@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,23 @@ class LoadedFiles:
         return self.selection.scope if self.selection is not None else Scope.ALL
 
 
+@contextlib.contextmanager
+def settled_heap() -> Iterator[None]:
+    """What exists now is left out of garbage collection until the block ends.
+
+    After loading, the heap holds the files' models (and then the live offers), alive
+    until the plan is made. Every full collection while the plan reads and compares
+    walked all of them again, for nothing: half the CPU of the comparison at 5,000
+    offers, more as the account grows. Objects made inside the block are collected as
+    usual (httpx leaves cycles behind on every request, the comparison on changed offers).
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def load_files(settings: Settings, inputs: PlanInputs) -> LoadedFiles:
     """Load and validate the offer files (and the baseline's); raises OfferFilesInvalid."""
     paths = list(inputs.paths) or [settings.offers_path()]
@@ -81,7 +99,8 @@ def fetch_for(
     """The live state a plan of *loaded* needs: every offer, and the prices of the managed ones."""
     mine = [f for f in loaded.files if f.kind in role_kinds(inputs.role)]
     managed = managed_selector({f.name for f in mine}, {f.id for f in mine if f.id})
-    return fetch_live(client, managed=managed, workers=settings.api.max_connections)
+    with settled_heap():
+        return fetch_live(client, managed=managed, workers=settings.api.max_connections)
 
 
 def plan_live(
@@ -106,7 +125,8 @@ def plan_live(
         files_not_read=loaded.selection.not_read if targeted and loaded.selection else 0,
         population=cache.population if targeted and cache is not None else None,
     )
-    return make_plan(loaded.files, live, settings, baseline=loaded.baseline, options=options)
+    with settled_heap():
+        return make_plan(loaded.files, live, settings, baseline=loaded.baseline, options=options)
 
 
 def plan_loaded(
