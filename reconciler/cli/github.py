@@ -5,28 +5,21 @@ subcommands post them: ``comment-plan`` (sticky pull request comment), ``report-
 (outcome on the merged pull request) and ``drift-issue`` (one tracking issue). Everything
 they need comes from the runner's ``GITHUB_*`` variables and event file.
 
-Reporting is a side channel: when it cannot happen (a fork's read-only token, no token, not
-a pull request, GitHub down or refusing) the command writes the report and a note to the
-step summary, prints a warning and exits 0 -- a failed comment must never fail a plan. With
-``--strict`` the same conditions exit 1 (except forks, which can never be commented on and
-are not an error).
+Reporting is a side channel (``reconciler/github/posting.py``): a report that cannot be
+posted goes to the step summary with a warning and exit 0, or exit 1 with ``--strict``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from reconciler.cli.common import AppContext, echo_err, epilog, pass_app
+from reconciler.cli.common import AppContext, epilog, pass_app
 from reconciler.errors import GitHubError
 from reconciler.github.actions import (
-    annotate_warning,
-    in_actions,
     write_outputs,
     write_step_summary,
 )
@@ -44,6 +37,7 @@ from reconciler.github.comments import (
 from reconciler.github.context import ActionsContext
 from reconciler.github.drift_issue import DRIFT_MARKER, build_drift_body, sync_drift_issue
 from reconciler.github.markers import marker_key, marker_tag
+from reconciler.github.posting import degrade, drift_renderer, post, read_body, warn
 
 log = logging.getLogger(__name__)
 
@@ -74,72 +68,6 @@ _author_option = click.option(
     show_default=True,
     help="Login that posts with the token; only its comments are updated.",
 )
-
-
-def _read_body(path: Path, missing: str) -> str:
-    """The markdown to post; a placeholder when the producing step wrote nothing (it failed)."""
-    if not path.exists():
-        return missing
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise GitHubError(f"{path}: not UTF-8 text ({exc.reason})") from exc
-    except OSError as exc:
-        raise GitHubError(f"{path}: cannot read: {exc.strerror}") from exc
-
-
-def _drift_renderer(
-    path: Path | None,
-) -> tuple[Callable[[Mapping[str, str]], str] | None, list[str] | None]:
-    """(render(first_seen) -> body, drifting field keys) from a drift JSON, if there is one."""
-    if path is None or not path.exists():
-        return None, None
-    from reconciler.plan.drift import drift_keys, render_markdown_report, report_from_data
-
-    try:
-        report = report_from_data(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError) as exc:
-        raise GitHubError(f"{path}: cannot read the drift report: {exc}") from exc
-
-    def render(first_seen: Mapping[str, str]) -> str:
-        return render_markdown_report(report, first_seen=first_seen)
-
-    return render, drift_keys(report)
-
-
-def _warn(message: str) -> None:
-    if in_actions():
-        annotate_warning(None, None, message, title="reconciler github")
-    else:
-        echo_err(f"warning: {message}")
-
-
-def _degrade(reason: str, body: str, *, strict: bool, failure: bool = True) -> int:
-    """Report *reason*, keep the report in the step summary, and pick the exit code."""
-    _warn(reason)
-    write_step_summary(f"> **Note:** {reason}\n\n{body}")
-    if strict and failure:
-        raise GitHubError(reason)
-    return 0
-
-
-def _client(ctx: ActionsContext) -> GitHubClient:
-    assert ctx.token  # callers check first; the client refuses an empty token anyway
-    return GitHubClient(ctx.api_url, ctx.token)
-
-
-def _post(
-    what: str, ctx: ActionsContext, body: str, strict: bool, action: Callable[[GitHubClient], int]
-) -> int:
-    if not ctx.token:
-        return _degrade(f"no GITHUB_TOKEN: the {what} was not posted", body, strict=strict)
-    if not ctx.repository:
-        return _degrade(f"no GITHUB_REPOSITORY: the {what} was not posted", body, strict=strict)
-    try:
-        with _client(ctx) as gh:
-            return action(gh)
-    except GitHubError as exc:
-        return _degrade(f"the {what} could not be posted: {exc}", body, strict=strict)
 
 
 @click.group("github")
@@ -203,7 +131,7 @@ def comment_plan(
 ) -> int:
     """Create or update the one plan comment on the pull request."""
     ctx = ActionsContext.from_env()
-    body = _read_body(
+    body = read_body(
         body_file,
         "❌ **The plan could not be made**; no plan was written. "
         "See the workflow run for the errors.",
@@ -225,7 +153,7 @@ def comment_plan(
         click.echo(text, nl=False)
         return 0
     if ctx.is_fork:
-        return _degrade(
+        return degrade(
             "pull request from a fork: its token is read-only, so the plan is shown here "
             "instead of in a comment",
             body,
@@ -233,7 +161,7 @@ def comment_plan(
             failure=False,
         )
     if ctx.pr_number is None:
-        return _degrade(
+        return degrade(
             f"not a pull request event ({ctx.event_name or 'no event'}): no plan comment",
             body,
             strict=strict,
@@ -266,7 +194,7 @@ def comment_plan(
                     click.echo(f"labels: +{','.join(added) or '-'} -{','.join(removed) or '-'}")
         return 0
 
-    return _post("plan comment", ctx, body, strict, act)
+    return post("plan comment", ctx, body, strict, act)
 
 
 @command.command(
@@ -314,7 +242,7 @@ def report_apply_command(
     a short "Applied" section under it that links to the outcome.
     """
     ctx = ActionsContext.from_env()
-    body = _read_body(body_file, "No apply report was written; see the workflow run.")
+    body = read_body(body_file, "No apply report was written; see the workflow run.")
     commit = sha or ctx.sha
     if not commit:
         raise GitHubError("no commit to report on: pass --sha or set GITHUB_SHA")
@@ -328,9 +256,7 @@ def report_apply_command(
             gh, ctx, body, sha=commit, exit_code=apply_exit, tag=tag, author=author
         )
         if report.number is None:
-            _warn(
-                f"no pull request found for commit {commit[:12]}: the apply report was not posted"
-            )
+            warn(f"no pull request found for commit {commit[:12]}: the apply report was not posted")
             write_step_summary(body)
             return 0
         click.echo(
@@ -340,7 +266,7 @@ def report_apply_command(
         write_outputs({"pull_request": report.number, "comment_url": report.outcome_url or ""})
         return 0
 
-    return _post("apply report", ctx, body, strict, act)
+    return post("apply report", ctx, body, strict, act)
 
 
 @command.command(
@@ -389,13 +315,13 @@ def drift_issue(
 ) -> int:
     """Open, update, close or reopen the one drift tracking issue."""
     ctx = ActionsContext.from_env()
-    body = _read_body(body_file, "No drift report was written; see the workflow run.")
+    body = read_body(body_file, "No drift report was written; see the workflow run.")
     settings = app.settings.github
     tag = marker_tag(DRIFT_MARKER, app.environment)
     title = settings.drift_issue_title + (f" ({app.environment})" if app.environment else "")
     labels = list(settings.drift_labels)
     key = marker_key()
-    render, drifting = _drift_renderer(report_json)
+    render, drifting = drift_renderer(report_json)
     if dry_run:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         meta = {"first_seen": stamp, "last_seen": stamp, "consecutive": 1}
@@ -423,4 +349,4 @@ def drift_issue(
         write_outputs({"issue_action": result.action, "issue_number": result.number or ""})
         return 0
 
-    return _post("drift issue", ctx, body, strict, act)
+    return post("drift issue", ctx, body, strict, act)
