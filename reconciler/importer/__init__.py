@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.importer.core import ImportOptions, ImportResult, Outcome, import_offers, slug
+from reconciler.importer.core import ImportOptions, ImportResult, Outcome, import_offers
 from reconciler.importer.fetch import (
     DEFAULT_STATES,
     STATES,
@@ -10,6 +10,7 @@ from reconciler.importer.fetch import (
     Selection,
     parse_states,
 )
+from reconciler.importer.placement import slug
 
 __all__ = [
     "DEFAULT_STATES",

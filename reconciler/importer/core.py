@@ -2,12 +2,13 @@
 
 For every selected offer (see :mod:`.fetch`):
 
-1. **Which file.** An existing file anywhere under the output folder is matched by its
-   pinned ``id`` first, then by ``name`` (same side: channel-partner files only match a
-   selling partner's offers). A new file is named after the offer (lowercase ASCII,
-   dashes) in the output folder, channel-partner files in its ``partner/`` subfolder (the
-   layout of offers/); when two new offers would share a name, or the name is taken by
-   another file, both get the first 8 characters of their id as a suffix.
+1. **Which file** (:mod:`.placement`). An existing file anywhere under the output folder
+   is matched by its pinned ``id`` first, then by ``name`` (same side: channel-partner
+   files only match a selling partner's offers). A new file is named after the offer
+   (lowercase ASCII, dashes) in the output folder, channel-partner files in its
+   ``partner/`` subfolder (the layout of offers/); when two new offers would share a name,
+   or the name is taken by another file, both get the first 8 characters of their id as a
+   suffix.
 2. **Render** (:mod:`.render`) and **write**: a new file from scratch, an existing one by a
    round-trip merge (:mod:`.yamltext`) that keeps comments, key order and quoting.
 3. **Verify before writing.** The text is loaded exactly as ``validate`` loads it and
@@ -27,8 +28,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,25 +37,30 @@ from ruamel.yaml.comments import CommentedMap
 
 from reconciler.errors import EXIT_ERROR, EXIT_OK, OfferFilesInvalid, ReconcilerError
 from reconciler.importer.fetch import Selection, select_offers
+from reconciler.importer.placement import (
+    ExistingFile,
+    ambiguous_names,
+    display,
+    index_files,
+    match_files,
+    new_paths,
+    pin_id,
+)
 from reconciler.importer.render import is_partner_pending, mark_fill_ins, render_offer
 from reconciler.importer.yamltext import (
     Merger,
-    TreeError,
     dump_tree,
-    load_tree,
     new_file_text,
 )
 from reconciler.offers.domain import is_channel_partner, name_key
-from reconciler.offers.loader import discover_offer_files, load_offer_text
+from reconciler.offers.loader import load_offer_text
 from reconciler.plan.live import LiveClient, LiveState, short_id
 from reconciler.plan.planner import PlanOptions, make_plan
 from reconciler.secrets import env_references
 from reconciler.settings import Settings
 
 Action = Literal["created", "updated", "unchanged", "unrepresentable", "skipped"]
-PARTNER_DIR = "partner"
 SCHEMA_FILE = Path("schemas") / "offer.schema.json"
-MAX_SLUG = 60
 _STATE_RANK = {"live": 0, "draft": 1, "withdrawn": 2, "deleted": 3}
 
 
@@ -115,19 +119,9 @@ class ImportResult:
         return text
 
 
-@dataclass
-class _Existing:
-    path: Path
-    text: str
-    tree: CommentedMap
-    id: str | None
-    name: str | None
-    partner: bool
-
-
 def import_offers(client: LiveClient, settings: Settings, options: ImportOptions) -> ImportResult:
     selected = select_offers(client, options.selection)
-    existing, file_warnings = _index(options.out)
+    existing, file_warnings = index_files(options.out)
     result = ImportResult(
         outcomes=[],
         filtered=[f"{o.get('name')} ({o.get('state')})" for o in selected.filtered],
@@ -136,14 +130,14 @@ def import_offers(client: LiveClient, settings: Settings, options: ImportOptions
     )
     offers, duplicates = _unique_names(selected.offers)
     result.outcomes.extend(duplicates)
-    matches = _match(offers, existing)
-    paths = _new_paths(
+    matches = match_files(offers, existing)
+    paths = new_paths(
         [o for o in offers if short_id(str(o.get("id"))) not in matches],
         options.out,
         {e.path for e in existing},
     )
     env = dict(os.environ if options.env is None else options.env)
-    ambiguous = _ambiguous_names(selected.all_offers)
+    ambiguous = ambiguous_names(selected.all_offers)
     for offer in offers:
         oid = short_id(str(offer.get("id")))
         to_complete = is_channel_partner(offer.get("privateOfferType")) and is_partner_pending(
@@ -151,7 +145,7 @@ def import_offers(client: LiveClient, settings: Settings, options: ImportOptions
         )
         target = matches.get(oid)
         path = target.path if target is not None else paths[oid]
-        pin = _pin_id(offer, target, ambiguous)
+        pin = pin_id(offer, target, ambiguous)
         outcome = _one(
             offer, selected.prices, target, path, settings, env, pin=pin, to_complete=to_complete
         )
@@ -178,7 +172,7 @@ def _outcome(offer: Mapping[str, Any], action: Action, path: Path | None) -> Out
 def _one(
     offer: dict[str, Any],
     prices: Mapping[str, Mapping[str, Any]],
-    target: _Existing | None,
+    target: ExistingFile | None,
     path: Path,
     settings: Settings,
     env: dict[str, str],
@@ -227,7 +221,7 @@ def _one(
     if outcome.problems:
         outcome.action = "unrepresentable"
         return outcome
-    shown = _display(path)
+    shown = display(path)
     outcome.diff = "".join(
         difflib.unified_diff(
             old.splitlines(keepends=True),
@@ -253,7 +247,7 @@ def _verify(
     warnings: list[Any] = []
     try:
         offer_file = load_offer_text(
-            text, _display(path), settings, strict=False, env=env, warnings=warnings
+            text, display(path), settings, strict=False, env=env, warnings=warnings
         )
     except OfferFilesInvalid as exc:
         return [f"{p.path or 'file'}: {p.message}" for p in exc.problems], []
@@ -278,31 +272,6 @@ def _verify(
     return errors, notes
 
 
-def _ambiguous_names(offers: list[dict[str, Any]]) -> set[str]:
-    """Names several of the account's (not deleted) offers share."""
-    seen: dict[str, int] = {}
-    for offer in offers:
-        if offer.get("state") != "deleted":
-            key = name_key(offer.get("name"))
-            seen[key] = seen.get(key, 0) + 1
-    return {k for k, n in seen.items() if n > 1}
-
-
-def _pin_id(offer: Mapping[str, Any], target: _Existing | None, ambiguous: set[str]) -> bool:
-    """Whether the file pins the offer id.
-
-    Publisher files always do. A channel-partner file shares the offer id with the
-    originator's file, and ids must be unique across all files (one repository may hold
-    both sides, as offers/ does), so it is found by name -- unless it pins the id already
-    or the name alone is ambiguous for the planner.
-    """
-    if not is_channel_partner(offer.get("privateOfferType")):
-        return True
-    if target is not None and target.id is not None:
-        return True
-    return name_key(offer.get("name")) in ambiguous
-
-
 def _write(path: Path, outcome: Outcome) -> None:
     text = outcome.text
     tmp = path.with_name(f".{path.name}.import-tmp")
@@ -312,49 +281,13 @@ def _write(path: Path, outcome: Outcome) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise ReconcilerError(f"{_display(path)}: cannot write: {exc.strerror}") from None
+        raise ReconcilerError(f"{display(path)}: cannot write: {exc.strerror}") from None
 
 
 def _ignore_rules(tree: CommentedMap) -> list[str]:
     controls = tree.get("reconciler")
     rules = controls.get("ignore") if isinstance(controls, Mapping) else None
     return [str(r) for r in rules] if isinstance(rules, list) else []
-
-
-def _display(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-# --- files and names ------------------------------------------------------------------------
-
-
-def _index(out: Path) -> tuple[list[_Existing], list[str]]:
-    found: list[_Existing] = []
-    warnings: list[str] = []
-    if not out.is_dir():
-        return found, warnings
-    for path in discover_offer_files([out]):
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-            tree = load_tree(text)
-        except (OSError, UnicodeDecodeError, TreeError) as exc:
-            warnings.append(f"{_display(path)}: {exc}; not matched with any offer")
-            continue
-        oid, name, kind = tree.get("id"), tree.get("name"), tree.get("privateOfferType")
-        found.append(
-            _Existing(
-                path=path,
-                text=text,
-                tree=tree,
-                id=str(oid) if isinstance(oid, str) else None,
-                name=str(name) if isinstance(name, str) else None,
-                partner=is_channel_partner(kind),
-            )
-        )
-    return found, warnings
 
 
 def _unique_names(offers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Outcome]]:
@@ -379,64 +312,3 @@ def _unique_names(offers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], l
                 )
                 skipped.append(outcome)
     return [o for o in offers if id(o) in keep], skipped
-
-
-def _match(offers: list[dict[str, Any]], existing: list[_Existing]) -> dict[str, _Existing]:
-    """short offer id -> the existing file that manages it (pinned id first, then name)."""
-    # The originator's and the selling partner's views share the offer id: match per side.
-    by_id: dict[tuple[bool, str], _Existing] = {}
-    for e in existing:
-        if e.id:
-            by_id.setdefault((e.partner, short_id(e.id)), e)
-    result: dict[str, _Existing] = {}
-    claimed: set[Path] = set()
-    for offer in offers:
-        oid = short_id(str(offer.get("id")))
-        found = by_id.get((is_channel_partner(offer.get("privateOfferType")), oid))
-        if found is not None:
-            result[oid] = found
-            claimed.add(found.path)
-    for offer in offers:
-        oid = short_id(str(offer.get("id")))
-        if oid in result:
-            continue
-        side = is_channel_partner(offer.get("privateOfferType"))
-        name = name_key(offer.get("name"))
-        for e in existing:
-            # a file pinned to another offer never takes this one by name
-            if (
-                e.id is None
-                and e.path not in claimed
-                and e.partner == side
-                and e.name is not None
-                and name_key(e.name) == name
-            ):
-                result[oid] = e
-                claimed.add(e.path)
-                break
-    return result
-
-
-def slug(name: str) -> str:
-    """A file name stem from an offer name: lowercase ASCII letters, digits and dashes."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return text[:MAX_SLUG].rstrip("-") or "offer"
-
-
-def _new_paths(offers: list[dict[str, Any]], out: Path, taken: set[Path]) -> dict[str, Path]:
-    wanted: dict[str, Path] = {}
-    for offer in offers:
-        folder = out / PARTNER_DIR if is_channel_partner(offer.get("privateOfferType")) else out
-        wanted[short_id(str(offer.get("id")))] = folder / f"{slug(str(offer.get('name', '')))}.yaml"
-    counts: dict[Path, int] = {}
-    for path in wanted.values():
-        counts[path] = counts.get(path, 0) + 1
-    result: dict[str, Path] = {}
-    for oid, path in wanted.items():
-        if counts[path] > 1 or path in taken or path.exists():
-            path = path.with_name(f"{path.stem}-{oid[:8]}.yaml")
-            if path in taken or path.exists():
-                path = path.with_name(f"{path.stem.rsplit('-', 1)[0]}-{oid}.yaml")
-        result[oid] = path
-    return result
