@@ -44,6 +44,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
+
+from reconciler.apply import journal_records as jr
+from reconciler.apply.journal_records import Item
 from reconciler.errors import ReconcilerError
 from reconciler.plan.plan import Plan, canonical_json
 from reconciler.secrets import REGISTRY, redact
@@ -51,7 +55,6 @@ from reconciler.settings import Settings
 from reconciler.state.files import atomic_write, private_dir
 
 JOURNAL_VERSION = 2
-Item = tuple[int, int]  # (change index in plan.changes, step index)
 
 
 def journal_dir(settings: Settings) -> Path:
@@ -306,16 +309,19 @@ def read_state(path: Path) -> JournalState:
             if record.get("t") == "open":
                 if record.get("v") != JOURNAL_VERSION:
                     raise JournalCorrupt(path, f"unsupported journal version {record.get('v')!r}")
+                opened = jr.OpenRecord.model_validate(record)
                 state = JournalState(
-                    plan=Plan.from_data(record["plan"]),
-                    target=str(record.get("target", "")),
-                    endpoint=str(record.get("endpoint", "")),
-                    created_at=str(record.get("at", "")),
+                    plan=Plan.from_data(opened.plan),
+                    target=opened.target,
+                    endpoint=opened.endpoint,
+                    created_at=opened.at or "",
                 )
             elif state is not None:
                 _apply_record(state, record)
     except JournalCorrupt:
         raise
+    except ValidationError as exc:
+        raise JournalCorrupt(path, f"unreadable record: {_first_error(exc)}") from None
     except (ReconcilerError, KeyError, ValueError, TypeError, AttributeError) as exc:
         raise JournalCorrupt(path, f"unreadable record: {type(exc).__name__}: {exc}") from None
     if state is None:
@@ -323,43 +329,47 @@ def read_state(path: Path) -> JournalState:
     return state
 
 
-def _items(raw: Any) -> list[Item]:
-    return [(int(c), int(s)) for c, s in raw or []]
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors(include_url=False)[0]
+    return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
 
 
-def _apply_record(state: JournalState, record: dict[str, Any]) -> None:
-    kind = record.get("t")
-    req_no = record.get("req")
-    req = state.requests.get(int(req_no)) if isinstance(req_no, int) else None
-    if kind == "intent":
-        state.requests[int(record["req"])] = RequestState(
-            req=int(record["req"]),
-            items=_items(record.get("items")),
-            offers=[str(o) for o in record.get("offers", [])],
-            sent_etags={int(k): v for k, v in (record.get("etags") or {}).items()},
-            before={int(k): [str(i) for i in v] for k, v in (record.get("before") or {}).items()},
-            at=record.get("at"),
+def _apply_record(state: JournalState, data: dict[str, Any]) -> None:
+    if data.get("t") not in jr.KINDS:
+        return  # a record type of a newer reconciler: nothing resume needs
+    record = jr.RECORD.validate_python(data)
+    req_no: int | None = getattr(record, "req", None)
+    req = state.requests.get(req_no) if req_no is not None else None
+    if isinstance(record, jr.IntentRecord):
+        state.requests[record.req] = RequestState(
+            req=record.req,
+            items=list(record.items),
+            offers=list(record.offers),
+            sent_etags=dict(record.etags),
+            before={k: list(v) for k, v in record.before.items()},
+            at=record.at,
         )
-    elif kind == "submitted" and req is not None:
-        req.job_id = str(record["job_id"])
-    elif kind == "refused" and req is not None:
-        req.refused = str(record.get("error", "refused"))
-    elif kind == "ambiguous" and req is not None:
+    elif isinstance(record, jr.SubmittedRecord) and req is not None:
+        req.job_id = record.job_id
+    elif isinstance(record, jr.RefusedRecord) and req is not None:
+        req.refused = record.error
+    elif isinstance(record, jr.AmbiguousRecord) and req is not None:
         req.ambiguous = True
-        req.accepted = record.get("accepted")
-        req.found = list(record.get("found") or [])
-    elif kind == "resolved" and req is not None:
-        for c, s, verdict in record.get("items", []):
-            req.resolved[(int(c), int(s))] = str(verdict)
-    elif kind == "result" and req is not None:
-        req.result = record
-        if record.get("job_id"):
-            req.job_id = str(record["job_id"])
-    elif kind == "stale":
-        state.stale[int(record["change"])] = str(record.get("reason", ""))
-    elif kind == "closed":
+        req.accepted = record.accepted
+        req.found = list(record.found)
+    elif isinstance(record, jr.ResolvedRecord) and req is not None:
+        for c, s, verdict in record.items:
+            req.resolved[(c, s)] = verdict.value
+    elif isinstance(record, jr.ResultRecord) and req is not None:
+        # Kept as written: resume reads the ids and eTags it learned by change index.
+        req.result = data
+        if record.job_id:
+            req.job_id = record.job_id
+    elif isinstance(record, jr.StaleRecord):
+        state.stale[record.change] = record.reason
+    elif isinstance(record, jr.ClosedRecord):
         state.closed = True
-        state.closed_reason = str(record.get("reason", ""))
+        state.closed_reason = record.reason
 
 
 # ---- finding journals -------------------------------------------------------------------

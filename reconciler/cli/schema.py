@@ -1,4 +1,4 @@
-"""``reconciler schema``: write (or ``--check``) the JSON Schemas of offer files and plan files.
+"""``reconciler schema``: write (or ``--check``) the JSON Schemas of offer, plan and journal files.
 
 The schema is generated from the models, so it can only drift when someone edits the
 models and forgets to regenerate; ``--check`` is the CI guard for that.
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.apply.journal_records import render_journal_schemas
 from reconciler.cli.common import AppContext, epilog, pass_app
 from reconciler.errors import EXIT_ERROR, EXIT_OK, ReconcilerError
 from reconciler.offers.schema import render_schemas
@@ -38,12 +39,17 @@ def command(app: AppContext, out: Path | None, check: bool) -> int:
     """Write the JSON Schemas of offer files and plan files (schemas/*.schema.json).
 
     schemas/offer.schema.json describes the offer YAML files; schemas/plan.schema.json the
-    plan JSON (``reconciler plan --out`` / ``--format json``).
+    plan JSON (``reconciler plan --out`` / ``--format json``); schemas/journal.schema.json one
+    line of an apply journal.
     """
     folder = out if out is not None else app.settings.root / "schemas"
     ctx = click.get_current_context()
     stale = []
-    for name, text in {**render_schemas(), **render_plan_schemas()}.items():
+    for name, text in {
+        **render_schemas(),
+        **render_plan_schemas(),
+        **render_journal_schemas(),
+    }.items():
         target = folder / name
         try:
             current = target.read_text(encoding="utf-8") if target.is_file() else None
