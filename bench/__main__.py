@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bench.report import render_text, write_results
-from bench.runner import DEFAULT_SIZES, REPO, ApplyRun, Options, run_all
+from bench.runner import DEFAULT_SIZES, REPO, ApplyRun, Options, run_all, scaled_run
 
 ALL_SCENARIOS = ("validate", "plan", "plan-latency", "plan-targeted", "plan-changed", "apply")
 
@@ -54,7 +54,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--scaled-latency",
         type=float,
         default=6.0,
-        help="job latency and poll interval of the scaled-down real-API run (0 = skip it)",
+        help="job latency and poll interval of the scaled-down real-API run (0 = skip it); "
+        "its rate budget and the naive script's 5 s polls are scaled alike",
     )
     parser.add_argument(
         "--request-latency",
@@ -104,9 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.scaled_latency > 0:
         s = args.scaled_latency
-        runs.append(
-            ApplyRun(f"{one} (job {s:g} s, poll {s:g} s = 1/{60 / s:g} scale)", s, s, sample(4))
-        )
+        label = f"{one} (job {s:g} s, poll {s:g} s = 1/{60 / s:g} scale)"
+        runs.append(scaled_run(label, s, sample(4)))
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
     options = Options(

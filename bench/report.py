@@ -147,6 +147,9 @@ def _legend(results: dict[str, Any]) -> list[str]:
         "requests/jobs/polls: what the emulator received (all endpoints / POST configure / "
         "GET configure/{id}/status).",
         "x columns: ours / naive. ~: the naive apply ran a sample of the changes, scaled to all.",
+        "apply: the naive script sends one change at a time and polls its job every 0.5 s (in "
+        "the 1/10-scale row: every 5 s of real time); the tool polls each job at most once per "
+        "interval (the 1/10-scale row: 6 s = the documented once a minute).",
         "floor: a plan's minimum requests (list pages + one GET per price resource) and the "
         "time to read + parse the files (safe C loader, no validation); apply: job latency "
         "plus the time to submit.",
@@ -243,13 +246,22 @@ def check_targets(results: dict[str, Any]) -> list[tuple[str, str]]:
         label = f"{row['scenario']}, N={row['size']:,}, {changes} changes"
         # The targets are stated for the full set of changes; a smaller account (fewer
         # drafts than that) is shown for information only.
-        enough = changes >= int(results.get("apply_changes", 0))
+        enough = changes >= int(results.get("apply_changes", 0)) and full
+        floor = row.get("floor") or {}
         if naive is not None and naive.polls:
             polls = ours.polls / naive.polls
+            # The target is stated for the documented polling limit (the scaled row); at
+            # the local 0.5 s interval the naive script polls as often as the tool may.
+            target = bool(floor.get("polls_target"))
+            goal = "<= 1/10" if target else "the 1/10 target is for the documented-limit row"
             checks.append(
-                (_mark(polls <= 0.1, enough), f"{label}: polls {polls:.3f}x the naive (<= 1/10)")
+                (
+                    _mark(polls <= 0.1, enough and target),
+                    f"{label}: polls {ours.polls:,.0f} = {polls:.3f}x the naive "
+                    f"{naive.polls:,.0f} ({goal})",
+                )
             )
-        latency = row["floor"]["latency"]
+        latency = floor["latency"]
         checks.append((_mark(ours.wall <= 2 * latency, enough),
                        f"{label}: {ours.wall:.2f} s = {ours.wall / latency:.2f}x one job's "
                        f"latency {latency:g} s (<= 2x)"))  # fmt: skip

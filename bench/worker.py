@@ -1,8 +1,13 @@
-"""One scenario in a process of its own: ``python -m bench.worker`` reads a JSON spec on stdin
-and prints one JSON result line on stdout.
+"""One scenario in a process of its own: ``python -m bench.worker --serve`` reads JSON specs
+on stdin, one a line, and answers each with one JSON result line on stdout.
 
-A fresh process per scenario makes the peak RSS (``ru_maxrss``) that scenario's own, and
-keeps one scenario's caches, imports and garbage from flattering or penalising the next.
+For every spec the server forks a child that runs the scenario and exits: a fresh process
+per scenario makes the peak RSS that scenario's own, and keeps one scenario's caches and
+garbage from flattering or penalising the next. The server itself only imported what a
+plan imports (this module's imports), so the children start with exactly what a fresh
+worker had after its imports, without paying for them again (a second or so of CPU per
+scenario on a small machine). ``python -m bench.worker`` without ``--serve`` runs one spec
+in the process itself.
 The clocks cover only the measured operation: imports and the ``prepare`` step (e.g. the
 plan an apply starts from) come before. Request counts come from both ends: the client's
 ``stats.by_endpoint`` and the emulator's own statistics (reset right before the
@@ -14,11 +19,13 @@ from __future__ import annotations
 import cProfile
 import io
 import json
+import os
 import pstats
 import resource
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +105,44 @@ def run(spec: Spec) -> dict[str, Any]:
     }
 
 
+def _forked(spec: Spec) -> dict[str, Any]:
+    """Run *spec* in a forked child; its result (or its traceback) comes back on a pipe."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run, answer, exit without the parent's cleanup
+        os.close(read_end)
+        code = 0
+        try:
+            answer: dict[str, Any] = run(spec)
+        except BaseException:
+            answer, code = {"error": traceback.format_exc()}, 1
+        with os.fdopen(write_end, "w", encoding="utf-8") as out:
+            out.write(json.dumps(answer))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, encoding="utf-8") as inp:
+        text = inp.read()
+    _, status = os.waitpid(pid, 0)
+    if not text:
+        return {"error": f"the worker process ended without an answer (status {status})"}
+    result: dict[str, Any] = json.loads(text)
+    return result
+
+
+def serve() -> int:
+    for line in sys.stdin:
+        if line.strip():
+            answer = _forked(Spec(**json.loads(line)))
+            sys.stdout.write(json.dumps(answer) + "\n")
+            sys.stdout.flush()
+    return 0
+
+
 def main() -> int:
+    if "--serve" in sys.argv[1:]:
+        return serve()
     spec = Spec(**json.loads(sys.stdin.read()))
     result = run(spec)
     sys.stdout.write(json.dumps(result) + "\n")

@@ -138,12 +138,16 @@ class ApiTransport:
         self._owns_http = http is None
         if http is None:
             api = self.settings.api
+            # Apply's threads each need a connection, or they queue for the pool's.
+            connections = max(
+                api.max_connections, self.settings.apply.max_concurrent_requests if writes else 0
+            )
             http = httpx.Client(
                 transport=transport
                 or httpx.HTTPTransport(
                     limits=httpx.Limits(
-                        max_connections=api.max_connections,
-                        max_keepalive_connections=api.max_connections,
+                        max_connections=connections,
+                        max_keepalive_connections=connections,
                     )
                 ),
                 timeout=httpx.Timeout(api.timeout, connect=api.connect_timeout),

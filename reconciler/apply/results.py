@@ -103,7 +103,9 @@ class ResultsPart(ApplierBase):
                 log.info("job %s: status poll failed (%s); still pending", job_id, exc.message)
                 return job_id, None, None
             detail: list[dict[str, Any]] | None = None
-            if status.done:
+            if status.done and not self.needs_detail(job_id, status):
+                detail = []
+            elif status.done:
                 try:
                     detail = self.client.job_detail(job_id)
                 except ApiError as exc:
@@ -119,6 +121,20 @@ class ResultsPart(ApplierBase):
             return list(pool.map(check, job_ids))
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def needs_detail(self, job_id: str, status: JobStatus) -> bool:
+        """Whether a finished job's detail has anything to teach: new offers' ids, the eTag
+        a next step must carry, which items of a failed job went through. A job that
+        succeeded with the last step of existing offers' changes has nothing (its new eTags
+        would never be sent), so its detail read is spared: one request per change."""
+        opened = self.open_jobs.get(job_id)
+        if not status.succeeded or opened is None:
+            return True
+        for index, step in opened.items:
+            run = self.runs[index]
+            if run.target(step) is None or run.next_step + 1 < len(run.change.steps):
+                return True
+        return False
 
     def job_done(
         self, opened: Opened, status: JobStatus, detail: list[dict[str, Any]] | None = None
