@@ -17,19 +17,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
 
 from reconciler.errors import PlanFileError
 from reconciler.markdown import escape_markdown, inline_code
-from reconciler.plan.changes import Change
+from reconciler.plan.changes import Action, Change
 from reconciler.plan.plan import Plan
+from reconciler.plan.records import OfferRef, Record, UnmanagedOffer
 from reconciler.plan.render.common import headline, readable_path
 from reconciler.plan.render.markdown import render_markdown
 from reconciler.plan.render.view import scalar_text
 from reconciler.plan.watch import WatchReport, render_watch_markdown, render_watch_text
 from reconciler.secrets import REGISTRY, redact
 
-DRIFT_SCHEMA = "offers-drift/1"
+DriftSchema = Literal["offers-drift/1"]
+DRIFT_SCHEMA: DriftSchema = "offers-drift/1"
 
 
 @dataclass
@@ -59,26 +63,60 @@ class DriftReport:
         )
 
     def to_data(self) -> dict[str, Any]:
-        def ref(change: Change) -> dict[str, Any]:
-            return {
-                "file": change.file,
-                "offer_name": change.offer_name,
-                "offer_id": change.offer_id,
-                "action": change.action,
-                "fields": [fc.path for fc in change.field_changes],
-            }
+        """``reconciler drift --out``: the report as :class:`DriftFile` data."""
+        return DriftFile.model_construct(
+            has_drift=self.has_drift,
+            counts=DriftCounts(**self.counts()),
+            outside=[DriftRef.of(c) for c in self.outside],
+            pending=[DriftRef.of(c) for c in self.pending],
+            unmanaged=self.plan.unmanaged,
+            in_sync=self.plan.unchanged,
+            watch=self.watch,
+            plan=self.plan.to_data(),
+        ).model_dump(mode="json")
 
-        return {
-            "schema": DRIFT_SCHEMA,
-            "has_drift": self.has_drift,
-            "counts": self.counts(),
-            "outside": [ref(c) for c in self.outside],
-            "pending": [ref(c) for c in self.pending],
-            "unmanaged": [u.model_dump(mode="json") for u in self.plan.unmanaged],
-            "in_sync": [r.model_dump(mode="json") for r in self.plan.unchanged],
-            "watch": self.watch.to_data() if self.watch else None,
-            "plan": self.plan.to_data(),
-        }
+
+class DriftRef(Record):
+    """A drifting offer: which file, which action would fix it, which fields moved."""
+
+    file: str
+    offer_name: str
+    offer_id: str | None
+    action: Action
+    fields: list[str]
+
+    @classmethod
+    def of(cls, change: Change) -> DriftRef:
+        return cls(
+            file=change.file,
+            offer_name=change.offer_name,
+            offer_id=change.offer_id,
+            action=change.action,
+            fields=[fc.path for fc in change.field_changes],
+        )
+
+
+class DriftCounts(Record):
+    outside: int = Field(default=0, ge=0)
+    pending: int = Field(default=0, ge=0)
+    unmanaged: int = Field(default=0, ge=0)
+    in_sync: int = Field(default=0, ge=0)
+
+
+class DriftFile(Record):
+    """A drift report as saved (``reconciler drift --out``; ``offers-drift/1``)."""
+
+    version: DriftSchema = Field(default=DRIFT_SCHEMA, alias="schema")
+    # Recomputed from the plan on load; defaults let a report of an older reconciler load.
+    has_drift: bool = False
+    counts: DriftCounts = Field(default_factory=DriftCounts)
+    outside: list[DriftRef] = Field(default_factory=list)
+    pending: list[DriftRef] = Field(default_factory=list)
+    unmanaged: list[UnmanagedOffer] = Field(default_factory=list)
+    in_sync: list[OfferRef] = Field(default_factory=list)
+    watch: WatchReport | None = None
+    # The whole plan; Plan.from_data checks it (checksum included) when the report is read.
+    plan: dict[str, Any]  # schemas/drift.schema.json refers it to plan.schema.json
 
 
 def classify(plan: Plan) -> DriftReport:
@@ -206,9 +244,15 @@ def report_from_data(data: Any) -> DriftReport:
     """A drift report read back from its JSON (``reconciler drift --out``)."""
     if not isinstance(data, dict) or data.get("schema") != DRIFT_SCHEMA:
         raise PlanFileError(f"drift report: expected schema {DRIFT_SCHEMA!r}")
-    report = classify(Plan.from_data(data.get("plan")))
-    if isinstance(data.get("watch"), dict):
-        report.watch = WatchReport.model_validate(data["watch"])
+    try:
+        saved = DriftFile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise PlanFileError(f"drift report: malformed ({where}: {first['msg']})") from None
+    # The lists are recomputed from the plan, the one part the checksum covers.
+    report = classify(Plan.from_data(saved.plan))
+    report.watch = saved.watch
     return report
 
 

@@ -23,9 +23,9 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler.errors import ReconcilerError
 from reconciler.markdown import escape_markdown, inline_code
@@ -33,7 +33,8 @@ from reconciler.offers.domain import OfferState, is_accepted, offer_key
 from reconciler.plan.timeline import as_date
 from reconciler.secrets import redact
 
-WATCH_SCHEMA = "offers-watch/1"
+WatchSchema = Literal["offers-watch/1"]
+WATCH_SCHEMA: WatchSchema = "offers-watch/1"
 STATE_SCHEMA = "offers-watch-state/1"
 
 
@@ -54,6 +55,14 @@ class WatchState(BaseModel):
 
 
 class WatchReport(BaseModel):
+    """The watch section of a drift report (``offers-watch/1``)."""
+
+    # ``schema`` would shadow a BaseModel method; the file spells it ``schema``.
+    model_config = ConfigDict(
+        validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
+
+    version: WatchSchema = Field(default=WATCH_SCHEMA, alias="schema")
     today: dt.date
     days: int
     state_file: str
@@ -68,8 +77,7 @@ class WatchReport(BaseModel):
         return bool(self.expiring or self.lapsed or self.ended or self.accepted)
 
     def to_data(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json")
-        return {"schema": WATCH_SCHEMA, **data}
+        return self.model_dump(mode="json")
 
 
 def load_state(path: Path) -> WatchState | None:

@@ -9,10 +9,13 @@ from typing import Any
 
 import jsonschema
 import pytest
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 
 from reconciler.cli import cli
 from reconciler.cli.common import run
-from reconciler.errors import EXIT_ERROR
+from reconciler.errors import EXIT_ERROR, PlanFileError
+from reconciler.plan.drift import classify, report_from_data
 from reconciler.plan.plan import Plan
 from reconciler.plan.schema import render_plan_schemas
 
@@ -83,3 +86,36 @@ def test_apply_refuses_an_edited_or_broken_plan_file(
     assert code == EXIT_ERROR
     assert message in err
     assert "Traceback" not in err
+
+
+def test_a_drift_report_matches_its_schema_and_reads_back() -> None:
+    plan = Plan.from_json(FIXTURE.read_text(encoding="utf-8"))
+    data = json.loads(json.dumps(classify(plan).to_data()))
+    schemas = {
+        name: json.loads((REPO / "schemas" / name).read_text(encoding="utf-8"))
+        for name in ("plan.schema.json", "drift.schema.json")
+    }
+    assert {n: json.dumps(s, indent=2, sort_keys=True) + "\n" for n, s in schemas.items()} == (
+        render_plan_schemas()
+    )
+    registry: Registry[Any] = Registry().with_resources(
+        (s["$id"], DRAFT202012.create_resource(s)) for s in schemas.values()
+    )
+    validator = jsonschema.Draft202012Validator(schemas["drift.schema.json"], registry=registry)
+    validator.validate(data)
+    assert list(data) == [
+        "schema", "has_drift", "counts", "outside", "pending",
+        "unmanaged", "in_sync", "watch", "plan",
+    ]  # fmt: skip
+    again = report_from_data(data)
+    assert [c.offer_name for c in again.pending] == [c.offer_name for c in plan.changes]
+    assert again.to_data() == data
+
+    data["plan"]["changes"][0]["line"] = -1  # the plan inside is checked as a plan file is
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(data)
+    with pytest.raises(PlanFileError, match=r"malformed \(changes\.0\.create\.line: "):
+        report_from_data(data)
+    data["counts"] = {"outside": "many"}
+    with pytest.raises(PlanFileError, match=r"drift report: malformed \(counts\.outside: "):
+        report_from_data(data)
