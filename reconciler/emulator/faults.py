@@ -25,46 +25,45 @@ import re
 import threading
 import uuid
 from collections import Counter
-from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 FaultKind = Literal["status", "delay", "drop", "drop_after_accept", "fail_job"]
-KINDS = ("status", "delay", "drop", "drop_after_accept", "fail_job")
 
 
-@dataclass
-class Fault:
+class Fault(BaseModel):
+    """One injected fault, as the admin API takes it (``POST /faults``) and lists it."""
+
+    # Unknown keys are ignored, as they always were (a newer test client's options).
+    model_config = ConfigDict(extra="ignore")
+
     kind: FaultKind
     path: str = "*"
     method: str = "*"
     status: int = 500
     retry_after: float | None = None
     delay: float = 0.0
-    share: float | None = None
-    count: int | None = None
+    share: float | None = Field(default=None, ge=0, le=1)
+    count: int | None = Field(default=None, ge=0)
     code: str = "internalServerError"
     message: str = "Injected failure."
-    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    # Set by the emulator, never by the caller:
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     hits: int = 0
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fault:
-        known = {
-            k: v
-            for k, v in data.items()
-            if k in cls.__dataclass_fields__ and k not in ("id", "hits")
-        }
-        fault = cls(**known)
-        if fault.kind not in KINDS:
-            raise ValueError(f"unknown fault kind {fault.kind!r} (known: {', '.join(KINDS)})")
-        if fault.share is not None and not 0 <= fault.share <= 1:
-            raise ValueError("share must be between 0 and 1")
-        if fault.count is not None and fault.count < 0:
-            raise ValueError("count must not be negative")
-        return fault
+        """A caller's fault; a ValueError names the first bad field."""
+        try:
+            return cls.model_validate({k: v for k, v in data.items() if k not in ("id", "hits")})
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ValueError(f"{where}: {first['msg']}") from None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self.model_dump(mode="json")
 
 
 _ENDPOINTS = [
