@@ -28,6 +28,7 @@ from reconciler.emulator.auth import TokenError, TokenService, openid_configurat
 from reconciler.emulator.config import Account, EmulatorConfig
 from reconciler.emulator.engine import Engine
 from reconciler.emulator.faults import Fault, Faults, endpoint_key
+from reconciler.emulator.job_record import JobRecord
 from reconciler.emulator.responses import api_error
 from reconciler.emulator.store import Store
 from reconciler.emulator.validation import GUID_RE, check_configure
@@ -233,9 +234,9 @@ class EmulatorApp:
         job = self.engine.submit(call.account, body, resources, fail)
         return JSONResponse(self.engine.job_view(job, call.version), status_code=202)
 
-    def _job(self, call: ApiCall) -> dict[str, Any] | None:
+    def _job(self, call: ApiCall) -> JobRecord | None:
         job = self.store.get_job(call.request.path_params["job"])
-        if job is None or job["account"] != call.account.name:
+        if job is None or job.account != call.account.name:
             return None
         return job
 
@@ -253,14 +254,14 @@ class EmulatorApp:
             return api_error(
                 404, "notFound", f"Job '{call.request.path_params['job']}' was not found."
             )
-        if job["status"] != "completed":
+        if job.status != "completed":
             return api_error(
                 409,
                 "conflict",
                 "The job has not completed yet; its resources are available once it completes.",
             )
         return JSONResponse(
-            {"$schema": schema_url("configure-detail", call.version), "resources": job["detail"]}
+            {"$schema": schema_url("configure-detail", call.version), "resources": job.detail}
         )
 
     async def job_cancel(self, call: ApiCall) -> Response:
@@ -269,7 +270,7 @@ class EmulatorApp:
             return api_error(
                 404, "notFound", f"Job '{call.request.path_params['job']}' was not found."
             )
-        if job["status"] == "completed":
+        if job.status == "completed":
             return api_error(400, "badRequest", "Cannot cancel job, job has already completed.")
         job = self.engine.cancel(job)
         return JSONResponse(self.engine.job_view(job, call.version))

@@ -31,6 +31,7 @@ from reconciler.emulator.base import (
     job_timestamp,
 )
 from reconciler.emulator.config import Account
+from reconciler.emulator.job_record import JobRecord
 from reconciler.emulator.offers import Offers
 from reconciler.emulator.versions import schema_url
 
@@ -46,7 +47,7 @@ class Engine(Offers):
         body: dict[str, Any],
         resources: list[dict[str, Any]],
         fail: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> JobRecord:
         now = self.clock()
         job_id = str(uuid.uuid4())
         delete_only = all(
@@ -54,22 +55,20 @@ class Engine(Offers):
         ) and any("privateOfferType" in r for r in resources)
         schema = str(resources[0].get("$schema", "")) if resources else ""
         version = schema.rsplit("/", 1)[-1] or "2023-07-15"
-        job = {
-            "jobId": job_id,
-            "account": account.name,
-            "status": self.config.initial_job_status,
-            "result": "pending",
-            "start": job_timestamp(now),
-            "end": JOB_END_UNSET,
-            "submitted": now,
-            "errors": [],
-            "detail": [],
-            "resources": resources,
-            "deleteOnly": delete_only,
-            "fail": fail,
-            "version": version,
-        }
-        self.store.add_job(job_id, account.name, now + self.config.job_latency, job)
+        job = JobRecord(
+            job_id=job_id,
+            account=account.name,
+            status=self.config.initial_job_status,
+            result="pending",
+            start=job_timestamp(now),
+            end=JOB_END_UNSET,
+            submitted=now,
+            resources=resources,
+            delete_only=delete_only,
+            fail=fail,
+            version=version,
+        )
+        self.store.add_job(job, now + self.config.job_latency)
         return job
 
     def advance(self) -> None:
@@ -83,52 +82,47 @@ class Engine(Offers):
                 if job is not None:
                     self._run(job)
 
-    def job_view(self, job: dict[str, Any], version: str) -> dict[str, Any]:
-        status = job["status"]
+    def job_view(self, job: JobRecord, version: str) -> dict[str, Any]:
+        status = job.status
         latency = self.config.job_latency
-        if status != "completed" and latency > 0 and self.clock() >= job["submitted"] + latency / 2:
+        if status != "completed" and latency > 0 and self.clock() >= job.submitted + latency / 2:
             status = "running"
         view: dict[str, Any] = {
             "$schema": schema_url("configure-status", version),
-            "jobId": job["jobId"],
+            "jobId": job.job_id,
             "jobStatus": status,
-            "jobResult": job["result"],
-            "jobStart": job["start"],
-            "jobEnd": job["end"],
-            "errors": job["errors"],
+            "jobResult": job.result,
+            "jobStart": job.start,
+            "jobEnd": job.end,
+            "errors": job.errors,
         }
-        if job.get("resourceUri"):
-            view["resourceUri"] = job["resourceUri"]
+        if job.resource_uri:
+            view["resourceUri"] = job.resource_uri
         return view
 
-    def cancel(self, job: dict[str, Any]) -> dict[str, Any]:
-        job.update(status="completed", result="cancelled", end=job_timestamp(self.clock()))
-        self.store.put_job(job["jobId"], job, done=True)
+    def cancel(self, job: JobRecord) -> JobRecord:
+        job.status, job.result, job.end = "completed", "cancelled", job_timestamp(self.clock())
+        self.store.put_job(job, done=True)
         return job
 
-    def _run(self, job: dict[str, Any]) -> None:
-        account = self.config.account(job["account"])
+    def _run(self, job: JobRecord) -> None:
+        account = self.config.account(job.account)
         errors: list[dict[str, Any]] = []
         detail: list[dict[str, Any]] = []
         with self.store.transaction():
-            if job.get("fail") or account is None:
-                fault = job.get("fail") or {
+            if job.fail or account is None:
+                fault = job.fail or {
                     "code": "internalServerError",
                     "message": "Unknown account.",
                 }
                 errors.append({"code": fault["code"], "message": fault["message"], "details": []})
             else:
-                errors, detail = self.process(account, job["resources"], job["version"])
-            job.update(
-                status="completed",
-                result="failed" if errors else "succeeded",
-                end=job_timestamp(self.clock()),
-                errors=errors,
-                detail=detail,
-            )
-            if not errors and not job["deleteOnly"]:
-                job["resourceUri"] = f"{self.api_url}/configure/{job['jobId']}"
-            self.store.put_job(job["jobId"], job, done=True)
+                errors, detail = self.process(account, job.resources, job.version)
+            job.status, job.result = "completed", "failed" if errors else "succeeded"
+            job.end, job.errors, job.detail = job_timestamp(self.clock()), errors, detail
+            if not errors and not job.delete_only:
+                job.resource_uri = f"{self.api_url}/configure/{job.job_id}"
+            self.store.put_job(job, done=True)
 
     def process(
         self, account: Account, resources: list[dict[str, Any]], version: str

@@ -21,6 +21,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from reconciler.emulator.job_record import JobRecord
+
 DB_NAME = "emulator.sqlite3"
 
 _SCHEMA = """
@@ -224,23 +226,23 @@ class Store:
 
     # ---- jobs ---------------------------------------------------------------------------
 
-    def add_job(self, job_id: str, account: str, due: float, doc: dict[str, Any]) -> None:
+    def add_job(self, job: JobRecord, due: float) -> None:
         with self.lock:
             self._db.execute(
                 "INSERT INTO jobs (id, account, done, due, doc) VALUES (?, ?, 0, ?, ?)",
-                (job_id, account, due, json.dumps(doc)),
+                (job.job_id, job.account, due, job.model_dump_json()),
             )
 
-    def get_job(self, job_id: str) -> dict[str, Any] | None:
+    def get_job(self, job_id: str) -> JobRecord | None:
         with self.lock:
             row = self._db.execute("SELECT doc FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else JobRecord.model_validate_json(row[0])
 
-    def put_job(self, job_id: str, doc: dict[str, Any], *, done: bool) -> None:
+    def put_job(self, job: JobRecord, *, done: bool) -> None:
         with self.lock:
             self._db.execute(
                 "UPDATE jobs SET doc = ?, done = ? WHERE id = ?",
-                (json.dumps(doc), 1 if done else 0, job_id),
+                (job.model_dump_json(), 1 if done else 0, job.job_id),
             )
 
     def pending_jobs(self) -> list[tuple[str, float]]:
