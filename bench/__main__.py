@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from bench.processes import REPO
 from bench.report import render_text, write_results
-from bench.runner import DEFAULT_SIZES, REPO, ApplyRun, Options, run_all, scaled_run
+from bench.runner import DEFAULT_SIZES, ApplyRun, Options, run_all, scaled_run
 
 ALL_SCENARIOS = ("validate", "plan", "plan-latency", "plan-targeted", "plan-changed", "apply")
 

@@ -24,7 +24,6 @@ process (:mod:`bench.server`); the results are plain dicts, turned into the tabl
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -35,7 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from bench.generator import (
     OfferSet,
@@ -45,12 +44,11 @@ from bench.generator import (
     seed,
     write_files,
 )
+from bench.processes import EmulatorProcess, Workers
 from bench.scenarios import Spec
 from reconciler.api.retry import APPLY_RATE_REAL_API
-from reconciler.emulator.admin import EmulatorAdmin
 from reconciler.settings import ApiSettings
 
-REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = (100, 1000, 5000)
 APPLY_CHANGES = 200
 CHANGED_SHARE = 0.05
@@ -149,94 +147,8 @@ class Row:
     notes: list[str] = field(default_factory=list)
 
 
-class EmulatorProcess:
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.server"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            cwd=REPO,
-            env=_env(),
-            text=True,
-        )
-        stdout: IO[str] | None = self.proc.stdout
-        line = stdout.readline() if stdout is not None else ""
-        if not line:
-            self.close()
-            raise RuntimeError("the emulator process did not start")
-        info = json.loads(line)
-        self.base_url: str = info["base_url"]
-        self.api_url: str = info["api_url"]
-        self.admin_token: str = info.get("admin_token") or ""
-        self.admin = EmulatorAdmin(self.base_url, token=self.admin_token)
-
-    def close(self) -> None:
-        if getattr(self, "admin", None) is not None:
-            self.admin.close()
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 def _slug(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
-    return env
-
-
-class Workers:
-    """The worker server (:mod:`bench.worker`): one child process per scenario, forked from
-    a process that has done the imports once."""
-
-    def __init__(self) -> None:
-        # Kept open for the server's life (its stderr), closed in close().
-        self.log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.worker", "--serve"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            cwd=REPO,
-            env=_env(),
-            text=True,
-        )
-
-    def run(self, spec: Spec) -> dict[str, Any]:
-        stdin, stdout = self.proc.stdin, self.proc.stdout
-        assert stdin is not None and stdout is not None
-        try:
-            stdin.write(json.dumps(asdict(spec)) + "\n")
-            stdin.flush()
-            line = stdout.readline()
-        except BrokenPipeError:
-            line = ""
-        if not line:
-            self.log.seek(0)
-            tail = "\n".join(self.log.read().strip().splitlines()[-15:])
-            raise RuntimeError(f"{spec.scenario}/{spec.way}: the worker server died:\n{tail}")
-        result: dict[str, Any] = json.loads(line)
-        if "error" in result:
-            tail = "\n".join(str(result["error"]).strip().splitlines()[-15:])
-            raise RuntimeError(f"{spec.scenario}/{spec.way} failed:\n{tail}")
-        return result
-
-    def close(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
 
 
 def _price_resources(offer_set: OfferSet) -> int:
