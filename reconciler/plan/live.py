@@ -72,10 +72,11 @@ def fetch_live(
     """List all offers; fetch the price resources of the offers *managed* selects (all if None).
 
     The list is paged and sequential by nature (each page names the next); the price
-    resources are independent reads, fetched by up to *workers* threads because against the
-    real API (~100 ms a request) thousands of them one by one take minutes. They start as
-    soon as the page naming them arrives, so the price reads overlap the paging instead of
-    waiting for the last page.
+    resources are independent reads, fetched by up to *workers* - 1 threads beside the
+    paging (*workers* requests at once in all) because against the real API (~100 ms a
+    request) thousands of them one by one take minutes. They start as soon as the page
+    naming them arrives, so the price reads overlap the paging instead of waiting for the
+    last page.
     """
     offers: list[dict[str, Any]] = []
     if workers <= 1:
@@ -84,7 +85,11 @@ def fetch_live(
             offers.append(offer)
             refs.update(dict.fromkeys(_wanted_refs(offer, managed)))
         return LiveState(offers=offers, prices={ref: client.get_resource(ref) for ref in refs})
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prices")
+    # The paging holds one of the *workers* connections meanwhile. More requesters than
+    # connections would queue in httpx's pool, where a queued request can have its
+    # connection closed under it by another thread (encode/httpcore#1110): a failed read,
+    # a retry and a backoff wait in about every other plan of 5,000 offers.
+    pool = ThreadPoolExecutor(max_workers=max(1, workers - 1), thread_name_prefix="prices")
     futures: dict[str, Future[dict[str, Any]]] = {}
     try:
         for offer in client.list_offers():
