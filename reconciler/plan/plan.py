@@ -17,7 +17,6 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import Field, ValidationError, WithJsonSchema
@@ -28,6 +27,7 @@ from reconciler.plan.extras import PlanExtra
 from reconciler.plan.gone import GoneFile
 from reconciler.plan.records import (
     PLAN_SCHEMA,
+    MutableRecord,
     OfferRef,
     PlanMeta,
     PlanSchema,
@@ -126,18 +126,24 @@ def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-@dataclass
-class Plan:
-    meta: PlanMeta
-    changes: list[Change] = field(default_factory=list)
-    unchanged: list[OfferRef] = field(default_factory=list)
-    unmanaged: list[UnmanagedOffer] = field(default_factory=list)
-    skipped: list[SkippedFile] = field(default_factory=list)
-    safety: SafetyReport = field(default_factory=SafetyReport)
-    gone: list[GoneFile] = field(default_factory=list)
-    extras: list[PlanExtra] = field(default_factory=list)
+class Plan(MutableRecord):
+    """The plan in memory: its records, sorted, and what follows from them.
 
-    def __post_init__(self) -> None:
+    Later checks add to it (removed files, extras, a price-guard violation), so it is not
+    frozen; its saved form is :class:`PlanFile`.
+    """
+
+    meta: PlanMeta
+    # Any Change subclass, kept as constructed (the file form discriminates by action).
+    changes: list[Change] = Field(default_factory=list)
+    unchanged: list[OfferRef] = Field(default_factory=list)
+    unmanaged: list[UnmanagedOffer] = Field(default_factory=list)
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    safety: SafetyReport = Field(default_factory=SafetyReport)
+    gone: list[GoneFile] = Field(default_factory=list)
+    extras: list[PlanExtra] = Field(default_factory=list)
+
+    def model_post_init(self, context: Any, /) -> None:
         self.sort()
 
     def sort(self) -> None:
