@@ -16,7 +16,6 @@ with offers that predate git.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError
@@ -25,7 +24,7 @@ from reconciler.errors import PlanFileError
 from reconciler.markdown import escape_markdown, inline_code
 from reconciler.plan.changes import Action, Change
 from reconciler.plan.plan import Plan
-from reconciler.plan.records import OfferRef, Record, UnmanagedOffer
+from reconciler.plan.records import MutableRecord, OfferRef, Record, UnmanagedOffer
 from reconciler.plan.render.common import headline, readable_path
 from reconciler.plan.render.markdown import render_markdown
 from reconciler.plan.render.view import scalar_text
@@ -36,11 +35,12 @@ DriftSchema = Literal["offers-drift/1"]
 DRIFT_SCHEMA: DriftSchema = "offers-drift/1"
 
 
-@dataclass
-class DriftReport:
+class DriftReport(MutableRecord):
+    """The plan's changes split by cause; its saved form is :class:`DriftFile`."""
+
     plan: Plan
-    outside: list[Change] = field(default_factory=list)
-    pending: list[Change] = field(default_factory=list)
+    outside: list[Change] = Field(default_factory=list)
+    pending: list[Change] = Field(default_factory=list)
     watch: WatchReport | None = None  # expiry and acceptance watch (reconciler.plan.watch)
 
     @property
