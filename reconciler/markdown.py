@@ -94,7 +94,12 @@ def escape_markdown(text: object) -> str:
     value = "" if text is None else str(text)
     value = visible(_LINE_BREAKS.sub(" ", value))
     value = _break_autolinks(value)
-    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in value)
+    escaped = "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in value)
+    # Where the text starts a line, four leading spaces would make it an indented code
+    # block: the first one is written as a character reference, which still shows a space.
+    if escaped.startswith("    "):
+        escaped = "&#32;" + escaped[1:]
+    return escaped
 
 
 def md_inline(text: object) -> str:

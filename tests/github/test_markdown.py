@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -83,6 +83,7 @@ def test_hostile_text_renders_inert_inline_and_in_table_cells() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=60))
+@example("    0")  # four leading spaces: an indented code block where the text starts a line
 def test_escaped_text_shows_exactly_the_input(text: str) -> None:
     tokens = assert_inert(escape_markdown(text))
     shown = text_of(tokens).replace(ZERO_WIDTH_SPACE, "")
