@@ -113,3 +113,13 @@ def load(text: str) -> Any:
         # The loader refers to itself (as parser, composer, constructor and resolver):
         # dropping its attributes lets it go at once instead of at the next collection.
         loader.__dict__.clear()
+
+
+def compose(text: str) -> Any:
+    """The node tree of the document in *text* (each node with its start mark), or None."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+        loader.__dict__.clear()

@@ -1,8 +1,8 @@
 """Reading offer-file YAML safely: size and nesting caps, UTF-8, problems with positions.
 
 The *safe* loader constructs no Python tags and treats duplicate keys as errors; only a
-file with findings is parsed again with the round-trip loader, which keeps line and column
-numbers (:func:`parse_positions`, :func:`position_of`).
+file with findings (or a change to show) is parsed again, to a node tree that keeps line and
+column numbers (:func:`parse_positions`, :func:`position_of`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.errors import Problem
 from reconciler.offers import safeload
@@ -222,27 +222,42 @@ def yaml_type(value: Any) -> str:
 
 
 def parse_positions(text: str) -> Any:
+    """The document's node tree, whose nodes carry the line and column they start at (what
+    the round-trip loader records, without building the round-trip data); None when the
+    text does not parse."""
     try:
-        return rt_yaml().load(text)
+        if safeload.FAST and not looks_deep(text):
+            return safeload.compose(text)
+        return rt_yaml().compose(text)
     except (YAMLError, RecursionError):
         return None
 
 
 def position_of(tree: Any, field_path: Sequence[str | int]) -> tuple[int, int]:
-    if not isinstance(tree, CommentedMap | CommentedSeq):
-        return (1, 1) if tree is not None else (0, 0)
-    node: Any = tree
-    line, col = node.lc.line, node.lc.col
+    """1-based (line, col) of *field_path* in a :func:`parse_positions` tree: the key of a
+    mapping entry, the start of a sequence item; the nearest existing parent otherwise."""
+    if tree is None:
+        return (0, 0)
+    if not isinstance(tree, MappingNode | SequenceNode):
+        return (1, 1)
+    node: Node = tree
+    mark = node.start_mark
     for part in field_path:
-        if isinstance(node, CommentedMap) and isinstance(part, str) and part in node:
-            line, col = node.lc.key(part)
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            line, col = node.lc.item(part)
-            node = node[part]
-        else:
+        found: tuple[Node, Node] | None = None
+        if isinstance(node, MappingNode) and isinstance(part, str):
+            # The last of repeated keys wins, as in the loaded data.
+            for key, value in node.value:
+                if isinstance(key, ScalarNode) and key.value == part:
+                    found = (key, value)
+        elif (
+            isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value)
+        ):
+            item = node.value[part]
+            found = (item, item)
+        if found is None:
             break
-    return line + 1, col + 1
+        mark, node = found[0].start_mark, found[1]
+    return mark.line + 1, mark.column + 1
 
 
 def dotted(path: Sequence[str | int]) -> str:
