@@ -36,3 +36,28 @@ def _fresh_secret_registry() -> Iterator[None]:
     REGISTRY.clear()
     yield
     REGISTRY.clear()
+
+
+# Modules whose tests run for seconds (workflow runs, process kills, many subprocesses) go
+# first, so that each is started early and the short tests fill the workers up at the end.
+_SLOW_FIRST = (
+    "tests/workflows/",
+    "tests/security/test_secrets.py",
+    "tests/bench/",
+    "tests/apply/test_lock_cli.py",
+    "tests/reliability/",
+    "tests/apply/test_kill_and_rerun.py",
+    "tests/apply/test_github_state.py",
+    "tests/apply/test_journal_cli.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid
+        for index, prefix in enumerate(_SLOW_FIRST):
+            if path.startswith(prefix):
+                return index
+        return len(_SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the order within each group stays as collected
