@@ -164,6 +164,17 @@ class Plan(MutableRecord):
 
     @property
     def blocked_changes(self) -> list[Change]:
+        """Offers refused by the plan (waiting ones are not refused: see ``waiting_changes``)."""
+        return [c for c in self.changes if isinstance(c, Blocked) and not c.waiting]
+
+    @property
+    def waiting_changes(self) -> list[Change]:
+        """Offers that cannot change yet (a partner's offer before its originator publishes)."""
+        return [c for c in self.changes if isinstance(c, Blocked) and c.waiting]
+
+    @property
+    def left_alone(self) -> list[Change]:
+        """Blocked and waiting offers: apply reports each with its reason and sends the rest."""
         return [c for c in self.changes if isinstance(c, Blocked)]
 
     @property
