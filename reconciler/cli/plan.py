@@ -33,6 +33,7 @@ from reconciler.plan.insights import PlanInsights, RecordingClient
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
 from reconciler.plan.render import render_json, render_markdown, render_text
+from reconciler.plan.sections import separate_drift
 from reconciler.settings import Settings
 
 FORMATS = ("text", "markdown", "json")
@@ -131,6 +132,12 @@ def write_file(path: Path, text: str) -> None:
 )
 @click.option("--force", is_flag=True, help="Override the safety thresholds.")
 @click.option(
+    "--include-drift",
+    is_flag=True,
+    help="With --baseline: keep changes made outside git in the plan (default: listed in a "
+    "section of their own, not applied with this plan).",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Price warnings (above list, deep discount, decimal slip) block the plan (exit 3).",
@@ -148,6 +155,7 @@ def command(
     role: str | None,
     allow_republish: bool,
     force: bool,
+    include_drift: bool,
     strict: bool,
     api: ApiTarget,
 ) -> int:
@@ -160,6 +168,7 @@ def command(
     inputs = PlanInputs(paths, api.role(role), baseline, allow_republish, force, targeted=True)
     extra = PlanInsights(app.settings, with_prices=True, strict=strict)
     plan = build_plan(app.settings, inputs, api, extra)
+    separate_drift(plan, include=include_drift)
     if out is not None:
         write_file(out, plan.to_json())
     if markdown_out is not None:
