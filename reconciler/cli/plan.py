@@ -33,6 +33,7 @@ from reconciler.plan.insights import PlanInsights, RecordingClient
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
 from reconciler.plan.render import render_json, render_markdown, render_text
+from reconciler.plan.scope import settings_changed_since
 from reconciler.plan.sections import separate_drift
 from reconciler.settings import Settings
 
@@ -168,7 +169,9 @@ def command(
     inputs = PlanInputs(paths, api.role(role), baseline, allow_republish, force, targeted=True)
     extra = PlanInsights(app.settings, with_prices=True, strict=strict)
     plan = build_plan(app.settings, inputs, api, extra)
-    separate_drift(plan, include=include_drift)
+    # Settings are part of the pull request: what they change is its change, not drift.
+    if not (baseline and settings_changed_since(baseline)):
+        separate_drift(plan, include=include_drift)
     if out is not None:
         write_file(out, plan.to_json())
     if markdown_out is not None:
