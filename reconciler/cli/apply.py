@@ -40,10 +40,10 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.lock import LOCK_TIMEOUT, apply_lock
 from reconciler.errors import EXIT_BLOCKED, EXIT_OK, PlanFileError, ReconcilerError
-from reconciler.plan.insights import add_price_guard
 from reconciler.plan.live import LiveClient
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
+from reconciler.render.insights import add_price_guard
 from reconciler.report.progress import ProgressPrinter
 from reconciler.report.summary import outputs, render_markdown, render_table
 from reconciler.secrets import redact
@@ -315,7 +315,7 @@ def confirm(auto_approve: bool) -> None:
 
 def render_plan(plan: Plan) -> str:
     from reconciler.cli.plan import use_colour
-    from reconciler.plan.render import render_text
+    from reconciler.render import render_text
 
     return render_text(plan, colour=use_colour())
 

@@ -132,7 +132,7 @@ class Change(MutableRecord):
     wanted: str | None = None  # Blocked only: the action that was refused
     field_changes: list[FieldChange] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
-    # What the renderers show beside the paths (see reconciler.plan.render.view):
+    # What the renderers show beside the paths (see reconciler.render.view):
     labels: dict[str, str] = Field(
         default_factory=dict,
         description="Keyed-list key (product/plan, beneficiary id) -> the name a person "
