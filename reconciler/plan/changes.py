@@ -35,16 +35,6 @@ Reason = Literal["git", "live", "both"]
 StepKind = Literal["create", "update", "publish", "withdraw", "delete", "partner-complete"]
 FieldOp = Literal["add", "remove", "change"]
 
-ORIGINS: tuple[str, ...] = ("git", "live", "both", "unknown")
-STEP_KINDS: tuple[str, ...] = (
-    "create",
-    "update",
-    "publish",
-    "withdraw",
-    "delete",
-    "partner-complete",
-)
-
 
 class Action(StrEnum):
     """What a change does to its offer; the plan file's ``action`` (and summary keys)."""
