@@ -29,7 +29,7 @@ at the boundary where they occur and never leak past it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 # Exit codes, shared by every command (documented in the README).
@@ -238,14 +238,6 @@ class GitHubError(ReconcilerError):
 
 class EmulatorError(ReconcilerError):
     pass
-
-
-@dataclass
-class ErrorReport:
-    """What the CLI prints for an error: a message and optional problem list."""
-
-    message: str
-    problems: list[Problem] = field(default_factory=list)
 
 
 class LockHeld(ReconcilerError):

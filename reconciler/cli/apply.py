@@ -40,10 +40,9 @@ from reconciler.cli.common import (
 )
 from reconciler.cli.lock import LOCK_TIMEOUT, apply_lock
 from reconciler.errors import EXIT_BLOCKED, EXIT_OK, PlanFileError, ReconcilerError
-from reconciler.plan.insights import add_price_guard
-from reconciler.plan.live import LiveClient
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
+from reconciler.render.insights import add_price_guard
 from reconciler.report.progress import ProgressPrinter
 from reconciler.report.summary import outputs, render_markdown, render_table
 from reconciler.secrets import redact
@@ -314,22 +313,7 @@ def confirm(auto_approve: bool) -> None:
 
 
 def render_plan(plan: Plan) -> str:
-    from reconciler.cli.plan import use_colour
-    from reconciler.plan.render import render_text
+    from reconciler.cli.common import use_colour
+    from reconciler.render import render_text
 
     return render_text(plan, colour=use_colour())
-
-
-def plan_now(
-    client: LiveClient,
-    settings: Settings,
-    source: tuple[Path, ...],
-    role: str | None,
-    account: str | None,
-    allow_republish: bool,
-    force: bool,
-) -> Plan:
-    """Plan *source* on an already open client (the pipeline ``reconciler plan`` runs)."""
-    api = ApiTarget(account=account)
-    inputs = PlanInputs(source, api.role(role), None, allow_republish, force)
-    return plan_loaded(client, settings, inputs, load_files(settings, inputs))

@@ -35,16 +35,6 @@ Reason = Literal["git", "live", "both"]
 StepKind = Literal["create", "update", "publish", "withdraw", "delete", "partner-complete"]
 FieldOp = Literal["add", "remove", "change"]
 
-ORIGINS: tuple[str, ...] = ("git", "live", "both", "unknown")
-STEP_KINDS: tuple[str, ...] = (
-    "create",
-    "update",
-    "publish",
-    "withdraw",
-    "delete",
-    "partner-complete",
-)
-
 
 class Action(StrEnum):
     """What a change does to its offer; the plan file's ``action`` (and summary keys)."""
@@ -132,7 +122,7 @@ class Change(MutableRecord):
     wanted: str | None = None  # Blocked only: the action that was refused
     field_changes: list[FieldChange] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
-    # What the renderers show beside the paths (see reconciler.plan.render.view):
+    # What the renderers show beside the paths (see reconciler.render.view):
     labels: dict[str, str] = Field(
         default_factory=dict,
         description="Keyed-list key (product/plan, beneficiary id) -> the name a person "
