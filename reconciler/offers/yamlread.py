@@ -147,9 +147,64 @@ def _load_safe(text: str) -> Any:
         raise
 
 
+class TooManyNodes(Exception):
+    """The document expands (aliases and merge keys together) past :data:`MAX_NODES`."""
+
+    def __init__(self, node: Node) -> None:
+        super().__init__(node)
+        self.line = node.start_mark.line + 1
+        self.col = node.start_mark.column + 1
+
+
+def check_node_budget(root: Node | None) -> None:
+    """Raise :class:`TooManyNodes` when *root* holds more than :data:`MAX_NODES` nodes with
+    every alias counted as the node it repeats.
+
+    A merge key (``<<: [*a, *a]``) is an alias like any other, so a chain of merges that
+    doubles at each step is stopped here, on the node tree, before the constructor expands
+    it. Each node's size is computed once (aliases share their node object), iteratively,
+    so the check is linear in the text; a node inside itself counts once (the data walk
+    reports a recursive alias).
+    """
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)] if root is not None else []
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes and not children_done:
+            continue
+        children: list[Node] = []
+        if isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        if not children_done:
+            sizes[key] = 1  # in progress: a recursive alias counts once
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(c), 1) for c in children)
+        if total > MAX_NODES:
+            raise TooManyNodes(node)
+        sizes[key] = total
+
+
+def _budget(text: str) -> None:
+    # Only aliases repeat nodes; a file without one is never composed twice.
+    if "*" in text:
+        check_node_budget(parse_positions(text))
+
+
 def parse_yaml(text: str, shown: str) -> tuple[Any, Problem | None]:
     try:
+        _budget(text)
         return _load_safe(text), None
+    except TooManyNodes as exc:
+        message = (
+            f"the file expands to more than {MAX_NODES} values (YAML aliases or merge keys); "
+            "an offer is far smaller"
+        )
+        return None, Problem(shown, exc.line, exc.col, "", message, "yaml-too-complex")
     except MarkedYAMLError as exc:
         return None, _yaml_problem(exc, shown)
     except YAMLError as exc:

@@ -9,7 +9,7 @@ import pytest
 from reconciler.errors import OfferFilesInvalid, Problem
 from reconciler.offers import discover_offer_files, load_offer_files
 from reconciler.offers.loader import MAX_FILE_BYTES
-from reconciler.secrets import REGISTRY
+from reconciler.offers.template_value import Template
 from reconciler.settings import Settings
 from tests.offers.conftest import TODAY, Loader, example
 
@@ -154,7 +154,12 @@ def test_env_templates_are_expanded_and_remembered(load: Loader) -> None:
     offer_file = load(text, env={"TERMS_SAS_URL": url})
     body = offer_file.api_body()
     assert body["termsAndConditionsDocSasUrl"] == url
-    assert REGISTRY.template(body)["termsAndConditionsDocSasUrl"] == "${TERMS_SAS_URL}"
+    template = body["termsAndConditionsDocSasUrl"]
+    assert isinstance(template, Template)
+    assert (template.source, template.line) == (
+        "${TERMS_SAS_URL}",
+        offer_file.position(["termsAndConditionsDocSasUrl"])[0],
+    )
     assert "c2VjcmV0" not in repr(offer_file)
 
 
