@@ -28,7 +28,7 @@ import click
 from reconciler.api.client import ProductIngestionClient
 from reconciler.apply.applier import ApplyOptions, Locate
 from reconciler.apply.outcome import ApplyResult
-from reconciler.apply.session import run_apply, settle_open
+from reconciler.apply.session import run_apply, settle_open, unfinished
 from reconciler.cli.common import (
     ApiTarget,
     AppContext,
@@ -251,7 +251,16 @@ def _locked(
         check_same_service(plan, client.endpoint)
     if loaded is not None:
         # Finish what an interrupted apply left open first, so the plan sees its effect.
-        settle_open(client, settings, target, options=options, progress=progress)
+        settled = settle_open(client, settings, target, options=options, progress=progress)
+        waiting = unfinished(settled)
+        if waiting is not None:
+            progress.close()
+            echo_err(
+                "note: an earlier apply is not finished (jobs still running, or a lost answer "
+                "not decided yet); nothing new was planned or sent. Run apply again later, or "
+                "`reconciler jobs resume`"
+            )
+            return waiting
         plan = plan_loaded(client, settings, inputs, loaded)
         # The plan command's price guard (plan.strict-prices blocks here too).
         add_price_guard(plan, loaded.files, client, settings)
