@@ -41,6 +41,10 @@ EXIT_STALE = 4
 EXIT_JOBS_FAILED = 5
 EXIT_JOBS_RUNNING = 6
 EXIT_LOCKED = 7  # another apply holds the state lock of this service and account
+# A mistyped command, option or argument: sysexits' EX_USAGE. Not click's 2, which is
+# "changes found" here and read as success by the workflows.
+EXIT_USAGE = 64
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
 class ReconcilerError(Exception):

@@ -35,6 +35,7 @@ from reconciler.cli.common import (
     api_options,
     echo_err,
     epilog,
+    jobs_go_on_when_interrupted,
     pass_app,
     role_option,
 )
@@ -273,10 +274,11 @@ def _locked(
             return EXIT_OK
         confirm(auto_approve)
     assert plan is not None  # read from the file, or planned just above
-    try:
-        return run_apply(plan, client, settings, target, options=options, progress=progress)
-    finally:
-        progress.close()
+    with jobs_go_on_when_interrupted():
+        try:
+            return run_apply(plan, client, settings, target, options=options, progress=progress)
+        finally:
+            progress.close()
 
 
 def any_open(settings: Settings, target: str) -> bool:
@@ -310,15 +312,27 @@ def check_same_service(plan: Plan, endpoint: str) -> None:
         )
 
 
+def can_ask() -> bool:
+    return sys.stdin.isatty()
+
+
 def confirm(auto_approve: bool) -> None:
+    """Ask as Terraform does: only the word `yes` approves (a reflex `y` or Enter does not)."""
     if auto_approve:
         return
-    if not sys.stdin.isatty():
+    if not can_ask():
         raise ReconcilerError(
             "refusing to apply without confirmation: no terminal to ask on; "
             "review the plan and pass --auto-approve (or apply a saved plan file)"
         )
-    click.confirm("Apply these changes?", abort=True, err=True)
+    echo_err(
+        "\nDo you want to apply these changes?\n"
+        "  The reconciler will send the changes described above to the live offers.\n"
+        "  Only 'yes' will be accepted to approve.\n"
+    )
+    answer = click.prompt("  Enter a value", default="", show_default=False, err=True)
+    if answer.strip() != "yes":
+        raise ReconcilerError("apply cancelled (only 'yes' approves): nothing was sent")
 
 
 def render_plan(plan: Plan) -> str:
