@@ -111,7 +111,9 @@ def full_step(
     resource["state"] = state
     return Step(
         kind=kind,
-        resources=REGISTRY.template([resource, *prices]),
+        # The price resources come "above" the offer that names them (docs/api-unknowns.md):
+        # a service that processes a request in order finds them before the offer.
+        resources=REGISTRY.template([*prices, resource]),
         offer_resource_name=name,
         expect_etag=etag,
     )
