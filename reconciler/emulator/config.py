@@ -101,8 +101,22 @@ class EmulatorConfig:
     # Drafts via the API: 2023 docs show them, the 2022 API refused them (docs/api-unknowns.md).
     drafts: Literal["allowed", "refused"] = "allowed"
     # Whether one configure request may carry several private offers (undocumented:
-    # every sample sends one); "refused" answers 400 to a multi-offer request.
-    multi_offer_requests: Literal["allowed", "refused"] = "refused"
+    # every sample sends one); "refused" answers 400 to a multi-offer request, "failed"
+    # accepts it (202) and fails its job without applying anything.
+    multi_offer_requests: Literal["allowed", "refused", "failed"] = "refused"
+    # What GET private-offer/query returns per offer: the full resource, or the summary
+    # (id, name, privateOfferType, state) of the only public fixture of the list.
+    list_shape: Literal["full", "summary"] = "full"
+    # "any": price resources are processed before offers whatever their order; "request":
+    # in the order sent, so an offer naming a price resource sent after it fails (the
+    # documentation creates the price resource "above" the offer that names it).
+    price_order: Literal["any", "request"] = "any"
+    # VM software reservations: "newPlanDetails ... will be system generated and available
+    # in the response of the job when completed"; "none" stores the entry as sent.
+    vmsr_plan_details: Literal["generated", "none"] = "none"
+    # How many times faster than real time the emulator's clock runs for jobs: a 30 s job
+    # at clock_rate 100 completes after 0.3 s (tests keep realistic job times fast).
+    clock_rate: float = 1.0
     request_latency: float = 0.0  # seconds added to every API request (round-trip cost)
     today: str | None = None  # YYYY-MM-DD override of the emulator's clock for date rules
     fault_seed: int = 0  # seeds the random choice of "share" faults, for reproducible runs
