@@ -41,6 +41,8 @@ EXIT_STALE = 4
 EXIT_JOBS_FAILED = 5
 EXIT_JOBS_RUNNING = 6
 EXIT_LOCKED = 7  # another apply holds the state lock of this service and account
+# Applied, except the offers reported blocked or waiting (each with its reason), left alone.
+EXIT_PARTLY = 8
 # A mistyped command, option or argument: sysexits' EX_USAGE. Not click's 2, which is
 # "changes found" here and read as success by the workflows.
 EXIT_USAGE = 64

@@ -12,7 +12,9 @@ Two ways in:
 
 The client is opened with ``writes=True`` here (and in ``reconciler jobs resume|cancel``)
 only. Exit codes: 0 all succeeded or nothing to do, 1 error before anything was sent,
-3 blocked, 4 stale changes (not sent), 5 failed jobs, 6 jobs still running at the deadline.
+3 blocked (a safety guard, or every change blocked), 4 stale changes (not sent), 5 failed
+jobs, 6 jobs still running at the deadline, 8 partly applied (the offers reported blocked
+or waiting were left alone, every other change succeeded).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import click
 
 from reconciler.api.client import ProductIngestionClient
 from reconciler.apply.applier import ApplyOptions, Locate
-from reconciler.apply.outcome import ApplyResult
+from reconciler.apply.outcome import ApplyResult, left_alone_outcomes
 from reconciler.apply.session import run_apply, settle_open, unfinished
 from reconciler.cli.common import (
     ApiTarget,
@@ -40,7 +42,7 @@ from reconciler.cli.common import (
     role_option,
 )
 from reconciler.cli.lock import LOCK_TIMEOUT, apply_lock
-from reconciler.errors import EXIT_BLOCKED, EXIT_OK, PlanFileError, ReconcilerError
+from reconciler.errors import EXIT_BLOCKED, PlanFileError, ReconcilerError
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
 from reconciler.render.insights import add_price_guard
@@ -87,6 +89,14 @@ def read_plan(path: Path) -> Plan:
         raise PlanFileError(f"{path}: {exc.message}") from None
 
 
+def refused_whole(plan: Plan) -> bool:
+    """Nothing is sent when a safety guard fired, or when every change is a blocked one.
+
+    Otherwise blocked and waiting offers are left alone, each reported with its reason,
+    and every other change goes out (exit 8 when all of those succeed)."""
+    return plan.safety.blocked or (bool(plan.blocked_changes) and not plan.has_changes)
+
+
 def report_blocked(plan: Plan) -> int:
     echo_err("error: the plan is blocked; nothing was sent")
     for reason in plan.blocked_reasons():
@@ -120,7 +130,7 @@ def emit_result(result: ApplyResult, fmt: str, markdown_out: Path | None) -> Non
         # Keep stdout pure JSON with --format json; the runner reads commands on stderr too.
         stream = sys.stderr if fmt == "json" else sys.stdout
         for o in result.outcomes:
-            if o.status in ("succeeded", "not-sent"):
+            if o.status in ("succeeded", "not-sent", "waiting"):
                 continue
             title = f"{o.action} {o.offer_name}: {o.status}"
             if o.errors:
@@ -136,13 +146,18 @@ def emit_result(result: ApplyResult, fmt: str, markdown_out: Path | None) -> Non
         [
             (0, "applied: every change took effect (or nothing to do)"),
             (1, "error: invalid files or plan, settings, credentials, API or network failure"),
-            (3, "blocked: a safety guard fired; nothing was sent"),
+            (3, "blocked: a safety guard fired, or every change is blocked; nothing was sent"),
             (4, "stale: a live offer changed since the plan; nothing was sent for it"),
             (5, "a job failed: the report says which offer, field and line"),
             (6, "jobs still running or an outcome unknown: run `reconciler jobs resume`"),
             (
                 7,
                 "locked: another apply holds this service and account (`reconciler lock status`)",
+            ),
+            (
+                8,
+                "partly applied: offers blocked or waiting were left alone (each with its "
+                "reason); every other change succeeded",
             ),
         ],
         [
@@ -195,7 +210,7 @@ def command(
     plan: Plan | None = None
     if plan_file is not None:
         plan = read_plan(plan_file)
-        if plan.is_blocked:
+        if refused_whole(plan):
             return report_blocked(plan)
     elif any(p.suffix == ".json" for p in source):
         raise ReconcilerError("give either one saved plan (.json) or offer paths, not both")
@@ -267,11 +282,11 @@ def _locked(
         add_price_guard(plan, loaded.files, client, settings)
         shown = render_plan(plan)
         click.echo(shown, nl=False, err=fmt == "json")
-        if plan.is_blocked:
+        if refused_whole(plan):
             return report_blocked(plan)
         if not plan.has_changes:
-            emit_result(ApplyResult(plan_checksum=plan.checksum), fmt, markdown_out)
-            return EXIT_OK
+            # Nothing to send; offers waiting (if any) are reported, nothing is asked.
+            return ApplyResult(plan_checksum=plan.checksum, outcomes=left_alone_outcomes(plan))
         confirm(auto_approve)
     assert plan is not None  # read from the file, or planned just above
     with jobs_go_on_when_interrupted():

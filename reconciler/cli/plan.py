@@ -31,6 +31,7 @@ from reconciler.plan.baseline import git_sha
 from reconciler.plan.gone import find_gone
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
+from reconciler.plan.sections import separate_drift
 from reconciler.render.insights import PlanInsights, RecordingClient
 from reconciler.render.markdown import render_markdown
 from reconciler.render.registry import FULL_BUDGET, PLAN_RENDERERS, Style
@@ -124,6 +125,12 @@ def write_file(path: Path, text: str) -> None:
 )
 @click.option("--force", is_flag=True, help="Override the safety thresholds.")
 @click.option(
+    "--include-drift",
+    is_flag=True,
+    help="With --baseline: keep changes made outside git in the plan (default: listed in a "
+    "section of their own, not applied with this plan).",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Price warnings (above list, deep discount, decimal slip) block the plan (exit 3).",
@@ -141,6 +148,7 @@ def command(
     role: str | None,
     allow_republish: bool,
     force: bool,
+    include_drift: bool,
     strict: bool,
     api: ApiTarget,
 ) -> int:
@@ -153,6 +161,7 @@ def command(
     inputs = PlanInputs(paths, api.role(role), baseline, allow_republish, force, targeted=True)
     extra = PlanInsights(app.settings, with_prices=True, strict=strict)
     plan = build_plan(app.settings, inputs, api, extra)
+    separate_drift(plan, include=include_drift)
     if out is not None:
         write_file(out, plan.to_json())
     if markdown_out is not None:

@@ -142,6 +142,13 @@ class Change(MutableRecord):
     blocked_reason: str | None = None
     override: str | None = None  # Blocked only: what would unblock it, if anything
     wanted: str | None = None  # Blocked only: the action that was refused
+    waiting: bool = Field(
+        default=False,
+        # Left out when false: plans saved before this field keep their checksum.
+        exclude_if=lambda waiting: not waiting,
+        description="Blocked only: not refused but not possible yet (a selling partner's offer "
+        "before its originator publishes); the next run completes it.",
+    )
     field_changes: list[FieldChange] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
     # What the renderers show beside the paths (see reconciler.render.view):

@@ -110,7 +110,12 @@ def _banners(plan: Plan) -> list[str]:
                 f"({inline_code(f'{change.file}:{change.line}')}): "
                 f"{md_inline(redact(change.blocked_reason or ''))}"
             )
-        out.append(_alert("CAUTION", ["**Blocked: nothing will be applied.**", "", *reasons]))
+        title = (
+            "**Blocked: nothing will be applied.**"
+            if plan.safety.blocked or not plan.has_changes
+            else "**Blocked: these offers are left alone; every other change is applied.**"
+        )
+        out.append(_alert("CAUTION", [title, "", *reasons]))
     counts = plan.summary()
     bits = []
     if counts["withdraw"]:

@@ -129,7 +129,10 @@ def render_text(plan: Plan, *, colour: bool = False, show_unchanged: bool = Fals
         summary = f"No changes. {plan.summary_line()}."
     lines.append(_style(summary, None, colour, bold=True))
     if plan.is_blocked:
-        lines.append(
-            _style("The plan is blocked; nothing will be applied.", "red", colour, bold=True)
+        blocked = (
+            "The plan is blocked; nothing will be applied."
+            if plan.safety.blocked or not plan.has_changes
+            else "Blocked offers are left alone; every other change will be applied."
         )
+        lines.append(_style(blocked, "red", colour, bold=True))
     return "\n".join(redact(line) for line in lines) + "\n"
