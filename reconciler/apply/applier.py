@@ -60,10 +60,10 @@ class Applier(SubmitPart, ResultsPart, ResolvePart):
             self.resolve(unresolved)
         if self.opts.submit:
             self.guard()
-            self.ready = [i for i, r in sorted(self.runs.items()) if self._is_ready(r)]
+        self.ready = [i for i, r in sorted(self.runs.items()) if self._is_ready(r)]
         while True:
             live_time = self.opts.clock() < self.deadline
-            if self.opts.submit and self.ready and live_time:
+            if self.ready and live_time:
                 wave, self.ready = sorted(set(self.ready)), []
                 self.submit([i for i in wave if self._is_ready(self.runs[i])])
             if self.unresolved:
@@ -72,7 +72,8 @@ class Applier(SubmitPart, ResultsPart, ResolvePart):
                 self.resolve(reqs)
                 continue
             if not self.open_jobs:
-                if self.ready and self.opts.submit and self.opts.clock() < self.deadline:
+                sendable = any(self._is_ready(self.runs[i]) for i in self.ready)
+                if sendable and self.opts.clock() < self.deadline:
                     continue  # steps that succeeded without a job (effect found) have successors
                 break
             if not self.poll(self.deadline):
@@ -80,8 +81,8 @@ class Applier(SubmitPart, ResultsPart, ResolvePart):
         self._finish_outcomes()
         closed = False
         state = self.journal.state
-        done = all(r.state is RunState.DONE for r in self.runs.values())
-        if not state.pending() and (not self.opts.submit or done):
+        done = all(r.state is RunState.DONE or not self.may_send(r) for r in self.runs.values())
+        if not state.pending() and done:
             self.journal.close_journal("settled" if not self.opts.submit else "finished")
             closed = True
         stats = getattr(self.client, "stats", None)
@@ -105,7 +106,19 @@ class Applier(SubmitPart, ResultsPart, ResolvePart):
         return [found[i] for i in sorted(found)]
 
     def _is_ready(self, run: Run) -> bool:
-        return run.state is RunState.READY and run.next_step < len(run.change.steps)
+        return (
+            run.state is RunState.READY
+            and run.next_step < len(run.change.steps)
+            and self.may_send(run)
+        )
+
+    def may_send(self, run: Run) -> bool:
+        """Whether this run may send *run*'s next step. Settling (``submit=False``) sends
+        nothing new, except the open steps of a change whose earlier step took effect: a
+        recreate whose create is live still owes its withdraw, a republish whose withdraw
+        went through still owes its update. Dropping them would leave two live offers of one
+        name (or a withdrawn offer) that no new plan can describe."""
+        return self.opts.submit or run.next_step > 0
 
     # ------------------------------------------------------------------ replay
 
@@ -205,7 +218,7 @@ class Applier(SubmitPart, ResultsPart, ResolvePart):
         for run in self.runs.values():
             if run.state is RunState.DONE:
                 continue
-            if not self.opts.submit and run.state is not RunState.WAITING:
+            if not self.may_send(run) and run.state is not RunState.WAITING:
                 run.outcome.status = "not-sent"
                 run.outcome.message = "superseded by a new plan"
                 continue

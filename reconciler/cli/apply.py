@@ -30,22 +30,22 @@ import click
 from reconciler.api.client import ProductIngestionClient
 from reconciler.apply.applier import ApplyOptions, Locate
 from reconciler.apply.outcome import ApplyResult, left_alone_outcomes
-from reconciler.apply.session import run_apply, settle_open
+from reconciler.apply.session import run_apply, settle_open, unfinished
 from reconciler.cli.common import (
     ApiTarget,
     AppContext,
     api_options,
     echo_err,
     epilog,
+    jobs_go_on_when_interrupted,
     pass_app,
     role_option,
 )
 from reconciler.cli.lock import LOCK_TIMEOUT, apply_lock
 from reconciler.errors import EXIT_BLOCKED, PlanFileError, ReconcilerError
-from reconciler.plan.insights import add_price_guard
-from reconciler.plan.live import LiveClient
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
+from reconciler.render.insights import add_price_guard
 from reconciler.report.progress import ProgressPrinter
 from reconciler.report.summary import outputs, render_markdown, render_table
 from reconciler.secrets import redact
@@ -267,7 +267,16 @@ def _locked(
         check_same_service(plan, client.endpoint)
     if loaded is not None:
         # Finish what an interrupted apply left open first, so the plan sees its effect.
-        settle_open(client, settings, target, options=options, progress=progress)
+        settled = settle_open(client, settings, target, options=options, progress=progress)
+        waiting = unfinished(settled)
+        if waiting is not None:
+            progress.close()
+            echo_err(
+                "note: an earlier apply is not finished (jobs still running, or a lost answer "
+                "not decided yet); nothing new was planned or sent. Run apply again later, or "
+                "`reconciler jobs resume`"
+            )
+            return waiting
         plan = plan_loaded(client, settings, inputs, loaded)
         # The plan command's price guard (plan.strict-prices blocks here too).
         add_price_guard(plan, loaded.files, client, settings)
@@ -280,10 +289,11 @@ def _locked(
             return ApplyResult(plan_checksum=plan.checksum, outcomes=left_alone_outcomes(plan))
         confirm(auto_approve)
     assert plan is not None  # read from the file, or planned just above
-    try:
-        return run_apply(plan, client, settings, target, options=options, progress=progress)
-    finally:
-        progress.close()
+    with jobs_go_on_when_interrupted():
+        try:
+            return run_apply(plan, client, settings, target, options=options, progress=progress)
+        finally:
+            progress.close()
 
 
 def any_open(settings: Settings, target: str) -> bool:
@@ -317,34 +327,31 @@ def check_same_service(plan: Plan, endpoint: str) -> None:
         )
 
 
+def can_ask() -> bool:
+    return sys.stdin.isatty()
+
+
 def confirm(auto_approve: bool) -> None:
+    """Ask as Terraform does: only the word `yes` approves (a reflex `y` or Enter does not)."""
     if auto_approve:
         return
-    if not sys.stdin.isatty():
+    if not can_ask():
         raise ReconcilerError(
             "refusing to apply without confirmation: no terminal to ask on; "
             "review the plan and pass --auto-approve (or apply a saved plan file)"
         )
-    click.confirm("Apply these changes?", abort=True, err=True)
+    echo_err(
+        "\nDo you want to apply these changes?\n"
+        "  The reconciler will send the changes described above to the live offers.\n"
+        "  Only 'yes' will be accepted to approve.\n"
+    )
+    answer = click.prompt("  Enter a value", default="", show_default=False, err=True)
+    if answer.strip() != "yes":
+        raise ReconcilerError("apply cancelled (only 'yes' approves): nothing was sent")
 
 
 def render_plan(plan: Plan) -> str:
-    from reconciler.cli.plan import use_colour
-    from reconciler.plan.render import render_text
+    from reconciler.cli.common import use_colour
+    from reconciler.render import render_text
 
     return render_text(plan, colour=use_colour())
-
-
-def plan_now(
-    client: LiveClient,
-    settings: Settings,
-    source: tuple[Path, ...],
-    role: str | None,
-    account: str | None,
-    allow_republish: bool,
-    force: bool,
-) -> Plan:
-    """Plan *source* on an already open client (the pipeline ``reconciler plan`` runs)."""
-    api = ApiTarget(account=account)
-    inputs = PlanInputs(source, api.role(role), None, allow_republish, force)
-    return plan_loaded(client, settings, inputs, load_files(settings, inputs))

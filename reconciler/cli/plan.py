@@ -29,18 +29,15 @@ from reconciler.cli.common import (
 from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, ReconcilerError
 from reconciler.plan.baseline import git_sha
 from reconciler.plan.gone import find_gone
-from reconciler.plan.insights import PlanInsights, RecordingClient
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
-from reconciler.plan.render import render_json, render_markdown, render_text
 from reconciler.plan.scope import settings_changed_since
 from reconciler.plan.sections import separate_drift
+from reconciler.render.insights import PlanInsights, RecordingClient
+from reconciler.render.markdown import render_markdown
+from reconciler.render.registry import FULL_BUDGET, PLAN_RENDERERS, Style
 from reconciler.settings import Settings
 
-FORMATS = ("text", "markdown", "json")
-# --markdown-out and --format markdown write the whole plan (the artifact, the step summary);
-# only `reconciler github comment-plan` cuts it to a comment's size.
-FULL_BUDGET = 1_000_000
 EXIT_CODES = [
     (0, "success: no changes (or changes, without --detailed-exitcode)"),
     (1, "error: invalid offer files, settings, credentials, API or network failure"),
@@ -72,11 +69,7 @@ def build_plan(
 
 
 def render(plan: Plan, fmt: str) -> str:
-    if fmt == "json":
-        return render_json(plan)
-    if fmt == "markdown":
-        return render_markdown(plan, budget=FULL_BUDGET)
-    return render_text(plan, colour=use_colour())
+    return PLAN_RENDERERS.render(fmt, plan, Style(colour=use_colour()))
 
 
 def write_file(path: Path, text: str) -> None:
@@ -111,7 +104,7 @@ def write_file(path: Path, text: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(PLAN_RENDERERS.formats),
     default="text",
     show_default=True,
     help="What stdout gets: text for people, markdown for a PR, json for tools.",

@@ -39,7 +39,7 @@ from reconciler.plan.changes import (
     UpdateDraft,
     Withdraw,
 )
-from reconciler.plan.compare import partner_view, template_field
+from reconciler.plan.compare import partner_view, shown_templates, template_field
 from reconciler.plan.inputs import OfferFileLike
 from reconciler.plan.normalize import essence, leaves
 
@@ -127,7 +127,8 @@ def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None
         shown = essence(ctx.desired_body, defaults=False)
         if f.kind == CHANNEL_PARTNER:
             shown = partner_view(shown)
-        ctx.fields[:] = [template_field(raw.field_change("git")) for raw in leaves(shown)]
+        own = shown_templates(ctx.desired_body)
+        ctx.fields[:] = [template_field(raw.field_change("git"), own) for raw in leaves(shown)]
         with_state(ctx, None, desired, "git")
         step = rq.full_step("create", ctx.desired_body, offer_name=name, state=desired)
         return ctx.make(Create, steps=[step], reason="git")
