@@ -291,9 +291,25 @@ def _locked(
     assert plan is not None  # read from the file, or planned just above
     with jobs_go_on_when_interrupted():
         try:
-            return run_apply(plan, client, settings, target, options=options, progress=progress)
+            result = run_apply(plan, client, settings, target, options=options, progress=progress)
         finally:
             progress.close()
+    remember(api, settings, client.endpoint, plan, result)
+    return result
+
+
+def remember(
+    api: ApiTarget, settings: Settings, endpoint: str, plan: Plan, result: ApplyResult
+) -> None:
+    """Keep each offer's outcome in the apply history (drift and import read it)."""
+    from reconciler.apply.history import record_apply
+    from reconciler.cli.history import history_store
+
+    try:
+        record_apply(history_store(api, settings, endpoint, plan.meta.role), plan, result)
+    except ReconcilerError as exc:
+        # The apply itself is done; drift then judges this offer by git alone.
+        echo_err(redact(f"warning: the apply history was not updated ({exc.message})"))
 
 
 def any_open(settings: Settings, target: str) -> bool:
