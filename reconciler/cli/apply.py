@@ -181,6 +181,13 @@ def emit_result(result: ApplyResult, fmt: str, markdown_out: Path | None) -> Non
 @click.option(
     "--allow-republish", is_flag=True, help="Allow withdraw-edit-republish (when planning)."
 )
+@click.option(
+    "--expect-checksum",
+    metavar="SHA256",
+    default=None,
+    help="With a saved plan: refuse it unless its checksum is this one (the merge workflow "
+    "passes the checksum its plan job computed and showed).",
+)
 @role_option
 @click.option(
     "--timeout",
@@ -199,6 +206,7 @@ def command(
     markdown_out: Path | None,
     force: bool,
     allow_republish: bool,
+    expect_checksum: str | None,
     role: str | None,
     timeout: float | None,
     lock_timeout: float,
@@ -210,6 +218,11 @@ def command(
     plan: Plan | None = None
     if plan_file is not None:
         plan = read_plan(plan_file)
+        if expect_checksum is not None and plan.checksum != expect_checksum:
+            raise PlanFileError(
+                f"{plan_file}: checksum {plan.checksum} is not the expected {expect_checksum}; "
+                "this is not the plan that was shown: nothing was sent"
+            )
         if refused_whole(plan):
             return report_blocked(plan)
     elif any(p.suffix == ".json" for p in source):
