@@ -126,7 +126,7 @@ def approved_plan(
     ctx = ActionsContext.from_env()
     commit = sha or ctx.sha
     if apply_unseen:
-        approved = Approved(None, missing="run by hand with apply-unseen")
+        approved = Approved(None, missing="run by hand with apply_unseen")
     else:
         if not commit:
             raise ReconcilerError("no merge commit: pass --sha or set GITHUB_SHA")

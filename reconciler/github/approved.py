@@ -34,7 +34,7 @@ from reconciler.secrets import redact
 
 HOW_TO_APPROVE = (
     "to apply an unseen change, open a pull request that shows it (a plan comment is the "
-    "approval), or run the apply workflow by hand (`workflow_dispatch`) with `apply-unseen`: "
+    "approval), or run the apply workflow by hand (`workflow_dispatch`) with `apply_unseen`: "
     "the `offers` environment's reviewers then approve that run after reading its plan job"
 )
 
@@ -124,7 +124,7 @@ def render_comparison(cmp: Comparison, *, sha: str) -> str:
     if cmp.include_unseen:
         lines += [
             "> [!WARNING]",
-            "> Run by hand with `apply-unseen`: every change of the plan now is applied once "
+            "> Run by hand with `apply_unseen`: every change of the plan now is applied once "
             "the `offers` environment's reviewers approve this run.",
             "",
         ]
