@@ -9,13 +9,6 @@ import datetime as dt
 import re
 from typing import Any
 
-from reconciler.emulator.vocabulary import (
-    CHANNEL,
-    CSP,
-    CUSTOMER,
-    ORIGINATOR,
-)
-
 SCHEMA_HOSTS = r"https://(?:schema\.mp\.microsoft\.com|product-ingestion\.azureedge\.net)/schema/"
 _VERSION = r"/(\d{4}-\d{2}-\d{2}(?:-dev|-preview\d+)?)$"
 CONFIGURE_RE = re.compile(SCHEMA_HOSTS + "configure" + _VERSION)
@@ -42,28 +35,6 @@ NAME_PARTNER_RE = re.compile(r"^[\x20-\x7d]*[^!>^\[@#%/\x00-\x1f\x7e-\uffff]$")
 SAS_RE = re.compile(r"^https://\S+$")
 
 
-_COMMON = {
-    "$schema", "id", "resourceName", "name", "privateOfferType", "state", "variableStartDate",
-    "start", "end", "notificationContacts", "beneficiaries", "eTag",
-    # read-only fields a client may echo from a GET; accepted and ignored
-    "lastModified", "subState", "acceptanceLinks", "validations",
-}  # fmt: skip
-ALLOWED = {
-    CUSTOMER: _COMMON | {
-        "offerPricingType", "acceptBy", "preparedBy", "termsAndConditionsDocSasUrl", "pricing",
-        "upgradedFrom", "customerContractRenewal",
-    },
-    CSP: _COMMON | {"preparedBy", "pricing", "upgradedFrom", "customerContractRenewal"},
-    ORIGINATOR: _COMMON | {
-        "offerPricingType", "acceptBy", "termsAndConditionsDocs", "partners", "pricing", "notes",
-        "customerContractRenewal",
-    },
-    CHANNEL: _COMMON | {
-        "offerPricingType", "acceptBy", "preparedBy", "termsAndConditionsDocs",
-        "originatorTermsAndConditionsDocs", "partners", "originatorPricing", "notes",
-        "customerContractRenewal",
-    },
-}  # fmt: skip
 PRICING_ENTRY_FIELDS = {
     "product", "plan", "basePlan", "newPlanDetails", "discountType", "discountPercentage",
     "priceDetails", "productName", "planName",

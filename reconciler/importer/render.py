@@ -12,7 +12,7 @@ so the caller can refuse to write a file that would lose it.
 
 A selling partner's view of a multiparty offer carries the originator's fields too; the
 channel-partner file keeps only what the partner owns plus the identifying fields, the
-same projection the planner compares (``reconciler.offers.domain.ORIGINATOR_OWNED_*``).
+same projection the planner compares (``reconciler.offers.fields.ORIGINATOR_OWNED_*``).
 
 SAS URLs: a literal ``sig=`` is a secret and must not reach git. The signature part is
 replaced by a ``${VAR}`` reference named after the file
@@ -33,49 +33,28 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from reconciler.offers.domain import (
+from reconciler.offers.domain import canonical_type, is_channel_partner
+from reconciler.offers.fields import (
+    DATE_FIELDS,
+    FILE_ORDER,
     ORIGINATOR_OWNED_FIELDS,
     ORIGINATOR_OWNED_PRICING_FIELDS,
     PARTNER_OWNED_FIELDS,
     READ_ONLY_FIELDS,
-    canonical_type,
-    is_channel_partner,
+    SECRET_URL_FIELDS,
 )
 from reconciler.offers.loader import unwrap_annotation
 from reconciler.offers.model import KIND_MODELS
 from reconciler.plan.normalize import READ_ONLY, fold_prices, short_plan
 from reconciler.secrets import REGISTRY, VAR_PREFIX
 
-# Top-level key order of a written file: the order of the example files in offers/
-# (kind first, then identity and lifecycle, dates, people, documents, parties, prices).
-TOP_ORDER = (
-    "privateOfferType",
-    "offerPricingType",
-    "id",
-    "name",
-    "state",
-    "customerContractRenewal",
-    "variableStartDate",
-    "start",
-    "end",
-    "acceptBy",
-    "preparedBy",
-    "termsAndConditionsDocSasUrl",
-    "termsAndConditionsDocs",
-    "notificationContacts",
-    "beneficiaries",
-    "partners",
-    "pricing",
-    "originatorPricing",
-    "upgradedFrom",
-    "notes",
-)
+# Top-level key order of a written file: the catalogue's.
+TOP_ORDER = FILE_ORDER
 # Server-set at the top level; `id` and `state` are the file's, so they stay.
 _SERVER_TOP = (READ_ONLY | READ_ONLY_FIELDS) - {"id", "state"}
 # Server-set inside nested objects (pricing entries, price resources).
 _SERVER_NESTED = frozenset({"productName", "planName", "validations", "eTag", "lastModified"})
-DATE_FIELDS = frozenset({"start", "end", "acceptBy"})
-SAS_KEYS = frozenset({"sasUrl", "termsAndConditionsDocSasUrl"})
+SAS_KEYS = SECRET_URL_FIELDS | {"sasUrl"}  # and a terms document's URL
 # Small {type, value} objects read best on one line, as in the examples.
 FLOW_KEYS = frozenset({"billingTerm", "paymentOption", "reservationDuration", "paymentSchedule"})
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00:00(?:\.0+)?(?:Z|[+-]00:?00)?)?$")

@@ -15,11 +15,10 @@ from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.offers.domain import (
-    CHANNEL_PARTNER,
+from reconciler.offers.domain import CHANNEL_PARTNER, PRIVATE_OFFER_TYPES
+from reconciler.offers.fields import (
     ORIGINATOR_OWNED_FIELDS,
     ORIGINATOR_OWNED_PRICING_FIELDS,
-    PRIVATE_OFFER_TYPES,
     READ_ONLY_FIELDS,
 )
 from reconciler.offers.rules import Finding

@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reconciler.offers.domain import (
-    CHANNEL_PARTNER,
-    PARTNER_OWNED_FIELDS,
-    PARTNER_PRICING_VIEW,
-)
+from reconciler.offers.domain import CHANNEL_PARTNER
+from reconciler.offers.fields import PARTNER_OWNED_FIELDS, PARTNER_PRICING_VIEW
 from reconciler.offers.template_value import Template, mark_live
 from reconciler.plan.changes import FieldChange, Origin, Reason
 from reconciler.plan.inputs import OfferFileLike

@@ -35,22 +35,12 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from reconciler.offers.domain import (
-    ALTERNATIVE_SPELLINGS,
-    READ_ONLY_FIELDS,
-    canonical_type,
-    plan_key,
-)
+from reconciler.offers import fields
+from reconciler.offers.domain import ALTERNATIVE_SPELLINGS, canonical_type, plan_key
 from reconciler.plan.changes import FieldChange
 
-READ_ONLY = READ_ONLY_FIELDS | {
-    "$schema",
-    "id",
-    "resourceName",
-    "state",
-    # the partner's view of the originator's documents; never sent by anyone
-    "originatorTermsAndConditionsDocs",
-}
+# Left out of the essence: what the catalogue does not compare, and a file's `$schema`.
+READ_ONLY = fields.NOT_COMPARED | {"$schema"}
 PRICE_READ_ONLY = frozenset(
     {
         "$schema",
@@ -67,12 +57,8 @@ PRICE_READ_ONLY = frozenset(
         "productName",
     }
 )
-DEFAULTS: dict[str, Any] = {
-    "offerPricingType": "editExistingOfferPricingOnly",
-    "variableStartDate": False,
-    "customerContractRenewal": False,
-}
-DATE_FIELDS = frozenset({"start", "end", "acceptBy"})
+DEFAULTS = fields.DEFAULTS
+DATE_FIELDS = fields.DATE_FIELDS
 # Enum values the API has been seen to capitalise differently.
 _ENUM_FIX = {
     "privateOfferType": {s: canonical_type(s) for s in ALTERNATIVE_SPELLINGS},
@@ -127,18 +113,20 @@ def _quantity_key(entry: Mapping[str, Any]) -> str:
 
 
 # list field name -> key function; applied at any depth (names are unique enough in the API).
-KEYED_LISTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+_KEYERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "id": _id_key,
+    "document": _doc_key,
     "pricing": pricing_key,
-    "originatorPricing": pricing_key,
-    "beneficiaries": _id_key,
-    "beneficiaryRecipients": _id_key,
-    "partners": _id_key,
-    "termsAndConditionsDocs": _doc_key,
+}
+KEYED_LISTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    **{name: _KEYERS[how] for name, how in fields.KEYED_FIELDS.items()},
+    # nested lists (the catalogue lists the top level)
     "originatorTermsAndConditionsDocs": _doc_key,
+    "beneficiaryRecipients": _id_key,
     "prices": _price_key,
     "includedQuantities": _quantity_key,
 }
-SET_LISTS = frozenset({"notificationContacts"})
+SET_LISTS = fields.SET_FIELDS
 
 
 def _number(value: float | int) -> float | int:

@@ -25,7 +25,8 @@ import copy
 import hashlib
 from typing import Any
 
-from reconciler.offers.domain import CHANNEL_PARTNER, PARTNER_OWNED_FIELDS
+from reconciler.offers.domain import CHANNEL_PARTNER
+from reconciler.offers.fields import PARTNER_OWNED_FIELDS
 from reconciler.offers.schema_urls import OFFER_SCHEMA, PRICE_SCHEMA
 from reconciler.offers.template_value import mark_live
 from reconciler.plan.changes import Step, StepKind
