@@ -67,7 +67,7 @@ Path = tuple[str | int, ...]
 class Rendered:
     """The file data of one offer, and what could not be put in it."""
 
-    data: dict[str, Any]
+    data: dict[str, object]
     unknown: list[str] = field(default_factory=list)
     """Dotted paths of live fields the offer model does not know (left out of ``data``)."""
     secrets: dict[str, str] = field(default_factory=dict)
@@ -97,7 +97,7 @@ def env_prefix(file_stem: str) -> str:
 
 
 def render_offer(
-    offer: Mapping[str, Any],
+    offer: Mapping[str, object],
     prices: Mapping[str, Mapping[str, Any]],
     *,
     file_stem: str,
@@ -162,7 +162,7 @@ def render_offer(
     return Rendered(ordered, unknown, secrets)
 
 
-def _tidy_entry(entry: Any, pricing_type: str) -> None:
+def _tidy_entry(entry: object, pricing_type: str) -> None:
     if not isinstance(entry, dict):
         return
     product = entry.get("product")
@@ -175,7 +175,7 @@ def _tidy_entry(entry: Any, pricing_type: str) -> None:
         entry.pop("newPlanDetails", None)
 
 
-def _hide_signatures(node: Any, prefix: str, secrets: dict[str, str]) -> None:
+def _hide_signatures(node: object, prefix: str, secrets: dict[str, str]) -> None:
     items: list[tuple[Any, Any]]
     if isinstance(node, dict):
         items = list(node.items())
@@ -200,11 +200,11 @@ def _hide_signatures(node: Any, prefix: str, secrets: dict[str, str]) -> None:
 # --- the model's shape ------------------------------------------------------------------------
 
 
-def _aliases(model: type[BaseModel]) -> dict[str, Any]:
+def _aliases(model: type[BaseModel]) -> dict[str, object]:
     return {(f.alias or name): f.annotation for name, f in model.model_fields.items()}
 
 
-def _shape(value: Any, annotation: Any, path: Path, unknown: list[str]) -> Any:
+def _shape(value: object, annotation: object, path: Path, unknown: list[str]) -> object:
     """*value* with its keys ordered as the model declares them; unknown keys reported."""
     annotation = unwrap_annotation(annotation)
     origin = typing.get_origin(annotation)
@@ -212,7 +212,7 @@ def _shape(value: Any, annotation: Any, path: Path, unknown: list[str]) -> Any:
         if not isinstance(value, Mapping):
             return value  # a type mismatch: validation reports it
         fields = _aliases(annotation)
-        out: dict[str, Any] = {}
+        out: dict[str, object] = {}
         for key, sub in fields.items():
             if key in value:
                 shaped = _shape(value[key], sub, (*path, key), unknown)
@@ -223,10 +223,10 @@ def _shape(value: Any, annotation: Any, path: Path, unknown: list[str]) -> Any:
                 unknown.append(dotted((*path, str(key))))
         return out
     if origin is list and isinstance(value, list):
-        (item,) = typing.get_args(annotation) or (Any,)
+        (item,) = typing.get_args(annotation) or (object,)
         return [_shape(v, item, (*path, i), unknown) for i, v in enumerate(value)]
     if origin is dict and isinstance(value, Mapping):
-        _, item = typing.get_args(annotation) or (str, Any)
+        _, item = typing.get_args(annotation) or (str, object)
         return {str(k): _shape(v, item, (*path, str(k)), unknown) for k, v in value.items()}
     return value
 

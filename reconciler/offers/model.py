@@ -53,7 +53,7 @@ StateName = Literal["draft", "live", "withdrawn", "deleted"]
 TermType = Literal["month", "year"]
 
 
-def _number(value: Any) -> int | float:
+def _number(value: object) -> int | float:
     # bool is an int subclass; `true` must not become 1.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("must be a number")
