@@ -42,6 +42,7 @@ from reconciler.offers.model import (
     FileControls,
     PrivateOffer,
 )
+from reconciler.offers.partial import as_closest_kind, rules_despite_errors
 from reconciler.offers.paths import find_offer_files
 from reconciler.offers.rules import Finding, check_offer
 from reconciler.offers.schema_urls import PRIVATE_OFFER_SCHEMA_PATTERN
@@ -332,15 +333,21 @@ def _validate(
         # canonical one.
         body["privateOfferType"] = known.value
     kind = body.get("privateOfferType")
+
+    def rules(offer: Any) -> list[Finding]:
+        return check_offer(offer, today=context.today, strict=context.strict)
+
     if kind not in PRIVATE_OFFER_TYPES:
         findings.append(kind_finding(kind))
+        findings.extend(as_closest_kind(body, OFFER_ADAPTER, rules))
         return None
     try:
         offer = OFFER_ADAPTER.validate_python(body)
     except ValidationError as exc:
         findings.extend(translate(exc, KIND_MODELS[kind], (), kind))
+        findings.extend(rules_despite_errors(body, exc, kind, OFFER_ADAPTER, rules))
         return None
-    findings.extend(check_offer(offer, today=context.today, strict=context.strict))
+    findings.extend(rules(offer))
     offer_file = OfferFile(path=path, offer=offer, controls=controls, text=text)
     if prepared.templates:
         shown = path.as_posix()

@@ -206,7 +206,7 @@ def parse_yaml(text: str, shown: str) -> tuple[Any, Problem | None]:
         )
         return None, Problem(shown, exc.line, exc.col, "", message, "yaml-too-complex")
     except MarkedYAMLError as exc:
-        return None, _yaml_problem(exc, shown)
+        return None, _yaml_problem(exc, shown, text)
     except YAMLError as exc:
         # ruamel's ReaderError (control characters, NUL bytes) has no mark, only an offset.
         line, col = _offset_position(text, getattr(exc, "position", None))
@@ -241,10 +241,51 @@ def _bad_date_line(text: str) -> int:
     return 0
 
 
-def _yaml_problem(exc: MarkedYAMLError, shown: str) -> Problem:
+# The parser notices these only where the next token starts, often the next line or the
+# end of the file; the mistake is where the construct began (its context mark).
+_OPENED_EARLIER = {
+    "while scanning a simple key": "a key without its ':'",
+    "while scanning a quoted scalar": "a quoted string that is never closed",
+    "while parsing a flow sequence": "a '[' list that is never closed",
+    "while parsing a flow mapping": "a '{' mapping that is never closed",
+}
+
+
+def _tab_at(text: str, line: int) -> int:
+    """1-based column of a tab in the indentation (or right after a key) of *line*; 0 if none."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return 0
+    content = lines[line - 1]
+    indent = content[: len(content) - len(content.lstrip(" \t-"))]
+    return indent.find("\t") + 1
+
+
+def _yaml_problem(exc: MarkedYAMLError, shown: str, text: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
     problem = exc.problem or ""
+    tab = _tab_at(text, line)
+    if tab or "tab character" in problem:
+        return Problem(
+            shown,
+            line,
+            tab or col,
+            "",
+            "invalid YAML: a tab character indents this line; YAML indents with spaces only",
+            "yaml-tab",
+        )
+    opened = _OPENED_EARLIER.get(_first_line(exc.context or ""))
+    if opened is not None and exc.context_mark is not None:
+        start = exc.context_mark
+        return Problem(
+            shown,
+            start.line + 1,
+            start.column + 1,
+            "",
+            f"invalid YAML: {opened} (noticed at line {line}: {_first_line(problem)})",
+            "yaml",
+        )
     duplicate = _DUPLICATE_KEY.search(problem)
     if duplicate:
         # The library's text quotes both values; they may be secrets.

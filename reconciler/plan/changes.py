@@ -37,16 +37,6 @@ Reason = Literal["git", "live", "both"]
 StepKind = Literal["create", "update", "publish", "withdraw", "delete", "partner-complete"]
 FieldOp = Literal["add", "remove", "change"]
 
-ORIGINS: tuple[str, ...] = ("git", "live", "both", "unknown")
-STEP_KINDS: tuple[str, ...] = (
-    "create",
-    "update",
-    "publish",
-    "withdraw",
-    "delete",
-    "partner-complete",
-)
-
 
 class Action(StrEnum):
     """What a change does to its offer; the plan file's ``action`` (and summary keys)."""
@@ -152,9 +142,16 @@ class Change(MutableRecord):
     blocked_reason: str | None = None
     override: str | None = None  # Blocked only: what would unblock it, if anything
     wanted: str | None = None  # Blocked only: the action that was refused
+    waiting: bool = Field(
+        default=False,
+        # Left out when false: plans saved before this field keep their checksum.
+        exclude_if=lambda waiting: not waiting,
+        description="Blocked only: not refused but not possible yet (a selling partner's offer "
+        "before its originator publishes); the next run completes it.",
+    )
     field_changes: list[FieldChange] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
-    # What the renderers show beside the paths (see reconciler.plan.render.view):
+    # What the renderers show beside the paths (see reconciler.render.view):
     labels: dict[str, str] = Field(
         default_factory=dict,
         description="Keyed-list key (product/plan, beneficiary id) -> the name a person "

@@ -123,7 +123,9 @@ def full_step(
             continue
         resource[key] = value
     resource["state"] = state
-    return _step(kind, [resource, *prices], name, etag)
+    # The price resources come "above" the offer that names them (docs/api-unknowns.md):
+    # a service that processes a request in order finds them before the offer.
+    return _step(kind, [*prices, resource], name, etag)
 
 
 def minimal_step(

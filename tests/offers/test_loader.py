@@ -33,7 +33,7 @@ def _one(load: Loader, text: str, **kwargs: object) -> Problem:
 @pytest.mark.parametrize(
     ("text", "rule", "line", "message"),
     [
-        ("name: [unclosed\n", "yaml", 2, "invalid YAML"),
+        ("name: [unclosed\n", "yaml", 1, "never closed"),
         ("a: 1\nb: 2\na: 3\n", "yaml-duplicate-key", 3, 'duplicate key "a"'),
         ("a: !!python/object/apply:os.system ['echo hi']\n", "yaml", 1, "python/object"),
         ("", "file-empty", 0, "file is empty"),
