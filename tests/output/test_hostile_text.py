@@ -17,7 +17,7 @@ from reconciler.markdown import (
     escape_markdown,
     visible,
 )
-from reconciler.plan.render.view import block_label
+from reconciler.render.view import block_label
 from tests.support.unicode import default_ignorable
 
 from .conftest import REPO, Cli, git
