@@ -48,22 +48,19 @@ def _html(markdown: str) -> str:
 
 
 def test_forged_marker_mention_link_and_bidi_are_inert(
-    hostile_project: Path, reconciler: Cli
+    hostile_project: Path, reconciler: Cli, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
+    out = tmp_path_factory.mktemp("runner-temp")  # outside the checkout, as in the workflow
     code, _, err = reconciler(
-        "plan", "--emulator", "--out", "plan.json", "--markdown-out", "plan.md"
-    )
+        "plan", "--emulator", "--out", str(out / "plan.json"),
+        "--markdown-out", str(out / "plan.md"),
+    )  # fmt: skip
     assert code == 0, err
-    plan_md = (hostile_project / "plan.md").read_text()
+    plan_md = (out / "plan.md").read_text()
     code, body, err = reconciler(
-        "github",
-        "comment-plan",
-        "--body-file",
-        "plan.md",
-        "--summary-json",
-        "plan.json",
-        "--dry-run",
-    )
+        "github", "comment-plan", "--body-file", str(out / "plan.md"),
+        "--summary-json", str(out / "plan.json"), "--dry-run",
+    )  # fmt: skip
     assert code == 0, err
     for text in (plan_md, body):
         assert "Litware" in text  # the description is shown ...
