@@ -93,6 +93,11 @@ def read_plan_summary(path: Path) -> PlanSummary:
         raise GitHubError(f"{path}: not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise GitHubError(f"{path}: expected a JSON object")
+    return plan_summary(data)
+
+
+def plan_summary(data: Mapping[str, Any]) -> PlanSummary:
+    """The summary of a saved plan's data (or of a flat summary object)."""
     raw_counts = data.get("summary")
     counts: dict[str, int] = {}
     if isinstance(raw_counts, dict):
