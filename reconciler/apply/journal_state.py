@@ -133,9 +133,11 @@ class JournalCorrupt(ReconcilerError):
     def __init__(self, path: Path, why: str) -> None:
         self.path = path
         super().__init__(
-            f"{path}: the apply journal is corrupt or partly written ({why}). Check the live "
-            f"offers (`reconciler plan`), then put it aside with "
-            f"`reconciler jobs discard {journal_id(path)}` and apply again"
+            f"{path}: the apply journal is corrupt or partly written ({why}). Its jobs may "
+            f"still be queued: wait for them to end, then put it aside with "
+            f"`reconciler jobs discard {journal_id(path)}` (it asks the service and refuses "
+            f"while any job it names is queued or running), check the live offers "
+            f"(`reconciler plan`) and apply again"
         )
 
 
