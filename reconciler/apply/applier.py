@@ -24,14 +24,14 @@ from typing import Any
 from reconciler.api.retry import apply_rate
 from reconciler.apply.guard import by_id_limit, read_live, stale_reason
 from reconciler.apply.journal import Journal, RequestState
-from reconciler.apply.outcome import ApplyResult, OutcomeError
+from reconciler.apply.outcome import ApplyResult, ChangeOutcome, OutcomeError, left_alone
 from reconciler.apply.resolve import ResolvePart
 from reconciler.apply.results import ResultsPart, field_path, path_text
 from reconciler.apply.runs import ApplyOptions, Locate, Opened, Progress, Run
 from reconciler.apply.states import ApplyClient, RunState, Verdict
 from reconciler.apply.submit import SubmitPart
 from reconciler.errors import PlanBlocked
-from reconciler.plan.changes import Step
+from reconciler.plan.changes import Blocked, Step
 from reconciler.plan.plan import Plan
 from reconciler.settings import Settings
 
@@ -45,7 +45,9 @@ _MOVED = (
 
 class Applier(SubmitPart, ResultsPart, ResolvePart):
     def run(self) -> ApplyResult:
-        if self.plan.is_blocked:
+        # A safety guard speaks for the whole plan; a blocked offer only for itself (it is
+        # reported below and every other change goes out).
+        if self.plan.safety.blocked:
             raise PlanBlocked("the plan is blocked; nothing was sent", self.plan.blocked_reasons())
         started = self.opts.clock()
         timeout = (
@@ -86,7 +88,7 @@ class Applier(SubmitPart, ResultsPart, ResolvePart):
         stats = getattr(self.client, "stats", None)
         return ApplyResult(
             plan_checksum=self.plan.checksum,
-            outcomes=[self.runs[i].outcome for i in sorted(self.runs)],
+            outcomes=self._outcomes(),
             journal=str(self.journal.path),
             journal_closed=closed or state.closed,
             resumed=resumed,
@@ -94,6 +96,14 @@ class Applier(SubmitPart, ResultsPart, ResolvePart):
             requests=dict(getattr(stats, "by_endpoint", {}) or {}),
             duration=self.opts.clock() - started,
         )
+
+    def _outcomes(self) -> list[ChangeOutcome]:
+        """Every change's outcome in plan order, the offers left alone included."""
+        found = {i: r.outcome for i, r in self.runs.items()}
+        for index, change in enumerate(self.plan.changes):
+            if index not in found and isinstance(change, Blocked):
+                found[index] = left_alone(index, change)
+        return [found[i] for i in sorted(found)]
 
     def _is_ready(self, run: Run) -> bool:
         return (

@@ -12,7 +12,8 @@ affected offer:
   now: sending it would make a second offer with the same name.
 
 Cost: one ``GET private-offer/{id}`` per change, or one paged list pass for all of them
-(``ceil(offers / page size)`` requests, the list returns full resources with their eTags).
+(``ceil(offers / page size)`` requests when the list returns full resources with their
+eTags; when it returns summaries, the changes' offers are read by id after it).
 Creates can only be checked by name, so any create means a list pass anyway. Without
 creates apply reads by id while there are at most :data:`GET_LIMIT` changes, or at most
 a tenth of the live offers the plan saw (:func:`by_id_limit`): the GETs go out side by side
@@ -42,6 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from reconciler.api.shapes import is_summary
 from reconciler.errors import NotFoundError
 from reconciler.offers.domain import is_active, name_key, offer_key, same_type
 from reconciler.plan.changes import Change, Step
@@ -97,11 +99,6 @@ def read_live(
     by_id: dict[str, dict[str, Any]] = {}
     by_name: dict[str, list[dict[str, Any]]] = {}
     wanted = list(dict.fromkeys(ids))
-    if need_list or len(wanted) > by_id_max:
-        for offer in client.list_offers():
-            by_id[offer_key(offer.get("id"))] = offer
-            by_name.setdefault(name_key(offer.get("name")), []).append(offer)
-        return LiveView(by_id, by_name, listed=True)
 
     def read(offer_id: str) -> dict[str, Any] | None:
         try:
@@ -109,12 +106,25 @@ def read_live(
         except NotFoundError:
             return None
 
-    if workers > 1 and len(wanted) > 1:
-        with ThreadPoolExecutor(min(workers, len(wanted)), thread_name_prefix="guard") as pool:
-            found = list(pool.map(read, wanted))
-    else:
-        found = [read(offer_id) for offer_id in wanted]
-    for offer_id, got in zip(wanted, found, strict=True):
+    def read_all(offer_ids: list[str]) -> list[dict[str, Any] | None]:
+        if workers > 1 and len(offer_ids) > 1:
+            with ThreadPoolExecutor(min(workers, len(offer_ids)), thread_name_prefix="guard") as p:
+                return list(p.map(read, offer_ids))
+        return [read(offer_id) for offer_id in offer_ids]
+
+    if need_list or len(wanted) > by_id_max:
+        for offer in client.list_offers():
+            by_id[offer_key(offer.get("id"))] = offer
+            by_name.setdefault(name_key(offer.get("name")), []).append(offer)
+        # A list of summaries has no eTags: the changes' own offers are read by id.
+        summaries = [i for i in wanted if is_summary(by_id.get(offer_key(i)) or {"eTag": ""})]
+        for offer_id, got in zip(summaries, read_all(summaries), strict=True):
+            if got is None:
+                by_id.pop(offer_key(offer_id), None)
+            else:
+                by_id[offer_key(offer_id)] = got
+        return LiveView(by_id, by_name, listed=True)
+    for offer_id, got in zip(wanted, read_all(wanted), strict=True):
         if got is None:
             continue
         by_id[offer_key(offer_id)] = got

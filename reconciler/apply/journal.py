@@ -23,9 +23,10 @@ Records (``t`` is the type)::
     stale      a change not sent because its live offer moved since the plan
     closed     nothing of this journal is pending any more
 
-Bodies never appear in a journal (the plan in the ``open`` record is already in
-``REGISTRY.template`` form, so a ``${SAS_URL}`` stays a template); the ``intent`` holds
-the SHA-256 of the templated request body, which is enough to tell requests apart.
+Bodies never appear in a journal (the plan in the ``open`` record is already sealed, see
+:mod:`reconciler.plan.sealed`: a ``${SAS_URL}`` stays a template, a live secret a reference);
+the ``intent`` holds the SHA-256 of the sealed request body, which is enough to tell
+requests apart.
 
 :class:`JournalState` replays the records into "what is finished, what is in flight, what
 is ambiguous", which is all resume needs. A journal is locked (``flock``) while a run
@@ -61,7 +62,7 @@ from reconciler.apply.journal_state import (
 )
 from reconciler.errors import ReconcilerError
 from reconciler.plan.plan import Plan, canonical_json
-from reconciler.secrets import REGISTRY, redact
+from reconciler.secrets import redact
 from reconciler.settings import Settings
 from reconciler.state.files import atomic_write, private_dir, why
 
@@ -93,9 +94,8 @@ def journal_dir(settings: Settings) -> Path:
 
 
 def body_digest(resources: list[dict[str, Any]]) -> str:
-    """SHA-256 of the request body in template form (secrets never hashed in clear)."""
-    templated = REGISTRY.template(resources)
-    return "sha256:" + hashlib.sha256(canonical_json(templated).encode("utf-8")).hexdigest()
+    """SHA-256 of the request body in sealed form (secrets never hashed in clear)."""
+    return "sha256:" + hashlib.sha256(canonical_json(resources).encode("utf-8")).hexdigest()
 
 
 def _now() -> str:

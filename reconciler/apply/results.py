@@ -12,7 +12,7 @@ from reconciler.api.jobs import JobError, JobStatus
 from reconciler.apply.guard import step_target
 from reconciler.apply.outcome import OutcomeError, ProgressEvent
 from reconciler.apply.runs import ApplierBase, Opened, Run
-from reconciler.apply.states import Verdict
+from reconciler.apply.states import RunState, Verdict
 from reconciler.errors import ApiError, ApiServerError, ApiUnreachable, ThrottledError
 from reconciler.offers.domain import canonical_type, name_key
 from reconciler.plan.changes import Change
@@ -154,6 +154,8 @@ class ResultsPart(ApplierBase):
             for r in detail
             if r.get("privateOfferType")
         }
+        if self.batch_refused(opened, status, detail):
+            return
         claimed: set[int] = set()
         mine_of: list[list[JobError]] = []
         for index, step in opened.items:
@@ -223,6 +225,53 @@ class ResultsPart(ApplierBase):
                 self.step_done(run, run.next_step, queue=True)
             else:
                 self.end(run, "failed" if verdict is Verdict.FAILED else "cancelled")
+
+    def batch_refused(
+        self, opened: Opened, status: JobStatus, detail: list[dict[str, Any]]
+    ) -> bool:
+        """A job of several offers that failed as a whole, with nothing applied: the service
+        takes one offer per request (docs/api-unknowns.md). Its steps go again, one offer
+        per request for the rest of the run; the journal records them as without effect."""
+        offers = {index for index, _ in opened.items}
+        if status.job_result != "failed" or len(offers) < 2 or detail:
+            return False
+        keys: set[str] = set()
+        for _, step in opened.items:
+            keys |= {str(r.get("resourceName")) for r in step.resources}
+            target = step_target(step)[0]
+            if target:
+                keys |= {target, target.removeprefix("private-offer/")}
+        if any(e.resource_id and e.resource_id in keys for e in status.errors):
+            return False  # an error of one of its resources: not a refusal of the batch
+        self.journal.write(
+            {
+                "t": "result",
+                "req": opened.req,
+                "job_id": status.job_id,
+                "job_status": status.job_status,
+                "job_result": status.job_result,
+                "resource_uri": status.resource_uri,
+                "items": [
+                    [index, self.runs[index].next_step, Verdict.NOT_APPLIED.value]
+                    for index, _ in opened.items
+                ],
+                "errors": {},
+                "created": {},
+                "etags": {},
+            }
+        )
+        self.one_offer_per_request = True
+        for index, _ in opened.items:
+            self.runs[index].state = RunState.READY
+            self.ready.append(index)
+        names = tuple(self.runs[i].change.offer_name for i, _ in opened.items)
+        reason = "; ".join(redact(e.message) for e in status.errors) or "no reason given"
+        message = (
+            f"job {status.job_id} holding several offers failed with nothing applied "
+            f"({reason}); sending one offer per request for the rest of this run"
+        )
+        self.progress(ProgressEvent("note", names, message=message))
+        return True
 
     def locate(self, change: Change, errors: Sequence[JobError]) -> list[OutcomeError]:
         out: list[OutcomeError] = []

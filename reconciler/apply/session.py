@@ -32,7 +32,7 @@ from typing import Any
 from reconciler.api.jobs import JobStatus
 from reconciler.apply.applier import ApplyOptions, Progress, apply_plan
 from reconciler.apply.journal import Journal, JournalInfo, journal_dir, list_journals
-from reconciler.apply.outcome import ApplyResult, ChangeOutcome
+from reconciler.apply.outcome import ApplyResult, ChangeOutcome, left_alone_outcomes
 from reconciler.apply.states import ApplyClient
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.plan.plan import Plan
@@ -133,7 +133,11 @@ def run_apply(
     if mine:
         journal = Journal.open(mine[-1].path)
     elif not plan.actionable:
-        return ApplyResult(plan_checksum=plan.checksum, endpoint=client.endpoint)
+        return ApplyResult(
+            plan_checksum=plan.checksum,
+            outcomes=left_alone_outcomes(plan),
+            endpoint=client.endpoint,
+        )
     else:
         journal = Journal.create(
             journal_dir(settings), plan, target=target, endpoint=client.endpoint

@@ -231,6 +231,13 @@ class EmulatorApp:
                 ],
             )
         fail = {"code": fault.code, "message": fault.message} if fault is not None else None
+        if offers > 1 and self.config.multi_offer_requests == "failed" and fail is None:
+            # Accepted, then refused inside its job: nothing of the request is applied.
+            fail = {
+                "code": "collectionLimitExceeded",
+                "message": f"The request holds {offers} private offers; send one per request "
+                "(with the price resources it references).",
+            }
         job = self.engine.submit(call.account, body, resources, fail)
         return JSONResponse(self.engine.job_view(job, call.version), status_code=202)
 
@@ -281,7 +288,7 @@ class EmulatorApp:
         params = call.request.query_params
         size = self.config.page_size
         if "$maxpagesize" in params and self.config.query_page_size == "refuse":
-            # Documented for product and plan lists only (digest §2.5, §2.8).
+            # Documented for product and plan lists only (docs/api-unknowns.md).
             return api_error(
                 400, "badRequest", "The query parameter $maxpagesize is not supported here."
             )
@@ -296,7 +303,7 @@ class EmulatorApp:
         page = rows[:size]
         body: dict[str, Any] = {
             self.config.list_key: [
-                self.engine.offer_view(r, call.account.name, call.version) for _, r in page
+                self.engine.list_item(r, call.account.name, call.version) for _, r in page
             ]
         }
         if len(rows) > size:

@@ -53,6 +53,12 @@ class JobContext:
     failed_names: set[str] = field(default_factory=set)
 
 
+def _faster(clock: Callable[[], float], rate: float) -> Callable[[], float]:
+    """A clock that starts at *clock*'s now and runs *rate* times faster."""
+    anchor = clock()
+    return lambda: anchor + (clock() - anchor) * rate
+
+
 class EngineBase:
     """State every part of the engine shares: settings, store, clock."""
 
@@ -62,6 +68,8 @@ class EngineBase:
         self.config = config
         self.store = store
         self.clock = clock
+        if config.clock_rate != 1.0:
+            self.clock = _faster(clock, config.clock_rate)
         self.api_url = ""  # set by the app once the server knows its address
 
     # ---- clock --------------------------------------------------------------------------

@@ -85,24 +85,38 @@ class EmulatorConfig:
     strict_dates: bool = False
     require_etag: bool = False
     atomic_jobs: bool = False
-    # "resourceName exists only inside the request. It is not stored." (digest §2.1)
+    # "resourceName exists only inside the request. It is not stored." (docs/api-unknowns.md)
     detail_resource_name: bool = False
     update_mode: Literal["replace", "merge"] = "replace"
-    # Live offers return plan/<productGuid>/<planId> (digest §4.3); False echoes as sent.
+    # Live offers return plan/<productGuid>/<planId> (docs/api-unknowns.md); False echoes as sent.
     canonical_plan_ids: bool = True
     deleted_offer_get: Literal["resource", "notFound"] = "resource"
     initial_job_status: Literal["notStarted", "running"] = "notStarted"
-    # The documented GET response spells the partner type with a capital P (digest §4.2).
+    # The documented GET response spells the partner type with a capital P (docs/api-unknowns.md).
     channel_partner_spelling: Literal[
         "multiPartyPromotionChannelPartner", "multipartyPromotionChannelPartner"
     ] = "multiPartyPromotionChannelPartner"
-    # "a withdrawn offer goes back to Draft" (digest §4.5, UI docs); "withdrawn" keeps it.
+    # "a withdrawn offer goes back to Draft" (docs/api-unknowns.md); "withdrawn" keeps it.
     withdrawn_state: Literal["draft", "withdrawn"] = "draft"
-    # Drafts via the API: 2023 docs show them, the 2022 API refused them (digest §4.5).
+    # Drafts via the API: 2023 docs show them, the 2022 API refused them (docs/api-unknowns.md).
     drafts: Literal["allowed", "refused"] = "allowed"
     # Whether one configure request may carry several private offers (undocumented:
-    # every sample sends one); "refused" answers 400 to a multi-offer request.
-    multi_offer_requests: Literal["allowed", "refused"] = "refused"
+    # every sample sends one); "refused" answers 400 to a multi-offer request, "failed"
+    # accepts it (202) and fails its job without applying anything.
+    multi_offer_requests: Literal["allowed", "refused", "failed"] = "refused"
+    # What GET private-offer/query returns per offer: the full resource, or the summary
+    # (id, name, privateOfferType, state) of the only public fixture of the list.
+    list_shape: Literal["full", "summary"] = "full"
+    # "any": price resources are processed before offers whatever their order; "request":
+    # in the order sent, so an offer naming a price resource sent after it fails (the
+    # documentation creates the price resource "above" the offer that names it).
+    price_order: Literal["any", "request"] = "any"
+    # VM software reservations: "newPlanDetails ... will be system generated and available
+    # in the response of the job when completed"; "none" stores the entry as sent.
+    vmsr_plan_details: Literal["generated", "none"] = "none"
+    # How many times faster than real time the emulator's clock runs for jobs: a 30 s job
+    # at clock_rate 100 completes after 0.3 s (tests keep realistic job times fast).
+    clock_rate: float = 1.0
     request_latency: float = 0.0  # seconds added to every API request (round-trip cost)
     today: str | None = None  # YYYY-MM-DD override of the emulator's clock for date rules
     fault_seed: int = 0  # seeds the random choice of "share" faults, for reproducible runs

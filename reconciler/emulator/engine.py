@@ -131,10 +131,13 @@ class Engine(Offers):
         ctx = JobContext(account=account, version=version)
         errors: list[dict[str, Any]] = []
         detail: list[dict[str, Any]] = []
-        prices = [r for r in resources if "privateOfferType" not in r]
-        offers = [r for r in resources if "privateOfferType" in r]
+        ordered = resources
+        if self.config.price_order == "any":
+            # Offers refer to price resources by resourceName: those go first.
+            prices = [r for r in resources if "privateOfferType" not in r]
+            ordered = [*prices, *(r for r in resources if "privateOfferType" in r)]
         self.store.savepoint("job")
-        for index, resource in enumerate([*prices, *offers]):
+        for index, resource in enumerate(ordered):
             point = f"r{index}"
             self.store.savepoint(point)
             try:

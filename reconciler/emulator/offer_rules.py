@@ -67,6 +67,15 @@ class OfferRules(Views):
                 )
         return problems
 
+    def _generated_plan(self, entry: dict[str, Any]) -> dict[str, str]:
+        # "... will be system generated and available in the response of the job when
+        # completed" (docs/api-unknowns.md): stable per base plan, so a re-send keeps it.
+        base = str(entry.get("basePlan") or entry.get("plan") or "").rsplit("/", 1)[-1]
+        return {
+            "name": f"Software reservation {base}",
+            "description": f"Software reservation of plan {base}",
+        }
+
     def _resolve_pricing(
         self, ctx: JobContext, kind: str, fields: dict[str, Any]
     ) -> list[dict[str, Any]]:
@@ -133,6 +142,10 @@ class OfferRules(Views):
             except RuleError as exc:
                 problems.append(_detail(exc.code, exc.message, where))
                 continue
+            if pricing_type == "vmSoftwareReservations" and self.config.vmsr_plan_details == (
+                "generated"
+            ):
+                entry["newPlanDetails"] = self._generated_plan(entry)
             resolved.append(entry)
         if problems:
             raise RuleError(

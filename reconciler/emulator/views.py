@@ -11,11 +11,22 @@ from reconciler.emulator.vocabulary import (
 )
 
 # Fields absent from older private-offer schemas: customerContractRenewal is not in the
-# 2023-07-15 schema and appears in the 2024-09-30 samples (digest §4.2, seeds).
+# 2023-07-15 schema and appears in the 2024-09-30 samples (docs/api-unknowns.md, seeds).
 FIELDS_SINCE = {"customerContractRenewal": "2024-09-30"}
 
 
+# The fields of a list item in the only public fixture of GET private-offer/query.
+SUMMARY_FIELDS = ("id", "name", "privateOfferType", "state")
+
+
 class Views(PriceRules):
+    def list_item(self, record: dict[str, Any], account: str, version: str) -> dict[str, Any]:
+        """One offer as the list shows it: the full view, or its summary (``list_shape``)."""
+        view = self.offer_view(record, account, version)
+        if self.config.list_shape == "summary":
+            return {k: view[k] for k in SUMMARY_FIELDS if k in view}
+        return view
+
     def role(self, record: dict[str, Any], account: str) -> str | None:
         if record["owner"] == account:
             return "owner"

@@ -1,25 +1,32 @@
 """The live side of a plan: every private offer of the account, plus the prices they use.
 
-Request budget: the offers come from the paged list endpoint only (no per-offer GET: the
-list already returns full resources), and absolute price resources are fetched once per
-durable id, only for offers a file manages. That is the floor -- list pages plus one GET
-per referenced price resource -- and plan stays on it.
+Request budget: the offers come from the paged list endpoint, and absolute price
+resources are fetched once per durable id, only for offers a file manages. When the list
+answers full resources, that is the floor -- list pages plus one GET per referenced price
+resource. When it answers summaries (``id``, ``name``, ``privateOfferType``, ``state``:
+no eTag, no pricing; :func:`reconciler.api.shapes.is_summary`), each managed offer is
+also read by id, side by side with the paging: list pages + one GET per managed offer +
+the price reads, the floor for that shape.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from reconciler.api.shapes import is_summary
 from reconciler.offers.domain import offer_key
 
 
 class LiveClient(Protocol):
-    """The two read calls of :class:`reconciler.api.client.ProductIngestionClient` plan uses."""
+    """The read calls of :class:`reconciler.api.client.ProductIngestionClient` plan uses."""
 
     def list_offers(self) -> Iterator[dict[str, Any]]: ...
+
+    def get_offer(self, offer_id: str) -> dict[str, Any]: ...
 
     def get_resource(self, durable_id: str) -> dict[str, Any]: ...
 
@@ -63,6 +70,11 @@ def _wanted_refs(
     return price_references(offer)
 
 
+def _needs_read(offer: dict[str, Any], managed: Callable[[dict[str, Any]], bool] | None) -> bool:
+    """A listed summary of an offer the caller wants: its fields come from a GET by id."""
+    return bool(offer.get("id")) and is_summary(offer) and (managed is None or managed(offer))
+
+
 def fetch_live(
     client: LiveClient,
     *,
@@ -71,17 +83,19 @@ def fetch_live(
 ) -> LiveState:
     """List all offers; fetch the price resources of the offers *managed* selects (all if None).
 
-    The list is paged and sequential by nature (each page names the next); the price
-    resources are independent reads, fetched by up to *workers* - 1 threads beside the
-    paging (*workers* requests at once in all) because against the real API (~100 ms a
-    request) thousands of them one by one take minutes. They start as soon as the page
-    naming them arrives, so the price reads overlap the paging instead of waiting for the
-    last page.
+    The list is paged and sequential by nature (each page names the next); the reads by id
+    of summarised offers and the price resources are independent reads, fetched by up to
+    *workers* - 1 threads beside the paging (*workers* requests at once in all) because
+    against the real API (~100 ms a request) thousands of them one by one take minutes.
+    They start as soon as the page naming them arrives, so they overlap the paging instead
+    of waiting for the last page; the client's rate budget paces them all.
     """
-    offers: list[dict[str, Any]] = []
     if workers <= 1:
+        offers: list[dict[str, Any]] = []
         refs: dict[str, None] = {}
         for offer in client.list_offers():
+            if _needs_read(offer, managed):
+                offer = client.get_offer(str(offer["id"]))
             offers.append(offer)
             refs.update(dict.fromkeys(_wanted_refs(offer, managed)))
         return LiveState(offers=offers, prices={ref: client.get_resource(ref) for ref in refs})
@@ -89,15 +103,33 @@ def fetch_live(
     # connections would queue in httpx's pool, where a queued request can have its
     # connection closed under it by another thread (encode/httpcore#1110): a failed read,
     # a retry and a backoff wait in about every other plan of 5,000 offers.
-    pool = ThreadPoolExecutor(max_workers=max(1, workers - 1), thread_name_prefix="prices")
+    pool = ThreadPoolExecutor(max_workers=max(1, workers - 1), thread_name_prefix="live")
     futures: dict[str, Future[dict[str, Any]]] = {}
-    try:
-        for offer in client.list_offers():
-            offers.append(offer)
-            for ref in _wanted_refs(offer, managed):
+    lock = threading.Lock()
+
+    def want_prices(offer: dict[str, Any]) -> None:
+        for ref in _wanted_refs(offer, managed):
+            with lock:
                 if ref not in futures:
                     futures[ref] = pool.submit(client.get_resource, ref)
-        prices = {ref: future.result() for ref, future in futures.items()}
+
+    def read_full(offer_id: str) -> dict[str, Any]:
+        full = client.get_offer(offer_id)
+        want_prices(full)  # before returning: the prices are awaited after the offers
+        return full
+
+    slots: list[dict[str, Any] | Future[dict[str, Any]]] = []
+    try:
+        for offer in client.list_offers():
+            if _needs_read(offer, managed):
+                slots.append(pool.submit(read_full, str(offer["id"])))
+            else:
+                slots.append(offer)
+                want_prices(offer)
+        offers = [s.result() if isinstance(s, Future) else s for s in slots]
+        with lock:
+            pending = dict(futures)
+        prices = {ref: future.result() for ref, future in pending.items()}
     finally:
         # On an error, reads not yet started are dropped rather than sent for nothing.
         pool.shutdown(wait=True, cancel_futures=True)

@@ -257,6 +257,22 @@ def fold_prices(body: Mapping[str, Any], prices: Mapping[str, Mapping[str, Any]]
     return result
 
 
+def _without_generated_plans(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A software reservation's ``newPlanDetails`` is made by the service, never sent:
+    "will be system generated and available in the response of the job when completed"."""
+    result = dict(body)
+    for key in ("pricing", "originatorPricing"):
+        entries = body.get(key)
+        if isinstance(entries, list):
+            result[key] = [
+                {k: v for k, v in e.items() if k != "newPlanDetails"}
+                if isinstance(e, Mapping)
+                else e
+                for e in entries
+            ]
+    return result
+
+
 def essence(
     body: Mapping[str, Any],
     *,
@@ -266,6 +282,8 @@ def essence(
     """The comparable form of a private-offer body (a file's ``api_body()`` or a live offer)."""
     if prices:
         body = fold_prices(body, prices)
+    if body.get("offerPricingType") == "vmSoftwareReservations":
+        body = _without_generated_plans(body)
     result = _norm(None, body, READ_ONLY)
     assert isinstance(result, dict)
     if defaults:

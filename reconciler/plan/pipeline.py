@@ -139,7 +139,7 @@ def plan_loaded(
         if cache is not None and get_offer is not None:
             mine = [f for f in loaded.files if f.kind in role_kinds(inputs.role)]
             found = fetch_targeted(
-                client,  # type: ignore[arg-type]  # has get_offer (checked above)
+                client,
                 mine,
                 cache,
                 workers=settings.api.max_connections,

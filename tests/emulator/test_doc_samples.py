@@ -25,15 +25,8 @@ from tests.emulator.cli import client_env, reconciler
 from tests.emulator.conftest import Api
 
 SAMPLES = Path(__file__).parent / "samples"
-# The documentation pages: shared/ beside the checkout (or beside its parent folder).
-SEEDS = next(
-    (
-        p / "shared" / "seeds"
-        for p in Path(__file__).resolve().parents
-        if (p / "shared" / "seeds").is_dir()
-    ),
-    Path("shared") / "seeds",
-)
+# The documentation pages themselves, with their source addresses (samples/pages/README.md).
+PAGES = SAMPLES / "pages"
 EXAMPLES = Path(__file__).resolve().parents[2] / "offers"
 DATA_PLATFORM = "product/7ba807c8-386a-4efe-80f1-b97bf8a554f8"
 SECURE_VM = "product/0c1f6c2e-7d1a-4c5e-9a3b-2f4d5e6a7b8c"
@@ -91,8 +84,8 @@ def _dates(offer: dict[str, Any]) -> None:
 
 
 def test_fixtures_are_the_documentation_verbatim() -> None:
-    assert SEEDS.is_dir(), "the documentation pages (shared/seeds) are not beside this checkout"
-    pages = "\n".join(p.read_text() for p in SEEDS.glob("*.txt"))
+    pages = "\n".join(p.read_text() for p in sorted(PAGES.glob("*.txt")))
+    assert len(sorted(PAGES.glob("*.txt"))) == 2
     files = sorted(SAMPLES.glob("*.txt"))
     assert len(files) == 13
     for path in files:

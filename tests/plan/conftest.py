@@ -81,8 +81,8 @@ class FakeAccount:
     def add(
         self, resources: list[dict[str, Any]], *, sub_state: str | None = None
     ) -> dict[str, Any]:
-        offer = copy.deepcopy(resources[0])
-        prices = {r["resourceName"]: r for r in resources[1:]}
+        offer = copy.deepcopy(next(r for r in resources if "privateOfferType" in r))
+        prices = {r["resourceName"]: r for r in resources if "privateOfferType" not in r}
         offer.pop("resourceName")
         n = next(self._ids)
         offer["id"] = f"private-offer/00000000-0000-0000-0000-{n:012d}"

@@ -51,7 +51,7 @@ def test_every_example_plans_as_a_create_then_nothing(settings: Settings) -> Non
 def test_absolute_prices_become_linked_price_resources(settings: Settings) -> None:
     files = [f for f in examples(settings) if f.path.name == "customer-absolute.yaml"]
     step = make_plan(files, LiveState(), settings).changes[0].steps[0]
-    offer, price = step.resources
+    price, offer = step.resources  # the price resource comes above the offer naming it
     link = offer["pricing"][0]["priceDetails"]
     assert link == {"resourceName": price["resourceName"]}
     assert price["$schema"].endswith("price-and-availability-private-offer-plan/2025-06-01")

@@ -9,16 +9,19 @@ request of their own; only the list prices of the changed offers' plans are extr
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from reconciler.checks import list_prices, price_guard, watch
 from reconciler.markdown import escape_markdown, inline_code
+from reconciler.offers.domain import offer_key
 from reconciler.offers.loader import OfferFile
-from reconciler.plan import list_prices, price_guard, timeline, watch
 from reconciler.plan.extras import ExtraKind, ExtraLevel, PlanExtra
 from reconciler.plan.live import managed_selector
 from reconciler.plan.plan import Plan, SafetyRule, SafetyViolation
+from reconciler.render import timeline
 from reconciler.secrets import redact
 from reconciler.settings import Settings
 
@@ -41,24 +44,34 @@ class RecordingClient:
     def __init__(self, client: ReadClient) -> None:
         self._client = client
         self.offers: list[dict[str, Any]] = []
+        self._lock = threading.Lock()  # the reads by id run side by side
+        self._at: dict[str, int] = {}  # listed offer id -> its place in self.offers
 
     @property
     def endpoint(self) -> str:
         return str(getattr(self._client, "endpoint", ""))
 
     def list_offers(self) -> Iterator[dict[str, Any]]:
-        self.offers = []
+        self.offers, self._at = [], {}
         for offer in self._client.list_offers():
-            self.offers.append(offer)
+            with self._lock:
+                self._at[offer_key(offer.get("id"))] = len(self.offers)
+                self.offers.append(offer)
             yield offer
 
     def get_resource(self, durable_id: str) -> dict[str, Any]:
         return self._client.get_resource(durable_id)
 
     def get_offer(self, offer_id: str) -> dict[str, Any]:
-        # A targeted plan reads its few offers by id instead of listing them all.
+        # A targeted plan reads its few offers by id instead of listing them all; a list of
+        # summaries is completed by these reads: the full offer takes the summary's place.
         offer = self._client.get_offer(offer_id)
-        self.offers.append(offer)
+        with self._lock:
+            at = self._at.get(offer_key(offer_id))
+            if at is None:
+                self.offers.append(offer)
+            else:
+                self.offers[at] = offer
         return offer
 
     def get_price_template(self, product_id: str, plan_id: str) -> dict[str, Any]:
