@@ -49,8 +49,30 @@ def scripts(job: dict[str, Any]) -> list[str]:
 ALL = sorted(p.name for p in WORKFLOWS.glob("*.yml"))
 
 
-def test_the_workflows_are_the_three_shipped_and_the_tools_own_ci() -> None:
-    assert ALL == ["offers-apply.yml", "offers-drift.yml", "offers-plan.yml", "reconciler-ci.yml"]
+# The tool's own release: OIDC for the provenance signature and PyPI's trusted publishing.
+OIDC_FOR_RELEASE = ("actions/attest-build-provenance@", "pypa/gh-action-pypi-publish@")
+
+
+def test_the_workflows_are_the_three_shipped_and_the_tools_own_ci_and_release() -> None:
+    assert ALL == [
+        "offers-apply.yml",
+        "offers-drift.yml",
+        "offers-plan.yml",
+        "reconciler-ci.yml",
+        "release.yml",
+    ]
+
+
+def test_the_release_runs_on_a_version_tag_and_publishes_without_a_token() -> None:
+    workflow = load("release.yml")
+    assert triggers(workflow) == {"push": {"tags": ["v*"]}}
+    text = (WORKFLOWS / "release.yml").read_text()
+    assert "secrets." not in text and "password" not in text
+    publish = workflow["jobs"]["publish"]
+    assert publish["environment"]["name"] == "pypi"
+    assert publish["permissions"] == {"id-token": "write"}
+    uses = [step.get("uses", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    assert all(any(u.startswith(p) for u in uses) for p in OIDC_FOR_RELEASE)
 
 
 def test_the_tools_own_ci_can_only_read() -> None:
@@ -73,9 +95,12 @@ def test_no_privileged_trigger_no_script_injection_pinned_actions(name: str) -> 
                 assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
             if "actions/checkout" in step.get("uses", ""):
                 assert step.get("with", {}).get("persist-credentials") is False
-        # OIDC only for jobs that talk to the Product Ingestion API.
+        # OIDC only for jobs that talk to the Product Ingestion API (or sign and publish a
+        # release: the tool's own release workflow).
         if job.get("permissions", {}).get("id-token") == "write":
-            assert any(API_COMMANDS.search(s) for s in scripts(job)), job.get("name")
+            uses = [step.get("uses", "") for step in job.get("steps", [])]
+            releases = any(u.startswith(OIDC_FOR_RELEASE) for u in uses)
+            assert releases or any(API_COMMANDS.search(s) for s in scripts(job)), job.get("name")
 
 
 def test_the_plan_workflow_gives_a_pull_request_no_secret() -> None:
