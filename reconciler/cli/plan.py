@@ -24,6 +24,7 @@ from reconciler.cli.common import (
     epilog,
     pass_app,
     role_option,
+    text_width,
     use_colour,
 )
 from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, ReconcilerError
@@ -69,7 +70,7 @@ def build_plan(
 
 
 def render(plan: Plan, fmt: str) -> str:
-    return PLAN_RENDERERS.render(fmt, plan, Style(colour=use_colour()))
+    return PLAN_RENDERERS.render(fmt, plan, Style(colour=use_colour(), width=text_width()))
 
 
 def write_file(path: Path, text: str) -> None:
