@@ -30,7 +30,7 @@ from reconciler.api.credentials import StaticTokenProvider
 from reconciler.offers.loader import OfferFile, discover_offer_files, load_offer_files
 from reconciler.plan.pipeline import PlanInputs, fetch_for, load_files, plan_live, plan_loaded
 from reconciler.plan.plan import Plan
-from reconciler.plan.render import render_text
+from reconciler.render import render_text
 from reconciler.settings import ApiSettings, ApplySettings, PlanSettings, Settings
 
 

@@ -29,7 +29,7 @@ at the boundary where they occur and never leak past it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 # Exit codes, shared by every command (documented in the README).
@@ -41,6 +41,12 @@ EXIT_STALE = 4
 EXIT_JOBS_FAILED = 5
 EXIT_JOBS_RUNNING = 6
 EXIT_LOCKED = 7  # another apply holds the state lock of this service and account
+# Applied, except the offers reported blocked or waiting (each with its reason), left alone.
+EXIT_PARTLY = 8
+# A mistyped command, option or argument: sysexits' EX_USAGE. Not click's 2, which is
+# "changes found" here and read as success by the workflows.
+EXIT_USAGE = 64
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
 class ReconcilerError(Exception):
@@ -238,14 +244,6 @@ class GitHubError(ReconcilerError):
 
 class EmulatorError(ReconcilerError):
     pass
-
-
-@dataclass
-class ErrorReport:
-    """What the CLI prints for an error: a message and optional problem list."""
-
-    message: str
-    problems: list[Problem] = field(default_factory=list)
 
 
 class LockHeld(ReconcilerError):

@@ -69,7 +69,7 @@ class RetryPolicy:
 
     def backoff_delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
         """Delay after failed attempt *attempt* (1-based): exponential, capped, jittered."""
-        base = self.backoff * (2 ** (attempt - 1))
+        base = self.backoff * (2.0 ** (attempt - 1))
         if self.max_backoff is not None:
             base = min(self.max_backoff, base)
         return base * (0.5 + 0.5 * rand()) if self.jitter else base

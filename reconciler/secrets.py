@@ -1,11 +1,5 @@
 """Keeping secrets out of everything the reconciler writes or prints.
 
-Three mechanisms, all process-wide through :data:`REGISTRY`:
-
-* ``${ENV_VAR}`` substitution in offer files records each expanded string with its
-  template. Plans and journals store the *template* (``REGISTRY.template(obj)``), so a
-  SAS token taken from the environment never lands on disk; apply expands it again
-  (``expand(obj)``) at the moment it sends.
 * Known secret values (client secret, certificate password, tokens, assertions,
   expanded values of secret-looking variables) are registered with ``add_secret`` and
   replaced by ``***`` in any text passed through ``REGISTRY.redact``.
@@ -16,6 +10,10 @@ Three mechanisms, all process-wide through :data:`REGISTRY`:
 * Only allowed variables expand (:func:`expand_string` with ``allowed``): the names listed
   in ``[tool.reconciler] env = [...]`` and any ``RECONCILER_VAR_*``; a pull request cannot
   pull an arbitrary runner variable into an API body.
+
+Which strings are templates at all is not decided here: only an offer file's own
+``${NAME}`` strings are (:mod:`reconciler.offers.template_value` keeps that origin from the
+file to the request); this module holds no map from values to templates.
 
 ``install_log_redaction()`` puts a filter on the root logger so every log record goes
 through ``redact`` before any handler formats it.
@@ -105,44 +103,21 @@ def env_references(text: str) -> list[str]:
     return _ENV_REF.findall(text)
 
 
+def is_secret_name(name: str) -> bool:
+    """Whether a variable's name says its value is a secret (its value is then redacted)."""
+    return bool(_SECRET_NAME.search(name))
+
+
 class SecretRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
-        self._templates: dict[str, str] = {}
 
     def add_secret(self, value: str | None) -> None:
         # Very short values would redact ordinary words; they are not secrets worth the noise.
         if value and len(value) >= 6:
             with self._lock:
                 self._secrets.add(value)
-
-    def add_template(self, expanded: str, template: str) -> None:
-        """Remember that *expanded* came from *template* (a string with ``${VAR}``)."""
-        if expanded == template:
-            return
-        with self._lock:
-            self._templates[expanded] = template
-        for name in env_references(template):
-            if _SECRET_NAME.search(name):
-                self.add_secret(os.environ.get(name))
-        if has_literal_signature(expanded):
-            self.add_secret(expanded)
-
-    def expand_and_register(
-        self,
-        text: str,
-        env: Mapping[str, str] | None = None,
-        allowed: Collection[str] | None = None,
-    ) -> str:
-        expanded = expand_string(text, env, allowed)
-        self.add_template(expanded, text)
-        if env is not None:
-            # add_template looked in os.environ; the mapping given is the one really used.
-            for name in env_references(text):
-                if _SECRET_NAME.search(name):
-                    self.add_secret(env.get(name))
-        return expanded
 
     def redact(self, text: str) -> str:
         with self._lock:
@@ -162,27 +137,9 @@ class SecretRegistry:
             return [self.redact_obj(v) for v in obj]
         return obj
 
-    def template(self, obj: Any) -> Any:
-        """A deep copy of *obj* with env-expanded strings put back as their ``${VAR}`` form."""
-        if isinstance(obj, str):
-            with self._lock:
-                return self._templates.get(obj, obj)
-        if isinstance(obj, Mapping):
-            return {k: self.template(v) for k, v in obj.items()}
-        if isinstance(obj, list | tuple):
-            return [self.template(v) for v in obj]
-        return obj
-
-    def stored(self, obj: Any) -> Any:
-        """What may be saved of a value that is shown but never sent (a plan's ``old`` and
-        ``new``): its template form, and whatever secret is left (a live offer's SAS URL,
-        read from the API, has no template) redacted."""
-        return self.redact_obj(self.template(obj))
-
     def clear(self) -> None:
         with self._lock:
             self._secrets.clear()
-            self._templates.clear()
 
 
 REGISTRY = SecretRegistry()
@@ -194,17 +151,6 @@ def add_secret(value: str | None) -> None:
 
 def redact(text: str) -> str:
     return REGISTRY.redact(text)
-
-
-def expand(obj: Any, env: Mapping[str, str] | None = None) -> Any:
-    """Expand ``${VAR}`` in every string of *obj* (used by apply on stored templates)."""
-    if isinstance(obj, str):
-        return REGISTRY.expand_and_register(obj, env) if "${" in obj else obj
-    if isinstance(obj, Mapping):
-        return {k: expand(v, env) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [expand(v, env) for v in obj]
-    return obj
 
 
 class RedactingFilter(logging.Filter):

@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import COMMANDS, cli
+from reconciler.errors import EXIT_CHANGES, EXIT_OK, EXIT_USAGE
+from tests.support.inprocess import run_reconciler
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,8 +25,36 @@ def test_help_lists_every_command() -> None:
 
 def test_an_unknown_command_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["deploy"])
-    assert result.exit_code == 2
+    assert result.exit_code == EXIT_USAGE
     assert "No such command 'deploy'" in result.output
+
+
+def test_a_mistyped_option_exits_neither_0_nor_2() -> None:
+    # 2 is "changes found", which the plan and drift workflows read as success.
+    rc = subprocess.run(
+        [sys.executable, "-m", "reconciler", "plan", "--no-such-option"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert rc.returncode not in (EXIT_OK, EXIT_CHANGES)
+    assert rc.returncode == EXIT_USAGE
+    assert "No such option '--no-such-option'" in rc.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["jobs", "no-such-subcommand"],
+        ["plan", "--format", "yaml"],
+        ["--no-such-global-option", "plan"],
+        ["apply", "--timeout", "-1"],
+    ],
+)
+def test_every_usage_error_exits_the_usage_code(args: list[str]) -> None:
+    rc, _, err = run_reconciler(*args)
+    assert rc == EXIT_USAGE, err
+    assert "Usage: " in err and "Try " in err
 
 
 def test_validate_starts_without_loading_the_api_layers() -> None:

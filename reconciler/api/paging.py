@@ -1,7 +1,7 @@
 """Following the pages of a list: ``@nextLink`` / ``@odata.nextLink``, or a bare token.
 
 The generic Product Ingestion lists answer ``{"value": [...], "@nextLink": "<opaque uri>"}``
-(docs/product-ingestion-api.md §2.11); the private-offer list's envelope is undocumented,
+(docs/api-unknowns.md); the private-offer list's envelope is undocumented,
 and Graph-fronted services commonly spell the link ``@odata.nextLink``. Both spellings are
 followed, absolute or relative (root-relative ``/rp/...``, query-only ``?...`` or relative
 to the API endpoint). A page that carries a continuation this module cannot follow fails

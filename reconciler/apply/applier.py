@@ -24,14 +24,14 @@ from typing import Any
 from reconciler.api.retry import apply_rate
 from reconciler.apply.guard import by_id_limit, read_live, stale_reason
 from reconciler.apply.journal import Journal, RequestState
-from reconciler.apply.outcome import ApplyResult, OutcomeError
+from reconciler.apply.outcome import ApplyResult, ChangeOutcome, OutcomeError, left_alone
 from reconciler.apply.resolve import ResolvePart
 from reconciler.apply.results import ResultsPart, field_path, path_text
 from reconciler.apply.runs import ApplyOptions, Locate, Opened, Progress, Run
 from reconciler.apply.states import ApplyClient, RunState, Verdict
 from reconciler.apply.submit import SubmitPart
 from reconciler.errors import PlanBlocked
-from reconciler.plan.changes import Step
+from reconciler.plan.changes import Blocked, Step
 from reconciler.plan.plan import Plan
 from reconciler.settings import Settings
 
@@ -45,7 +45,9 @@ _MOVED = (
 
 class Applier(SubmitPart, ResultsPart, ResolvePart):
     def run(self) -> ApplyResult:
-        if self.plan.is_blocked:
+        # A safety guard speaks for the whole plan; a blocked offer only for itself (it is
+        # reported below and every other change goes out).
+        if self.plan.safety.blocked:
             raise PlanBlocked("the plan is blocked; nothing was sent", self.plan.blocked_reasons())
         started = self.opts.clock()
         timeout = (
@@ -58,10 +60,10 @@ class Applier(SubmitPart, ResultsPart, ResolvePart):
             self.resolve(unresolved)
         if self.opts.submit:
             self.guard()
-            self.ready = [i for i, r in sorted(self.runs.items()) if self._is_ready(r)]
+        self.ready = [i for i, r in sorted(self.runs.items()) if self._is_ready(r)]
         while True:
             live_time = self.opts.clock() < self.deadline
-            if self.opts.submit and self.ready and live_time:
+            if self.ready and live_time:
                 wave, self.ready = sorted(set(self.ready)), []
                 self.submit([i for i in wave if self._is_ready(self.runs[i])])
             if self.unresolved:
@@ -70,7 +72,8 @@ class Applier(SubmitPart, ResultsPart, ResolvePart):
                 self.resolve(reqs)
                 continue
             if not self.open_jobs:
-                if self.ready and self.opts.submit and self.opts.clock() < self.deadline:
+                sendable = any(self._is_ready(self.runs[i]) for i in self.ready)
+                if sendable and self.opts.clock() < self.deadline:
                     continue  # steps that succeeded without a job (effect found) have successors
                 break
             if not self.poll(self.deadline):
@@ -78,14 +81,14 @@ class Applier(SubmitPart, ResultsPart, ResolvePart):
         self._finish_outcomes()
         closed = False
         state = self.journal.state
-        done = all(r.state is RunState.DONE for r in self.runs.values())
-        if not state.pending() and (not self.opts.submit or done):
+        done = all(r.state is RunState.DONE or not self.may_send(r) for r in self.runs.values())
+        if not state.pending() and done:
             self.journal.close_journal("settled" if not self.opts.submit else "finished")
             closed = True
         stats = getattr(self.client, "stats", None)
         return ApplyResult(
             plan_checksum=self.plan.checksum,
-            outcomes=[self.runs[i].outcome for i in sorted(self.runs)],
+            outcomes=self._outcomes(),
             journal=str(self.journal.path),
             journal_closed=closed or state.closed,
             resumed=resumed,
@@ -94,8 +97,28 @@ class Applier(SubmitPart, ResultsPart, ResolvePart):
             duration=self.opts.clock() - started,
         )
 
+    def _outcomes(self) -> list[ChangeOutcome]:
+        """Every change's outcome in plan order, the offers left alone included."""
+        found = {i: r.outcome for i, r in self.runs.items()}
+        for index, change in enumerate(self.plan.changes):
+            if index not in found and isinstance(change, Blocked):
+                found[index] = left_alone(index, change)
+        return [found[i] for i in sorted(found)]
+
     def _is_ready(self, run: Run) -> bool:
-        return run.state is RunState.READY and run.next_step < len(run.change.steps)
+        return (
+            run.state is RunState.READY
+            and run.next_step < len(run.change.steps)
+            and self.may_send(run)
+        )
+
+    def may_send(self, run: Run) -> bool:
+        """Whether this run may send *run*'s next step. Settling (``submit=False``) sends
+        nothing new, except the open steps of a change whose earlier step took effect: a
+        recreate whose create is live still owes its withdraw, a republish whose withdraw
+        went through still owes its update. Dropping them would leave two live offers of one
+        name (or a withdrawn offer) that no new plan can describe."""
+        return self.opts.submit or run.next_step > 0
 
     # ------------------------------------------------------------------ replay
 
@@ -195,7 +218,7 @@ class Applier(SubmitPart, ResultsPart, ResolvePart):
         for run in self.runs.values():
             if run.state is RunState.DONE:
                 continue
-            if not self.opts.submit and run.state is not RunState.WAITING:
+            if not self.may_send(run) and run.state is not RunState.WAITING:
                 run.outcome.status = "not-sent"
                 run.outcome.message = "superseded by a new plan"
                 continue

@@ -3,7 +3,9 @@
 One journal per apply run, a JSON-lines file under ``<apply.journal-dir>/journal/``
 (default ``.reconciler/journal/``). Every record is appended, flushed and fsync'ed before
 apply goes on, so after a crash the file holds at least everything that happened up to
-the last completed write; a torn last line (the process died mid-write) is ignored.
+the last completed write. Each line carries its checksum (:mod:`journal_frame`): a torn
+last line (the process died, or the disk filled, mid-write) is skipped by readers and cut
+off -- with a warning -- before the next record is appended.
 Writers from several threads share fsyncs (a group commit): a record is durable when
 *some* fsync that started after it was appended has returned, so 32 submitters wait for a
 few fsyncs, not for 32 in a row, and no intent is ever sent before it is on disk.
@@ -21,9 +23,10 @@ Records (``t`` is the type)::
     stale      a change not sent because its live offer moved since the plan
     closed     nothing of this journal is pending any more
 
-Bodies never appear in a journal (the plan in the ``open`` record is already in
-``REGISTRY.template`` form, so a ``${SAS_URL}`` stays a template); the ``intent`` holds
-the SHA-256 of the templated request body, which is enough to tell requests apart.
+Bodies never appear in a journal (the plan in the ``open`` record is already sealed, see
+:mod:`reconciler.plan.sealed`: a ``${SAS_URL}`` stays a template, a live secret a reference);
+the ``intent`` holds the SHA-256 of the sealed request body, which is enough to tell
+requests apart.
 
 :class:`JournalState` replays the records into "what is finished, what is in flight, what
 is ambiguous", which is all resume needs. A journal is locked (``flock``) while a run
@@ -36,25 +39,53 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
-from pydantic import ValidationError
-
-from reconciler.apply import journal_records as jr
-from reconciler.apply.journal_records import Item
+from reconciler.apply import journal_frame
+from reconciler.apply.journal_state import (
+    JOURNAL_VERSION,
+    JournalCorrupt,
+    JournalState,
+    RequestState,
+    apply_record,
+    journal_id,
+    read_bytes,
+    read_state,
+)
 from reconciler.errors import ReconcilerError
 from reconciler.plan.plan import Plan, canonical_json
-from reconciler.secrets import REGISTRY, redact
+from reconciler.secrets import redact
 from reconciler.settings import Settings
-from reconciler.state.files import atomic_write, private_dir
+from reconciler.state.files import atomic_write, private_dir, why
 
-JOURNAL_VERSION = 2
+__all__ = [
+    "JOURNAL_VERSION",
+    "Journal",
+    "JournalCorrupt",
+    "JournalInfo",
+    "JournalState",
+    "RequestState",
+    "body_digest",
+    "discard",
+    "journal_dir",
+    "journal_id",
+    "journal_paths",
+    "list_journals",
+    "read_state",
+]
+
+log = logging.getLogger(__name__)
+
+# The one call that puts record bytes on disk (a seam: tests fill the disk through it).
+_write = os.write
 
 
 def journal_dir(settings: Settings) -> Path:
@@ -62,97 +93,18 @@ def journal_dir(settings: Settings) -> Path:
 
 
 def body_digest(resources: list[dict[str, Any]]) -> str:
-    """SHA-256 of the request body in template form (secrets never hashed in clear)."""
-    templated = REGISTRY.template(resources)
-    return "sha256:" + hashlib.sha256(canonical_json(templated).encode("utf-8")).hexdigest()
+    """SHA-256 of the request body in sealed form (secrets never hashed in clear)."""
+    return "sha256:" + hashlib.sha256(canonical_json(resources).encode("utf-8")).hexdigest()
 
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
-@dataclass
-class RequestState:
-    """One configure request as the journal knows it."""
-
-    req: int
-    items: list[Item]
-    offers: list[str]
-    sent_etags: dict[int, str | None] = field(default_factory=dict)  # change index -> eTag sent
-    # change index -> ids of the offers with the create's name listed right before the POST
-    # (the only base on which a lost create's effect can be proven; see apply.effect)
-    before: dict[int, list[str]] = field(default_factory=dict)
-    at: str | None = None  # when the intent was written (ISO 8601, UTC)
-    job_id: str | None = None
-    refused: str | None = None
-    ambiguous: bool = False
-    accepted: bool | None = None
-    found: list[dict[str, Any]] = field(default_factory=list)
-    resolved: dict[Item, str] = field(default_factory=dict)
-    result: dict[str, Any] | None = None
-
-    @property
-    def in_flight(self) -> bool:
-        """Sent with a job id, final result not recorded yet."""
-        return self.job_id is not None and self.result is None
-
-    @property
-    def unresolved(self) -> bool:
-        """Sent (maybe) but neither a job id nor a refusal nor a resolution is known."""
-        return (
-            self.job_id is None
-            and self.refused is None
-            and self.result is None
-            and not self.resolved
-            # a lost answer whose effect was found counts as applied (see verdicts)
-            and not (self.ambiguous and self.accepted)
-        )
-
-
-@dataclass
-class JournalState:
-    plan: Plan
-    target: str
-    endpoint: str
-    created_at: str
-    requests: dict[int, RequestState] = field(default_factory=dict)
-    stale: dict[int, str] = field(default_factory=dict)  # change index -> reason
-    closed: bool = False
-    closed_reason: str | None = None
-
-    def verdicts(self) -> dict[Item, tuple[str, RequestState]]:
-        """The latest verdict per (change, step): succeeded/failed/cancelled from job
-        results, applied/not-applied/moved from resolutions, refused, in-flight, unresolved."""
-        out: dict[Item, tuple[str, RequestState]] = {}
-        for req in sorted(self.requests.values(), key=lambda r: r.req):
-            for item in req.items:
-                if req.result is not None:
-                    verdicts = {(int(c), int(s)): str(v) for c, s, v in req.result.get("items", [])}
-                    out[item] = (verdicts.get(item, "failed"), req)
-                elif req.refused is not None:
-                    out[item] = ("refused", req)
-                elif item in req.resolved:
-                    out[item] = (req.resolved[item], req)
-                elif req.job_id is not None:
-                    out[item] = ("in-flight", req)
-                elif req.ambiguous and req.accepted:
-                    out[item] = ("applied", req)
-                else:
-                    out[item] = ("unresolved", req)
-        return out
-
-    @property
-    def next_req(self) -> int:
-        return max(self.requests, default=0) + 1
-
-    def pending(self) -> bool:
-        return any(r.in_flight or r.unresolved for r in self.requests.values())
-
-
 class Journal:
     """An open journal file; append records with :meth:`write`."""
 
-    def __init__(self, path: Path, state: JournalState, handle: IO[str]) -> None:
+    def __init__(self, path: Path, state: JournalState, handle: BinaryIO) -> None:
         self.path = path
         self.state = state
         self._handle = handle
@@ -160,6 +112,7 @@ class Journal:
         self._sync_lock = threading.Lock()
         self._appended = 0  # records appended (and flushed) so far
         self._synced = 0  # records known to be on disk
+        self._broken: ReconcilerError | None = None  # set by the first failed write
 
     # ---- opening ------------------------------------------------------------------------
 
@@ -181,15 +134,17 @@ class Journal:
             # (``${TERMS_SIG}`` stays a template), so its checksum still verifies on resume.
             "plan": plan.to_data(),
         }
-        atomic_write(path, json.dumps(header, sort_keys=True, ensure_ascii=False) + "\n")
+        text = json.dumps(header, sort_keys=True, ensure_ascii=False)
+        atomic_write(path, journal_frame.frame(text).decode("utf-8"))
         handle = _open_locked(path, create=False)
         return cls(path, state, handle)
 
     @classmethod
     def open(cls, path: Path) -> Journal:
-        """Open an existing journal for more records (locks it)."""
+        """Open an existing journal for more records (locks it; cuts off a torn tail)."""
         handle = _open_locked(path, create=False)
         try:
+            _cut_torn_tail(path, handle)
             state = read_state(path)
         except BaseException:
             handle.close()
@@ -208,14 +163,10 @@ class Journal:
         record.setdefault("at", _now())
         line = redact(json.dumps(record, sort_keys=True, ensure_ascii=False, default=str))
         with self._lock:
-            try:
-                self._handle.write(line + "\n")
-                self._handle.flush()
-            except OSError as exc:
-                raise self._error(exc) from None
+            self._append(journal_frame.frame(line))
             self._appended += 1
             mine = self._appended
-            _apply_record(self.state, json.loads(line))
+            apply_record(self.state, json.loads(line))
         if not sync:
             return
         with self._sync_lock:
@@ -225,11 +176,37 @@ class Journal:
             try:
                 os.fsync(self._handle.fileno())
             except OSError as exc:
-                raise self._error(exc) from None
+                raise self._fail(exc) from None
             self._synced = upto
 
+    def _append(self, data: bytes) -> None:
+        """Write one framed line whole, or cut the file back to where it was and fail."""
+        if self._broken is not None:
+            raise self._broken  # one failed write stops the run: nothing is sent unrecorded
+        fd = self._handle.fileno()
+        try:
+            start = os.lseek(fd, 0, os.SEEK_END)
+        except OSError as exc:
+            raise self._fail(exc) from None
+        written = 0
+        try:
+            while written < len(data):
+                written += _write(fd, data[written:])
+        except OSError as exc:
+            with suppress(OSError):  # else the next open cuts it off
+                os.ftruncate(fd, start)  # a part of the record may be there: cut it off
+            raise self._fail(exc) from None
+
+    def _fail(self, exc: OSError) -> ReconcilerError:
+        self._broken = self._error(exc)
+        return self._broken
+
     def _error(self, exc: OSError) -> ReconcilerError:
-        return ReconcilerError(f"{self.path}: cannot write the journal: {exc.strerror}")
+        return ReconcilerError(
+            f"{self.path}: cannot write the apply journal ({why(exc)}); nothing more was sent. "
+            "What was sent before is recorded in it: make the journal writable, then run "
+            "`reconciler jobs resume` (never `jobs discard` while its jobs may be queued)"
+        )
 
     def close_journal(self, reason: str) -> None:
         if not self.state.closed:
@@ -238,7 +215,9 @@ class Journal:
     def release(self) -> None:
         """Unlock and close the file (the journal stays on disk)."""
         if not self._handle.closed:
-            self._handle.close()
+            # Nothing is buffered (records are written whole): only the descriptor goes.
+            with suppress(OSError):
+                self._handle.close()
 
     def __enter__(self) -> Journal:
         return self
@@ -247,9 +226,10 @@ class Journal:
         self.release()
 
 
-def _open_locked(path: Path, *, create: bool) -> IO[str]:
+def _open_locked(path: Path, *, create: bool) -> BinaryIO:
     try:
-        handle = path.open("x" if create else "a", encoding="utf-8")
+        # Unbuffered: each record goes to the file in one write, nothing waits in a buffer.
+        handle: BinaryIO = path.open("xb" if create else "ab", buffering=0)
     except OSError as exc:
         raise ReconcilerError(f"{path}: cannot open the journal: {exc.strerror}") from None
     try:
@@ -262,114 +242,25 @@ def _open_locked(path: Path, *, create: bool) -> IO[str]:
     return handle
 
 
-# ---- reading ----------------------------------------------------------------------------
-
-
-def _records(path: Path) -> Iterable[dict[str, Any]]:
+def _cut_torn_tail(path: Path, handle: BinaryIO) -> None:
+    """Cut a torn last record off before anything is appended (and say so)."""
+    data = read_bytes(path)
+    tail = journal_frame.torn_tail(data)
+    if tail is None:
+        return
     try:
-        lines = path.read_text(encoding="utf-8").split("\n")
+        os.ftruncate(handle.fileno(), tail.keep)
+        os.fsync(handle.fileno())
     except OSError as exc:
-        raise ReconcilerError(f"{path}: cannot read the journal: {exc.strerror}") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            if number >= len(lines) - 1:
-                continue  # torn last write of a killed process: it never completed
-            raise JournalCorrupt(path, f"line {number} is not a complete record") from None
-        if not isinstance(record, dict):
-            raise JournalCorrupt(path, f"line {number} is not a record")
-        yield record
-
-
-class JournalCorrupt(ReconcilerError):
-    """A journal that cannot be read; names the command that puts it aside."""
-
-    def __init__(self, path: Path, why: str) -> None:
-        self.path = path
-        super().__init__(
-            f"{path}: the apply journal is corrupt or partly written ({why}). Check the live "
-            f"offers (`reconciler plan`), then put it aside with "
-            f"`reconciler jobs discard {journal_id(path)}` and apply again"
-        )
-
-
-def journal_id(path: Path) -> str:
-    """The id `jobs discard` and `jobs resume` take: the file name without its suffix."""
-    return path.name.removesuffix(".jsonl")
-
-
-def read_state(path: Path) -> JournalState:
-    """Replay a journal file; any damage is a :class:`JournalCorrupt`, never a traceback."""
-    state: JournalState | None = None
-    try:
-        for record in _records(path):
-            if record.get("t") == "open":
-                if record.get("v") != JOURNAL_VERSION:
-                    raise JournalCorrupt(path, f"unsupported journal version {record.get('v')!r}")
-                opened = jr.OpenRecord.model_validate(record)
-                state = JournalState(
-                    plan=Plan.from_data(opened.plan),
-                    target=opened.target,
-                    endpoint=opened.endpoint,
-                    created_at=opened.at or "",
-                )
-            elif state is not None:
-                _apply_record(state, record)
-    except JournalCorrupt:
-        raise
-    except ValidationError as exc:
-        raise JournalCorrupt(path, f"unreadable record: {_first_error(exc)}") from None
-    except (ReconcilerError, KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise JournalCorrupt(path, f"unreadable record: {type(exc).__name__}: {exc}") from None
-    if state is None:
-        raise JournalCorrupt(path, "no open record")
-    return state
-
-
-def _first_error(exc: ValidationError) -> str:
-    first = exc.errors(include_url=False)[0]
-    return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
-
-
-def _apply_record(state: JournalState, data: dict[str, Any]) -> None:
-    if data.get("t") not in jr.KINDS:
-        return  # a record type of a newer reconciler: nothing resume needs
-    record = jr.RECORD.validate_python(data)
-    req_no: int | None = getattr(record, "req", None)
-    req = state.requests.get(req_no) if req_no is not None else None
-    if isinstance(record, jr.IntentRecord):
-        state.requests[record.req] = RequestState(
-            req=record.req,
-            items=list(record.items),
-            offers=list(record.offers),
-            sent_etags=dict(record.etags),
-            before={k: list(v) for k, v in record.before.items()},
-            at=record.at,
-        )
-    elif isinstance(record, jr.SubmittedRecord) and req is not None:
-        req.job_id = record.job_id
-    elif isinstance(record, jr.RefusedRecord) and req is not None:
-        req.refused = record.error
-    elif isinstance(record, jr.AmbiguousRecord) and req is not None:
-        req.ambiguous = True
-        req.accepted = record.accepted
-        req.found = list(record.found)
-    elif isinstance(record, jr.ResolvedRecord) and req is not None:
-        for c, s, verdict in record.items:
-            req.resolved[(c, s)] = verdict.value
-    elif isinstance(record, jr.ResultRecord) and req is not None:
-        # Kept as written: resume reads the ids and eTags it learned by change index.
-        req.result = data
-        if record.job_id:
-            req.job_id = record.job_id
-    elif isinstance(record, jr.StaleRecord):
-        state.stale[record.change] = record.reason
-    elif isinstance(record, jr.ClosedRecord):
-        state.closed = True
-        state.closed_reason = record.reason
+        raise ReconcilerError(
+            f"{path}: cannot cut off the torn last record of the apply journal: {exc.strerror}"
+        ) from None
+    log.warning(
+        "%s: the last record of the apply journal was torn (%d bytes: a run killed or a disk "
+        "full mid-write); cut off, the records before it are kept",
+        path,
+        tail.dropped,
+    )
 
 
 # ---- finding journals -------------------------------------------------------------------

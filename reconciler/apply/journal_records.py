@@ -25,6 +25,12 @@ class JournalRecord(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
 
     at: str | None = None
+    crc: str | None = Field(
+        default=None,
+        pattern="^[0-9a-f]{8}$",
+        description="CRC-32 of the line's text without this key, which is written last: a "
+        "line whose checksum fails is a torn write (reconciler/apply/journal_frame.py).",
+    )
 
 
 class OpenRecord(JournalRecord):

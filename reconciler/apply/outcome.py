@@ -12,11 +12,16 @@ A :class:`ChangeOutcome` follows one plan change through its configure jobs. Its
   the journal keeps it for ``reconciler jobs resume``;
 * ``unknown`` -- a configure response was lost and its effect is not known yet (exit 6);
 * ``cancelled`` -- a job was cancelled (``reconciler jobs cancel``);
-* ``not-sent`` -- nothing was submitted for it (e.g. an earlier journal was only settled).
+* ``not-sent`` -- nothing was submitted for it (e.g. an earlier journal was only settled);
+* ``blocked`` -- the plan refused the change (``message`` says why); the offer is left alone
+  while every other change of the plan goes out;
+* ``waiting`` -- not possible yet (a selling partner's offer before its originator
+  publishes); left alone, and a later run completes it.
 
 :meth:`ApplyResult.exit_code` folds the statuses into the documented exit codes; when
 several apply, the most actionable wins: failed (5) > still running or unknown (6) >
-stale (4).
+stale (4) > partly applied (8: some offers blocked or waiting, the rest succeeded); only
+blocked offers and nothing applied is blocked (3).
 """
 
 from __future__ import annotations
@@ -26,9 +31,26 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from reconciler.api.jobs import JobStatus
-from reconciler.errors import EXIT_JOBS_FAILED, EXIT_JOBS_RUNNING, EXIT_OK, EXIT_STALE
+from reconciler.errors import (
+    EXIT_BLOCKED,
+    EXIT_JOBS_FAILED,
+    EXIT_JOBS_RUNNING,
+    EXIT_OK,
+    EXIT_PARTLY,
+    EXIT_STALE,
+)
 
-Status = Literal["succeeded", "failed", "stale", "running", "unknown", "cancelled", "not-sent"]
+Status = Literal[
+    "succeeded",
+    "failed",
+    "stale",
+    "running",
+    "unknown",
+    "cancelled",
+    "not-sent",
+    "blocked",
+    "waiting",
+]
 STATUSES: tuple[str, ...] = (
     "succeeded",
     "failed",
@@ -37,7 +59,11 @@ STATUSES: tuple[str, ...] = (
     "unknown",
     "cancelled",
     "not-sent",
+    "blocked",
+    "waiting",
 )
+# Left alone by design (the plan said why), never sent.
+LEFT_ALONE: tuple[str, ...] = ("blocked", "waiting")
 
 
 @dataclass(frozen=True)
@@ -105,6 +131,29 @@ class ChangeOutcome:
         }
 
 
+def left_alone(index: int, change: Any) -> ChangeOutcome:
+    """The outcome of a plan change apply does not send: blocked, or waiting (its reason)."""
+    return ChangeOutcome(
+        change_id=f"c{index}",
+        file=change.file,
+        line=change.line,
+        offer_name=change.offer_name,
+        action=change.wanted or change.action,
+        offer_id=change.offer_id,
+        status="waiting" if change.waiting else "blocked",
+        message=(
+            f"{change.blocked_reason} (to change it: {change.override})"
+            if change.override
+            else change.blocked_reason
+        ),
+    )
+
+
+def left_alone_outcomes(plan: Any) -> list[ChangeOutcome]:
+    """The outcomes of a plan's blocked and waiting changes, in plan order."""
+    return [left_alone(i, c) for i, c in enumerate(plan.changes) if c.action == "blocked"]
+
+
 @dataclass
 class ApplyResult:
     plan_checksum: str
@@ -131,6 +180,10 @@ class ApplyResult:
             return EXIT_JOBS_RUNNING
         if counts["stale"]:
             return EXIT_STALE
+        if counts["blocked"] and not counts["succeeded"]:
+            return EXIT_BLOCKED  # nothing applied: the plan's refusal is the whole outcome
+        if counts["blocked"] or counts["waiting"]:
+            return EXIT_PARTLY
         return EXIT_OK
 
     def summary_line(self) -> str:

@@ -10,7 +10,12 @@ all of them:
   and closed: the new plan was computed -- or is checked by the stale guard -- against a
   live state that already includes their effect.
 * :func:`settle_open` -- what ``apply PATHS`` does before it plans, so the plan sees the
-  result of an interrupted run instead of planning its creates a second time.
+  result of an interrupted run instead of planning its creates a second time. Settling
+  sends nothing new *except* the remaining steps of a change whose earlier step took
+  effect (the withdraw after a recreate's create, the update after a republish's
+  withdraw): a multi-step change is one journal entry until its last step is settled.
+* :func:`unfinished` -- when settling could not finish (jobs still running, a lost answer
+  not decided yet), nothing is planned or sent on top: the run ends with exit 6.
 * :func:`resume_open` -- ``reconciler jobs resume``: continue every open journal's plan.
 * :func:`cancel_open` -- ``reconciler jobs cancel``: cancel in-flight jobs, close journals.
 
@@ -27,7 +32,7 @@ from typing import Any
 from reconciler.api.jobs import JobStatus
 from reconciler.apply.applier import ApplyOptions, Progress, apply_plan
 from reconciler.apply.journal import Journal, JournalInfo, journal_dir, list_journals
-from reconciler.apply.outcome import ApplyResult, ChangeOutcome
+from reconciler.apply.outcome import ApplyResult, ChangeOutcome, left_alone_outcomes
 from reconciler.apply.states import ApplyClient
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.plan.plan import Plan
@@ -90,6 +95,24 @@ def settle_open(
     return results
 
 
+def unfinished(results: Sequence[ApplyResult]) -> ApplyResult | None:
+    """The settled journals that are still open, as one result (exit 6), or None.
+
+    Planning on top of them could send a create whose first copy is still queued."""
+    open_ = [r for r in results if not r.journal_closed]
+    if not open_:
+        return None
+    outcomes = [o for r in open_ for o in r.outcomes if o.status != "not-sent"]
+    return ApplyResult(
+        plan_checksum=open_[0].plan_checksum,
+        outcomes=outcomes,
+        journal=open_[0].journal,
+        journal_closed=False,
+        resumed=True,
+        endpoint=open_[0].endpoint,
+    )
+
+
 def run_apply(
     plan: Plan,
     client: ApplyClient,
@@ -100,12 +123,21 @@ def run_apply(
     progress: Progress | None = None,
 ) -> ApplyResult:
     """Apply *plan*, resuming its own open journal if there is one (see the module doc)."""
-    settle_open(client, settings, target, keep=plan.checksum, options=options, progress=progress)
+    settled = settle_open(
+        client, settings, target, keep=plan.checksum, options=options, progress=progress
+    )
+    waiting = unfinished(settled)
+    if waiting is not None:
+        return waiting
     mine = [j for j in open_journals(settings, target) if j.state.plan.checksum == plan.checksum]
     if mine:
         journal = Journal.open(mine[-1].path)
     elif not plan.actionable:
-        return ApplyResult(plan_checksum=plan.checksum, endpoint=client.endpoint)
+        return ApplyResult(
+            plan_checksum=plan.checksum,
+            outcomes=left_alone_outcomes(plan),
+            endpoint=client.endpoint,
+        )
     else:
         journal = Journal.create(
             journal_dir(settings), plan, target=target, endpoint=client.endpoint

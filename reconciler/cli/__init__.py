@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
 from reconciler import __version__
 from reconciler.cli.common import AppContext, run, setup_logging
+from reconciler.errors import EXIT_USAGE
 
 # Command name -> module exporting `command`. Modules are imported only when their command
 # runs (or --help lists them), so `reconciler validate` does not pay for the emulator's,
@@ -29,7 +33,40 @@ COMMANDS = {
 }
 
 
+class UsageError(click.UsageError):
+    """click's usage error, exiting EXIT_USAGE: click's own 2 means "changes found" to
+    `plan --detailed-exitcode` and `drift`, and a workflow would read a typo as success."""
+
+    exit_code = EXIT_USAGE
+
+
+@contextmanager
+def usage_exit_code() -> Iterator[None]:
+    try:
+        yield
+    except UsageError:
+        raise
+    except click.UsageError as exc:
+        # format_message() keeps what the subclass adds (the option's name, its choices).
+        raise UsageError(exc.format_message(), exc.ctx) from None
+
+
 class LazyGroup(click.Group):
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        with usage_exit_code():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # Subcommands parse their options here, so their usage errors pass through too.
+        with usage_exit_code():
+            return super().invoke(ctx)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 

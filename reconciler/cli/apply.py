@@ -12,7 +12,9 @@ Two ways in:
 
 The client is opened with ``writes=True`` here (and in ``reconciler jobs resume|cancel``)
 only. Exit codes: 0 all succeeded or nothing to do, 1 error before anything was sent,
-3 blocked, 4 stale changes (not sent), 5 failed jobs, 6 jobs still running at the deadline.
+3 blocked (a safety guard, or every change blocked), 4 stale changes (not sent), 5 failed
+jobs, 6 jobs still running at the deadline, 8 partly applied (the offers reported blocked
+or waiting were left alone, every other change succeeded).
 """
 
 from __future__ import annotations
@@ -27,23 +29,23 @@ import click
 
 from reconciler.api.client import ProductIngestionClient
 from reconciler.apply.applier import ApplyOptions, Locate
-from reconciler.apply.outcome import ApplyResult
-from reconciler.apply.session import run_apply, settle_open
+from reconciler.apply.outcome import ApplyResult, left_alone_outcomes
+from reconciler.apply.session import run_apply, settle_open, unfinished
 from reconciler.cli.common import (
     ApiTarget,
     AppContext,
     api_options,
     echo_err,
     epilog,
+    jobs_go_on_when_interrupted,
     pass_app,
     role_option,
 )
 from reconciler.cli.lock import LOCK_TIMEOUT, apply_lock
-from reconciler.errors import EXIT_BLOCKED, EXIT_OK, PlanFileError, ReconcilerError
-from reconciler.plan.insights import add_price_guard
-from reconciler.plan.live import LiveClient
+from reconciler.errors import EXIT_BLOCKED, PlanFileError, ReconcilerError
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
+from reconciler.render.insights import add_price_guard
 from reconciler.report.progress import ProgressPrinter
 from reconciler.report.summary import outputs, render_markdown, render_table
 from reconciler.secrets import redact
@@ -87,6 +89,14 @@ def read_plan(path: Path) -> Plan:
         raise PlanFileError(f"{path}: {exc.message}") from None
 
 
+def refused_whole(plan: Plan) -> bool:
+    """Nothing is sent when a safety guard fired, or when every change is a blocked one.
+
+    Otherwise blocked and waiting offers are left alone, each reported with its reason,
+    and every other change goes out (exit 8 when all of those succeed)."""
+    return plan.safety.blocked or (bool(plan.blocked_changes) and not plan.has_changes)
+
+
 def report_blocked(plan: Plan) -> int:
     echo_err("error: the plan is blocked; nothing was sent")
     for reason in plan.blocked_reasons():
@@ -120,7 +130,7 @@ def emit_result(result: ApplyResult, fmt: str, markdown_out: Path | None) -> Non
         # Keep stdout pure JSON with --format json; the runner reads commands on stderr too.
         stream = sys.stderr if fmt == "json" else sys.stdout
         for o in result.outcomes:
-            if o.status in ("succeeded", "not-sent"):
+            if o.status in ("succeeded", "not-sent", "waiting"):
                 continue
             title = f"{o.action} {o.offer_name}: {o.status}"
             if o.errors:
@@ -136,13 +146,18 @@ def emit_result(result: ApplyResult, fmt: str, markdown_out: Path | None) -> Non
         [
             (0, "applied: every change took effect (or nothing to do)"),
             (1, "error: invalid files or plan, settings, credentials, API or network failure"),
-            (3, "blocked: a safety guard fired; nothing was sent"),
+            (3, "blocked: a safety guard fired, or every change is blocked; nothing was sent"),
             (4, "stale: a live offer changed since the plan; nothing was sent for it"),
             (5, "a job failed: the report says which offer, field and line"),
             (6, "jobs still running or an outcome unknown: run `reconciler jobs resume`"),
             (
                 7,
                 "locked: another apply holds this service and account (`reconciler lock status`)",
+            ),
+            (
+                8,
+                "partly applied: offers blocked or waiting were left alone (each with its "
+                "reason); every other change succeeded",
             ),
         ],
         [
@@ -195,7 +210,7 @@ def command(
     plan: Plan | None = None
     if plan_file is not None:
         plan = read_plan(plan_file)
-        if plan.is_blocked:
+        if refused_whole(plan):
             return report_blocked(plan)
     elif any(p.suffix == ".json" for p in source):
         raise ReconcilerError("give either one saved plan (.json) or offer paths, not both")
@@ -252,23 +267,33 @@ def _locked(
         check_same_service(plan, client.endpoint)
     if loaded is not None:
         # Finish what an interrupted apply left open first, so the plan sees its effect.
-        settle_open(client, settings, target, options=options, progress=progress)
+        settled = settle_open(client, settings, target, options=options, progress=progress)
+        waiting = unfinished(settled)
+        if waiting is not None:
+            progress.close()
+            echo_err(
+                "note: an earlier apply is not finished (jobs still running, or a lost answer "
+                "not decided yet); nothing new was planned or sent. Run apply again later, or "
+                "`reconciler jobs resume`"
+            )
+            return waiting
         plan = plan_loaded(client, settings, inputs, loaded)
         # The plan command's price guard (plan.strict-prices blocks here too).
         add_price_guard(plan, loaded.files, client, settings)
         shown = render_plan(plan)
         click.echo(shown, nl=False, err=fmt == "json")
-        if plan.is_blocked:
+        if refused_whole(plan):
             return report_blocked(plan)
         if not plan.has_changes:
-            emit_result(ApplyResult(plan_checksum=plan.checksum), fmt, markdown_out)
-            return EXIT_OK
+            # Nothing to send; offers waiting (if any) are reported, nothing is asked.
+            return ApplyResult(plan_checksum=plan.checksum, outcomes=left_alone_outcomes(plan))
         confirm(auto_approve)
     assert plan is not None  # read from the file, or planned just above
-    try:
-        return run_apply(plan, client, settings, target, options=options, progress=progress)
-    finally:
-        progress.close()
+    with jobs_go_on_when_interrupted():
+        try:
+            return run_apply(plan, client, settings, target, options=options, progress=progress)
+        finally:
+            progress.close()
 
 
 def any_open(settings: Settings, target: str) -> bool:
@@ -302,34 +327,31 @@ def check_same_service(plan: Plan, endpoint: str) -> None:
         )
 
 
+def can_ask() -> bool:
+    return sys.stdin.isatty()
+
+
 def confirm(auto_approve: bool) -> None:
+    """Ask as Terraform does: only the word `yes` approves (a reflex `y` or Enter does not)."""
     if auto_approve:
         return
-    if not sys.stdin.isatty():
+    if not can_ask():
         raise ReconcilerError(
             "refusing to apply without confirmation: no terminal to ask on; "
             "review the plan and pass --auto-approve (or apply a saved plan file)"
         )
-    click.confirm("Apply these changes?", abort=True, err=True)
+    echo_err(
+        "\nDo you want to apply these changes?\n"
+        "  The reconciler will send the changes described above to the live offers.\n"
+        "  Only 'yes' will be accepted to approve.\n"
+    )
+    answer = click.prompt("  Enter a value", default="", show_default=False, err=True)
+    if answer.strip() != "yes":
+        raise ReconcilerError("apply cancelled (only 'yes' approves): nothing was sent")
 
 
 def render_plan(plan: Plan) -> str:
-    from reconciler.cli.plan import use_colour
-    from reconciler.plan.render import render_text
+    from reconciler.cli.common import use_colour
+    from reconciler.render import render_text
 
     return render_text(plan, colour=use_colour())
-
-
-def plan_now(
-    client: LiveClient,
-    settings: Settings,
-    source: tuple[Path, ...],
-    role: str | None,
-    account: str | None,
-    allow_republish: bool,
-    force: bool,
-) -> Plan:
-    """Plan *source* on an already open client (the pipeline ``reconciler plan`` runs)."""
-    api = ApiTarget(account=account)
-    inputs = PlanInputs(source, api.role(role), None, allow_republish, force)
-    return plan_loaded(client, settings, inputs, load_files(settings, inputs))

@@ -17,6 +17,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
+from reconciler.checks.drift import DriftReport
+from reconciler.checks.price_guard import PriceGuardReport
 from reconciler.errors import Problem
 from reconciler.github.actions import (
     annotate_error,
@@ -25,10 +27,9 @@ from reconciler.github.actions import (
     write_outputs,
     write_step_summary,
 )
-from reconciler.plan.drift import DriftReport, render_markdown_report
 from reconciler.plan.plan import Plan
-from reconciler.plan.price_guard import PriceGuardReport
-from reconciler.plan.render import render_markdown
+from reconciler.render import render_markdown
+from reconciler.render.drift import render_markdown_report
 
 
 def annotate_problems(problems: Iterable[Problem], *, machine_stdout: bool = False) -> None:

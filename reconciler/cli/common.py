@@ -12,14 +12,21 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
 
-from reconciler.errors import EXIT_ERROR, OfferFilesInvalid, ReconcilerError
+from reconciler.errors import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    OfferFilesInvalid,
+    ReconcilerError,
+)
 from reconciler.secrets import install_log_redaction, redact
 from reconciler.settings import Settings, load_settings
 
@@ -62,6 +69,7 @@ def epilog(exit_codes: list[tuple[int, str]], examples: list[tuple[str, str]]) -
     """The end of a command's --help: its exit codes and examples, laid out as written."""
     lines = ["\b", "Exit codes:"]
     lines += [f"  {code}  {meaning}" for code, meaning in exit_codes]
+    lines += [f"  {EXIT_USAGE} usage error: an unknown option or a bad value (never 0 or 2)"]
     lines += ["", "\b", "Examples:"]
     for comment, example in examples:
         lines += [f"  # {comment}", f"  $ {example}"]
@@ -70,6 +78,26 @@ def epilog(exit_codes: list[tuple[int, str]], examples: list[tuple[str, str]]) -
 
 def echo_err(message: str) -> None:
     click.echo(redact(message), err=True)
+
+
+JOBS_GO_ON = (
+    "interrupted: the jobs already submitted go on running on the service, Ctrl-C does not "
+    "stop them; `reconciler jobs resume` follows them to their outcome without sending "
+    "anything twice (`reconciler jobs cancel` stops them)"
+)
+
+
+@contextmanager
+def jobs_go_on_when_interrupted() -> Iterator[None]:
+    """Ctrl-C while jobs run: say that they run on and what follows them, then exit 130.
+
+    Without it the user reads click's bare "Aborted!" and may believe nothing happened.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        echo_err("\n" + JOBS_GO_ON)
+        raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
 
 def report_error(exc: ReconcilerError) -> int:
@@ -223,7 +251,7 @@ def _run(group: click.Group, args: list[str] | None) -> int:
         result = group.main(args=args, standalone_mode=False)
     except click.exceptions.Abort:
         echo_err("aborted")
-        return 130
+        return EXIT_INTERRUPTED
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
@@ -233,7 +261,7 @@ def _run(group: click.Group, args: list[str] | None) -> int:
         return report_error(exc)
     except KeyboardInterrupt:
         echo_err("interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # the last line of defence: a bug, reported without a traceback
         if os.environ.get("RECONCILER_DEBUG"):
             traceback.print_exc()

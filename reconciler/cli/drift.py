@@ -11,14 +11,16 @@ from pathlib import Path
 
 import click
 
+from reconciler.checks import drift as drift_mod
 from reconciler.cli.ci_report import report_drift
 from reconciler.cli.common import ApiTarget, AppContext, api_options, epilog, pass_app, role_option
-from reconciler.cli.plan import FORMATS, build_plan, write_file
+from reconciler.cli.plan import build_plan, write_file
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
-from reconciler.plan import drift as drift_mod
 from reconciler.plan.baseline import git_sha
-from reconciler.plan.insights import PlanInsights
 from reconciler.plan.pipeline import PlanInputs
+from reconciler.render import drift as drift_text
+from reconciler.render.insights import PlanInsights
+from reconciler.render.registry import DRIFT_RENDERERS
 
 
 @click.command(
@@ -48,7 +50,7 @@ from reconciler.plan.pipeline import PlanInputs
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(DRIFT_RENDERERS.formats),
     default="text",
     show_default=True,
     help="What stdout gets: text for people, markdown for an issue, json for tools.",
@@ -89,15 +91,10 @@ def command(
     report = drift_mod.classify(build_plan(app.settings, inputs, api, extra))
     report.watch = extra.watch_report
     if out is not None:
-        write_file(out, drift_mod.render_json(report))
+        write_file(out, drift_text.render_json(report))
     if markdown_out is not None:
-        write_file(markdown_out, drift_mod.render_markdown_report(report))
-    if fmt == "json":
-        click.echo(drift_mod.render_json(report), nl=False)
-    elif fmt == "markdown":
-        click.echo(drift_mod.render_markdown_report(report), nl=False)
-    else:
-        click.echo(drift_mod.render_text(report), nl=False)
+        write_file(markdown_out, drift_text.render_markdown_report(report))
+    click.echo(DRIFT_RENDERERS.render(fmt, report), nl=False)
     code = EXIT_CHANGES if report.has_drift else EXIT_OK
     report_drift(report, code)
     return code

@@ -24,7 +24,14 @@ from reconciler.apply.journal import discard, journal_dir, list_journals
 from reconciler.apply.outcome import ApplyResult
 from reconciler.apply.session import cancel_open, resume_open
 from reconciler.cli.apply import FORMATS, any_open, emit_result, file_locator
-from reconciler.cli.common import ApiTarget, AppContext, api_options, epilog, pass_app
+from reconciler.cli.common import (
+    ApiTarget,
+    AppContext,
+    api_options,
+    epilog,
+    jobs_go_on_when_interrupted,
+    pass_app,
+)
 from reconciler.cli.lock import LOCK_TIMEOUT, apply_lock
 from reconciler.errors import EXIT_JOBS_RUNNING, EXIT_OK
 from reconciler.report.progress import ProgressPrinter
@@ -123,9 +130,10 @@ def resume_command(
     ):
         target = api.journal_target(settings, client.endpoint)
         try:
-            results = resume_open(
-                client, settings, target, list(journals), options=options, progress=progress
-            )
+            with jobs_go_on_when_interrupted():
+                results = resume_open(
+                    client, settings, target, list(journals), options=options, progress=progress
+                )
         finally:
             progress.close()
             lock.release(open_jobs=any_open(settings, target))

@@ -29,16 +29,14 @@ from reconciler.cli.common import (
 from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, ReconcilerError
 from reconciler.plan.baseline import git_sha
 from reconciler.plan.gone import find_gone
-from reconciler.plan.insights import PlanInsights, RecordingClient
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
-from reconciler.plan.render import render_json, render_markdown, render_text
+from reconciler.plan.sections import separate_drift
+from reconciler.render.insights import PlanInsights, RecordingClient
+from reconciler.render.markdown import render_markdown
+from reconciler.render.registry import FULL_BUDGET, PLAN_RENDERERS, Style
 from reconciler.settings import Settings
 
-FORMATS = ("text", "markdown", "json")
-# --markdown-out and --format markdown write the whole plan (the artifact, the step summary);
-# only `reconciler github comment-plan` cuts it to a comment's size.
-FULL_BUDGET = 1_000_000
 EXIT_CODES = [
     (0, "success: no changes (or changes, without --detailed-exitcode)"),
     (1, "error: invalid offer files, settings, credentials, API or network failure"),
@@ -70,11 +68,7 @@ def build_plan(
 
 
 def render(plan: Plan, fmt: str) -> str:
-    if fmt == "json":
-        return render_json(plan)
-    if fmt == "markdown":
-        return render_markdown(plan, budget=FULL_BUDGET)
-    return render_text(plan, colour=use_colour())
+    return PLAN_RENDERERS.render(fmt, plan, Style(colour=use_colour()))
 
 
 def write_file(path: Path, text: str) -> None:
@@ -109,7 +103,7 @@ def write_file(path: Path, text: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(PLAN_RENDERERS.formats),
     default="text",
     show_default=True,
     help="What stdout gets: text for people, markdown for a PR, json for tools.",
@@ -131,6 +125,12 @@ def write_file(path: Path, text: str) -> None:
 )
 @click.option("--force", is_flag=True, help="Override the safety thresholds.")
 @click.option(
+    "--include-drift",
+    is_flag=True,
+    help="With --baseline: keep changes made outside git in the plan (default: listed in a "
+    "section of their own, not applied with this plan).",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Price warnings (above list, deep discount, decimal slip) block the plan (exit 3).",
@@ -148,6 +148,7 @@ def command(
     role: str | None,
     allow_republish: bool,
     force: bool,
+    include_drift: bool,
     strict: bool,
     api: ApiTarget,
 ) -> int:
@@ -160,6 +161,7 @@ def command(
     inputs = PlanInputs(paths, api.role(role), baseline, allow_republish, force, targeted=True)
     extra = PlanInsights(app.settings, with_prices=True, strict=strict)
     plan = build_plan(app.settings, inputs, api, extra)
+    separate_drift(plan, include=include_drift)
     if out is not None:
         write_file(out, plan.to_json())
     if markdown_out is not None:

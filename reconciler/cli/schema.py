@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 
 from reconciler.apply.journal_records import render_journal_schemas
+from reconciler.checks.schema import render_plan_schemas
 from reconciler.cli.common import AppContext, epilog, pass_app
 from reconciler.errors import EXIT_ERROR, EXIT_OK, ReconcilerError
 from reconciler.offers.schema import render_schemas
-from reconciler.plan.schema import render_plan_schemas
 
 
 @click.command(

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import click
 
+from reconciler.checks import price_guard
 from reconciler.cli.ci_report import annotate_problems
 from reconciler.cli.common import AppContext, epilog, pass_app
 from reconciler.errors import EXIT_ERROR, EXIT_OK, OfferFilesInvalid, Problem
 from reconciler.offers.loader import count_problems, discover_offer_files, load_offer_files
-from reconciler.plan import price_guard
 from reconciler.secrets import redact
 
 

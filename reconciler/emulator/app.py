@@ -288,7 +288,7 @@ class EmulatorApp:
         params = call.request.query_params
         size = self.config.page_size
         if "$maxpagesize" in params and self.config.query_page_size == "refuse":
-            # Documented for product and plan lists only (digest §2.5, §2.8).
+            # Documented for product and plan lists only (docs/api-unknowns.md).
             return api_error(
                 400, "badRequest", "The query parameter $maxpagesize is not supported here."
             )

@@ -85,20 +85,20 @@ class EmulatorConfig:
     strict_dates: bool = False
     require_etag: bool = False
     atomic_jobs: bool = False
-    # "resourceName exists only inside the request. It is not stored." (digest §2.1)
+    # "resourceName exists only inside the request. It is not stored." (docs/api-unknowns.md)
     detail_resource_name: bool = False
     update_mode: Literal["replace", "merge"] = "replace"
-    # Live offers return plan/<productGuid>/<planId> (digest §4.3); False echoes as sent.
+    # Live offers return plan/<productGuid>/<planId> (docs/api-unknowns.md); False echoes as sent.
     canonical_plan_ids: bool = True
     deleted_offer_get: Literal["resource", "notFound"] = "resource"
     initial_job_status: Literal["notStarted", "running"] = "notStarted"
-    # The documented GET response spells the partner type with a capital P (digest §4.2).
+    # The documented GET response spells the partner type with a capital P (docs/api-unknowns.md).
     channel_partner_spelling: Literal[
         "multiPartyPromotionChannelPartner", "multipartyPromotionChannelPartner"
     ] = "multiPartyPromotionChannelPartner"
-    # "a withdrawn offer goes back to Draft" (digest §4.5, UI docs); "withdrawn" keeps it.
+    # "a withdrawn offer goes back to Draft" (docs/api-unknowns.md); "withdrawn" keeps it.
     withdrawn_state: Literal["draft", "withdrawn"] = "draft"
-    # Drafts via the API: 2023 docs show them, the 2022 API refused them (digest §4.5).
+    # Drafts via the API: 2023 docs show them, the 2022 API refused them (docs/api-unknowns.md).
     drafts: Literal["allowed", "refused"] = "allowed"
     # Whether one configure request may carry several private offers (undocumented:
     # every sample sends one); "refused" answers 400 to a multi-offer request, "failed"

@@ -97,7 +97,7 @@ class Lifecycle(OfferRules):
                     "The selling partner has published this multiparty offer; the partner must "
                     "withdraw it before the originator can.",
                 )
-            # "a withdrawn offer goes back to Draft" (digest §4.5); CSP offers cannot be
+            # "a withdrawn offer goes back to Draft" (docs/api-unknowns.md); CSP offers cannot be
             # edited again, so they keep the withdrawn state.
             back_to_draft = self.config.withdrawn_state == "draft" and kind != CSP
             record["state"] = "draft" if back_to_draft else "withdrawn"
@@ -145,7 +145,7 @@ class Lifecycle(OfferRules):
             fields = self._validate_fields(ctx, record["type"], self._user_fields(res))
         except RuleError:
             return False
-        return fields == record["fields"]
+        return bool(fields == record["fields"])
 
     def _partner_update(
         self, ctx: JobContext, record: dict[str, Any], kind: str, target: str, res: dict[str, Any]

@@ -67,8 +67,8 @@ class Offers(Lifecycle):
                 "creates it and the partner completes it by id.",
             )
         if target == "draft" and self.config.drafts == "refused":
-            # The 2022 API always published on create (digest §4.5); a setting, see
-            # docs/api-unknowns.md.
+            # The 2022 API always published on create (docs/api-unknowns.md, drafts
+            # through the API); a setting.
             raise RuleError(
                 "invalidState",
                 "Private offers cannot be created as drafts: create it with state 'live'.",

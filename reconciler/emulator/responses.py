@@ -1,4 +1,4 @@
-"""The API's error answer, ``{"error": {"code", "message", "details"}}`` (digest §6)."""
+"""The API's error answer, ``{"error": {"code", "message", "details"}}`` (docs/api-unknowns.md)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ It runs synchronously, before a job exists, as the service's JSON-schema validat
 every finding becomes one ``schemaValidationError`` detail of the 400 answer. It knows the
 fields of the private-offer resource per ``privateOfferType`` and of the absolute price
 resource, their types, enums, formats and the schema-level conditionals documented in
-docs/product-ingestion-api.md §4 and §7. Business rules (catalogue, lifecycle, eTags,
+docs/validation.md and docs/api-unknowns.md. Business rules (catalogue, lifecycle, eTags,
 cross-references, dates beyond their format) are checked later, inside the job.
 
 This is deliberately independent of the reconciler's own offer model.

@@ -1,7 +1,7 @@
 """``$version`` handling: the ceiling rule and the ``$schema`` URLs the emulator echoes.
 
 The service answers with the newest schema version that is not newer than the requested
-``$version`` (docs/product-ingestion-api.md §2). A request older than every version of a
+``$version`` (docs/api-unknowns.md). A request older than every version of a
 resource is refused with 400 rather than silently upgraded.
 """
 

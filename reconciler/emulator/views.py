@@ -11,7 +11,7 @@ from reconciler.emulator.vocabulary import (
 )
 
 # Fields absent from older private-offer schemas: customerContractRenewal is not in the
-# 2023-07-15 schema and appears in the 2024-09-30 samples (digest §4.2, seeds).
+# 2023-07-15 schema and appears in the 2024-09-30 samples (docs/api-unknowns.md, seeds).
 FIELDS_SINCE = {"customerContractRenewal": "2024-09-30"}
 
 

@@ -14,7 +14,7 @@ CUSTOMER = "customerPromotion"
 CSP = "cspPromotion"
 ORIGINATOR = "multipartyPromotionOriginator"
 CHANNEL = "multipartyPromotionChannelPartner"
-# The documented GET response spells the partner type with a capital P (digest §4.2); the
+# The documented GET response spells the partner type with a capital P (docs/api-unknowns.md); the
 # emulator accepts both spellings and answers with the one its settings choose.
 CHANNEL_CAPITAL_P = "multiPartyPromotionChannelPartner"
 CHANNEL_SPELLINGS = (CHANNEL, CHANNEL_CAPITAL_P)

@@ -37,6 +37,7 @@ from reconciler.errors import (
     EXIT_JOBS_FAILED,
     EXIT_JOBS_RUNNING,
     EXIT_OK,
+    EXIT_PARTLY,
     EXIT_STALE,
     GitHubError,
 )
@@ -308,6 +309,7 @@ OUTCOMES = {
     EXIT_STALE: "⚠️ Stale plan; some changes were not sent (re-plan needed)",
     EXIT_JOBS_FAILED: "❌ Applied with failures; some jobs failed",
     EXIT_JOBS_RUNNING: "⏳ Submitted; jobs were still running at the timeout",
+    EXIT_PARTLY: "🟠 Partly applied; the offers listed as blocked or waiting were left alone",
 }
 
 

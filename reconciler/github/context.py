@@ -55,15 +55,6 @@ class ActionsContext:
         )
 
     @property
-    def owner_repo(self) -> tuple[str, str]:
-        owner, sep, name = self.repository.partition("/")
-        if not sep or not owner or not name or "/" in name:
-            raise GitHubError(
-                f"GITHUB_REPOSITORY must be 'owner/name', got {self.repository or 'nothing'!r}"
-            )
-        return owner, name
-
-    @property
     def run_url(self) -> str | None:
         if not (self.repository and self.run_id):
             return None

@@ -38,7 +38,8 @@ def drift_renderer(
     """(render(first_seen) -> body, drifting field keys) from a drift JSON, if there is one."""
     if path is None or not path.exists():
         return None, None
-    from reconciler.plan.drift import drift_keys, render_markdown_report, report_from_data
+    from reconciler.checks.drift import drift_keys, report_from_data
+    from reconciler.render.drift import render_markdown_report
 
     try:
         report = report_from_data(json.loads(path.read_text(encoding="utf-8")))

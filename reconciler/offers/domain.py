@@ -3,8 +3,8 @@
 Every other module asks this one instead of re-stating a fact (the emulator excepted: it
 is an independent implementation of the API and keeps its own copies on purpose).
 
-Sources are the API digest (``product-ingestion-api.md``) and the two Microsoft pages it
-quotes; the section is named beside each fact.
+Sources are the Microsoft sentences and samples quoted in docs/api-unknowns.md and
+docs/validation.md; the document is named beside each fact.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-# --- offer types and their spellings (digest §4.2, privateOfferType) -------------------------
+# --- offer types and their spellings (docs/validation.md, private-offer-type) ----------------
 
 
 class OfferType(StrEnum):
@@ -28,7 +28,7 @@ class OfferType(StrEnum):
 CHANNEL_PARTNER: str = OfferType.CHANNEL_PARTNER.value
 #: Every type in its canonical spelling, in the order users read them.
 PRIVATE_OFFER_TYPES: tuple[str, ...] = tuple(t.value for t in OfferType)
-# Docs, samples and a documented GET response also write a capital P (digest §4.2); both
+# Docs, samples and a documented GET response also write a capital P (docs/api-unknowns.md); both
 # spellings are read, only the canonical one is written.
 _SPELLINGS: dict[str, OfferType] = {
     **{t.value: t for t in OfferType},
@@ -79,11 +79,6 @@ def role_types(role: str) -> frozenset[str]:
     return PARTNER_TYPES if role == Role.PARTNER else PUBLISHER_TYPES
 
 
-def role_of(kind: object) -> Role:
-    """The role that manages offers of type *kind*."""
-    return Role.PARTNER if is_channel_partner(kind) else Role.PUBLISHER
-
-
 # --- identity ---------------------------------------------------------------------------------
 
 OFFER_ID_PREFIX = "private-offer/"
@@ -94,7 +89,7 @@ def name_key(name: object) -> str:
 
     One rule everywhere (files among themselves, files against live offers, the apply-time
     guard against duplicates): surrounding spaces and letter case do not count. The API
-    does not document names as unique or case-sensitive (digest §4.2 ``name``), so the
+    does not document names as unique or case-sensitive (docs/offer-files.md, ``name``), so the
     stricter reading is taken: ``Contoso`` and ``contoso `` would be two offers a customer
     cannot tell apart.
     """
@@ -155,7 +150,7 @@ READ_ONLY_FIELDS: frozenset[str] = frozenset(
 )
 
 
-# --- who owns which field of a multiparty offer (digest §4.2 and §4.5) ------------------------
+# --- who owns which field of a multiparty offer (docs/validation.md, originator-owned) -------
 
 
 class Owner(StrEnum):
@@ -218,7 +213,7 @@ PARTNER_PRICING_VIEW: frozenset[str] = frozenset(
 )
 
 
-# --- lifecycle (digest §4.5 "Business rules on editing", §7 item 7) ---------------------------
+# --- lifecycle (docs/api-unknowns.md, withdrawn offers) --------------------------------------
 
 
 class OfferState(StrEnum):
@@ -245,8 +240,9 @@ INACTIVE_STATES: frozenset[str] = frozenset({OfferState.WITHDRAWN, OfferState.DE
 #: States whose offer may be edited in place (a live offer is locked; withdraw it first).
 EDITABLE_STATES: frozenset[str] = frozenset({OfferState.DRAFT, OfferState.WITHDRAWN})
 
-#: "The UI says a withdrawn offer goes back to Draft and becomes editable" (digest §4.5): the
-#: state the API may report after a withdraw. Readers treat ``withdrawn`` and this alike.
+#: "The UI says a withdrawn offer goes back to Draft and becomes editable"
+#: (docs/api-unknowns.md): the state the API may report after a withdraw. Readers treat
+#: ``withdrawn`` and this alike.
 STATE_AFTER_WITHDRAW = OfferState.DRAFT
 
 #: The state changes a configure request can ask for, from the live state.

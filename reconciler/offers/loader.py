@@ -42,9 +42,11 @@ from reconciler.offers.model import (
     FileControls,
     PrivateOffer,
 )
+from reconciler.offers.partial import as_closest_kind, rules_despite_errors
 from reconciler.offers.paths import find_offer_files
 from reconciler.offers.rules import Finding, check_offer
 from reconciler.offers.schema_urls import PRIVATE_OFFER_SCHEMA_PATTERN
+from reconciler.offers.template_value import Template
 from reconciler.offers.templating import PreparedData
 from reconciler.offers.yamlread import (
     MAX_FILE_BYTES,
@@ -83,6 +85,8 @@ class OfferFile:
     offer: PrivateOffer
     controls: FileControls
     text: str = field(default="", repr=False)
+    # path in the file (API field names, list indexes) -> the ${NAME} template there
+    templates: dict[tuple[str | int, ...], Template] = field(default_factory=dict, repr=False)
     _tree: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:
@@ -116,7 +120,25 @@ class OfferFile:
         """The private-offer resource body: API names, no None, dates as YYYY-MM-DD,
         numbers as written, absolute prices inline in pricing[i].priceDetails."""
         body: dict[str, Any] = self.offer.model_dump(by_alias=True, exclude_none=True, mode="json")
+        for path, template in self.templates.items():
+            _put_template(body, path, template)
         return body
+
+
+def _put_template(body: Any, path: tuple[str | int, ...], template: Template) -> None:
+    """Put *template* back at *path* of the dumped body (the model holds plain strings);
+    a value the model rewrote (a date, a number) stays as dumped."""
+    node = body
+    for part in path:
+        parent = node
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return
+    if path and node == template:
+        parent[path[-1]] = template
 
 
 def discover_offer_files(paths: Sequence[Path]) -> list[Path]:
@@ -311,16 +333,28 @@ def _validate(
         # canonical one.
         body["privateOfferType"] = known.value
     kind = body.get("privateOfferType")
+
+    def rules(offer: Any) -> list[Finding]:
+        return check_offer(offer, today=context.today, strict=context.strict)
+
     if kind not in PRIVATE_OFFER_TYPES:
         findings.append(kind_finding(kind))
+        findings.extend(as_closest_kind(body, OFFER_ADAPTER, rules))
         return None
     try:
         offer = OFFER_ADAPTER.validate_python(body)
     except ValidationError as exc:
         findings.extend(translate(exc, KIND_MODELS[kind], (), kind))
+        findings.extend(rules_despite_errors(body, exc, kind, OFFER_ADAPTER, rules))
         return None
-    findings.extend(check_offer(offer, today=context.today, strict=context.strict))
-    return OfferFile(path=path, offer=offer, controls=controls, text=text)
+    findings.extend(rules(offer))
+    offer_file = OfferFile(path=path, offer=offer, controls=controls, text=text)
+    if prepared.templates:
+        shown = path.as_posix()
+        offer_file.templates = {
+            p: t.at(shown, offer_file.position(p)[0]) for p, t in prepared.templates.items()
+        }
+    return offer_file
 
 
 def _cross_file(files: Sequence[OfferFile]) -> Iterator[Problem]:

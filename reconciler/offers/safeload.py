@@ -76,8 +76,8 @@ class _Resolver(VersionedResolver):
 
 
 if CParser is not None:
-
-    class _Loader(CParser, SafeConstructor, _Resolver):
+    # libyaml's parser has no type information: the one untyped base class, on purpose.
+    class _Loader(CParser, SafeConstructor, _Resolver):  # type: ignore[misc]
         def __init__(self, text: str) -> None:
             CParser.__init__(self, text)
             self._parser = self._composer = self

@@ -121,7 +121,7 @@ def offer_file_schema() -> dict[str, Any]:
 
 def _non_null(prop: dict[str, Any]) -> dict[str, Any]:
     for branch in prop.get("anyOf", []):
-        if branch.get("type") != "null":
+        if isinstance(branch, dict) and branch.get("type") != "null":
             return branch
     return prop
 

@@ -1,7 +1,9 @@
 """Walking parsed offer data once: ``${VAR}`` templates expanded, size bounded, SAS signatures.
 
-Expansion goes through ``REGISTRY.expand_and_register`` so a plan can store the template
-again instead of the secret it stands for. Only the variables the settings allow expand
+A string holding ``${NAME}`` becomes a :class:`~reconciler.offers.template_value.Template`
+(its expanded value, its template) kept by path in :attr:`PreparedData.templates`, so a plan
+stores the template, never the value, and apply expands it again when it sends. Only the
+variables the settings allow expand
 (``[tool.reconciler] env = [...]`` or the ``RECONCILER_VAR_`` prefix): a pull request must
 not be able to copy any runner variable into an API body. Names, descriptions and notes are
 never expanded: they are shown in plans and pull-request comments.
@@ -18,9 +20,9 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from reconciler.offers.rules import Finding
+from reconciler.offers.template_value import Template, expand_template
 from reconciler.offers.yamlread import MAX_DEPTH, MAX_NODES, yaml_type
 from reconciler.secrets import (
-    REGISTRY,
     VAR_PREFIX,
     UnsetVariable,
     VariableNotAllowed,
@@ -48,6 +50,8 @@ class PreparedData:
         self.allowed = allowed
         self.findings: list[Finding] = []
         self.sas_paths: list[tuple[str | int, ...]] = []
+        # path -> the template found there (the file's own ${NAME} strings, nothing else)
+        self.templates: dict[tuple[str | int, ...], Template] = {}
         self.nodes = 0
         self.aborted = False
         self._stack: set[int] = set()
@@ -144,7 +148,7 @@ class PreparedData:
             )
             return value
         try:
-            return REGISTRY.expand_and_register(value, self.env, self.allowed)
+            expanded = expand_template(value, self.env, self.allowed)
         except VariableNotAllowed as exc:
             self.findings.append(
                 Finding(
@@ -165,3 +169,8 @@ class PreparedData:
                 )
             )
             return value
+        if expanded == value:
+            return value
+        template = Template(expanded, value)
+        self.templates[path] = template
+        return template

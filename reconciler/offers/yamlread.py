@@ -147,11 +147,66 @@ def _load_safe(text: str) -> Any:
         raise
 
 
+class TooManyNodes(Exception):
+    """The document expands (aliases and merge keys together) past :data:`MAX_NODES`."""
+
+    def __init__(self, node: Node) -> None:
+        super().__init__(node)
+        self.line = node.start_mark.line + 1
+        self.col = node.start_mark.column + 1
+
+
+def check_node_budget(root: Node | None) -> None:
+    """Raise :class:`TooManyNodes` when *root* holds more than :data:`MAX_NODES` nodes with
+    every alias counted as the node it repeats.
+
+    A merge key (``<<: [*a, *a]``) is an alias like any other, so a chain of merges that
+    doubles at each step is stopped here, on the node tree, before the constructor expands
+    it. Each node's size is computed once (aliases share their node object), iteratively,
+    so the check is linear in the text; a node inside itself counts once (the data walk
+    reports a recursive alias).
+    """
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)] if root is not None else []
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes and not children_done:
+            continue
+        children: list[Node] = []
+        if isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        if not children_done:
+            sizes[key] = 1  # in progress: a recursive alias counts once
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(c), 1) for c in children)
+        if total > MAX_NODES:
+            raise TooManyNodes(node)
+        sizes[key] = total
+
+
+def _budget(text: str) -> None:
+    # Only aliases repeat nodes; a file without one is never composed twice.
+    if "*" in text:
+        check_node_budget(parse_positions(text))
+
+
 def parse_yaml(text: str, shown: str) -> tuple[Any, Problem | None]:
     try:
+        _budget(text)
         return _load_safe(text), None
+    except TooManyNodes as exc:
+        message = (
+            f"the file expands to more than {MAX_NODES} values (YAML aliases or merge keys); "
+            "an offer is far smaller"
+        )
+        return None, Problem(shown, exc.line, exc.col, "", message, "yaml-too-complex")
     except MarkedYAMLError as exc:
-        return None, _yaml_problem(exc, shown)
+        return None, _yaml_problem(exc, shown, text)
     except YAMLError as exc:
         # ruamel's ReaderError (control characters, NUL bytes) has no mark, only an offset.
         line, col = _offset_position(text, getattr(exc, "position", None))
@@ -186,10 +241,51 @@ def _bad_date_line(text: str) -> int:
     return 0
 
 
-def _yaml_problem(exc: MarkedYAMLError, shown: str) -> Problem:
+# The parser notices these only where the next token starts, often the next line or the
+# end of the file; the mistake is where the construct began (its context mark).
+_OPENED_EARLIER = {
+    "while scanning a simple key": "a key without its ':'",
+    "while scanning a quoted scalar": "a quoted string that is never closed",
+    "while parsing a flow sequence": "a '[' list that is never closed",
+    "while parsing a flow mapping": "a '{' mapping that is never closed",
+}
+
+
+def _tab_at(text: str, line: int) -> int:
+    """1-based column of a tab in the indentation (or right after a key) of *line*; 0 if none."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return 0
+    content = lines[line - 1]
+    indent = content[: len(content) - len(content.lstrip(" \t-"))]
+    return indent.find("\t") + 1
+
+
+def _yaml_problem(exc: MarkedYAMLError, shown: str, text: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
     problem = exc.problem or ""
+    tab = _tab_at(text, line)
+    if tab or "tab character" in problem:
+        return Problem(
+            shown,
+            line,
+            tab or col,
+            "",
+            "invalid YAML: a tab character indents this line; YAML indents with spaces only",
+            "yaml-tab",
+        )
+    opened = _OPENED_EARLIER.get(_first_line(exc.context or ""))
+    if opened is not None and exc.context_mark is not None:
+        start = exc.context_mark
+        return Problem(
+            shown,
+            start.line + 1,
+            start.column + 1,
+            "",
+            f"invalid YAML: {opened} (noticed at line {line}: {_first_line(problem)})",
+            "yaml",
+        )
     duplicate = _DUPLICATE_KEY.search(problem)
     if duplicate:
         # The library's text quotes both values; they may be secrets.

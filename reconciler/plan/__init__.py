@@ -1,4 +1,4 @@
-"""desired + live -> Plan (data); renderers for text, markdown and JSON.
+"""desired + live -> Plan (data and computation); rendering lives in :mod:`reconciler.render`.
 
 The data model (:mod:`.changes`, :mod:`.plan`) has no dependency on the API or offer
 layers so a saved plan can be read by apply without them.

@@ -13,8 +13,9 @@ with state live"; a CSP recreate is "create the new offer, then withdraw the old
 Step *n+1* of a change is only sent once step *n*'s configure job has succeeded; steps of
 different changes may share a configure request (see :func:`reconciler.plan.requests.batches`).
 
-Step resources are stored in ``REGISTRY.template`` form: a ``${SAS_URL}`` taken from the
-environment stays ``${SAS_URL}`` in the plan file and is expanded by apply at send time.
+Step resources are stored sealed (:mod:`reconciler.plan.sealed`): an offer file's
+``${SAS_URL}`` stays ``${SAS_URL}`` in the plan file, listed in the step's ``templates``, and
+is expanded by apply at send time; nothing else is ever expanded.
 
 Everything here is a pydantic model; ``model_dump()`` / ``model_validate()`` round-trip it
 exactly, and the plan checksum is computed over the dumped data.
@@ -25,25 +26,16 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter
 
 from reconciler.offers.domain import OfferState, OfferType
 from reconciler.plan.records import MutableRecord, Record
+from reconciler.plan.sealed import LiveRef, TemplateRef
 
 Origin = Literal["git", "live", "both", "unknown"]
 Reason = Literal["git", "live", "both"]
 StepKind = Literal["create", "update", "publish", "withdraw", "delete", "partner-complete"]
 FieldOp = Literal["add", "remove", "change"]
-
-ORIGINS: tuple[str, ...] = ("git", "live", "both", "unknown")
-STEP_KINDS: tuple[str, ...] = (
-    "create",
-    "update",
-    "publish",
-    "withdraw",
-    "delete",
-    "partner-complete",
-)
 
 
 class Action(StrEnum):
@@ -76,6 +68,18 @@ class FieldChange(Record):
     origin: Origin = "unknown"
 
 
+def _empty(value: list[Any]) -> bool:
+    return not value
+
+
+def _optional_refs(schema: dict[str, Any]) -> None:
+    schema["additionalProperties"] = False
+    schema["required"] = [k for k in schema.get("required", []) if k not in _OPTIONAL]
+
+
+_OPTIONAL = ("templates", "live_values")
+
+
 class Step(MutableRecord):
     """One configure submission's worth of resources for one change.
 
@@ -85,6 +89,8 @@ class Step(MutableRecord):
     results back to this change. ``expect_etag`` is the live eTag the body was computed
     from (None for creates), which apply compares before sending.
     """
+
+    model_config = ConfigDict(json_schema_extra=_optional_refs)
 
     kind: StepKind
     offer_resource_name: str = Field(min_length=1, max_length=50)
@@ -102,6 +108,12 @@ class Step(MutableRecord):
             }
         },
     )
+
+    # Where apply fills the body in when it sends (see plan.sealed): the offer file's
+    # ${NAME} templates, and the live secrets it reads again. Nothing else is expanded.
+    # Written only when not empty: a step with neither is stored as before these existed.
+    templates: list[TemplateRef] = Field(default_factory=list, exclude_if=_empty)
+    live_values: list[LiveRef] = Field(default_factory=list, exclude_if=_empty)
 
     @property
     def offer_resource(self) -> dict[str, Any]:
@@ -130,9 +142,16 @@ class Change(MutableRecord):
     blocked_reason: str | None = None
     override: str | None = None  # Blocked only: what would unblock it, if anything
     wanted: str | None = None  # Blocked only: the action that was refused
+    waiting: bool = Field(
+        default=False,
+        # Left out when false: plans saved before this field keep their checksum.
+        exclude_if=lambda waiting: not waiting,
+        description="Blocked only: not refused but not possible yet (a selling partner's offer "
+        "before its originator publishes); the next run completes it.",
+    )
     field_changes: list[FieldChange] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
-    # What the renderers show beside the paths (see reconciler.plan.render.view):
+    # What the renderers show beside the paths (see reconciler.render.view):
     labels: dict[str, str] = Field(
         default_factory=dict,
         description="Keyed-list key (product/plan, beneficiary id) -> the name a person "

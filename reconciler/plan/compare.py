@@ -10,6 +10,7 @@ from reconciler.offers.domain import (
     PARTNER_OWNED_FIELDS,
     PARTNER_PRICING_VIEW,
 )
+from reconciler.offers.template_value import Template, mark_live
 from reconciler.plan.changes import FieldChange, Origin, Reason
 from reconciler.plan.inputs import OfferFileLike
 from reconciler.plan.live import LiveState
@@ -97,12 +98,39 @@ def top_level_ignored(
     for rule in rules:
         rule = rule.strip()
         if rule and all(ch not in rule for ch in "*[.") and rule in live_offer:
-            body[rule] = live_offer[rule]
+            # Live text, never a template; a secret in it is kept by reference (plan.sealed).
+            body[rule] = mark_live(live_offer[rule], live_offer.get("id"), (rule,))
     return body
 
 
-def template_field(fc: FieldChange) -> FieldChange:
+def shown_templates(body: Any, found: dict[str, str] | None = None) -> dict[str, str]:
+    """This file's own templates by expanded value: what a field change shows instead."""
+    found = {} if found is None else found
+    if isinstance(body, Template):
+        found[str(body)] = body.source
+    elif isinstance(body, Mapping):
+        for value in body.values():
+            shown_templates(value, found)
+    elif isinstance(body, list):
+        for value in body:
+            shown_templates(value, found)
+    return found
+
+
+def _shown(value: Any, templates: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return templates.get(value, value)
+    if isinstance(value, Mapping):
+        return {k: _shown(v, templates) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_shown(v, templates) for v in value]
+    return value
+
+
+def template_field(fc: FieldChange, templates: Mapping[str, str] | None = None) -> FieldChange:
     # Persisted plans must not carry env-expanded secrets (e.g. a SAS URL from ${VAR}), nor
-    # a live offer's SAS URL (no template): old and new are only shown, never sent.
-    old, new = REGISTRY.stored(fc.old), REGISTRY.stored(fc.new)
+    # a live offer's SAS URL: old and new are only shown, never sent. Only the desired side
+    # shows this file's own templates; the live side is data, shown (redacted) as read.
+    new = _shown(fc.new, templates or {})
+    old, new = REGISTRY.redact_obj(fc.old), REGISTRY.redact_obj(new)
     return FieldChange(path=fc.path, op=fc.op, old=old, new=new, origin=fc.origin)

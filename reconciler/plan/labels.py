@@ -20,7 +20,7 @@ from typing import Any
 from reconciler.plan.changes import Change
 from reconciler.plan.inputs import OfferFileLike
 from reconciler.plan.normalize import KEYED_LISTS, pricing_key, short_plan
-from reconciler.plan.render.view import split_path
+from reconciler.plan.paths import split_path
 
 _PRICING_LISTS = ("pricing", "originatorPricing")
 _NAME_FIELDS = ("description", "name")

@@ -39,7 +39,7 @@ from reconciler.plan.changes import (
     UpdateDraft,
     Withdraw,
 )
-from reconciler.plan.compare import partner_view, template_field
+from reconciler.plan.compare import partner_view, shown_templates, template_field
 from reconciler.plan.inputs import OfferFileLike
 from reconciler.plan.normalize import essence, leaves
 
@@ -81,9 +81,16 @@ class Decision:
         )
 
     def blocked(
-        self, reason: str, *, override: str | None = None, wanted: str | None = None
+        self,
+        reason: str,
+        *,
+        override: str | None = None,
+        wanted: str | None = None,
+        waiting: bool = False,
     ) -> Change:
-        return self.make(Blocked, blocked_reason=reason, override=override, wanted=wanted)
+        return self.make(
+            Blocked, blocked_reason=reason, override=override, wanted=wanted, waiting=waiting
+        )
 
 
 def with_state(ctx: Decision, old: str | None, new: str, origin: Origin) -> None:
@@ -109,15 +116,19 @@ def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None
         if desired == "withdrawn":
             return ctx.blocked("there is no live offer to withdraw", wanted="withdraw")
         if partner:
+            # Not an error of this file: the originator's part comes first, and the next run
+            # after it publishes completes the offer. The rest of the plan goes on meanwhile.
             return ctx.blocked(
-                "a selling partner cannot create a multiparty offer: the originator must "
-                "publish it first",
-                wanted="create",
+                "waiting for the originator to publish: a selling partner completes a "
+                "multiparty offer only after its originator published it",
+                wanted="partner-complete",
+                waiting=True,
             )
         shown = essence(ctx.desired_body, defaults=False)
         if f.kind == CHANNEL_PARTNER:
             shown = partner_view(shown)
-        ctx.fields[:] = [template_field(raw.field_change("git")) for raw in leaves(shown)]
+        own = shown_templates(ctx.desired_body)
+        ctx.fields[:] = [template_field(raw.field_change("git"), own) for raw in leaves(shown)]
         with_state(ctx, None, desired, "git")
         step = rq.full_step("create", ctx.desired_body, offer_name=name, state=desired)
         return ctx.make(Create, steps=[step], reason="git")

@@ -114,6 +114,13 @@ class PlanFile(Record):
         default_factory=list,
         description="Banners and sections other checks add (not part of the checksum).",
     )
+    drift: list[AnyChange] = Field(
+        default_factory=list,
+        # Left out when empty: plans saved before this field read and save the same.
+        exclude_if=lambda drift: not drift,
+        description="A pull request's plan: changes that only undo edits made outside git. "
+        "Not part of this pull request: never applied with it, not in the checksum.",
+    )
     has_changes: bool = False
     is_blocked: bool = False
     # Missing or wrong, the checksum is refused as a mismatch (not as a malformed file).
@@ -142,6 +149,8 @@ class Plan(MutableRecord):
     safety: SafetyReport = Field(default_factory=SafetyReport)
     gone: list[GoneFile] = Field(default_factory=list)
     extras: list[PlanExtra] = Field(default_factory=list)
+    # Not part of this pull request (see reconciler.plan.sections): shown, never applied.
+    drift: list[Change] = Field(default_factory=list)
 
     def model_post_init(self, context: Any, /) -> None:
         self.sort()
@@ -164,6 +173,17 @@ class Plan(MutableRecord):
 
     @property
     def blocked_changes(self) -> list[Change]:
+        """Offers refused by the plan (waiting ones are not refused: see ``waiting_changes``)."""
+        return [c for c in self.changes if isinstance(c, Blocked) and not c.waiting]
+
+    @property
+    def waiting_changes(self) -> list[Change]:
+        """Offers that cannot change yet (a partner's offer before its originator publishes)."""
+        return [c for c in self.changes if isinstance(c, Blocked) and c.waiting]
+
+    @property
+    def left_alone(self) -> list[Change]:
+        """Blocked and waiting offers: apply reports each with its reason and sends the rest."""
         return [c for c in self.changes if isinstance(c, Blocked)]
 
     @property
@@ -239,6 +259,7 @@ class Plan(MutableRecord):
             safety=self.safety,
             gone=self.gone,
             extras=self.extras,
+            drift=cast("list[AnyChange]", self.drift),
             has_changes=self.has_changes,
             is_blocked=self.is_blocked,
         ).model_dump(mode="json")
@@ -268,6 +289,7 @@ class Plan(MutableRecord):
             safety=saved.safety,
             gone=saved.gone,
             extras=saved.extras,
+            drift=list(saved.drift),
         )
         if saved.checksum != plan.checksum:
             raise PlanFileError(

@@ -38,6 +38,7 @@ from reconciler.plan.compare import (
     ignore_rules,
     origin_of,
     partner_view,
+    shown_templates,
     template_field,
     top_level_ignored,
 )
@@ -111,7 +112,10 @@ def make_plan(
                 if f.kind == CHANNEL_PARTNER:
                     base_ess = partner_view(base_ess)
                 base_state = str(base_body.get("state")) if base_body.get("state") else None
-        fields = [template_field(raw.field_change(origin_of(raw, base_ess, known))) for raw in raws]
+        shown = shown_templates(desired_body)
+        fields = [
+            template_field(raw.field_change(origin_of(raw, base_ess, known)), shown) for raw in raws
+        ]
         live_state = (live_offer or {}).get("state")
         state_origin: Origin = "unknown"
         if known:

@@ -15,8 +15,8 @@ product and plan) so that the same files give the same plan, and its checksum, e
 They are at most 50 characters, the API's limit, and unique within one request because
 offer names are unique among the managed offers (identity guarantees it).
 
-Every resource is stored through ``REGISTRY.template`` so a value expanded from
-``${ENV}`` is persisted as its template, never as the secret.
+Every step is stored sealed (:func:`reconciler.plan.sealed.seal`): an offer file's
+``${ENV}`` string is persisted as its template, a live secret as a reference, never the value.
 """
 
 from __future__ import annotations
@@ -27,12 +27,26 @@ from typing import Any
 
 from reconciler.offers.domain import CHANNEL_PARTNER, PARTNER_OWNED_FIELDS
 from reconciler.offers.schema_urls import OFFER_SCHEMA, PRICE_SCHEMA
+from reconciler.offers.template_value import mark_live
 from reconciler.plan.changes import Step, StepKind
 from reconciler.plan.normalize import short_plan
 from reconciler.plan.plan import batches
-from reconciler.secrets import REGISTRY
+from reconciler.plan.sealed import seal
 
 __all__ = ["batches", "full_step", "minimal_step", "partner_step", "split_prices"]
+
+
+def _step(kind: StepKind, resources: list[dict[str, Any]], name: str, etag: str | None) -> Step:
+    stored, templates, live = seal(resources)
+    return Step(
+        kind=kind,
+        resources=stored,
+        offer_resource_name=name,
+        expect_etag=etag,
+        templates=templates,
+        live_values=live,
+    )
+
 
 DEFAULT_PRICING_TYPE = "editExistingOfferPricingOnly"
 
@@ -109,14 +123,9 @@ def full_step(
             continue
         resource[key] = value
     resource["state"] = state
-    return Step(
-        kind=kind,
-        # The price resources come "above" the offer that names them (docs/api-unknowns.md):
-        # a service that processes a request in order finds them before the offer.
-        resources=REGISTRY.template([*prices, resource]),
-        offer_resource_name=name,
-        expect_etag=etag,
-    )
+    # The price resources come "above" the offer that names them (docs/api-unknowns.md):
+    # a service that processes a request in order finds them before the offer.
+    return _step(kind, [*prices, resource], name, etag)
 
 
 def minimal_step(
@@ -128,12 +137,7 @@ def minimal_step(
     resource.update(
         {"id": offer_id, "name": offer_name, "privateOfferType": offer_kind, "state": state}
     )
-    return Step(
-        kind=kind,
-        resources=REGISTRY.template([resource]),
-        offer_resource_name=name,
-        expect_etag=etag,
-    )
+    return _step(kind, [resource], name, etag)
 
 
 def _pricing_key(entry: dict[str, Any]) -> tuple[str, str]:
@@ -198,7 +202,8 @@ def partner_step(
     for key, value in live.items():
         if key in _PARTNER_NOT_RESENT or key in ("$schema", "eTag"):
             continue
-        resource[key] = copy.deepcopy(value)
+        # The originator's text is data: sent back as read, a secret in it kept by reference.
+        resource[key] = mark_live(value, offer_id, (key,))
     resource["id"] = offer_id
     if etag:
         resource["eTag"] = etag
@@ -215,17 +220,20 @@ def partner_step(
             resource.pop(key, None)
     live_entries = [e for e in live.get("originatorPricing") or [] if isinstance(e, dict)]
     entries = []
-    for entry, markup in zip(live_entries, _markups(desired, live_entries), strict=True):
-        sent = {k: v for k, v in entry.items() if k not in _ENTRY_NOT_RESENT}
+    raw = live.get("originatorPricing") or []
+    live_index = [i for i, e in enumerate(raw) if isinstance(e, dict)]
+    pairs = zip(live_entries, _markups(desired, live_entries), live_index, strict=True)
+    for entry, markup, at in pairs:
+        field = ("originatorPricing", at)
+        sent = {
+            k: mark_live(v, offer_id, (*field, k))
+            for k, v in entry.items()
+            if k not in _ENTRY_NOT_RESENT
+        }
         if markup is not None:
             sent["markupPercentage"] = markup
         entries.append(sent)
     if not entries:
         entries = copy.deepcopy(list(desired.get("originatorPricing") or []))
     resource["originatorPricing"] = entries
-    return Step(
-        kind="partner-complete",
-        resources=REGISTRY.template([resource]),
-        offer_resource_name=name,
-        expect_etag=etag,
-    )
+    return _step("partner-complete", [resource], name, etag)

@@ -21,6 +21,8 @@ ICONS = {
     "unknown": "UNKNOWN",
     "cancelled": "cancelled",
     "not-sent": "not sent",
+    "blocked": "BLOCKED",
+    "waiting": "waiting",
 }
 MD_ICONS = {
     "succeeded": "✅",
@@ -30,6 +32,8 @@ MD_ICONS = {
     "unknown": "❓",
     "cancelled": "⛔",
     "not-sent": "➖",
+    "blocked": "⛔",
+    "waiting": "⏸️",
 }
 
 
@@ -107,6 +111,8 @@ def state_now(o: ChangeOutcome) -> str:
         return _HALF_DONE.get(o.action, f"{o.steps_done} of {o.steps_total} steps done")
     if o.status == "unknown":
         return "unknown (an answer was lost)"
+    if o.status in ("blocked", "waiting"):
+        return "left alone"
     return "unchanged" if o.action != "create" else "not created"
 
 
@@ -122,6 +128,13 @@ def next_steps(result: ApplyResult) -> str | None:
         todo.append(
             "`reconciler jobs resume` (or re-running the apply workflow) follows the open jobs"
         )
+    if counts["blocked"]:
+        todo.append(
+            "the blocked offers were left alone: each says why and what would change it; "
+            "the rest of the plan was applied"
+        )
+    if counts["waiting"]:
+        todo.append("the waiting offers are completed by a later run, once they can be")
     return "; ".join(todo) if todo else None
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+from contextlib import suppress
 from pathlib import Path
 
 from reconciler.errors import ReconcilerError
@@ -34,5 +36,15 @@ def atomic_write(path: Path, text: str) -> None:
         finally:
             os.close(dir_fd)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ReconcilerError(f"{path}: cannot write: {exc.strerror}") from None
+        with suppress(OSError):  # a read-only file system refuses even that
+            tmp.unlink(missing_ok=True)
+        raise ReconcilerError(f"{path}: cannot write: {why(exc)}") from None
+
+
+def why(exc: OSError) -> str:
+    """What an I/O error means for the user: a full disk, a read-only place, or its text."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "read-only"
+    return exc.strerror or str(exc)

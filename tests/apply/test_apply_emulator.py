@@ -15,12 +15,13 @@ from reconciler.apply.applier import ApplyOptions
 from reconciler.apply.journal import journal_dir, list_journals, read_state
 from reconciler.apply.outcome import ApplyResult, ProgressEvent
 from reconciler.apply.session import run_apply
-from reconciler.cli.apply import file_locator, plan_now
+from reconciler.cli.apply import file_locator
 from reconciler.emulator.server import EmbeddedEmulator
 from reconciler.errors import EXIT_JOBS_FAILED, EXIT_OK, EXIT_STALE
 from reconciler.plan.plan import Plan
 from reconciler.settings import Settings
 from tests.apply.conftest import client, fast_settings
+from tests.support.planning import plan_now
 
 EXAMPLE_OFFERS = 10  # publisher files under offers/ (the partner file completes one of them)
 

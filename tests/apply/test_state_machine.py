@@ -159,11 +159,18 @@ OUTCOMES = [
 ]
 
 
+# What runs next: "resume" is `jobs resume` / `apply plan.json` (the same plan goes on);
+# "settle" is a plain `apply` / `apply PATHS` / a fresh runner, which settles the open
+# journal before it plans (nothing new is sent, but a started change is finished).
+NEXT = ["resume", "settle"]
+
+
+@pytest.mark.parametrize("next_run", NEXT)
 @pytest.mark.parametrize("outcome", OUTCOMES)
 @pytest.mark.parametrize("step", [0, 1])
 @pytest.mark.parametrize("kind", ["recreate", "republish"])
 def test_every_step_x_every_outcome_ends_with_exactly_one_live_offer(
-    tmp_path: Path, kind: str, step: int, outcome: str
+    tmp_path: Path, kind: str, step: int, outcome: str, next_run: str
 ) -> None:
     clock = Clock()
     api = Memory(clock)
@@ -196,8 +203,10 @@ def test_every_step_x_every_outcome_ends_with_exactly_one_live_offer(
         assert first.exit_code == 5 and first.outcomes[0].errors
     if first is not None and outcome == "running":
         assert first.exit_code == 6
-    # Faults stop; time passes; the next run resumes the same journal (as `jobs resume`).
+    # Faults stop; time passes; the next run takes the same journal up.
     clock.now += 60
+    if next_run == "settle":
+        options.submit = False
     for _ in range(3):
         journal = Journal.open(journal.path)
         with journal:
@@ -211,6 +220,7 @@ def test_every_step_x_every_outcome_ends_with_exactly_one_live_offer(
         assert len(api.live()) <= 1 or (kind == "recreate" and step == 1)
         return
     assert result.exit_code == 0, result.to_data()
+    assert journal.state.closed, "the next run plans on top of a journal it closed"
     (live,) = api.live()
     if kind == "recreate":
         assert live != old["id"] and api.offers[old["id"]]["state"] == "withdrawn"

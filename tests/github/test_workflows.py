@@ -104,4 +104,9 @@ def test_every_install_is_pinned_by_hash() -> None:
         for line in installs:
             hashed = "--require-hashes" in line and "reconciler.txt" in line
             own_source = "--no-deps --no-build-isolation" in line
-            assert hashed or own_source, f"{path.name}: unpinned install: {line}"
+            # The action: exactly the release its commit pins, a wheel, without dependencies.
+            release = path == ACTION and line.endswith(
+                'install --no-deps --only-binary=:all: "offer-reconciler==${RECONCILER_VERSION}"'
+            )
+            assert hashed or own_source or release, f"{path.name}: unpinned install: {line}"
+    assert 'GITHUB_ACTION_PATH}"' not in ACTION.read_text(encoding="utf-8")  # not its checkout

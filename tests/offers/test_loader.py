@@ -9,7 +9,7 @@ import pytest
 from reconciler.errors import OfferFilesInvalid, Problem
 from reconciler.offers import discover_offer_files, load_offer_files
 from reconciler.offers.loader import MAX_FILE_BYTES
-from reconciler.secrets import REGISTRY
+from reconciler.offers.template_value import Template
 from reconciler.settings import Settings
 from tests.offers.conftest import TODAY, Loader, example
 
@@ -33,7 +33,7 @@ def _one(load: Loader, text: str, **kwargs: object) -> Problem:
 @pytest.mark.parametrize(
     ("text", "rule", "line", "message"),
     [
-        ("name: [unclosed\n", "yaml", 2, "invalid YAML"),
+        ("name: [unclosed\n", "yaml", 1, "never closed"),
         ("a: 1\nb: 2\na: 3\n", "yaml-duplicate-key", 3, 'duplicate key "a"'),
         ("a: !!python/object/apply:os.system ['echo hi']\n", "yaml", 1, "python/object"),
         ("", "file-empty", 0, "file is empty"),
@@ -154,7 +154,12 @@ def test_env_templates_are_expanded_and_remembered(load: Loader) -> None:
     offer_file = load(text, env={"TERMS_SAS_URL": url})
     body = offer_file.api_body()
     assert body["termsAndConditionsDocSasUrl"] == url
-    assert REGISTRY.template(body)["termsAndConditionsDocSasUrl"] == "${TERMS_SAS_URL}"
+    template = body["termsAndConditionsDocSasUrl"]
+    assert isinstance(template, Template)
+    assert (template.source, template.line) == (
+        "${TERMS_SAS_URL}",
+        offer_file.position(["termsAndConditionsDocSasUrl"])[0],
+    )
     assert "c2VjcmV0" not in repr(offer_file)
 
 

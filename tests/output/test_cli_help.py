@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.errors import EXIT_USAGE
 from reconciler.github.comments import PlanSummary, plan_labels
 
 from .conftest import Cli
@@ -36,14 +37,14 @@ def test_help_lists_exit_codes_and_two_examples(
     assert code == 0
     assert "Exit codes:" in out and "Examples:" in out
     section = out.split("Exit codes:")[1].split("Examples:")[0]
-    for prefix in codes:
+    for prefix in [*codes, "64 usage error"]:
         assert f"\n    {prefix}" in section
     assert out.split("Examples:")[1].count("$ reconciler ") == 2
 
 
 def test_account_is_a_choice(reconciler: Cli) -> None:
     code, _, err = reconciler("plan", "--emulator", "--account", "nobody")
-    assert code == 2 and "'nobody' is not one of 'publisher', 'partner'" in err
+    assert code == EXIT_USAGE and "'nobody' is not one of 'publisher', 'partner'" in err
 
 
 def test_colour_follows_no_color_and_force_color(

@@ -17,7 +17,7 @@ from types import ModuleType
 
 import pytest
 
-from reconciler.plan.render.common import CODE_WIDTH
+from reconciler.render.common import CODE_WIDTH
 from tests.support.inprocess import run_reconciler_with
 
 ROOT = Path(__file__).resolve().parents[2]

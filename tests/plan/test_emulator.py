@@ -263,6 +263,5 @@ def test_live_csp_offer_is_recreated_only_when_allowed(
 def test_partner_cannot_create(emu: EmbeddedEmulator, settings: Settings) -> None:
     files = load_offer_files([EXAMPLES / "partner"], settings, strict=False)
     (blocked,) = plan_of(emu, settings, files, role="partner").changes
-    assert blocked.action == "blocked" and "originator must publish" in (
-        blocked.blocked_reason or ""
-    )
+    assert blocked.action == "blocked" and blocked.waiting
+    assert "waiting for the originator to publish" in (blocked.blocked_reason or "")

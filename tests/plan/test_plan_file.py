@@ -12,12 +12,12 @@ import pytest
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from reconciler.checks.drift import classify, report_from_data
+from reconciler.checks.schema import render_plan_schemas
 from reconciler.cli import cli
 from reconciler.cli.common import run
 from reconciler.errors import EXIT_ERROR, PlanFileError
-from reconciler.plan.drift import classify, report_from_data
 from reconciler.plan.plan import Plan
-from reconciler.plan.schema import render_plan_schemas
 
 from .conftest import REPO
 

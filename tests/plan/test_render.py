@@ -11,7 +11,7 @@ from reconciler.plan.baseline import Baseline
 from reconciler.plan.changes import FieldChange
 from reconciler.plan.live import LiveState
 from reconciler.plan.planner import PlanOptions, make_plan
-from reconciler.plan.render import render_json, render_markdown, render_text
+from reconciler.render import render_json, render_markdown, render_text
 from reconciler.secrets import REGISTRY
 from reconciler.settings import Settings
 

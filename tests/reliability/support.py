@@ -24,11 +24,12 @@ from reconciler.apply.applier import ApplyOptions
 from reconciler.apply.journal import journal_dir, list_journals
 from reconciler.apply.outcome import ApplyResult, ProgressEvent
 from reconciler.apply.session import run_apply, settle_open
-from reconciler.cli.apply import file_locator, plan_now
+from reconciler.cli.apply import file_locator
 from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.server import EmbeddedEmulator
 from reconciler.plan.plan import Plan
 from reconciler.settings import ApiSettings, ApplySettings, Settings
+from tests.support.planning import plan_now
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "offers"

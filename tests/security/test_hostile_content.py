@@ -22,7 +22,7 @@ from markdown_it.token import Token
 
 from reconciler.cli import cli
 from reconciler.cli.common import run
-from reconciler.plan.render import render_markdown as render_plan_markdown
+from reconciler.render import render_markdown as render_plan_markdown
 from reconciler.report.summary import render_markdown as render_apply_markdown
 from tests.reliability.support import EXAMPLES, apply, emulator, fast_settings, plan_for, publisher
 from tests.support.github_server import GitHubServer

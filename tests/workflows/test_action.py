@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from tests.support.github_server import GitHubServer
 
-from .harness import HERE, Repository, action_source
+from .harness import HERE, ROOT, Repository, action_source, load_yaml
 from .scenarios import PLAN_MARKER, discount
 from .steps import open_pull_request, pull_request_event
 
@@ -35,7 +36,24 @@ def test_the_composite_action_plans_a_pull_request_and_sets_its_output(
     (comment,) = github.comments_on(number)
     assert PLAN_MARKER in comment["body"] and "2 to create" in comment["body"]
     assert "the plan exited with 2" in run.log
-    assert [call[:3] for call in run.pip_calls] == [
-        ["install", "--require-hashes", "--no-deps"],
-        ["install", "--no-deps", "--no-build-isolation"],
+    # The pinned release from PyPI, never the action's checkout.
+    assert run.pip_calls[0][:3] == ["install", "--require-hashes", "--no-deps"]
+    assert run.pip_calls[1] == [
+        "install",
+        "--no-deps",
+        "--only-binary=:all:",
+        f"offer-reconciler=={pinned_release()}",
     ]
+    assert len(run.pip_calls) == 2
+
+
+def pinned_release() -> str:
+    action = load_yaml(ROOT / "action.yml")
+    (install,) = [s for s in action["runs"]["steps"] if s["name"] == "Install the reconciler"]
+    return str(install["env"]["RECONCILER_VERSION"])
+
+
+def test_the_action_pins_the_version_this_source_releases() -> None:
+    # A release tags this commit: the action then installs exactly the wheel built from it.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pinned_release() == project["project"]["version"]

@@ -10,7 +10,7 @@ from reconciler.offers.domain import plan_key
 
 Path = tuple[str | int, ...]
 
-# Limits (docs/product-ingestion-api.md §7); the JSON Schema states the same numbers.
+# Limits (docs/validation.md); the JSON Schema states the same numbers.
 MAX_PRICING_ENTRIES = 10
 MAX_NOTIFICATION_CONTACTS = 5
 MAX_CHANNEL_PARTNERS = 1

@@ -2,9 +2,11 @@
 
 ``pip install --require-hashes -r FILE``: every requirement of FILE must be pinned (``==``)
 with at least one ``--hash``. ``pip install --no-deps [--no-build-isolation] DIR``: DIR must
-be a project (pyproject.toml). Anything else would fetch a package without a pinned hash:
-refused, exit 1. After an accepted install the already installed ``reconciler`` command is
-linked next to the ``python`` stand-in, as a real install would put it on PATH.
+be a project (pyproject.toml). ``pip install --no-deps --only-binary=:all:
+offer-reconciler==VERSION``: a released wheel, exactly pinned. Anything else would fetch a
+package without a pinned version or hash: refused, exit 1. After an accepted install the
+already installed ``reconciler`` command is linked next to the ``python`` stand-in, as a real
+install would put it on PATH.
 """
 
 import json
@@ -46,6 +48,10 @@ def main(args: list[str]) -> None:
             ):
                 fail(f"Hashes are required in --require-hashes mode: {requirement.split()[0]}")
     for target in targets:
+        if re.fullmatch(r"offer-reconciler==\d+(\.\d+)*", target):
+            if "--only-binary=:all:" not in options or "--no-deps" not in options:
+                fail(f"pip stand-in: `{target}` must be the released wheel, without its deps")
+            continue
         if not (Path(target) / "pyproject.toml").is_file():
             fail(f"pip stand-in: `{target}` would be downloaded without a pinned hash")
         if "--no-deps" not in options:

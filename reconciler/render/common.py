@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reconciler.plan.changes import Change
 from reconciler.plan.gone import GoneFile
-from reconciler.plan.render.view import split_path
+from reconciler.plan.paths import split_path
 
 TEXT_WIDTH = 100  # terminal and CI log lines
 CODE_WIDTH = 88  # code blocks of a PR comment: GitHub's comment column at a 1000 px window

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.plan.drift import DRIFT_SCHEMA, DriftFile
+from reconciler.checks.drift import DRIFT_SCHEMA, DriftFile
 from reconciler.plan.plan import PLAN_SCHEMA, PlanFile
 
 PLAN_SCHEMA_FILE = "plan.schema.json"

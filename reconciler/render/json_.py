@@ -1,7 +1,7 @@
 """JSON: ``plan.to_data()`` (schema ``offers-plan/1``, see schemas/plan.schema.json).
 
 Each change also carries ``view``: its field differences as the nested tree the text and
-markdown renderers show (:mod:`reconciler.plan.render.view`), so a machine reading the
+markdown renderers show (:mod:`reconciler.render.view`), so a machine reading the
 JSON sees the same blocks, names and unchanged counts as a reviewer.
 
 Displayed JSON is redacted. The plan *file* (``--out``) is written with ``Plan.to_json()``
@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 
 from reconciler.plan.plan import Plan
-from reconciler.plan.render.view import view_data
+from reconciler.render.view import view_data
 from reconciler.secrets import REGISTRY
 
 

@@ -14,7 +14,7 @@ become HTML, a link, a mention or a hidden marker, or break the layout.
 
 Size: GitHub refuses comment bodies over 65,536 characters. Blocks are added whole while
 they fit the *budget*; what does not fit is counted in an explicit "N more offers not
-shown" line. No code line is wider than :data:`~reconciler.plan.render.common.CODE_WIDTH`.
+shown" line. No code line is wider than :data:`~reconciler.render.common.CODE_WIDTH`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from reconciler.markdown import code_block, escape_html, escape_markdown, inline
 from reconciler.plan.changes import Change
 from reconciler.plan.extras import ExtraKind
 from reconciler.plan.plan import Plan
-from reconciler.plan.render.common import (
+from reconciler.render.common import (
     CODE_WIDTH,
     EMOJI,
     accepted,
@@ -34,7 +34,7 @@ from reconciler.plan.render.common import (
     replacement_notes,
     why,
 )
-from reconciler.plan.render.view import change_lines, layout, yaml_lines
+from reconciler.render.view import change_lines, layout, yaml_lines
 from reconciler.secrets import redact
 
 BUDGET = 60_000
@@ -110,7 +110,12 @@ def _banners(plan: Plan) -> list[str]:
                 f"({inline_code(f'{change.file}:{change.line}')}): "
                 f"{md_inline(redact(change.blocked_reason or ''))}"
             )
-        out.append(_alert("CAUTION", ["**Blocked: nothing will be applied.**", "", *reasons]))
+        title = (
+            "**Blocked: nothing will be applied.**"
+            if plan.safety.blocked or not plan.has_changes
+            else "**Blocked: these offers are left alone; every other change is applied.**"
+        )
+        out.append(_alert("CAUTION", [title, "", *reasons]))
     counts = plan.summary()
     bits = []
     if counts["withdraw"]:

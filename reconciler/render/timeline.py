@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from reconciler.checks.watch import as_date
 from reconciler.offers.domain import offer_key
 from reconciler.offers.loader import OfferFile
 from reconciler.offers.model import ChannelPartnerOffer
@@ -48,18 +49,6 @@ class TimelineRow(BaseModel):
 class Timeline(BaseModel):
     today: dt.date
     rows: list[TimelineRow] = []
-
-
-def as_date(value: Any) -> dt.date | None:
-    """A date from a file (a date) or from the API (``YYYY-MM-DD``, perhaps with a time)."""
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
 
 
 def _dates_of_file(f: OfferFile) -> dict[str, Any]:

@@ -28,10 +28,7 @@ from statistics import median
 
 from pydantic import BaseModel, ConfigDict
 
-from reconciler.errors import Problem
-from reconciler.offers.loader import OfferFile
-from reconciler.offers.model import ChannelPartnerOffer, PriceDetails, PricingEntry
-from reconciler.plan.list_prices import (
+from reconciler.checks.list_prices import (
     PlanKey,
     PriceClient,
     entry_plan,
@@ -40,6 +37,9 @@ from reconciler.plan.list_prices import (
     price_points,
     pricing_entries,
 )
+from reconciler.errors import Problem
+from reconciler.offers.loader import OfferFile
+from reconciler.offers.model import ChannelPartnerOffer, PriceDetails, PricingEntry
 from reconciler.plan.plan import Plan
 from reconciler.settings import Settings
 

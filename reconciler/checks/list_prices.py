@@ -1,7 +1,7 @@
 """List prices: the public plan's price resource, and the prices of an entry to compare with it.
 
 The documented read ``GET price-and-availability-private-offer-plan/{productId}?plan=``
-returns the price resource of an existing public plan (digest §2.7, docs/api-unknowns.md):
+returns the price resource of an existing public plan (docs/api-unknowns.md, list prices):
 its prices are the list prices the price guard compares a private offer's absolute prices
 with. Each price is reduced to a *price point*: where it is written, its value, the value
 per month of the payment period and the matching list price per month (recurrent prices by

@@ -14,13 +14,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from reconciler.checks import list_prices, price_guard, watch
 from reconciler.markdown import escape_markdown, inline_code
 from reconciler.offers.domain import offer_key
 from reconciler.offers.loader import OfferFile
-from reconciler.plan import list_prices, price_guard, timeline, watch
 from reconciler.plan.extras import ExtraKind, ExtraLevel, PlanExtra
 from reconciler.plan.live import managed_selector
 from reconciler.plan.plan import Plan, SafetyRule, SafetyViolation
+from reconciler.render import timeline
 from reconciler.secrets import redact
 from reconciler.settings import Settings
 

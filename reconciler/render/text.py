@@ -1,7 +1,7 @@
 """Text for a terminal or a CI log: one block per offer in the file's shape, a summary line.
 
 Colour comes from ``click.style`` and is only used when asked for (the CLI decides); no
-line is wider than :data:`~reconciler.plan.render.common.TEXT_WIDTH`, and the result goes
+line is wider than :data:`~reconciler.render.common.TEXT_WIDTH`, and the result goes
 through ``redact`` line by line.
 """
 
@@ -14,7 +14,7 @@ import click
 from reconciler.markdown import visible
 from reconciler.plan.changes import Change
 from reconciler.plan.plan import Plan
-from reconciler.plan.render.common import (
+from reconciler.render.common import (
     SYMBOLS,
     TEXT_WIDTH,
     gone_notes,
@@ -22,7 +22,7 @@ from reconciler.plan.render.common import (
     headline,
     replacement_notes,
 )
-from reconciler.plan.render.view import change_lines, layout, yaml_lines
+from reconciler.render.view import change_lines, layout, yaml_lines
 from reconciler.secrets import redact
 
 COLOURS = {
@@ -129,7 +129,10 @@ def render_text(plan: Plan, *, colour: bool = False, show_unchanged: bool = Fals
         summary = f"No changes. {plan.summary_line()}."
     lines.append(_style(summary, None, colour, bold=True))
     if plan.is_blocked:
-        lines.append(
-            _style("The plan is blocked; nothing will be applied.", "red", colour, bold=True)
+        blocked = (
+            "The plan is blocked; nothing will be applied."
+            if plan.safety.blocked or not plan.has_changes
+            else "Blocked offers are left alone; every other change will be applied."
         )
+        lines.append(_style(blocked, "red", colour, bold=True))
     return "\n".join(redact(line) for line in lines) + "\n"
