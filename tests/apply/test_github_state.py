@@ -72,7 +72,7 @@ def shared(tmp_path: Path) -> list[str]:
     return ["--emulator", "--emulator-data", str(tmp_path / "emu")]
 
 
-@pytest.mark.emulator(job_latency=1.5)
+@pytest.mark.emulator(job_latency=3.0)
 def test_a_fresh_runner_follows_the_open_jobs_from_the_state_ref_and_creates_nothing_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator, github: GitHubServer
 ) -> None:
@@ -96,7 +96,7 @@ def test_a_fresh_runner_follows_the_open_jobs_from_the_state_ref_and_creates_not
     assert code == EXIT_OK, out + err
 
 
-@pytest.mark.emulator(job_latency=1.5)
+@pytest.mark.emulator(job_latency=3.0)
 def test_the_workflow_path_plan_then_apply_plan_json_on_a_fresh_runner_creates_nothing_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator, github: GitHubServer
 ) -> None:
@@ -143,7 +143,7 @@ def test_a_second_holder_waits_then_exits_7_naming_the_holder_and_lock_release_f
     assert github.git.refs == {}
 
 
-@pytest.mark.emulator(job_latency=1.5)
+@pytest.mark.emulator(job_latency=3.0)
 def test_a_takeover_based_on_a_stale_commit_gets_422_and_sends_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator, github: GitHubServer
 ) -> None:

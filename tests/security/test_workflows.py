@@ -22,6 +22,7 @@ from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
+RELEASE_OIDC_ACTIONS = re.compile(r"(actions/attest-build-provenance|pypa/gh-action-pypi-publish)@")
 API_COMMANDS = re.compile(r"\breconciler\s+(plan|apply|drift|jobs|import)\b")
 
 
@@ -49,8 +50,14 @@ def scripts(job: dict[str, Any]) -> list[str]:
 ALL = sorted(p.name for p in WORKFLOWS.glob("*.yml"))
 
 
-def test_the_workflows_are_the_three_shipped_and_the_tools_own_ci() -> None:
-    assert ALL == ["offers-apply.yml", "offers-drift.yml", "offers-plan.yml", "reconciler-ci.yml"]
+def test_the_workflows_are_the_three_shipped_and_the_tools_own_ci_and_release() -> None:
+    assert ALL == [
+        "offers-apply.yml",
+        "offers-drift.yml",
+        "offers-plan.yml",
+        "reconciler-ci.yml",
+        "release.yml",
+    ]
 
 
 def test_the_tools_own_ci_can_only_read() -> None:
@@ -73,9 +80,12 @@ def test_no_privileged_trigger_no_script_injection_pinned_actions(name: str) -> 
                 assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
             if "actions/checkout" in step.get("uses", ""):
                 assert step.get("with", {}).get("persist-credentials") is False
-        # OIDC only for jobs that talk to the Product Ingestion API.
+        # OIDC only for jobs that talk to the Product Ingestion API, or that sign a build's
+        # provenance or publish it with trusted publishing (the release workflow).
         if job.get("permissions", {}).get("id-token") == "write":
-            assert any(API_COMMANDS.search(s) for s in scripts(job)), job.get("name")
+            uses = [str(step.get("uses", "")) for step in job.get("steps", [])]
+            signs = any(RELEASE_OIDC_ACTIONS.match(u) for u in uses)
+            assert signs or any(API_COMMANDS.search(s) for s in scripts(job)), job.get("name")
 
 
 def test_the_plan_workflow_gives_a_pull_request_no_secret() -> None:
@@ -104,3 +114,14 @@ def test_the_apply_workflow_runs_only_on_main_in_an_environment() -> None:
             if "workflow_dispatch" in on:
                 # A manual run can start from any branch: the job itself must refuse it.
                 assert "github.ref == 'refs/heads/main'" in str(job.get("if", ""))
+
+
+def test_the_release_publishes_from_a_tag_in_its_own_environment_with_no_stored_token() -> None:
+    workflow = load("release.yml")
+    assert set(triggers(workflow)) == {"push"}
+    assert set(triggers(workflow)["push"]) == {"tags"}
+    text = (WORKFLOWS / "release.yml").read_text()
+    assert "secrets." not in text and "password" not in text
+    publish = workflow["jobs"]["publish"]
+    assert publish["environment"]["name"] == "pypi"
+    assert publish["permissions"] == {"id-token": "write"}
