@@ -134,6 +134,9 @@ def approved_plan(
         approved = _approved(ctx, commit, tag, author)
     result = compare(plan, approved, include_unseen=apply_unseen)
     body = render_comparison(result, sha=commit or "")
+    for path in (out, markdown_out):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, result.applied.to_json())
     if markdown_out is not None:
         atomic_write(markdown_out, body + "\n")

@@ -29,7 +29,7 @@ from reconciler.offers.domain import (
     offer_key,
     role_types,
 )
-from reconciler.offers.schema_urls import stamp_versions
+from reconciler.offers.schema_urls import stamp_versions, write_versions
 from reconciler.plan.baseline import Baseline
 from reconciler.plan.changes import Change, Origin
 from reconciler.plan.compare import (
@@ -168,9 +168,12 @@ def make_plan(
         block_renames(changes, creates, live.offers, claimed)
 
     versions = settings.api.versions
+    offer_version, price_version = write_versions(
+        (versions.offer, versions.price), versions.model_fields_set, live.reported_versions()
+    )
     for change in changes:
         for step in change.steps:
-            stamp_versions(step.resources, versions.offer, versions.price)
+            stamp_versions(step.resources, offer_version, price_version)
 
     unmanaged = [
         UnmanagedOffer(
