@@ -109,3 +109,29 @@ def test_two_pull_requests_merged_back_to_back_each_apply_once(
     for number in (first, second):
         (comparison,) = [c["body"] for c in github.comments_on(number) if MERGE_MARKER in c["body"]]
         assert "Applied: as approved (1)" in comparison and "Not applied" not in comparison
+
+
+def test_a_drifted_csp_offer_leaves_an_unrelated_pull_request_green_and_its_offer_is_applied(
+    live_repo: Repository, github: GitHubServer
+) -> None:
+    repo = live_repo
+    live_edit(repo, CSP, {"preparedBy": "someone@contoso.com"})  # cannot be restored: live CSP
+    number = github.add_pull(12)
+    git(repo.path, "checkout", "-q", "-b", "feature", "main")
+    text = (repo.path / DISCOUNT_FILE).read_text(encoding="utf-8")
+    repo.write(NEW_FILE, text.replace(WOODGROVE, NEW_NAME))
+    head = repo.commit("a new offer")
+
+    planned = repo.run("offers-plan.yml", "pull_request", pull_request_event(number, head))
+    assert plan_problems(planned, github, number, expect=["1 to create", NEW_NAME]) == []
+    assert planned.step("Plan") == "success"  # green: the drift is not this pull request's
+    (sticky,) = [c["body"] for c in github.comments_on(number) if "reconciler:plan" in c["body"]]
+    own, section = sticky.split("Not part of this pull request", 1)
+    assert NEW_NAME in own and CSP in section
+    labels = {label["name"] for label in github.issues[number]["labels"]}
+    assert "offers:blocked" not in labels
+
+    applied = repo.run("offers-apply.yml", "push", merge_pull_request(repo, github, number, head))
+    assert applied.succeeded, applied.failure()
+    assert NEW_NAME in live_offers(repo)
+    assert live_offers(repo)[CSP]["preparedBy"] == "someone@contoso.com"
