@@ -69,6 +69,7 @@ def compare(fresh: Plan, approved: Approved, *, include_unseen: bool = False) ->
     now = change_digests(data)
     keep: list[Change] = []
     unseen: list[tuple[Change, str]] = []
+    drift = list(fresh.drift)
     digests = approved.digests
     whole = (
         digests is None and approved.checksum is not None and approved.checksum == fresh.checksum
@@ -77,6 +78,9 @@ def compare(fresh: Plan, approved: Approved, *, include_unseen: bool = False) ->
         key = change_key(saved)
         if include_unseen or whole or (digests is not None and digests.get(key) == now[key]):
             keep.append(change)
+        elif change.reason == "live":
+            # Only an edit made outside git, and not approved: not this pull request's.
+            drift.append(change)
         elif digests is not None and key in digests:
             unseen.append(
                 (
@@ -97,7 +101,7 @@ def compare(fresh: Plan, approved: Approved, *, include_unseen: bool = False) ->
         safety=fresh.safety,
         gone=fresh.gone,
         extras=fresh.extras,
-        drift=fresh.drift,
+        drift=drift,
     )
     return Comparison(approved, applied, keep, unseen, no_longer, include_unseen)
 
@@ -153,7 +157,12 @@ def render_comparison(cmp: Comparison, *, sha: str) -> str:
             "",
         ]
         lines += [f"- {_offer(c)}: stays as it is live" for c in cmp.applied.drift]
-        lines.append("")
+        lines += [
+            "",
+            "To restore git's values, approve them in a pull request (the label "
+            "`offers:include-drift` takes them into its plan).",
+            "",
+        ]
     return "\n".join(lines)
 
 
