@@ -210,7 +210,7 @@ class TokenService:
             self._check_federated_assertion(assertion, issuer, unverified, account)
 
     def _check_certificate_assertion(
-        self, assertion: str, header: dict[str, Any], account: Account, token_endpoint: str
+        self, assertion: str, header: dict[str, object], account: Account, token_endpoint: str
     ) -> None:
         algorithm = header.get("alg")
         if algorithm not in ("RS256", "PS256"):

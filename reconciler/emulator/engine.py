@@ -44,8 +44,8 @@ class Engine(Offers):
     def submit(
         self,
         account: Account,
-        body: dict[str, Any],
-        resources: list[dict[str, Any]],
+        body: dict[str, object],
+        resources: list[dict[str, object]],
         fail: dict[str, Any] | None = None,
     ) -> JobRecord:
         now = self.clock()
@@ -108,7 +108,7 @@ class Engine(Offers):
     def _run(self, job: JobRecord) -> None:
         account = self.config.account(job.account)
         errors: list[dict[str, Any]] = []
-        detail: list[dict[str, Any]] = []
+        detail: list[dict[str, object]] = []
         with self.store.transaction():
             if job.fail or account is None:
                 fault = job.fail or {
@@ -125,12 +125,12 @@ class Engine(Offers):
             self.store.put_job(job, done=True)
 
     def process(
-        self, account: Account, resources: list[dict[str, Any]], version: str
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        self, account: Account, resources: list[dict[str, object]], version: str
+    ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
         """Apply *resources* (inside an open transaction); return (errors, detail)."""
         ctx = JobContext(account=account, version=version)
-        errors: list[dict[str, Any]] = []
-        detail: list[dict[str, Any]] = []
+        errors: list[dict[str, object]] = []
+        detail: list[dict[str, object]] = []
         ordered = resources
         if self.config.price_order == "any":
             # Offers refer to price resources by resourceName: those go first.

@@ -174,7 +174,7 @@ class Lifecycle(OfferRules):
                 problems.append(
                     _detail("invalidRequest", f"'{key}' is read-only for the selling partner.", key)
                 )
-        markups: list[Any] = list(partner["markups"])
+        markups: list[object] = list(partner["markups"])
         if "originatorPricing" in res:
             given = res["originatorPricing"]
             mine = current.get("originatorPricing") or []

@@ -32,7 +32,7 @@ from reconciler.emulator.vocabulary import (
 
 
 class OfferChecks(CheckerBase):
-    def table_fields(self, res: dict[str, Any], where: str) -> None:
+    def table_fields(self, res: dict[str, object], where: str) -> None:
         """The checks of :data:`OFFER_FIELDS` (every field whose check is not by hand)."""
         for key, rule in OFFER_FIELDS.items():
             if rule.check == "boolean":
@@ -139,7 +139,7 @@ class OfferChecks(CheckerBase):
                 f"{where}.partners", "A multiparty offer needs its selling partner in 'partners'."
             )
 
-    def beneficiaries(self, res: dict[str, Any], kind: str, where: str) -> None:
+    def beneficiaries(self, res: dict[str, object], kind: str, where: str) -> None:
         max_items = 150 if kind == CSP else 1
         items = self.array(res, "beneficiaries", where, max_items=max_items) or []
         for i, item in enumerate(items):

@@ -278,7 +278,7 @@ class GitHubClient:
         )
         return dict(self._json(response))
 
-    def pulls_for_commit(self, repository: str, sha: str) -> list[dict[str, Any]]:
+    def pulls_for_commit(self, repository: str, sha: str) -> list[dict[str, object]]:
         return list(self.paginate(f"{self._repo(repository)}/commits/{sha}/pulls"))
 
     def list_issues(

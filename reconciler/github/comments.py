@@ -153,7 +153,7 @@ class CommentResult:
     number: int
 
 
-def _history_section(history: list[dict[str, Any]]) -> str:
+def _history_section(history: list[dict[str, object]]) -> str:
     if not history:
         return ""
     rows = [

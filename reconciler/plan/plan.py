@@ -129,7 +129,7 @@ class PlanFile(Record):
     ] = None
 
 
-def canonical_json(data: Any) -> str:
+def canonical_json(data: object) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -152,7 +152,7 @@ class Plan(MutableRecord):
     # Not part of this pull request (see reconciler.plan.sections): shown, never applied.
     drift: list[Change] = Field(default_factory=list)
 
-    def model_post_init(self, context: Any, /) -> None:
+    def model_post_init(self, context: object, /) -> None:
         self.sort()
 
     def sort(self) -> None:
@@ -268,7 +268,7 @@ class Plan(MutableRecord):
         return data
 
     @classmethod
-    def from_data(cls, data: Any) -> Plan:
+    def from_data(cls, data: object) -> Plan:
         if not isinstance(data, dict):
             raise PlanFileError("plan file: expected a JSON object")
         schema = data.get("schema")
@@ -310,7 +310,7 @@ class Plan(MutableRecord):
         return cls.from_data(data)
 
 
-def _checksum(changes: list[dict[str, Any]]) -> str:
+def _checksum(changes: list[dict[str, object]]) -> str:
     payload = canonical_json(changes)
     return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
