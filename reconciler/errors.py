@@ -191,6 +191,10 @@ class ApiUnreachable(ApiError):
     pass
 
 
+class TlsVerifyError(ApiError):
+    """The service's certificate is not trusted: no retry or wait can change that."""
+
+
 class AmbiguousSubmission(ApiError):
     """The response to ``POST configure`` was lost and the client checked the effect instead.
 

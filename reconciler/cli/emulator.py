@@ -21,6 +21,7 @@ from reconciler.emulator.envfile import (
     read_env_file,
     write_env_file,
 )
+from reconciler.emulator.hosts import is_loopback
 from reconciler.emulator.server import EmbeddedEmulator
 from reconciler.errors import EmulatorError
 
@@ -61,6 +62,12 @@ def _setting(text: str) -> tuple[str, object]:
     ),
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Serve a --host beyond this machine: the demo credentials and controls are then "
+    "open to that network, and any Host name is answered.",
+)
 @click.option("--port", type=int, default=8400, show_default=True, help="Port (0 = any free port).")
 @click.option(
     "--data",
@@ -116,6 +123,7 @@ def _setting(text: str) -> tuple[str, object]:
 def command(
     ctx: click.Context,
     host: str,
+    allow_remote: bool,
     port: int,
     data_dir: Path | None,
     tls: bool,
@@ -138,6 +146,12 @@ def command(
     """
     if ctx.invoked_subcommand is not None:
         return 0
+    if not is_loopback(host) and not allow_remote:
+        raise click.UsageError(
+            f"--host {host} serves the emulator beyond this machine: anyone on that network "
+            "could use its documented demo credentials and, with --admin, its controls. "
+            "Add --allow-remote to do so on purpose."
+        )
     config = EmulatorConfig(
         data_dir=data_dir,
         host=host,
@@ -149,7 +163,13 @@ def command(
         list_key="value" if list_key == "value" else "privateOffers",
         strict_dates=strict_dates,
         require_etag=require_etag,
+        allowed_hosts=None if allow_remote else EmulatorConfig.allowed_hosts,
     )
+    if allow_remote:
+        click.echo(
+            f"warning: --allow-remote: serving {host} to the network, answering any Host name",
+            err=True,
+        )
     for text in settings:
         key, value = _setting(text)
         if key not in EmulatorConfig.__dataclass_fields__ or key in ("accounts", "data_dir"):

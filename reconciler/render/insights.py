@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from reconciler.checks import list_prices, price_guard, watch
+from reconciler.checks.deal import DealBuilder, add_deals, plan_namer
 from reconciler.markdown import escape_markdown, inline_code
 from reconciler.offers.domain import offer_key
 from reconciler.offers.loader import OfferFile
@@ -46,6 +47,7 @@ class RecordingClient:
         self.offers: list[dict[str, object]] = []
         self._lock = threading.Lock()  # the reads by id run side by side
         self._at: dict[str, int] = {}  # listed offer id -> its place in self.offers
+        self._templates: dict[tuple[str, str], dict[str, object]] = {}
 
     @property
     def endpoint(self) -> str:
@@ -75,7 +77,11 @@ class RecordingClient:
         return offer
 
     def get_price_template(self, product_id: str, plan_id: str) -> dict[str, object]:
-        return self._client.get_price_template(product_id, plan_id)
+        # The price guard and the summary table's prices read the same plans: once each.
+        key = (product_id, plan_id)
+        if key not in self._templates:
+            self._templates[key] = self._client.get_price_template(product_id, plan_id)
+        return self._templates[key]
 
 
 def today() -> dt.date:
@@ -90,7 +96,20 @@ def _where(w: price_guard.PriceWarning) -> str:
     return f"{w.file}:{w.line}" if w.line else w.file
 
 
-def price_banner(report: price_guard.PriceGuardReport) -> PlanExtra:
+def _named(w: price_guard.PriceWarning, names: DealBuilder | None) -> str:
+    """The warning's message with its product and plan by name (the ids when unknown)."""
+    if names is None or not w.product:
+        return w.message
+    named = names.known(w.product, w.plan)
+    if named is None:
+        return w.message
+    ids = f"{w.plan} of {w.product}" if w.plan else f"every plan of {w.product}"
+    return w.message.replace(ids, named if w.plan else f"every plan of {named}")
+
+
+def price_banner(
+    report: price_guard.PriceGuardReport, names: DealBuilder | None = None
+) -> PlanExtra:
     n = len(report.warnings)
     title = f"{n} price warning(s)" + (" block this plan" if report.blocked else "")
     if not n:
@@ -107,11 +126,11 @@ def price_banner(report: price_guard.PriceGuardReport) -> PlanExtra:
     )
     md = [f"Discount threshold {report.threshold:g} %{compared}. {how}", ""]
     md += [
-        f"- {inline_code(_where(w))} {escape_markdown(redact(w.message))} [{w.rule.value}]"
+        f"- {inline_code(_where(w))} {escape_markdown(redact(_named(w, names)))} [{w.rule.value}]"
         for w in report.warnings
     ]
     md += [f"- list price not read: {escape_markdown(redact(u))}" for u in report.unavailable]
-    text = [f"{_where(w)}: {redact(w.message)} [{w.rule.value}]" for w in report.warnings]
+    text = [f"{_where(w)}: {redact(_named(w, names))} [{w.rule.value}]" for w in report.warnings]
     text += [f"list price not read: {redact(u)}" for u in report.unavailable]
     return PlanExtra(
         kind=ExtraKind.BANNER,
@@ -144,7 +163,8 @@ def add_price_guard(
         strict=strict or settings.plan.strict_prices,
     )
     if report.warnings or report.unavailable:
-        plan.extras.append(price_banner(report))
+        names = plan_namer(getattr(client, "offers", []))
+        plan.extras.append(price_banner(report, names))
     if report.blocked:
         plan.safety.violations.append(
             SafetyViolation(
@@ -247,6 +267,11 @@ class PlanInsights:
             self.price_report = add_price_guard(
                 plan, files, reader, self.settings, strict=self.strict
             )
+        # The summary table's rows: names, prices against list (read with the price guard's
+        # plans), dates and risks of every change.
+        add_deals(
+            plan, files, reader.offers, reader if self.want_prices else None, self.price_report
+        )
         self.timeline_built = add_timeline(plan, files, reader.offers, self.day)
         if self.want_watch:
             self.watch_report = run_watch(self.settings, reader.offers, files, self.day)

@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from reconciler.markdown import visible
+from reconciler.markdown import visible, visible_line
 from reconciler.plan.changes import Change, FieldChange
 from reconciler.plan.paths import split_path
 
@@ -74,10 +74,11 @@ def _short_ref(ref: str, *, short: bool) -> str:
 
 def block_label(key: str, labels: dict[str, str]) -> tuple[str, str | None]:
     """(label, id beside it) for a keyed item: its name when known, else the key itself."""
+    # One line each: a label or key with a line break could pass for another entry.
     name = labels.get(key)
     if name:
-        return visible(name), _short_ref(key, short=True)
-    return _short_ref(key, short=False), None
+        return visible_line(name), visible_line(_short_ref(key, short=True))
+    return visible_line(_short_ref(key, short=False)), None
 
 
 def build_tree(change: Change) -> list[DiffNode]:
