@@ -83,12 +83,12 @@ class Engine(Offers):
                 if job is not None:
                     self._run(job)
 
-    def job_view(self, job: JobRecord, version: str) -> dict[str, Any]:
+    def job_view(self, job: JobRecord, version: str) -> dict[str, object]:
         status = job.status
         latency = self.config.job_latency
         if status != "completed" and latency > 0 and self.clock() >= job.submitted + latency / 2:
             status = "running"
-        view: dict[str, Any] = {
+        view: dict[str, object] = {
             "$schema": schema_url("configure-status", version),
             "jobId": job.job_id,
             "jobStatus": status,
@@ -108,7 +108,7 @@ class Engine(Offers):
 
     def _run(self, job: JobRecord) -> None:
         account = self.config.account(job.account)
-        errors: list[dict[str, Any]] = []
+        errors: list[dict[str, object]] = []
         detail: list[dict[str, object]] = []
         with self.store.transaction():
             if job.fail or account is None:
@@ -125,7 +125,7 @@ class Engine(Offers):
                 job.resource_uri = f"{self.api_url}/configure/{job.job_id}"
             self.store.put_job(job, done=True)
 
-    def _check_version(self, resource: dict[str, Any]) -> None:
+    def _check_version(self, resource: dict[str, object]) -> None:
         """A resource naming a schema version newer than the service's fails in its job."""
         schema = str(resource.get("$schema", ""))
         parts = schema.rsplit("/", 2)

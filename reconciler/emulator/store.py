@@ -197,7 +197,9 @@ class Store:
                     (*values, guid),
                 )
 
-    def list_offers(self, account: str, after: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+    def list_offers(
+        self, account: str, after: int, limit: int
+    ) -> list[tuple[int, dict[str, object]]]:
         """Offers *account* sees (owned, or visible to it as the selling partner), by age."""
         with self.lock:
             rows = self._db.execute(
