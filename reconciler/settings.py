@@ -140,7 +140,7 @@ class Settings(_Section):
     plan: PlanSettings = Field(default_factory=PlanSettings)
     apply: ApplySettings = Field(default_factory=ApplySettings)
     github: GitHubSettings = Field(default_factory=GitHubSettings)
-    environments: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    environments: dict[str, dict[str, object]] = Field(default_factory=dict)
 
     source: str | None = Field(default=None, exclude=True)
     # Which of FILE_GUARDED_KEYS the settings file set (checked by check_file_endpoint).
@@ -151,7 +151,7 @@ class Settings(_Section):
         return (self.root / self.offers).resolve()
 
 
-def _find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+def _find_config(start: Path) -> tuple[Path, dict[str, object]] | None:
     for folder in [start, *start.parents]:
         own = folder / "reconciler.toml"
         if own.is_file():
@@ -165,7 +165,7 @@ def _find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     return None
 
 
-def own_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+def own_table(path: Path, data: dict[str, object]) -> dict[str, object]:
     """reconciler.toml's settings: bare keys, or the same under ``[tool.reconciler]`` (the
     pyproject form, so a block can move between the two files unchanged)."""
     tool = data.get("tool")

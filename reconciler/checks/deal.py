@@ -71,7 +71,7 @@ class DealBuilder:
     def __init__(
         self,
         files: Sequence[OfferFile],
-        live_offers: Iterable[Mapping[str, Any]],
+        live_offers: Iterable[Mapping[str, object]],
         client: PriceClient | None,
         prices: PriceGuardReport | None = None,
     ) -> None:
@@ -124,7 +124,7 @@ class DealBuilder:
             risks=self.risks(change),
         )
 
-    def terms(self, change: Change, body: Mapping[str, Any]) -> list[str]:
+    def terms(self, change: Change, body: Mapping[str, object]) -> list[str]:
         out = []
         if change.action == "create":
             for _product, _plan, entry in _entries(body):
@@ -142,7 +142,7 @@ class DealBuilder:
                 out.append(f"{fc.old} → {fc.new}")
         return out
 
-    def prices(self, change: Change, body: Mapping[str, Any]) -> list[DealPrice]:
+    def prices(self, change: Change, body: Mapping[str, object]) -> list[DealPrice]:
         """Per month, for each plan with a percentage and a readable list price (none for a
         change that sends no price: a withdraw, a delete, a refused change)."""
         if change.action in ("withdraw", "delete", "blocked"):
@@ -197,12 +197,12 @@ def _short(product: str, plan: str | None) -> str:
     return product
 
 
-def plan_namer(live_offers: Iterable[Mapping[str, Any]]) -> DealBuilder:
+def plan_namer(live_offers: Iterable[Mapping[str, object]]) -> DealBuilder:
     """Names of products and plans (``.name(product, plan)``) from the live offers alone."""
     return DealBuilder([], live_offers, None)
 
 
-def _g(value: Any) -> str:
+def _g(value: object) -> str:
     return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
@@ -214,7 +214,7 @@ def _key(product: str, plan: str) -> str:
     return pricing_key({"product": product, "plan": short_plan(product, plan)})
 
 
-def _date(value: Any) -> dt.date | None:
+def _date(value: object) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str) and len(value) >= 10:
@@ -225,7 +225,7 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
-def _body(f: OfferFile | None, live: Mapping[str, Any]) -> dict[str, Any]:
+def _body(f: OfferFile | None, live: Mapping[str, object]) -> dict[str, object]:
     """The offer's fields by API name: the file's, over the live offer's."""
     body = dict(live)
     if f is not None and not isinstance(f.offer, ChannelPartnerOffer):
@@ -255,7 +255,7 @@ def _entries(body: Mapping[str, Any]) -> list[tuple[str, str | None, Mapping[str
     return out
 
 
-def _absolute(name: str, entry: Mapping[str, Any], listed: dict[str, float]) -> list[DealPrice]:
+def _absolute(name: str, entry: Mapping[str, object], listed: dict[str, float]) -> list[DealPrice]:
     """An absolute price's recurrent terms, per month, beside the list price of the term."""
     details = entry.get("priceDetails")
     if not isinstance(details, Mapping):
@@ -286,7 +286,7 @@ def _absolute(name: str, entry: Mapping[str, Any], listed: dict[str, float]) -> 
 def add_deals(
     plan: Plan,
     files: Sequence[OfferFile],
-    live_offers: Iterable[Mapping[str, Any]],
+    live_offers: Iterable[Mapping[str, object]],
     client: PriceClient | None,
     prices: PriceGuardReport | None = None,
 ) -> None:

@@ -260,8 +260,8 @@ def _one(
 def _verify(
     text: str,
     path: Path,
-    offer: dict[str, Any],
-    prices: Mapping[str, Mapping[str, Any]],
+    offer: dict[str, object],
+    prices: Mapping[str, Mapping[str, object]],
     settings: Settings,
     env: dict[str, str],
 ) -> tuple[list[str], list[str]]:
