@@ -293,7 +293,8 @@ def _refuse_links(out: Path, folder: Path) -> None:
 def _write(path: Path, outcome: Outcome, out: Path) -> None:
     _refuse_links(out, path.parent)
     if path.is_symlink():
-        raise ReconcilerError(f"{path.as_posix()}: a symbolic link; import never writes through one")
+        link = path.as_posix()
+        raise ReconcilerError(f"{link}: a symbolic link; import never writes through one")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
