@@ -8,7 +8,6 @@ import typing
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -31,12 +30,12 @@ DEMO_TENANT = "00000000-0000-0000-0000-00000000e001"
 _SETTABLE_TYPES = {"true": True, "false": False}
 
 
-def _setting(text: str) -> tuple[str, Any]:
+def _setting(text: str) -> tuple[str, object]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
         raise click.BadParameter(f"{text!r}: expected KEY=VALUE (e.g. withdrawn_state=withdrawn)")
     raw = value.strip()
-    parsed: Any = _SETTABLE_TYPES.get(raw.lower(), raw)
+    parsed: object = _SETTABLE_TYPES.get(raw.lower(), raw)
     if isinstance(parsed, str):
         try:
             parsed = float(raw) if "." in raw else int(raw)
@@ -114,7 +113,7 @@ def _setting(text: str) -> tuple[str, Any]:
     "settings",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Any emulator setting of docs/api-unknowns.md, e.g. --set withdrawn_state=withdrawn.",
+    help="object emulator setting of docs/api-unknowns.md, e.g. --set withdrawn_state=withdrawn.",
 )
 @click.option("--list-key", type=click.Choice(["privateOffers", "value"]), default="privateOffers",
               show_default=True, help="Envelope key of GET private-offer/query.")  # fmt: skip

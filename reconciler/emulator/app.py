@@ -318,7 +318,7 @@ class EmulatorApp:
                 return api_error(400, "badRequest", "The continuationToken is not valid.")
         rows = self.store.list_offers(call.account.name, after, size + 1)
         page = rows[:size]
-        body: dict[str, Any] = {
+        body: dict[str, object] = {
             self.config.list_key: [
                 self.engine.list_item(r, call.account.name, call.version) for _, r in page
             ]
@@ -359,7 +359,10 @@ class EmulatorApp:
             return api_error(404, "notFound", f"No plan '{plan_ref}' in '{product_id}'.")
         is_vm = product["type"] == "azureVirtualMachine"
         body = {
-            "$schema": schema_url("price-and-availability-private-offer-plan", call.version),
+            "$schema": schema_url(
+                "price-and-availability-private-offer-plan",
+                self.engine.capped("price-and-availability-private-offer-plan", call.version),
+            ),
             "product": product_id,
             "plan": self.engine.canonical_plan(product_id, f"plan/{plan['planId']}"),
             "offerPricingType": "vmSoftwareReservations"
@@ -379,7 +382,7 @@ class EmulatorApp:
             return api_error(404, "notFound", f"Resource '{durable_id}' was not found.")
         return JSONResponse(self.engine.price_view(doc, call.version))
 
-    def _product_view(self, product: dict[str, Any], version: str) -> dict[str, Any]:
+    def _product_view(self, product: dict[str, object], version: str) -> dict[str, object]:
         return {
             "$schema": schema_url("product", version),
             "id": product["id"],

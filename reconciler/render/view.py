@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -38,8 +37,8 @@ class DiffNode(BaseModel):
     label: str
     key: str | None = None  # the keyed-list key this block stands for, shown beside the label
     op: Op = Op.CHANGE
-    old: Any = None
-    new: Any = None
+    old: object = None
+    new: object = None
     leaf: bool = False
     unchanged: int = 0
     children: list[DiffNode] = Field(default_factory=list)
@@ -138,7 +137,7 @@ def _settle_ops(node: DiffNode) -> Op:
 # Values
 
 
-def scalar_text(value: Any) -> str:
+def scalar_text(value: object) -> str:
     """A value on one line: strings quoted (JSON), numbers and booleans bare."""
     if isinstance(value, str):
         return '"' + visible(json.dumps(value, ensure_ascii=False)[1:-1]) + '"'
@@ -149,7 +148,7 @@ def scalar_text(value: Any) -> str:
     return visible(json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": ")))
 
 
-def _value_lines(label: str, value: Any, op: Op, depth: int) -> list[DiffLine]:
+def _value_lines(label: str, value: object, op: Op, depth: int) -> list[DiffLine]:
     """``label: value`` -- nested maps and lists of maps in the file's shape."""
     if isinstance(value, dict) and value:
         out = [DiffLine(op=op, depth=depth, text=f"{label}:")]
@@ -260,6 +259,6 @@ def yaml_lines(source: str) -> list[DiffLine]:
     return out
 
 
-def view_data(change: Change) -> list[dict[str, Any]]:
+def view_data(change: Change) -> list[dict[str, object]]:
     """The tree as plain JSON data (for ``plan --format json``)."""
     return [node.model_dump(mode="json", exclude_defaults=True) for node in build_tree(change)]
