@@ -116,6 +116,19 @@ def test_partner_completion_sends_the_originators_text_literally(
         side / "offers/partner-completion.yaml",
     )
     monkeypatch.chdir(side)
+    # The plan comment of the partner's pull request shows the text as it is, too.
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    plan_md, plan_json = str(temp / "plan.md"), str(temp / "plan.json")
+    code, out, err = run(
+        "-vv", "plan", "--account", "partner", "--out", plan_json, "--markdown-out", plan_md, *EMU
+    )
+    assert code == 0, out + err
+    code, comment, err2 = run(
+        "github", "comment-plan", "--body-file", plan_md, "--summary-json", plan_json, "--dry-run"
+    )
+    assert code == 0 and "Offers plan failed" not in comment, comment + err2
+    _no_canary(out, err, comment, err2)
     sent.clear()
     code, out, err = run("-vv", "apply", "--auto-approve", "--account", "partner", *EMU)
     assert code == 0, out + err
