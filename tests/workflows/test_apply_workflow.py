@@ -86,3 +86,22 @@ def test_the_apply_job_refuses_an_environment_without_required_reviewers(
     assert "has no required reviewers" in run.log, run.failure()
     assert run.step("Apply") == "skipped"
     assert github.oidc_issued == []
+
+
+@pytest.mark.parametrize(
+    "rules, message",
+    [
+        ({"prevent_self_review": False}, "lets a reviewer approve their own run"),
+        ({"admins_bypass": True}, "Administrators may bypass"),
+    ],
+)
+def test_the_apply_job_refuses_self_review_and_admin_bypass(
+    repo: Repository, github: GitHubServer, rules: dict[str, bool], message: str
+) -> None:
+    github.add_environment("offers", reviewers=["octo-admin"], **rules)
+    sha = git(repo.path, "rev-parse", "HEAD")
+    run = repo.run("offers-apply.yml", "push", event("push", after=sha, head_commit__id=sha))
+    assert not run.succeeded, run.log[-3000:]
+    assert message in run.log, run.failure()
+    assert run.step("Apply") == "skipped"
+    assert github.oidc_issued == []
