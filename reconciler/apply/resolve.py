@@ -2,7 +2,7 @@
 
 A configure request whose answer was lost is never sent again on a timeout alone. Its
 effect is looked for (:mod:`reconciler.apply.effect`) until the lost-answer wait has passed
-since the request was written to the journal (``api.lost-response-wait``; without it 300 s,
+since the request was written to the journal (``api.lost-response-wait``; without it 900 s,
 or 5 s with ``--emulator``: the wait follows what apply talks to, never its address):
 
 * found -> the step took effect; the change goes on with its next step;
