@@ -124,6 +124,9 @@ class ApplierBase:
                 action=change.action,
                 offer_id=change.offer_id,
                 steps_total=len(change.steps),
+                kind=change.kind,
+                desired_state=change.desired_state,
+                deal=plan.deals.get(change.file),
             )
             run = Run(index, change, outcome, offer_id=change.offer_id)
             if not change.steps:

@@ -15,7 +15,7 @@ with offers that predate git.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, ValidationError
 
@@ -56,7 +56,7 @@ class DriftReport(MutableRecord):
             f"{c['unmanaged']} unmanaged, {c['in_sync']} in sync"
         )
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self) -> dict[str, object]:
         """``reconciler drift --out``: the report as :class:`DriftFile` data."""
         return DriftFile.model_construct(
             has_drift=self.has_drift,
@@ -110,7 +110,7 @@ class DriftFile(Record):
     in_sync: list[OfferRef] = Field(default_factory=list)
     watch: WatchReport | None = None
     # The whole plan; Plan.from_data checks it (checksum included) when the report is read.
-    plan: dict[str, Any]  # schemas/drift.schema.json refers it to plan.schema.json
+    plan: dict[str, object]  # schemas/drift.schema.json refers it to plan.schema.json
 
 
 def classify(plan: Plan) -> DriftReport:
@@ -132,7 +132,7 @@ def drift_keys(report: DriftReport) -> list[str]:
     return [field_key(c, fc.path) for c in report.outside for fc in c.field_changes]
 
 
-def report_from_data(data: Any) -> DriftReport:
+def report_from_data(data: object) -> DriftReport:
     """A drift report read back from its JSON (``reconciler drift --out``)."""
     if not isinstance(data, dict) or data.get("schema") != DRIFT_SCHEMA:
         raise PlanFileError(f"drift report: expected schema {DRIFT_SCHEMA!r}")

@@ -31,6 +31,7 @@ from reconciler.api.client import ProductIngestionClient
 from reconciler.apply.applier import ApplyOptions, Locate
 from reconciler.apply.outcome import ApplyResult, left_alone_outcomes
 from reconciler.apply.session import run_apply, settle_open, unfinished
+from reconciler.checks.deal import add_deals
 from reconciler.cli.common import (
     ApiTarget,
     AppContext,
@@ -279,7 +280,9 @@ def _locked(
             return waiting
         plan = plan_loaded(client, settings, inputs, loaded)
         # The plan command's price guard (plan.strict-prices blocks here too).
-        add_price_guard(plan, loaded.files, client, settings)
+        report = add_price_guard(plan, loaded.files, client, settings)
+        # Who each offer waits for after apply (customers, accept-by) comes from the files.
+        add_deals(plan, loaded.files, [], None, report)
         shown = render_plan(plan)
         click.echo(shown, nl=False, err=fmt == "json")
         if refused_whole(plan):
@@ -351,7 +354,7 @@ def confirm(auto_approve: bool) -> None:
 
 
 def render_plan(plan: Plan) -> str:
-    from reconciler.cli.common import use_colour
+    from reconciler.cli.common import text_width, use_colour
     from reconciler.render import render_text
 
-    return render_text(plan, colour=use_colour())
+    return render_text(plan, colour=use_colour(), width=text_width())

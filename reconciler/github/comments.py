@@ -74,11 +74,11 @@ class PlanSummary:
 
     @property
     def line(self) -> str:
-        words = {"gone": "file(s) removed"}
+        # What merging does: the unchanged, unmanaged and skipped offers are not part of it.
         parts = [
-            f"{n} {words.get(key, key)}"
+            f"{n} removed file{'s' if n != 1 else ''}" if key == "gone" else f"{n} {key}"
             for key, n in self.counts.items()
-            if isinstance(n, int) and n and key not in ("skipped",)
+            if isinstance(n, int) and n and key not in ("skipped", "unchanged", "unmanaged")
         ]
         return ", ".join(parts) if parts else "no changes"
 
@@ -93,6 +93,11 @@ def read_plan_summary(path: Path) -> PlanSummary:
         raise GitHubError(f"{path}: not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise GitHubError(f"{path}: expected a JSON object")
+    return plan_summary(data)
+
+
+def plan_summary(data: Mapping[str, Any]) -> PlanSummary:
+    """The summary of a saved plan's data (or of a flat summary object)."""
     raw_counts = data.get("summary")
     counts: dict[str, int] = {}
     if isinstance(raw_counts, dict):

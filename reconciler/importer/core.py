@@ -158,7 +158,7 @@ def import_offers(client: LiveClient, settings: Settings, options: ImportOptions
 # --- one offer ----------------------------------------------------------------------------------
 
 
-def _outcome(offer: Mapping[str, Any], action: Action, path: Path | None) -> Outcome:
+def _outcome(offer: Mapping[str, object], action: Action, path: Path | None) -> Outcome:
     return Outcome(
         action=action,
         offer_id=str(offer.get("id", "")),
@@ -170,8 +170,8 @@ def _outcome(offer: Mapping[str, Any], action: Action, path: Path | None) -> Out
 
 
 def _one(
-    offer: dict[str, Any],
-    prices: Mapping[str, Mapping[str, Any]],
+    offer: dict[str, object],
+    prices: Mapping[str, Mapping[str, object]],
     target: ExistingFile | None,
     path: Path,
     settings: Settings,
@@ -290,9 +290,9 @@ def _ignore_rules(tree: CommentedMap) -> list[str]:
     return [str(r) for r in rules] if isinstance(rules, list) else []
 
 
-def _unique_names(offers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Outcome]]:
+def _unique_names(offers: list[dict[str, object]]) -> tuple[list[dict[str, object]], list[Outcome]]:
     """One offer per name and side (offer files need unique names); the active one wins."""
-    groups: dict[tuple[bool, str], list[dict[str, Any]]] = {}
+    groups: dict[tuple[bool, str], list[dict[str, object]]] = {}
     for offer in offers:
         side = is_channel_partner(offer.get("privateOfferType"))
         groups.setdefault((side, name_key(offer.get("name"))), []).append(offer)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
 SCHEMA_BASE = "https://schema.mp.microsoft.com/schema"
 # The documented change log: private-offer 2024-09-30 -> 2026-02-01 and
@@ -50,7 +49,7 @@ PRICE_SCHEMA_PATTERN = re.compile(
 
 
 def stamp_versions(
-    resources: Iterable[dict[str, Any]], offer_version: str, price_version: str
+    resources: Iterable[dict[str, object]], offer_version: str, price_version: str
 ) -> None:
     """Set the ``$schema`` of every offer and price resource to the chosen versions."""
     for resource in resources:

@@ -19,7 +19,6 @@ import gc
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from reconciler.errors import ReconcilerError
 from reconciler.offers.domain import INACTIVE_STATES
@@ -89,7 +88,7 @@ def state_dir(settings: Settings) -> Path:
     return settings.root / settings.apply.journal_dir / "cache"
 
 
-def _endpoint(client: Any) -> str:
+def _endpoint(client: object) -> str:
     return str(getattr(client, "endpoint", ""))
 
 

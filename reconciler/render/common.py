@@ -7,7 +7,6 @@ from reconciler.plan.gone import GoneFile
 from reconciler.plan.paths import split_path
 
 TEXT_WIDTH = 100  # terminal and CI log lines
-CODE_WIDTH = 88  # code blocks of a PR comment: GitHub's comment column at a 1000 px window
 
 SYMBOLS = {
     "create": "+",

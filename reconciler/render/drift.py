@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
 
 from reconciler.checks.drift import DriftReport, field_key
 from reconciler.markdown import escape_markdown, inline_code
@@ -39,7 +38,7 @@ def render_text(report: DriftReport) -> str:
     return text + (render_watch_text(report.watch) if report.watch else "")
 
 
-def _value(value: Any) -> str:
+def _value(value: object) -> str:
     if value is None:
         return "(not set)"
     return inline_code(scalar_text(value)[:200])

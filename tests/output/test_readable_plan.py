@@ -79,7 +79,7 @@ def test_removed_and_renamed_offers_are_named_and_stay_live(
     assert "keep the file with `state: withdrawn`" in out
     assert "? Woodgrove Bank Analytics discount 2027 offer renamed in" in out
     assert "names are identity" in out and "pin `id:`" in out
-    assert "1 to create" in out and "2 file(s) removed" in out
+    assert "1 to create" in out and "2 files removed" in out
     assert "Unmanaged" not in out  # listed once, as removed, not again as unmanaged
 
     code, out, _ = reconciler("plan", "--emulator", "--format", "markdown")
