@@ -26,6 +26,7 @@ COMMANDS = {
     "jobs": "jobs",
     "lock": "lock",
     "drift": "drift",
+    "doctor": "doctor",
     "import": "import_",
     "github": "github",
 }

@@ -374,3 +374,9 @@ def drift_issue(
         return 0
 
     return post("drift issue", ctx, body, strict, act)
+
+
+# The merge workflow's comparison lives in a module of its own; it is one of these commands.
+from reconciler.cli.github_merge import approved_plan  # noqa: E402
+
+command.add_command(approved_plan)

@@ -33,6 +33,7 @@ from reconciler.plan.baseline import git_sha
 from reconciler.plan.gone import find_gone
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
+from reconciler.plan.scope import settings_changed_since
 from reconciler.plan.sections import separate_drift
 from reconciler.render.insights import PlanInsights, RecordingClient
 from reconciler.render.markdown import render_markdown
@@ -169,7 +170,9 @@ def command(
             # The comment says the plan failed, with this error, bound to this run.
             write_file(markdown_out, failure_markdown(exc))
         raise
-    separate_drift(plan, include=include_drift)
+    # Settings are part of the pull request: what they change is its change, not drift.
+    if not (baseline and settings_changed_since(baseline)):
+        separate_drift(plan, include=include_drift)
     if out is not None:
         write_file(out, plan.to_json())
     if markdown_out is not None:

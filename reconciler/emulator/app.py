@@ -359,7 +359,10 @@ class EmulatorApp:
             return api_error(404, "notFound", f"No plan '{plan_ref}' in '{product_id}'.")
         is_vm = product["type"] == "azureVirtualMachine"
         body = {
-            "$schema": schema_url("price-and-availability-private-offer-plan", call.version),
+            "$schema": schema_url(
+                "price-and-availability-private-offer-plan",
+                self.engine.capped("price-and-availability-private-offer-plan", call.version),
+            ),
             "product": product_id,
             "plan": self.engine.canonical_plan(product_id, f"plan/{plan['planId']}"),
             "offerPricingType": "vmSoftwareReservations"

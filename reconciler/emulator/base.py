@@ -71,6 +71,21 @@ class EngineBase:
             self.clock = _faster(clock, config.clock_rate)
         self.api_url = ""  # set by the app once the server knows its address
 
+    # ---- schema versions ----------------------------------------------------------------
+
+    def newest(self, resource: str) -> str | None:
+        """The newest version of *resource* this service has (None: every known one)."""
+        if resource == "private-offer":
+            return self.config.newest_offer_version
+        if resource == "price-and-availability-private-offer-plan":
+            return self.config.newest_price_version
+        return None
+
+    def capped(self, resource: str, version: str) -> str:
+        """The version a read of *resource* at ``$version=version`` is answered with."""
+        newest = self.newest(resource)
+        return min(version, newest) if newest else version
+
     # ---- clock --------------------------------------------------------------------------
 
     def today(self) -> dt.date:

@@ -117,6 +117,10 @@ class EmulatorConfig:
     # VM software reservations: "newPlanDetails ... will be system generated and available
     # in the response of the job when completed"; "none" stores the entry as sent.
     vmsr_plan_details: Literal["generated", "none"] = "none"
+    # The newest schema versions the service has: reads answer the closest older one
+    # ("$version" is a ceiling), writes naming a newer one fail inside their job.
+    newest_offer_version: str = "2026-02-01"
+    newest_price_version: str = "2025-06-01"
     # How many times faster than real time the emulator's clock runs for jobs: a 30 s job
     # at clock_rate 100 completes after 0.3 s (tests keep realistic job times fast).
     clock_rate: float = 1.0

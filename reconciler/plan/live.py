@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from reconciler.api.shapes import is_summary
 from reconciler.offers.domain import offer_key
+from reconciler.offers.schema_urls import reported_versions
 
 
 class LiveClient(Protocol):
@@ -35,6 +36,10 @@ class LiveClient(Protocol):
 class LiveState:
     offers: list[dict[str, object]] = field(default_factory=list)
     prices: dict[str, dict[str, object]] = field(default_factory=dict)  # durable id -> resource
+
+    def reported_versions(self) -> dict[str, str]:
+        """The newest schema version per resource type the service answered with."""
+        return reported_versions([*self.offers, *self.prices.values()])
 
     def by_id(self) -> dict[str, dict[str, object]]:
         return {short_id(str(o.get("id", ""))): o for o in self.offers if o.get("id")}

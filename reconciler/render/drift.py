@@ -14,6 +14,11 @@ from reconciler.render.view import scalar_text
 from reconciler.render.watch import render_watch_markdown, render_watch_text
 from reconciler.secrets import REGISTRY, redact
 
+REAPPLY = (
+    "apply git again (re-run the apply workflow, or `reconciler apply`); do not import: the "
+    "live values are the ones the approved change replaces"
+)
+
 
 def render_text(report: DriftReport) -> str:
     lines = []
@@ -25,6 +30,9 @@ def render_text(report: DriftReport) -> str:
             lines.append(f"{title}:")
             for c in changes:
                 lines.append(f"  {c.offer_name} [{c.file}] ({c.action})")
+                if c.file in report.not_applied and changes is report.pending:
+                    lines.append(f"    {report.not_applied[c.file]}")
+                    lines.append(f"    fix: {REAPPLY}")
                 for fc in c.field_changes[:20]:
                     lines.append(
                         f"    {readable_path(c, fc.path)}: git {scalar_text(fc.new)}, "
@@ -107,9 +115,17 @@ def render_markdown_report(
                 f"- **{escape_markdown(redact(c.offer_name))}** "
                 f"({inline_code(redact(c.file))}): {escape_markdown(headline(c))}"
             )
+            if c.file in report.not_applied:
+                head[-1] += f"; {escape_markdown(redact(report.not_applied[c.file]))}"
         if len(report.pending) > 100:
             head.append(f"- {len(report.pending) - 100} more not shown")
         head += ["", "Apply them with the apply workflow (or `reconciler apply`).", ""]
+        if report.not_applied:
+            head += [
+                "An offer whose last apply did not finish shows the values git approved; "
+                "importing the live ones would undo that approval.",
+                "",
+            ]
     if report.watch is not None:
         head += ["### Expiry and acceptance watch", "", render_watch_markdown(report.watch)]
     text = "\n".join(head) + "\n"
