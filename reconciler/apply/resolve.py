@@ -60,6 +60,7 @@ class ResolvePart(ApplierBase):
         waited = remaining <= 0
         for req in requests:
             record: list[list[object]] = []
+            created: dict[str, str] = {}
             for c, s in req.items:
                 if c not in self.runs:
                     continue
@@ -71,8 +72,12 @@ class ResolvePart(ApplierBase):
                 self._settle(c, s, verdict, durable, etag)
                 if verdict is not Verdict.UNRESOLVED:
                     record.append([c, s, verdict.value])
+                if verdict is Verdict.APPLIED and durable and self._target(c, s) is None:
+                    created[str(c)] = durable  # a plan tells this offer from namesakes by it
             if record:
-                self.journal.write({"t": "resolved", "req": req.req, "items": record})
+                self.journal.write(
+                    {"t": "resolved", "req": req.req, "items": record, "created": created}
+                )
 
     def _target(self, c: int, s: int) -> str | None:
         return step_target(self.plan.changes[c].steps[s])[0]
