@@ -178,7 +178,12 @@ class LocalLock:
     ) -> LockInfo:
         """Take the lock, waiting up to *timeout* seconds; :class:`LockHeld` names the holder."""
         private_dir(self.directory)
-        handle = (self.directory / "lock").open("a", encoding="utf-8")
+        try:
+            handle = (self.directory / "lock").open("a", encoding="utf-8")
+        except OSError as exc:
+            raise ReconcilerError(
+                f"{self.directory / 'lock'}: cannot open the apply lock: {why(exc)}"
+            ) from None
         deadline = clock() + timeout
         told = False
         while True:
