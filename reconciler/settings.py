@@ -70,7 +70,8 @@ class ApiSettings(_Section):
     retry_max_seconds: float = Field(default=120.0, gt=0)
     backoff_seconds: float = Field(default=1.0, ge=0)
     # How long to look for the effect of a POST configure whose response was lost before
-    # re-sending it. None = 300 s against the real API, 5 s against a loopback endpoint.
+    # re-sending it. None = 900 s (the documented publishing time) against the real API,
+    # 5 s against the embedded emulator (reconciler.apply.runs.lost_wait).
     lost_response_wait: float | None = Field(default=None, ge=0)
     authority_host: str = "https://login.microsoftonline.com"
     scope: str = "https://graph.microsoft.com/.default"

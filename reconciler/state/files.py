@@ -37,11 +37,16 @@ def new_temp_file(path: Path, mode: int = 0o600) -> tuple[Path, int]:
 
 def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
     """Write *text* to *path* so that readers see the old file or the whole new one (0600)."""
+    atomic_write_bytes(path, text.encode("utf-8"), mode)
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """:func:`atomic_write` for bytes."""
     tmp: Path | None = None
     try:
         tmp, fd = new_temp_file(path, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
