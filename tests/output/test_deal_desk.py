@@ -88,3 +88,23 @@ def test_every_terms_url_is_whole_in_the_plan_that_creates_it(
     assert "Litware Inc." in litware and "discount 15 %" in litware
     assert "<details><summary>The offer file (" in markdown
     assert "<details open>" not in markdown  # ten harmless creates: every one collapsed
+
+
+def test_a_steep_discount_marks_its_row_and_the_warning_speaks_names(
+    project: Path, reconciler: Cli
+) -> None:
+    code, _, err = reconciler("apply", "--emulator", "--auto-approve")
+    assert code == 0, err
+    path = project / WOODGROVE
+    path.write_text(path.read_text().replace("discountPercentage: 10", "discountPercentage: 95"))
+    code, _, err = reconciler(
+        "plan", "--emulator", "--allow-republish", "--markdown-out", "plan.md", WOODGROVE
+    )
+    assert code == 0, err
+    markdown = (project / "plan.md").read_text()
+    row = readable(table_rows(markdown)["Woodgrove Bank Analytics discount 2027"])
+    assert "⚠ price guard (discount threshold): 95 % on Contoso Analytics · Standard" in row
+    assert "90 → 5 (list 100 USD/month)" in row
+    warning = readable(markdown.split("| Offer |")[0])
+    assert "95 % discount on Contoso Analytics · Standard is above the 60 %" in warning
+    assert "plan/123456 of product/" not in warning  # names, not ids
