@@ -230,8 +230,11 @@ def bodies(runner: Runner = run_subprocess) -> dict[str, str]:
         (offers / "customer-renewal-2028.yaml").write_text(
             new.replace("state: live", "state: draft")
         )
-        flags = ("--emulator", "--allow-republish", "--out", "plan.json")
-        _run(project, runner, "plan", *flags, "--markdown-out", "plan.md", "--baseline", "HEAD")
+        # The plan's outputs go outside the checkout, as in the workflow (RUNNER_TEMP).
+        temp = Path(tempfile.mkdtemp(prefix="runner-temp-"))
+        plan_json, plan_md = str(temp / "plan.json"), str(temp / "plan.md")
+        flags = ("--emulator", "--allow-republish", "--out", plan_json)
+        _run(project, runner, "plan", *flags, "--markdown-out", plan_md, "--baseline", "HEAD")
         event = project / "event.json"
         event.write_text(
             '{"number": 42, "pull_request": {"number": 42, "head": {"sha": '
@@ -246,16 +249,16 @@ def bodies(runner: Runner = run_subprocess) -> dict[str, str]:
             "github",
             "comment-plan",
             "--body-file",
-            "plan.md",
+            plan_md,
             "--summary-json",
-            "plan.json",
+            plan_json,
             "--dry-run",
         )
         _run(
             project,
             runner,
             "apply",
-            "plan.json",
+            plan_json,
             "--emulator",
             "--auto-approve",
             "--markdown-out",
@@ -305,6 +308,7 @@ def bodies(runner: Runner = run_subprocess) -> dict[str, str]:
         )
         failed = _failed_apply(project, runner)
         del os.environ["GITHUB_EVENT_PATH"]
+        shutil.rmtree(temp, ignore_errors=True)
     return {
         "plan-comment": plan,
         "apply-report": apply,

@@ -15,6 +15,7 @@ from reconciler.apply.runs import ApplierBase, Opened, Run
 from reconciler.apply.states import RunState, Verdict
 from reconciler.errors import ApiError, ApiServerError, ApiUnreachable, ThrottledError
 from reconciler.offers.domain import canonical_type, name_key
+from reconciler.offers.schema_urls import version_hint
 from reconciler.plan.changes import Change
 from reconciler.secrets import redact
 
@@ -279,6 +280,8 @@ class ResultsPart(ApplierBase):
             leaves = error.details or [error]
             for leaf in leaves:
                 message = leaf.message if leaf is error else f"{error.message} {leaf.message}"
+                if leaf is error or leaf is leaves[-1]:
+                    message += version_hint(message)
                 path = field_path(leaf.message) or field_path(error.message)
                 line, col = change.line, 0
                 if path and self.opts.locate is not None:

@@ -182,6 +182,13 @@ def emit_result(result: ApplyResult, fmt: str, markdown_out: Path | None) -> Non
 @click.option(
     "--allow-republish", is_flag=True, help="Allow withdraw-edit-republish (when planning)."
 )
+@click.option(
+    "--expect-checksum",
+    metavar="SHA256",
+    default=None,
+    help="With a saved plan: refuse it unless its checksum is this one (the merge workflow "
+    "passes the checksum its plan job computed and showed).",
+)
 @role_option
 @click.option(
     "--timeout",
@@ -200,6 +207,7 @@ def command(
     markdown_out: Path | None,
     force: bool,
     allow_republish: bool,
+    expect_checksum: str | None,
     role: str | None,
     timeout: float | None,
     lock_timeout: float,
@@ -211,6 +219,11 @@ def command(
     plan: Plan | None = None
     if plan_file is not None:
         plan = read_plan(plan_file)
+        if expect_checksum is not None and plan.checksum != expect_checksum:
+            raise PlanFileError(
+                f"{plan_file}: checksum {plan.checksum} is not the expected {expect_checksum}; "
+                "this is not the plan that was shown: nothing was sent"
+            )
         if refused_whole(plan):
             return report_blocked(plan)
     elif any(p.suffix == ".json" for p in source):
@@ -294,9 +307,25 @@ def _locked(
     assert plan is not None  # read from the file, or planned just above
     with jobs_go_on_when_interrupted():
         try:
-            return run_apply(plan, client, settings, target, options=options, progress=progress)
+            result = run_apply(plan, client, settings, target, options=options, progress=progress)
         finally:
             progress.close()
+    remember(api, settings, client.endpoint, plan, result)
+    return result
+
+
+def remember(
+    api: ApiTarget, settings: Settings, endpoint: str, plan: Plan, result: ApplyResult
+) -> None:
+    """Keep each offer's outcome in the apply history (drift and import read it)."""
+    from reconciler.apply.history import record_apply
+    from reconciler.cli.history import history_store
+
+    try:
+        record_apply(history_store(api, settings, endpoint, plan.meta.role), plan, result)
+    except ReconcilerError as exc:
+        # The apply itself is done; drift then judges this offer by git alone.
+        echo_err(redact(f"warning: the apply history was not updated ({exc.message})"))
 
 
 def any_open(settings: Settings, target: str) -> bool:

@@ -30,7 +30,7 @@ from reconciler.errors import (
 from reconciler.secrets import install_log_redaction, redact
 from reconciler.settings import Settings, load_settings
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., object])
 
 
 @dataclass

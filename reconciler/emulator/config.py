@@ -71,6 +71,9 @@ class EmulatorConfig:
     job_latency: float = 0.0  # seconds from submission to completion; 0 = at the first read
     token_lifetime: int = 3600
     static_tokens: bool = True  # accept "Bearer emulator:<account>"
+    # The Host names every route answers to (DNS rebinding, see emulator/hosts.py);
+    # None = any name, only with `reconciler emulator --allow-remote`.
+    allowed_hosts: tuple[str, ...] | None = ("127.0.0.1", "localhost", "::1")
     accounts: tuple[Account, ...] = field(default_factory=default_accounts)
     # issuer -> PEM public key used to verify federated assertions; None = signature unchecked
     trusted_issuers: dict[str, str | None] = field(default_factory=lambda: {GITHUB_ISSUER: None})
@@ -114,6 +117,10 @@ class EmulatorConfig:
     # VM software reservations: "newPlanDetails ... will be system generated and available
     # in the response of the job when completed"; "none" stores the entry as sent.
     vmsr_plan_details: Literal["generated", "none"] = "none"
+    # The newest schema versions the service has: reads answer the closest older one
+    # ("$version" is a ceiling), writes naming a newer one fail inside their job.
+    newest_offer_version: str = "2026-02-01"
+    newest_price_version: str = "2025-06-01"
     # How many times faster than real time the emulator's clock runs for jobs: a 30 s job
     # at clock_rate 100 completes after 0.3 s (tests keep realistic job times fast).
     clock_rate: float = 1.0

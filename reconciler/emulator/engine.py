@@ -28,6 +28,7 @@ from reconciler.emulator.base import (
     JOB_END_UNSET,
     JobContext,
     RuleError,
+    _detail,
     job_timestamp,
 )
 from reconciler.emulator.config import Account
@@ -124,6 +125,23 @@ class Engine(Offers):
                 job.resource_uri = f"{self.api_url}/configure/{job.job_id}"
             self.store.put_job(job, done=True)
 
+    def _check_version(self, resource: dict[str, Any]) -> None:
+        """A resource naming a schema version newer than the service's fails in its job."""
+        schema = str(resource.get("$schema", ""))
+        parts = schema.rsplit("/", 2)
+        if len(parts) < 3:
+            return
+        kind = parts[1].removesuffix("-customer").removesuffix("-csp")
+        kind = kind.removesuffix("-mpo-originator").removesuffix("-mpo-channel-partner")
+        newest = self.newest(kind)
+        if newest and parts[2].removesuffix("-dev") > newest:
+            raise RuleError(
+                "schemaValidationError",
+                f"The $schema version {parts[2]} of {kind} is not supported; the newest is "
+                f"{newest}.",
+                [_detail("invalidVersion", f"Use {kind}/{newest}.", "$schema")],
+            )
+
     def process(
         self, account: Account, resources: list[dict[str, Any]], version: str
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -141,6 +159,7 @@ class Engine(Offers):
             point = f"r{index}"
             self.store.savepoint(point)
             try:
+                self._check_version(resource)
                 if "privateOfferType" in resource:
                     view = self._apply_offer(ctx, resource)
                 else:

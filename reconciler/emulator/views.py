@@ -58,6 +58,7 @@ class Views(PriceRules):
         ]
 
     def offer_view(self, record: dict[str, Any], account: str, version: str) -> dict[str, Any]:
+        version = self.capped("private-offer", version)
         role = self.role(record, account)
         fields = record["fields"]
         view: dict[str, Any] = {"$schema": schema_url("private-offer", version), "id": record["id"]}

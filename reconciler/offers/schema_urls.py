@@ -9,7 +9,7 @@ accepted only when it names a private-offer schema, see :data:`PRIVATE_OFFER_SCH
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 SCHEMA_BASE = "https://schema.mp.microsoft.com/schema"
@@ -50,7 +50,7 @@ PRICE_SCHEMA_PATTERN = re.compile(
 
 
 def stamp_versions(
-    resources: Iterable[dict[str, Any]], offer_version: str, price_version: str
+    resources: Iterable[dict[str, object]], offer_version: str, price_version: str
 ) -> None:
     """Set the ``$schema`` of every offer and price resource to the chosen versions."""
     for resource in resources:
@@ -64,3 +64,46 @@ def stamp_versions(
 def schema_version(schema: str) -> str:
     """``.../private-offer/2026-02-01`` -> ``2026-02-01``."""
     return schema.rstrip("/").rsplit("/", 1)[-1]
+
+
+def reported_versions(resources: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """The newest version per resource type named by the ``$schema`` of *resources*
+    (what the service answered): ``{"private-offer": ..., PRICE_RESOURCE: ...}``."""
+    found: dict[str, str] = {}
+    for resource in resources:
+        schema = str(resource.get("$schema", ""))
+        if PRIVATE_OFFER_SCHEMA_PATTERN.match(schema):
+            kind = OFFER_RESOURCE
+        elif PRICE_SCHEMA_PATTERN.match(schema):
+            kind = PRICE_RESOURCE
+        else:
+            continue
+        version = schema_version(schema)
+        if version > found.get(kind, ""):
+            found[kind] = version
+    return found
+
+
+def write_versions(
+    configured: tuple[str, str], pinned: Iterable[str], reported: Mapping[str, str]
+) -> tuple[str, str]:
+    """The (offer, price) versions to write: the newest the service reports for each
+    resource type, unless the ``api.versions`` setting names one (*pinned*: "offer",
+    "price"); the configured default when the service has shown none."""
+    offer, price = configured
+    fixed = set(pinned)
+    if "offer" not in fixed and reported.get(OFFER_RESOURCE):
+        offer = reported[OFFER_RESOURCE]
+    if "price" not in fixed and reported.get(PRICE_RESOURCE):
+        price = reported[PRICE_RESOURCE]
+    return offer, price
+
+
+def version_hint(message: str) -> str:
+    """What to change when the service refused a message's schema version ("" otherwise)."""
+    if "$schema" not in message and "version" not in message.lower():
+        return ""
+    return (
+        f" (the schema versions written come from the {OFFER_VERSION_SETTING} and "
+        f"{PRICE_VERSION_SETTING} settings; unset, the newest the service answers with)"
+    )

@@ -19,12 +19,13 @@ import gc
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from reconciler.errors import ReconcilerError
+from reconciler.markdown import escape_markdown
 from reconciler.offers.domain import INACTIVE_STATES
 from reconciler.offers.loader import OfferFile, load_offer_files
 from reconciler.plan.baseline import Baseline, git_sha, load_baseline
+from reconciler.plan.extras import ExtraKind, PlanExtra
 from reconciler.plan.live import LiveClient, LiveState, fetch_live, managed_selector
 from reconciler.plan.plan import Plan
 from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
@@ -89,7 +90,7 @@ def state_dir(settings: Settings) -> Path:
     return settings.root / settings.apply.journal_dir / "cache"
 
 
-def _endpoint(client: Any) -> str:
+def _endpoint(client: object) -> str:
     return str(getattr(client, "endpoint", ""))
 
 
@@ -152,6 +153,17 @@ def plan_loaded(
         loaded = load_files(settings, inputs)
     live = fetch_for(client, settings, inputs, loaded)
     plan = plan_live(client, settings, inputs, loaded, live)
+    if loaded.selection is not None and loaded.selection.full_because:
+        plan.extras.append(
+            PlanExtra(
+                kind=ExtraKind.BANNER,
+                title="Full plan",
+                markdown=escape_markdown(
+                    f"Every offer file was planned: {loaded.selection.full_because}."
+                ),
+                text=f"every offer file was planned: {loaded.selection.full_because}",
+            )
+        )
     if not inputs.paths or [Path(p).resolve() for p in inputs.paths] == [settings.offers_path()]:
         remember(settings, _endpoint(client), inputs.role, plan)
     return plan

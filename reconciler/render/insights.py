@@ -12,7 +12,7 @@ import datetime as dt
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from reconciler.checks import list_prices, price_guard, watch
 from reconciler.checks.deal import DealBuilder, add_deals, plan_namer
@@ -30,13 +30,13 @@ PRICE_GUARD_RULE = SafetyRule.PRICE_GUARD
 
 
 class ReadClient(Protocol):
-    def list_offers(self) -> Iterator[dict[str, Any]]: ...
+    def list_offers(self) -> Iterator[dict[str, object]]: ...
 
-    def get_resource(self, durable_id: str) -> dict[str, Any]: ...
+    def get_resource(self, durable_id: str) -> dict[str, object]: ...
 
-    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, Any]: ...
+    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, object]: ...
 
-    def get_offer(self, offer_id: str) -> dict[str, Any]: ...
+    def get_offer(self, offer_id: str) -> dict[str, object]: ...
 
 
 class RecordingClient:
@@ -44,16 +44,16 @@ class RecordingClient:
 
     def __init__(self, client: ReadClient) -> None:
         self._client = client
-        self.offers: list[dict[str, Any]] = []
+        self.offers: list[dict[str, object]] = []
         self._lock = threading.Lock()  # the reads by id run side by side
         self._at: dict[str, int] = {}  # listed offer id -> its place in self.offers
-        self._templates: dict[tuple[str, str], dict[str, Any]] = {}
+        self._templates: dict[tuple[str, str], dict[str, object]] = {}
 
     @property
     def endpoint(self) -> str:
         return str(getattr(self._client, "endpoint", ""))
 
-    def list_offers(self) -> Iterator[dict[str, Any]]:
+    def list_offers(self) -> Iterator[dict[str, object]]:
         self.offers, self._at = [], {}
         for offer in self._client.list_offers():
             with self._lock:
@@ -61,10 +61,10 @@ class RecordingClient:
                 self.offers.append(offer)
             yield offer
 
-    def get_resource(self, durable_id: str) -> dict[str, Any]:
+    def get_resource(self, durable_id: str) -> dict[str, object]:
         return self._client.get_resource(durable_id)
 
-    def get_offer(self, offer_id: str) -> dict[str, Any]:
+    def get_offer(self, offer_id: str) -> dict[str, object]:
         # A targeted plan reads its few offers by id instead of listing them all; a list of
         # summaries is completed by these reads: the full offer takes the summary's place.
         offer = self._client.get_offer(offer_id)
@@ -76,7 +76,7 @@ class RecordingClient:
                 self.offers[at] = offer
         return offer
 
-    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, Any]:
+    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, object]:
         # The price guard and the summary table's prices read the same plans: once each.
         key = (product_id, plan_id)
         if key not in self._templates:
@@ -180,7 +180,7 @@ def add_price_guard(
 
 
 def add_timeline(
-    plan: Plan, files: Sequence[OfferFile], live_offers: Sequence[dict[str, Any]], day: dt.date
+    plan: Plan, files: Sequence[OfferFile], live_offers: Sequence[dict[str, object]], day: dt.date
 ) -> timeline.Timeline:
     """A section with the gantt of every changed offer (none when nothing changes)."""
     built = timeline.build_timeline(plan.changes, files, live_offers, day)
@@ -214,7 +214,7 @@ def state_path(settings: Settings) -> Path:
 
 def run_watch(
     settings: Settings,
-    live_offers: Sequence[dict[str, Any]],
+    live_offers: Sequence[dict[str, object]],
     files: Sequence[OfferFile],
     day: dt.date,
     *,

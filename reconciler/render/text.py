@@ -12,7 +12,7 @@ import textwrap
 
 import click
 
-from reconciler.markdown import visible
+from reconciler.markdown import visible, visible_line
 from reconciler.plan.changes import Change
 from reconciler.plan.plan import Plan
 from reconciler.render.common import (
@@ -56,7 +56,7 @@ def _wrapped_at(label: str, text: str, indent: str = "    ", *, width: int) -> l
 def _change_block(change: Change, colour: bool, width: int) -> list[str]:
     _wrapped = functools.partial(_wrapped_at, width=width)
     symbol = SYMBOLS.get(change.action, "?")
-    head = f"{symbol} {visible(change.offer_name)}  {headline(change)}"
+    head = f"{symbol} {visible_line(change.offer_name)}  {visible_line(headline(change))}"
     lines = [
         _style(line, COLOURS.get(symbol), colour, bold=True) for line in _wrapped("", head, "")
     ]

@@ -51,7 +51,7 @@ class Timeline(BaseModel):
     rows: list[TimelineRow] = []
 
 
-def _dates_of_file(f: OfferFile) -> dict[str, Any]:
+def _dates_of_file(f: OfferFile) -> dict[str, object]:
     if isinstance(f.offer, ChannelPartnerOffer):
         return {}
     return {
@@ -65,7 +65,7 @@ def _dates_of_file(f: OfferFile) -> dict[str, Any]:
 def build_timeline(
     changes: Iterable[Change],
     files: Sequence[OfferFile],
-    live_offers: Iterable[Mapping[str, Any]],
+    live_offers: Iterable[Mapping[str, object]],
     today: dt.date,
 ) -> Timeline:
     """One row per change, dates from the file, else from the live offer."""

@@ -122,3 +122,48 @@ def test_examples_converge_and_a_saved_plan_goes_stale(
         assert live["state"] == "live" and live["preparedBy"] == "someone-else@contoso.com"
         names = _active_names(emu)
         assert names and max(names.values()) == 1, names
+
+
+def _stamped(out: str) -> set[str]:
+    return {
+        r["$schema"].rsplit("/", 2)[-2] + "/" + r["$schema"].rsplit("/", 1)[-1]
+        for c in json.loads(out)["changes"]
+        for s in c["steps"]
+        for r in s["resources"]
+    }
+
+
+@pytest.mark.parametrize("pinned", [False, True], ids=["learned", "pinned"])
+def test_writes_use_the_newest_version_the_service_answers_unless_pinned(
+    pinned: bool, tmp_path: Path
+) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "offers", ignore=shutil.ignore_patterns("partner"))
+    with EmbeddedEmulator(EmulatorConfig(tls=True)) as emu:
+        env = client_env(emu)
+        code, out = reconciler(["apply", "offers", "--auto-approve"], env, tmp_path)
+        assert code == 0, out
+        # The service turns out to be older than the documentation: reads answer
+        # private-offer/2024-09-30 and price 2023-07-15; newer writes fail in their job.
+        emu.config.newest_offer_version = "2024-09-30"
+        emu.config.newest_price_version = "2023-07-15"
+        if pinned:
+            (tmp_path / "reconciler.toml").write_text('[api.versions]\noffer = "2026-02-01"\n')
+        target = tmp_path / "offers" / "customer-percentage.yaml"
+        target.write_text(target.read_text().replace("state: live", "state: withdrawn"))
+        source = (tmp_path / "offers" / "customer-absolute.yaml").read_text()
+        (tmp_path / "offers" / "customer-absolute-2.yaml").write_text(
+            source.replace("name: Tailspin Toys Data Platform fixed price", "name: Tailspin 2")
+        )
+        code, out = reconciler(["plan", "offers", "--format", "json"], env, tmp_path)
+        assert code == 0, out
+        price = "price-and-availability-private-offer-plan/2023-07-15"
+        offer = "private-offer/2026-02-01" if pinned else "private-offer/2024-09-30"
+        assert _stamped(out) == {offer, price}, _stamped(out)
+        code, out = reconciler(["apply", "offers", "--auto-approve"], env, tmp_path)
+        if pinned:
+            assert code == 5, out
+            assert "api.versions.offer" in out and "2026-02-01" in out, out
+        else:
+            assert code == 0, out
+            code, out = reconciler(["plan", "offers", "--detailed-exitcode"], env, tmp_path)
+            assert code == 0, out

@@ -27,6 +27,7 @@ from .conftest import Cli
         (["schema"], ["0 ", "1 "]),
         (["lock"], ["0 ", "1 "]),
         (["emulator"], ["0 ", "1 "]),
+        (["doctor"], ["0 ", "1 "]),
     ],
 )
 def test_help_lists_exit_codes_and_two_examples(
