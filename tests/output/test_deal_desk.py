@@ -108,3 +108,19 @@ def test_a_steep_discount_marks_its_row_and_the_warning_speaks_names(
     warning = readable(markdown.split("| Offer |")[0])
     assert "95 % discount on Contoso Analytics · Standard is above the 60 %" in warning
     assert "plan/123456 of product/" not in warning  # names, not ids
+
+
+def test_a_renamed_file_gets_its_line(project: Path, reconciler: Cli) -> None:
+    code, _, err = reconciler("apply", "--emulator", "--auto-approve")
+    assert code == 0, err
+    git(project, "mv", WOODGROVE, "offers/woodgrove-2027.yaml")
+    code, out, err = reconciler("plan", "--emulator", "--markdown-out", "plan.md")
+    assert code == 0, err
+    markdown = (project / "plan.md").read_text()
+    assert "### Renamed files" in markdown
+    assert (
+        "- `offers/customer-percentage.yaml` → `offers/woodgrove-2027.yaml`: "
+        "**Woodgrove Bank Analytics discount 2027**, the same offer"
+    ) in markdown
+    assert "offers/customer-percentage.yaml → offers/woodgrove-2027.yaml" in out
+    assert "removed" not in markdown.split("\n")[0]  # a move is not a removal
