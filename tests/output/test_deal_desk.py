@@ -124,3 +124,16 @@ def test_a_renamed_file_gets_its_line(project: Path, reconciler: Cli) -> None:
     ) in markdown
     assert "offers/customer-percentage.yaml → offers/woodgrove-2027.yaml" in out
     assert "removed" not in markdown.split("\n")[0]  # a move is not a removal
+
+
+def test_the_terminal_shows_the_same_row(project: Path, reconciler: Cli) -> None:
+    code, _, err = reconciler("apply", "--emulator", "--auto-approve")
+    assert code == 0, err
+    path = project / WOODGROVE
+    path.write_text(path.read_text().replace("discountPercentage: 10", "discountPercentage: 12"))
+    code, out, err = reconciler("plan", "--emulator", "--allow-republish", WOODGROVE)
+    assert code == 0, err
+    assert "    Woodgrove Bank · Contoso Analytics · Standard\n" in out
+    assert "    1 month: 90 → 88 (list 100 USD/month)\n" in out
+    assert "    2027-01-01 → 2027-12-31 · accept by 2026-12-31\n" in out
+    assert "    ⚠ republish\n" in out
