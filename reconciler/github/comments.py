@@ -100,7 +100,7 @@ def read_plan_summary(path: Path) -> PlanSummary:
     return plan_summary(data)
 
 
-def plan_summary(data: Mapping[str, Any]) -> PlanSummary:
+def plan_summary(data: Mapping[str, object]) -> PlanSummary:
     """The summary of a saved plan's data (or of a flat summary object)."""
     raw_counts = data.get("summary")
     counts: dict[str, int] = {}
@@ -182,7 +182,7 @@ class CommentResult:
     number: int
 
 
-def _history_section(history: list[dict[str, Any]]) -> str:
+def _history_section(history: list[dict[str, object]]) -> str:
     if not history:
         return ""
     rows = [
@@ -226,7 +226,12 @@ def build_plan_body(
         }
         history = [entry, *history][:HISTORY_LIMIT]
     line = summary.line if summary else ""
-    meta: dict[str, Any] = {"sha": sha, "line": line, "run": ctx.run_url or "", "history": history}
+    meta: dict[str, object] = {
+        "sha": sha,
+        "line": line,
+        "run": ctx.run_url or "",
+        "history": history,
+    }
     if summary is not None and summary.checksum:
         # The approved plan, for the merge to compare with (reconciler.github.approved).
         meta["checksum"] = summary.checksum

@@ -81,3 +81,22 @@ def test_the_apply_job_refuses_an_environment_without_required_reviewers(
     assert run.step("Apply") == "skipped"
     # Only the plan job (read-only app, as main) got a token; the apply job asked for none.
     assert [c["sub"] for c in github.oidc_issued] == ["repo:octo/offers:ref:refs/heads/main"]
+
+
+@pytest.mark.parametrize(
+    "rules, message",
+    [
+        ({"prevent_self_review": False}, "lets a reviewer approve their own run"),
+        ({"admins_bypass": True}, "Administrators may bypass"),
+    ],
+)
+def test_the_apply_job_refuses_self_review_and_admin_bypass(
+    repo: Repository, github: GitHubServer, rules: dict[str, bool], message: str
+) -> None:
+    github.add_environment("offers", reviewers=["octo-admin"], **rules)
+    run = repo.run("offers-apply.yml", "workflow_dispatch", APPLY_UNSEEN)
+    assert not run.succeeded, run.log[-3000:]
+    assert message in run.log, run.failure()
+    assert run.step("Apply") == "skipped"
+    # Only the plan job (read-only app, as main) got a token; the apply job asked for none.
+    assert [c["sub"] for c in github.oidc_issued] == ["repo:octo/offers:ref:refs/heads/main"]
