@@ -124,14 +124,25 @@ class DealBuilder:
             risks=self.risks(change),
         )
 
+    def for_offer(self, f: OfferFile, live: Mapping[str, object] | None) -> Deal:
+        """The terms of a managed offer as they stand (no change): for the offers report."""
+        body = _body(f, live or {})
+        return Deal(
+            file=str(f.path),
+            customers=_customers(body),
+            products=list(dict.fromkeys(self.name(p, pl) for p, pl, _ in _entries(body))),
+            terms=_discounts(body),
+            prices=self.prices(None, body),
+            start=_date(body.get("start")),
+            end=_date(body.get("end")),
+            starts_on_acceptance=bool(body.get("variableStartDate")),
+            accept_by=_date(body.get("acceptBy")),
+        )
+
     def terms(self, change: Change, body: Mapping[str, object]) -> list[str]:
         out = []
         if change.action == "create":
-            for _product, _plan, entry in _entries(body):
-                for field, what in _PERCENT.items():
-                    if entry.get(field) is not None:
-                        out.append(f"{what} {_g(entry[field])} %")
-            return list(dict.fromkeys(out))
+            return _discounts(body)
         for fc in change.field_changes:
             leaf = split_path(fc.path)[-1]
             if leaf in _PERCENT and fc.op == "change":
@@ -142,14 +153,16 @@ class DealBuilder:
                 out.append(f"{fc.old} → {fc.new}")
         return out
 
-    def prices(self, change: Change, body: Mapping[str, object]) -> list[DealPrice]:
+    def prices(self, change: Change | None, body: Mapping[str, object]) -> list[DealPrice]:
         """Per month, for each plan with a percentage and a readable list price (none for a
-        change that sends no price: a withdraw, a delete, a refused change)."""
-        if change.action in ("withdraw", "delete", "blocked"):
+        change that sends no price: a withdraw, a delete, a refused change). Without a
+        change: the prices as they stand."""
+        action = change.action if change is not None else "create"
+        if action in ("withdraw", "delete", "blocked"):
             return []
         before = {
             split_path(fc.path)[1][1:-1]: fc.old
-            for fc in change.field_changes
+            for fc in (change.field_changes if change is not None else [])
             if split_path(fc.path)[-1] == "discountPercentage" and fc.op == "change"
         }
         out = []
@@ -166,7 +179,7 @@ class DealBuilder:
                         term=term,
                         list_price=round(listed, 2),
                         before=None
-                        if change.action == "create" or old is None
+                        if action == "create" or old is None
                         else round(listed * (1 - old / 100), 2),
                         after=round(listed * (1 - percent / 100), 2),
                     )
@@ -184,6 +197,16 @@ class DealBuilder:
                 rule = warning.rule.value.replace("-", " ")
                 out.append(f"price guard ({rule}): {_g(warning.value)} {_unit(warning.path)} {on}")
         return out
+
+
+def _discounts(body: Mapping[str, Any]) -> list[str]:
+    """``discount 15 %`` for each percentage entry of an offer."""
+    out = []
+    for _product, _plan, entry in _entries(body):
+        for field, what in _PERCENT.items():
+            if entry.get(field) is not None:
+                out.append(f"{what} {_g(entry[field])} %")
+    return list(dict.fromkeys(out))
 
 
 def _short(product: str, plan: str | None) -> str:

@@ -70,7 +70,9 @@ class EmulatorConfig:
     admin_token: str | None = None
     job_latency: float = 0.0  # seconds from submission to completion; 0 = at the first read
     token_lifetime: int = 3600
-    static_tokens: bool = True  # accept "Bearer emulator:<account>"
+    # Accept "Bearer emulator:<account>", a token the emulator never issued: only for tests
+    # and benchmarks that ask for it; by default the API takes only the tokens it issued.
+    static_tokens: bool = False
     # The Host names every route answers to (DNS rebinding, see emulator/hosts.py);
     # None = any name, only with `reconciler emulator --allow-remote`.
     allowed_hosts: tuple[str, ...] | None = ("127.0.0.1", "localhost", "::1")

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.errors import ReconcilerError
+from reconciler.markdown import escape_markdown, inline_code
 from reconciler.offers.domain import offer_key, role_types
 from reconciler.plan.baseline import BaselineError, _git, git_toplevel
+from reconciler.plan.extras import ExtraKind, PlanExtra
 from reconciler.plan.inputs import OfferFileLike
 from reconciler.plan.records import Record, UnmanagedOffer
 from reconciler.settings import Settings
@@ -85,6 +87,9 @@ def find_gone(
     )
     gone += history.renamed(plan, unmanaged)
     plan.unmanaged[:] = unmanaged
+    moved = {old: new for old, new in history.renames.items() if (top / new).resolve() in current}
+    if moved:
+        plan.extras.append(_moved(moved, top, cwd, files))
     return gone
 
 
@@ -195,3 +200,27 @@ class _History:
                 )
             )
         return gone
+
+
+def _moved(
+    moved: dict[str, str], top: Path, cwd: Path, files: Sequence[OfferFileLike]
+) -> PlanExtra:
+    """Files git sees as renamed whose offer the new file still manages: a line each, since
+    the plan itself sees the same offer unchanged and would not mention them at all."""
+    names = {(cwd / f.path).resolve(): f.name for f in files}
+    md, text = [], []
+    for old, new in sorted(moved.items()):
+        before = os.path.relpath(top / old, cwd)
+        after = os.path.relpath(top / new, cwd)
+        name = names.get((top / new).resolve(), "")
+        md.append(
+            f"- {inline_code(before)} → {inline_code(after)}: **{escape_markdown(name)}**, "
+            "the same offer, still managed; the rename changes nothing live"
+        )
+        text.append(f"{before} → {after}: {name}, the same offer; nothing changes live")
+    return PlanExtra(
+        kind=ExtraKind.SECTION,
+        title="Renamed files",
+        markdown="\n".join(md) + "\n",
+        text="\n".join(text),
+    )

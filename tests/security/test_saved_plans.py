@@ -59,7 +59,7 @@ def fresh_run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]
 
 
 def live_terms(project: Path) -> list[str]:
-    with EmbeddedEmulator(EmulatorConfig(data_dir=project / "emu")) as emu:
+    with EmbeddedEmulator(EmulatorConfig(data_dir=project / "emu", static_tokens=True)) as emu:
         offers = httpx.get(
             emu.api_url + "/private-offer/query?$version=2023-07-15",
             headers={"Authorization": "Bearer emulator:publisher"},

@@ -234,7 +234,7 @@ def test_client_secret_sas_and_github_token_never_leak(runner: Runner) -> None:
     from reconciler.emulator.config import EmulatorConfig
     from reconciler.emulator.server import EmbeddedEmulator
 
-    with EmbeddedEmulator(EmulatorConfig(data_dir=runner.root / "emu")) as emu:
+    with EmbeddedEmulator(EmulatorConfig(data_dir=runner.root / "emu", static_tokens=True)) as emu:
         import httpx
 
         offers = httpx.get(
