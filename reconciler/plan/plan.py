@@ -148,7 +148,7 @@ class Plan(MutableRecord):
     """
 
     meta: PlanMeta
-    # object Change subclass, kept as constructed (the file form discriminates by action).
+    # Every Change subclass, kept as constructed (the file form discriminates by action).
     changes: list[Change] = Field(default_factory=list)
     unchanged: list[OfferRef] = Field(default_factory=list)
     unmanaged: list[UnmanagedOffer] = Field(default_factory=list)
