@@ -94,8 +94,7 @@ def test_the_apply_job_refuses_self_review_and_admin_bypass(
     repo: Repository, github: GitHubServer, rules: dict[str, bool], message: str
 ) -> None:
     github.add_environment("offers", reviewers=["octo-admin"], **rules)
-    sha = git(repo.path, "rev-parse", "HEAD")
-    run = repo.run("offers-apply.yml", "push", event("push", after=sha, head_commit__id=sha))
+    run = repo.run("offers-apply.yml", "workflow_dispatch", APPLY_UNSEEN)
     assert not run.succeeded, run.log[-3000:]
     assert message in run.log, run.failure()
     assert run.step("Apply") == "skipped"
