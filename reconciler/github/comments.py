@@ -123,7 +123,7 @@ def plan_summary(data: Mapping[str, object]) -> PlanSummary:
     )
 
 
-def _guard_blocked(safety: Any) -> bool:
+def _guard_blocked(safety: object) -> bool:
     if not isinstance(safety, dict):
         return False
     return bool(safety.get("violations")) and not safety.get("forced")

@@ -53,7 +53,7 @@ PROTECT_OVERRIDE = "remove `protect: true` from the file's `reconciler:` block"
 @dataclass
 class Decision:
     f: OfferFileLike
-    live_offer: dict[str, Any] | None
+    live_offer: dict[str, object] | None
     desired_body: dict[str, object]
     fields: list[FieldChange]
     allow_republish: bool
