@@ -117,7 +117,9 @@ def live_offers(repo: Repository) -> dict[str, dict[str, Any]]:
     from reconciler.emulator.config import EmulatorConfig
     from reconciler.emulator.server import EmbeddedEmulator
 
-    with EmbeddedEmulator(EmulatorConfig(data_dir=repo.emulator_data, admin=True)) as emu:
+    with EmbeddedEmulator(
+        EmulatorConfig(data_dir=repo.emulator_data, admin=True, static_tokens=True)
+    ) as emu:
         page = httpx.get(
             emu.api_url + "/private-offer/query",
             params={"$version": "2023-07-15"},
