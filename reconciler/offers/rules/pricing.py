@@ -7,10 +7,13 @@ from collections.abc import Callable, Iterator
 from reconciler.offers.model import (
     CspOffer,
     CustomerOffer,
+    CustomMeters,
     OfferBase,
     OriginatorOffer,
     PriceDetails,
     PricingEntry,
+    RecurrentPrice,
+    SoftwareReservation,
 )
 from reconciler.offers.rules.common import (
     DISCOUNT_RANGE,
@@ -216,58 +219,66 @@ def price_details(details: PriceDetails, base: Path) -> Iterator[Finding]:
         pricing = details.pricing
         if pricing.recurrent_price is None and pricing.custom_meters is None:
             yield Finding((*base, "pricing"), "needs recurrentPrice, customMeters or both", rule)
-        recurrent = pricing.recurrent_price
-        if recurrent is not None:
-            where = (*base, "pricing", "recurrentPrice")
-            if recurrent.recurrent_price_mode == "perUser" and recurrent.user_limits is None:
-                yield Finding((*where, "userLimits"), "is required for perUser prices", rule)
-            if recurrent.recurrent_price_mode != "perUser" and recurrent.user_limits is not None:
-                yield Finding(
-                    (*where, "userLimits"), "is only for recurrentPriceMode perUser", rule
-                )
-            limits = recurrent.user_limits
-            if limits is not None and limits.min > limits.max:
-                yield Finding((*where, "userLimits", "min"), "is greater than max", rule)
-            for i, price in enumerate(recurrent.prices):
-                if price.price_per_payment_in_usd < 0:
-                    yield Finding(
-                        (*where, "prices", i, "pricePerPaymentInUsd"), "must not be negative", rule
-                    )
+        if pricing.recurrent_price is not None:
+            yield from _recurrent(pricing.recurrent_price, (*base, "pricing", "recurrentPrice"))
         if pricing.custom_meters is not None:
-            for meter_id, meter in pricing.custom_meters.meters.items():
-                where = (*base, "pricing", "customMeters", "meters", meter_id)
-                if (meter.price_per_payment_in_usd is None) == (meter.included_quantities is None):
-                    yield Finding(
-                        where,
-                        "needs exactly one of pricePerPaymentInUsd or includedQuantities",
-                        rule,
-                    )
-                if (
-                    meter.price_per_payment_in_usd is not None
-                    and meter.price_per_payment_in_usd < 0
-                ):
-                    yield Finding((*where, "pricePerPaymentInUsd"), "must not be negative", rule)
-                for j, included in enumerate(meter.included_quantities or []):
-                    infinite = included.is_infinite is True
-                    if infinite == (included.quantity is not None):
-                        yield Finding(
-                            (*where, "includedQuantities", j),
-                            "needs either a quantity or isInfinite: true",
-                            rule,
-                        )
-                    elif included.quantity is not None and included.quantity < 0:
-                        yield Finding(
-                            (*where, "includedQuantities", j, "quantity"),
-                            "must not be negative",
-                            rule,
-                        )
-    reservation = details.software_reservation
-    if reservation is not None:
-        for size, vm in reservation.vm_prices.items():
-            where = (*base, "softwareReservation", "vmPrices", size)
-            if vm.quantity <= 0:
-                yield Finding((*where, "quantity"), "must be greater than 0", rule)
-            if vm.unit_price_per_payment_period_in_usd < 0:
+            yield from _meters(pricing.custom_meters, base)
+    if details.software_reservation is not None:
+        yield from _reservation(details.software_reservation, base)
+
+
+def _recurrent(recurrent: RecurrentPrice, where: Path) -> Iterator[Finding]:
+    """A flat or per-user price: seat limits only per user, no negative price."""
+    rule = "price-details-shape"
+    if recurrent.recurrent_price_mode == "perUser" and recurrent.user_limits is None:
+        yield Finding((*where, "userLimits"), "is required for perUser prices", rule)
+    if recurrent.recurrent_price_mode != "perUser" and recurrent.user_limits is not None:
+        yield Finding((*where, "userLimits"), "is only for recurrentPriceMode perUser", rule)
+    limits = recurrent.user_limits
+    if limits is not None and limits.min > limits.max:
+        yield Finding((*where, "userLimits", "min"), "is greater than max", rule)
+    for i, price in enumerate(recurrent.prices):
+        if price.price_per_payment_in_usd < 0:
+            yield Finding(
+                (*where, "prices", i, "pricePerPaymentInUsd"), "must not be negative", rule
+            )
+
+
+def _meters(meters: CustomMeters, base: Path) -> Iterator[Finding]:
+    """Each custom meter: a price or included quantities (finite or not), never negative."""
+    rule = "price-details-shape"
+    for meter_id, meter in meters.meters.items():
+        where = (*base, "pricing", "customMeters", "meters", meter_id)
+        if (meter.price_per_payment_in_usd is None) == (meter.included_quantities is None):
+            yield Finding(
+                where,
+                "needs exactly one of pricePerPaymentInUsd or includedQuantities",
+                rule,
+            )
+        if meter.price_per_payment_in_usd is not None and meter.price_per_payment_in_usd < 0:
+            yield Finding((*where, "pricePerPaymentInUsd"), "must not be negative", rule)
+        for j, included in enumerate(meter.included_quantities or []):
+            infinite = included.is_infinite is True
+            if infinite == (included.quantity is not None):
                 yield Finding(
-                    (*where, "unitPricePerPaymentPeriodInUsd"), "must not be negative", rule
+                    (*where, "includedQuantities", j),
+                    "needs either a quantity or isInfinite: true",
+                    rule,
                 )
+            elif included.quantity is not None and included.quantity < 0:
+                yield Finding(
+                    (*where, "includedQuantities", j, "quantity"),
+                    "must not be negative",
+                    rule,
+                )
+
+
+def _reservation(reservation: SoftwareReservation, base: Path) -> Iterator[Finding]:
+    """VM reservation prices: a positive quantity, no negative unit price."""
+    rule = "price-details-shape"
+    for size, vm in reservation.vm_prices.items():
+        where = (*base, "softwareReservation", "vmPrices", size)
+        if vm.quantity <= 0:
+            yield Finding((*where, "quantity"), "must be greater than 0", rule)
+        if vm.unit_price_per_payment_period_in_usd < 0:
+            yield Finding((*where, "unitPricePerPaymentPeriodInUsd"), "must not be negative", rule)
