@@ -1,7 +1,7 @@
 """Each change's deal terms (:class:`reconciler.plan.deal.Deal`): the summary table's row.
 
 Who (beneficiaries by name; a CSP offer's partners), which product and plan (the names the
-API adds to live offers), what changes in the file's terms (discount 10 % → 12 %), the
+API adds to live offers), what changes in the file's terms (discount 10 → 12 %), the
 price per month before and after against the public plan's list price, the term, the
 accept-by date, and the risk. Figures come from the offer file, else the live offer (a
 withdraw or a selling partner's file carries no prices); list prices from the catalogue
@@ -146,7 +146,7 @@ class DealBuilder:
         for fc in change.field_changes:
             leaf = split_path(fc.path)[-1]
             if leaf in _PERCENT and fc.op == "change":
-                out.append(f"{_PERCENT[leaf]} {_g(fc.old)} % → {_g(fc.new)} %")
+                out.append(f"{_PERCENT[leaf]} {_g(fc.old)} → {_g(fc.new)} %")
             elif leaf in ("start", "end", "acceptBy") and fc.op == "change":
                 out.append(f"{leaf} {fc.old} → {fc.new}")
             elif leaf == "state" and fc.op == "change":

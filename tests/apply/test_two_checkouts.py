@@ -19,7 +19,7 @@ from tests.apply.conftest import EXAMPLES, client, fast_settings
 EXAMPLE_OFFERS = 10
 
 
-@pytest.mark.emulator(job_latency=0.6)
+@pytest.mark.emulator(job_latency=1.5)
 def test_checkout_b_follows_the_jobs_checkout_a_left_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator
 ) -> None:

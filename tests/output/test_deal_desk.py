@@ -55,7 +55,7 @@ def test_the_woodgrove_row_says_who_how_much_and_when(project: Path, reconciler:
     row = readable(table_rows(markdown)["Woodgrove Bank Analytics discount 2027"])
     assert "Woodgrove Bank" in row.split("|")[2]  # the customer, by name
     assert "Contoso Analytics · Standard" in row
-    assert "discount 10 % → 12 %" in row
+    assert "discount 10 → 12 %" in row
     assert "90 → 88 (list 100 USD/month)" in row  # the monthly term's price per month
     assert "81 → 79.2 (list 90 USD/month)" in row  # and the yearly one's
     assert "2027-01-01 → 2027-12-31" in row  # the term
