@@ -25,9 +25,9 @@ from reconciler.errors import PlanFileError
 from reconciler.plan.changes import CHANGES, AnyChange, Blocked, Change, Step
 from reconciler.plan.deal import Deal
 from reconciler.plan.extras import PlanExtra
-from reconciler.plan.gone import GoneFile
 from reconciler.plan.records import (
     PLAN_SCHEMA,
+    GoneFile,
     MutableRecord,
     OfferRef,
     PlanMeta,
