@@ -201,7 +201,7 @@ class DealBuilder:
         return out
 
 
-def _discounts(body: Mapping[str, Any]) -> list[str]:
+def _discounts(body: Mapping[str, object]) -> list[str]:
     """``discount 15 %`` for each percentage entry of an offer."""
     out = []
     for _product, _plan, entry in _entries(body):

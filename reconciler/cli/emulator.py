@@ -113,7 +113,7 @@ def _setting(text: str) -> tuple[str, object]:
     "settings",
     multiple=True,
     metavar="KEY=VALUE",
-    help="object emulator setting of docs/api-unknowns.md, e.g. --set withdrawn_state=withdrawn.",
+    help="An emulator setting of docs/api-unknowns.md, e.g. --set withdrawn_state=withdrawn.",
 )
 @click.option("--list-key", type=click.Choice(["privateOffers", "value"]), default="privateOffers",
               show_default=True, help="Envelope key of GET private-offer/query.")  # fmt: skip
@@ -152,7 +152,38 @@ def command(
             "could use its documented demo credentials and, with --admin, its controls. "
             "Add --allow-remote to do so on purpose."
         )
-    config = EmulatorConfig(
+    config = _config(host, allow_remote, port, data_dir, tls, admin, job_latency, request_latency,
+                     list_key, strict_dates, require_etag)  # fmt: skip
+    if allow_remote:
+        click.echo(
+            f"warning: --allow-remote: serving {host} to the network, answering any Host name",
+            err=True,
+        )
+    for text in settings:
+        _set(config, text)
+    try:
+        products = [p for path in catalogues for p in read_catalogue(path)]
+    except CatalogueError as exc:
+        raise click.ClickException(str(exc)) from None
+    _serve(config, products, env_file)
+    return 0
+
+
+def _config(
+    host: str,
+    allow_remote: bool,
+    port: int,
+    data_dir: Path | None,
+    tls: bool,
+    admin: bool,
+    job_latency: float,
+    request_latency: float,
+    list_key: str,
+    strict_dates: bool,
+    require_etag: bool,
+) -> EmulatorConfig:
+    """The emulator's settings from the command's options."""
+    return EmulatorConfig(
         data_dir=data_dir,
         host=host,
         port=port,
@@ -165,25 +196,26 @@ def command(
         require_etag=require_etag,
         allowed_hosts=None if allow_remote else EmulatorConfig.allowed_hosts,
     )
-    if allow_remote:
-        click.echo(
-            f"warning: --allow-remote: serving {host} to the network, answering any Host name",
-            err=True,
+
+
+def _set(config: EmulatorConfig, text: str) -> None:
+    """One ``--set KEY=VALUE``: a known setting, and one of its choices where it has some."""
+    key, value = _setting(text)
+    if key not in EmulatorConfig.__dataclass_fields__ or key in ("accounts", "data_dir"):
+        raise click.BadParameter(f"unknown emulator setting {key!r}", param_hint="--set")
+    choices = typing.get_args(typing.get_type_hints(EmulatorConfig)[key])
+    if choices and all(isinstance(c, str) for c in choices) and value not in choices:
+        raise click.BadParameter(
+            f"{key} is one of {', '.join(choices)}, not {value!r}", param_hint="--set"
         )
-    for text in settings:
-        key, value = _setting(text)
-        if key not in EmulatorConfig.__dataclass_fields__ or key in ("accounts", "data_dir"):
-            raise click.BadParameter(f"unknown emulator setting {key!r}", param_hint="--set")
-        choices = typing.get_args(typing.get_type_hints(EmulatorConfig)[key])
-        if choices and all(isinstance(c, str) for c in choices) and value not in choices:
-            raise click.BadParameter(
-                f"{key} is one of {', '.join(choices)}, not {value!r}", param_hint="--set"
-            )
-        setattr(config, key, value)
-    try:
-        products = [p for path in catalogues for p in read_catalogue(path)]
-    except CatalogueError as exc:
-        raise click.ClickException(str(exc)) from None
+    setattr(config, key, value)
+
+
+def _serve(
+    config: EmulatorConfig, products: list[dict[str, object]], env_file: Path | None
+) -> None:
+    """Start the emulator, say where it is, and serve until Ctrl+C."""
+    data_dir, admin = config.data_dir, config.admin
     with EmbeddedEmulator(config) as emulator:
         if products and emulator.app is not None:
             emulator.app.store.add_products(products)
@@ -205,7 +237,6 @@ def command(
             threading.Event().wait()
         except KeyboardInterrupt:
             click.echo("stopping")
-    return 0
 
 
 def _client_env(emulator: EmbeddedEmulator, config: EmulatorConfig) -> dict[str, str]:

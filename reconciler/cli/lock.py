@@ -14,7 +14,6 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeAlias
 
 import click
 
@@ -22,10 +21,10 @@ from reconciler.cli.common import ApiTarget, AppContext, api_options, echo_err, 
 from reconciler.errors import EXIT_OK, ReconcilerError
 from reconciler.secrets import redact
 from reconciler.settings import Settings
-from reconciler.state.lock import LocalLock, LockInfo, state_dir
+from reconciler.state.backend import LockInfo, StateLock
+from reconciler.state.lock import LocalLock, state_dir
 from reconciler.state.remote import GitHubLock
 
-StateLock: TypeAlias = LocalLock | GitHubLock
 GITHUB_NEEDS = ("GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL")
 
 LOCK_TIMEOUT = click.option(

@@ -8,7 +8,7 @@ Just enough of Microsoft Entra ID for msal's client-credentials flow:
   jwt-bearer``). An assertion whose ``iss`` is the client id is a *certificate* assertion: it
   is verified against the app's registered certificates, or -- when none is registered --
   accepted if it is a well-formed, unexpired RS256/PS256 JWT with ``iss = sub = client_id`` and
-  ``aud`` = the token endpoint (the emulator cannot know a key made on the fly). object other
+  ``aud`` = the token endpoint (the emulator cannot know a key made on the fly). Every other
   ``iss`` is a *federated* assertion (e.g. GitHub's OIDC token): the issuer must be trusted in
   the config, ``aud`` must be ``api://AzureADTokenExchange``, it must not be expired, and its
   (issuer, subject) must be registered for the app.

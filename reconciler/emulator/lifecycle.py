@@ -44,7 +44,12 @@ class Lifecycle(OfferRules):
             partner["markups"] = [None] * len(record["fields"].get("pricing") or [])
 
     def _owner_update(
-        self, ctx: JobContext, record: dict[str, Any], kind: str, target: str, res: dict[str, Any]
+        self,
+        ctx: JobContext,
+        record: dict[str, object],
+        kind: str,
+        target: str,
+        res: dict[str, object],
     ) -> None:
         if kind != record["type"]:
             raise RuleError(
@@ -61,7 +66,7 @@ class Lifecycle(OfferRules):
             self._owner_edit(ctx, record, kind, target, res)
 
     def _owner_accepted(
-        self, ctx: JobContext, record: dict[str, Any], target: str, res: dict[str, Any]
+        self, ctx: JobContext, record: dict[str, object], target: str, res: dict[str, object]
     ) -> None:
         """An accepted offer is a contract: only re-sending it unchanged succeeds."""
         if target == "withdrawn":
@@ -318,7 +323,7 @@ class Lifecycle(OfferRules):
         return record
 
 
-def _ready_to_publish(own: dict[str, Any], markups: list[object]) -> None:
+def _ready_to_publish(own: dict[str, object], markups: list[object]) -> None:
     """The partner publishes only with preparedBy and a markup on every entry."""
     missing = []
     if not own.get("preparedBy"):

@@ -91,7 +91,7 @@ class OfferChecks(CheckerBase):
                 f"{where}.partners", "A multiparty offer needs its selling partner in 'partners'."
             )
 
-    def start_rule(self, res: dict[str, Any], where: str, partner_view: bool) -> None:
+    def start_rule(self, res: dict[str, object], where: str, partner_view: bool) -> None:
         """``start`` goes with a fixed start date, never with ``variableStartDate: true``."""
         if res.get("variableStartDate") is True and res.get("start") is not None:
             self.fail(f"{where}.start", "'start' must not be set when 'variableStartDate' is true.")
@@ -128,7 +128,7 @@ class OfferChecks(CheckerBase):
         ):
             self.string(res["upgradedFrom"], "id", f"{where}.upgradedFrom", pattern=OFFER_ID_RE)
 
-    def partners(self, res: dict[str, Any], where: str) -> list[Any]:
+    def partners(self, res: dict[str, object], where: str) -> list[object]:
         """The selling partner of a multiparty offer (one at most)."""
         partners = self.array(res, "partners", where, max_items=1) or []
         for i, partner in enumerate(partners):
@@ -139,7 +139,9 @@ class OfferChecks(CheckerBase):
                 self.string(partner, "location", w)
         return partners
 
-    def live_requirements(self, res: dict[str, Any], where: str, kind: str, priced: bool) -> None:
+    def live_requirements(
+        self, res: dict[str, object], where: str, kind: str, priced: bool
+    ) -> None:
         """What a live offer must have: an end, an acceptBy, a beneficiary, a price."""
         if res.get("end") is None:
             self.fail(f"{where}.end", "'end' is required when state is 'live'.")

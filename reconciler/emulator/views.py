@@ -60,66 +60,15 @@ class Views(PriceRules):
     def offer_view(self, record: dict[str, Any], account: str, version: str) -> dict[str, Any]:
         version = self.capped("private-offer", version)
         role = self.role(record, account)
-        fields = record["fields"]
         view: dict[str, object] = {
             "$schema": schema_url("private-offer", version),
             "id": record["id"],
         }
         partner = record.get("partner")
-        customer_live = False
         if role == "partner" and partner is not None:
-            spelling = self.config.channel_partner_spelling
-            view.update(name=fields.get("name"), privateOfferType=spelling, state=partner["state"])
-            customer_live = partner["state"] == "live"
-            if customer_live:
-                view["subState"] = "accepted" if record.get("accepted") else "pendingAcceptance"
-            for key in (
-                "offerPricingType",
-                "customerContractRenewal",
-                "variableStartDate",
-                "start",
-                "end",
-                "acceptBy",
-            ):
-                if key in fields:
-                    view[key] = fields[key]
-            for key in ("preparedBy", "notificationContacts"):
-                if key in partner["fields"]:
-                    view[key] = partner["fields"][key]
-            if "termsAndConditionsDocs" in fields:
-                view["originatorTermsAndConditionsDocs"] = fields["termsAndConditionsDocs"]
-            if "termsAndConditionsDocs" in partner["fields"]:
-                view["termsAndConditionsDocs"] = partner["fields"]["termsAndConditionsDocs"]
-            for key in ("beneficiaries", "partners"):
-                if key in fields:
-                    view[key] = fields[key]
-            pricing = []
-            for i, entry in enumerate(fields.get("pricing") or []):
-                item = self._names(entry)
-                markup = partner["markups"][i] if i < len(partner["markups"]) else None
-                if markup is not None:
-                    item["markupPercentage"] = markup
-                pricing.append(item)
-            view["originatorPricing"] = pricing
-            if "notes" in partner["fields"]:
-                view["notes"] = partner["fields"]["notes"]
+            customer_live = self._partner_view(view, record, partner)
         else:
-            view.update(
-                name=fields.get("name"), privateOfferType=record["type"], state=record["state"]
-            )
-            if record["state"] == "live" and record["type"] == CUSTOMER:
-                view["subState"] = "accepted" if record.get("accepted") else "pendingAcceptance"
-                customer_live = True
-            if record["state"] == "live" and partner is not None:
-                customer_live = partner["state"] == "live"
-                if customer_live:
-                    view["subState"] = "accepted" if record.get("accepted") else "pendingAcceptance"
-                else:
-                    view["subState"] = "pendingPartnerAction"
-            for key, value in fields.items():
-                if key == "name":
-                    continue
-                view[key] = [self._names(e) for e in value] if key == "pricing" else value
+            customer_live = self._owner_view(view, record, partner)
         for key, since in FIELDS_SINCE.items():
             # A field newer than the version asked for is not in that version's schema.
             if key in view and version < since:
@@ -129,3 +78,67 @@ class Views(PriceRules):
         if customer_live:
             view["acceptanceLinks"] = self._links(record)
         return view
+
+    def _partner_view(
+        self, view: dict[str, object], record: dict[str, Any], partner: dict[str, Any]
+    ) -> bool:
+        """The selling partner's view: the originator's part read-only, its own beside it."""
+        fields = record["fields"]
+        spelling = self.config.channel_partner_spelling
+        view.update(name=fields.get("name"), privateOfferType=spelling, state=partner["state"])
+        customer_live: bool = partner["state"] == "live"
+        if customer_live:
+            view["subState"] = "accepted" if record.get("accepted") else "pendingAcceptance"
+        for key in (
+            "offerPricingType",
+            "customerContractRenewal",
+            "variableStartDate",
+            "start",
+            "end",
+            "acceptBy",
+        ):
+            if key in fields:
+                view[key] = fields[key]
+        for key in ("preparedBy", "notificationContacts"):
+            if key in partner["fields"]:
+                view[key] = partner["fields"][key]
+        if "termsAndConditionsDocs" in fields:
+            view["originatorTermsAndConditionsDocs"] = fields["termsAndConditionsDocs"]
+        if "termsAndConditionsDocs" in partner["fields"]:
+            view["termsAndConditionsDocs"] = partner["fields"]["termsAndConditionsDocs"]
+        for key in ("beneficiaries", "partners"):
+            if key in fields:
+                view[key] = fields[key]
+        pricing = []
+        for i, entry in enumerate(fields.get("pricing") or []):
+            item = self._names(entry)
+            markup = partner["markups"][i] if i < len(partner["markups"]) else None
+            if markup is not None:
+                item["markupPercentage"] = markup
+            pricing.append(item)
+        view["originatorPricing"] = pricing
+        if "notes" in partner["fields"]:
+            view["notes"] = partner["fields"]["notes"]
+        return customer_live
+
+    def _owner_view(
+        self, view: dict[str, object], record: dict[str, Any], partner: dict[str, Any] | None
+    ) -> bool:
+        """The originator's (or a customer or CSP offer's owner's) view: its fields as stored."""
+        fields = record["fields"]
+        customer_live = False
+        view.update(name=fields.get("name"), privateOfferType=record["type"], state=record["state"])
+        if record["state"] == "live" and record["type"] == CUSTOMER:
+            view["subState"] = "accepted" if record.get("accepted") else "pendingAcceptance"
+            customer_live = True
+        if record["state"] == "live" and partner is not None:
+            customer_live = partner["state"] == "live"
+            if customer_live:
+                view["subState"] = "accepted" if record.get("accepted") else "pendingAcceptance"
+            else:
+                view["subState"] = "pendingPartnerAction"
+        for key, value in fields.items():
+            if key == "name":
+                continue
+            view[key] = [self._names(e) for e in value] if key == "pricing" else value
+        return customer_live

@@ -27,7 +27,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 from urllib.parse import quote
 
 import httpx
@@ -42,6 +42,33 @@ log = logging.getLogger(__name__)
 API_VERSION = "2022-11-28"
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 MAX_PAGES = 200
+
+
+class GitHubComment(TypedDict, total=False):
+    """The fields of an issue or pull request comment this tool reads."""
+
+    id: int
+    body: str | None
+    html_url: str
+    created_at: str
+    updated_at: str
+    user: dict[str, object]
+
+
+class GitHubIssue(TypedDict, total=False):
+    """The fields of an issue this tool reads."""
+
+    number: int
+    title: str
+    body: str | None
+    state: str
+    state_reason: str | None
+    html_url: str
+    user: dict[str, object]
+    labels: list[dict[str, object]]
+    pull_request: dict[str, object]
+    created_at: str
+    updated_at: str
 
 
 class GitHubClient:
@@ -259,56 +286,59 @@ class GitHubClient:
     def _repo(self, repository: str) -> str:
         return f"repos/{repository}"
 
-    def list_issue_comments(self, repository: str, number: int) -> Iterator[dict[str, Any]]:
-        return self.paginate(f"{self._repo(repository)}/issues/{number}/comments")
+    def list_issue_comments(self, repository: str, number: int) -> Iterator[GitHubComment]:
+        return (
+            cast(GitHubComment, c)
+            for c in self.paginate(f"{self._repo(repository)}/issues/{number}/comments")
+        )
 
-    def create_issue_comment(self, repository: str, number: int, body: str) -> dict[str, Any]:
+    def create_issue_comment(self, repository: str, number: int, body: str) -> GitHubComment:
         response = self.request(
             "POST",
             f"{self._repo(repository)}/issues/{number}/comments",
             json={"body": redact(body)},
         )
-        return dict(self._json(response))
+        return cast(GitHubComment, self._json(response))
 
-    def update_issue_comment(self, repository: str, comment_id: int, body: str) -> dict[str, Any]:
+    def update_issue_comment(self, repository: str, comment_id: int, body: str) -> GitHubComment:
         response = self.request(
             "PATCH",
             f"{self._repo(repository)}/issues/comments/{comment_id}",
             json={"body": redact(body)},
         )
-        return dict(self._json(response))
+        return cast(GitHubComment, self._json(response))
 
     def pulls_for_commit(self, repository: str, sha: str) -> list[dict[str, object]]:
         return list(self.paginate(f"{self._repo(repository)}/commits/{sha}/pulls"))
 
     def list_issues(
         self, repository: str, *, labels: list[str], state: str = "all"
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[GitHubIssue]:
         """Issues (not pull requests) carrying every label in *labels*."""
         params: dict[str, str | int] = {"state": state, "sort": "updated", "direction": "desc"}
         if labels:
             params["labels"] = ",".join(labels)
         for item in self.paginate(f"{self._repo(repository)}/issues", params):
             if "pull_request" not in item:
-                yield item
+                yield cast(GitHubIssue, item)
 
     def create_issue(
         self, repository: str, *, title: str, body: str, labels: list[str]
-    ) -> dict[str, Any]:
+    ) -> GitHubIssue:
         response = self.request(
             "POST",
             f"{self._repo(repository)}/issues",
             json={"title": redact(title), "body": redact(body), "labels": labels},
         )
-        return dict(self._json(response))
+        return cast(GitHubIssue, self._json(response))
 
-    def update_issue(self, repository: str, number: int, **fields: Any) -> dict[str, Any]:
+    def update_issue(self, repository: str, number: int, **fields: object) -> GitHubIssue:
         payload = {k: redact(v) if isinstance(v, str) else v for k, v in fields.items()}
         response = self.request("PATCH", f"{self._repo(repository)}/issues/{number}", json=payload)
-        return dict(self._json(response))
+        return cast(GitHubIssue, self._json(response))
 
-    def get_issue(self, repository: str, number: int) -> dict[str, Any]:
-        return dict(self.get_json(f"{self._repo(repository)}/issues/{number}"))
+    def get_issue(self, repository: str, number: int) -> GitHubIssue:
+        return cast(GitHubIssue, self.get_json(f"{self._repo(repository)}/issues/{number}"))
 
     def add_labels(self, repository: str, number: int, labels: list[str]) -> None:
         self.request(

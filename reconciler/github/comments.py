@@ -41,7 +41,7 @@ from reconciler.errors import (
     EXIT_STALE,
     GitHubError,
 )
-from reconciler.github.client import GitHubClient
+from reconciler.github.client import GitHubClient, GitHubComment
 from reconciler.github.context import ActionsContext
 from reconciler.github.digests import MAX_DIGESTS, change_digests
 from reconciler.github.markers import decode_meta, encode_meta, fit_body, marker_tag
@@ -123,7 +123,7 @@ def plan_summary(data: Mapping[str, object]) -> PlanSummary:
     )
 
 
-def _guard_blocked(safety: Any) -> bool:
+def _guard_blocked(safety: object) -> bool:
     if not isinstance(safety, dict):
         return False
     return bool(safety.get("violations")) and not safety.get("forced")
@@ -163,7 +163,7 @@ def on_merge_text(summary: PlanSummary | None, base_ref: str | None) -> str:
 
 def find_own_comment(
     gh: GitHubClient, repository: str, number: int, tag: str, author: str
-) -> dict[str, Any] | None:
+) -> GitHubComment | None:
     """Our comment on issue/PR *number*: carries *tag* and is authored by *author*."""
     for comment in gh.list_issue_comments(repository, number):
         user = comment.get("user") or {}

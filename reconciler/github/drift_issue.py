@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from reconciler.github.client import GitHubClient
+from reconciler.github.client import GitHubClient, GitHubIssue
 from reconciler.github.comments import run_link, short_sha
 from reconciler.github.context import ActionsContext
 from reconciler.github.markers import decode_meta, encode_meta, fit_body
@@ -35,9 +34,9 @@ def _now_text(now: datetime) -> str:
 
 def find_drift_issue(
     gh: GitHubClient, repository: str, *, tag: str, labels: list[str], author: str
-) -> dict[str, Any] | None:
+) -> GitHubIssue | None:
     """Our tracking issue: an open one first, else the most recently updated closed one."""
-    closed: dict[str, object] | None = None
+    closed: GitHubIssue | None = None
     for issue in gh.list_issues(repository, labels=labels, state="all"):
         user = issue.get("user") or {}
         login = user.get("login") if isinstance(user, Mapping) else None

@@ -20,28 +20,12 @@ from reconciler.offers.domain import offer_key, role_types
 from reconciler.plan.baseline import BaselineError, _git, git_toplevel
 from reconciler.plan.extras import ExtraKind, PlanExtra
 from reconciler.plan.inputs import OfferFileLike
-from reconciler.plan.records import Record, UnmanagedOffer
+from reconciler.plan.records import GoneFile, UnmanagedOffer
 from reconciler.settings import Settings
 
 if TYPE_CHECKING:
     from reconciler.offers.loader import OfferFile
     from reconciler.plan.plan import Plan
-
-
-class GoneFile(Record):
-    """A file at the baseline that is no longer there, and the live offer it managed."""
-
-    file: str
-    offer_name: str
-    offer_id: str | None
-    # The live offer's state now, as the API spells it (None: no live offer).
-    state: str | None
-    renamed_to: str | None = None  # the file git sees as its rename, or "the name '…'"
-
-    @property
-    def name_changed(self) -> bool:
-        """The file is still there; the offer's name in it changed."""
-        return bool(self.renamed_to and self.renamed_to.startswith("the name "))
 
 
 def _renames(ref: str, top: Path, folders: list[str]) -> dict[str, str]:

@@ -53,7 +53,7 @@ PROTECT_OVERRIDE = "remove `protect: true` from the file's `reconciler:` block"
 @dataclass
 class Decision:
     f: OfferFileLike
-    live_offer: dict[str, Any] | None
+    live_offer: dict[str, object] | None
     desired_body: dict[str, object]
     fields: list[FieldChange]
     allow_republish: bool
@@ -99,128 +99,177 @@ def with_state(ctx: Decision, old: str | None, new: str, origin: Origin) -> None
 
 
 def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None:
+    """The change that brings the live offer to the file's state, or None when none is due.
+
+    In stages: no live offer (a create, or why not), then by the state the file asks for
+    (deleted, withdrawn, draft, live); a selling partner's file has its own table.
+    """
     f, offer = ctx.f, ctx.live_offer
-    desired = f.state
-    name, kind = f.name, f.kind
-    partner = is_channel_partner(kind)
-
     if offer is None or offer.get("state") == "deleted":
-        if desired == "deleted":
-            return None
-        if f.id:
-            return ctx.blocked(
-                f"the file pins id {f.id}, which is not among the account's offers",
-                override="remove or correct the pinned `id`",
-                wanted="create",
-            )
-        if desired == "withdrawn":
-            return ctx.blocked("there is no live offer to withdraw", wanted="withdraw")
-        if partner:
-            # Not an error of this file: the originator's part comes first, and the next run
-            # after it publishes completes the offer. The rest of the plan goes on meanwhile.
-            return ctx.blocked(
-                "waiting for the originator to publish: a selling partner completes a "
-                "multiparty offer only after its originator published it",
-                wanted="partner-complete",
-                waiting=True,
-            )
-        shown = essence(ctx.desired_body, defaults=False)
-        if f.kind == CHANNEL_PARTNER:
-            shown = partner_view(shown)
-        own = shown_templates(ctx.desired_body)
-        ctx.fields[:] = [template_field(raw.field_change("git"), own) for raw in leaves(shown)]
-        with_state(ctx, None, desired, "git")
-        step = rq.full_step("create", ctx.desired_body, offer_name=name, state=desired)
-        return ctx.make(Create, steps=[step], reason="git")
-
-    live_state = str(offer.get("state"))
-    sub_state: str | None = offer.get("subState")
-    accepted = sub_state == SubState.ACCEPTED
-    oid = str(offer.get("id"))
-    etag = offer.get("eTag")
-
-    def minimal(kind_: StepKind, state: str) -> Step:
-        return rq.minimal_step(
-            kind_,
-            offer_id=oid,
-            offer_name=name,
-            offer_kind=canonical_type(offer.get("privateOfferType") or kind),
-            state=state,
-            etag=etag,
-        )
-
-    def guarded(cls: type[Change], action: str, steps: list[Step]) -> Change:
-        if ctx.protect:
-            return ctx.blocked(
-                f"the offer is protected; refusing to {action} it",
-                override=PROTECT_OVERRIDE,
-                wanted=action,
-            )
-        return ctx.make(cls, steps=steps)
-
+        return _no_live_offer(ctx)
+    live = _Live.of(ctx, offer)
+    desired, kind = f.state, f.kind
     if desired == "deleted":
-        if can_transition(live_state, OfferState.DELETED):
-            with_state(ctx, live_state, "deleted", state_origin)
-            return guarded(DeleteDraft, "delete", [minimal("delete", "deleted")])
-        return ctx.blocked(
-            "only a draft can be deleted; a live offer is withdrawn with `state: withdrawn`",
-            wanted="delete",
-        )
-
+        return _to_deleted(ctx, live, state_origin)
     if desired == "withdrawn":
-        # A withdrawn offer goes back to draft (STATE_AFTER_WITHDRAW): either state means
-        # the customer no longer sees it, which is what the file asks for.
-        if live_state in (OfferState.WITHDRAWN, STATE_AFTER_WITHDRAW):
-            return None
-        if accepted:
-            return ctx.blocked(
-                "the customer accepted this offer: it is a contract and cannot be withdrawn",
-                wanted="withdraw",
-            )
-        if _partner_published(kind, live_state, sub_state):
-            return ctx.blocked(PARTNER_PUBLISHED, wanted="withdraw")
-        with_state(ctx, live_state, "withdrawn", state_origin)
-        return guarded(Withdraw, "withdraw", [minimal("withdraw", "withdrawn")])
-
-    if partner:
-        return _partner(ctx, has_diff, live_state, sub_state, oid, etag, state_origin, minimal)
-
-    if kind == "cspPromotion" and live_state == "withdrawn" and (has_diff or desired == "live"):
+        return _to_withdrawn(ctx, live, state_origin)
+    if is_channel_partner(kind):
+        return _partner(
+            ctx, has_diff, live.state, live.sub_state, live.oid, live.etag, state_origin,
+            live.minimal,
+        )  # fmt: skip
+    if kind == "cspPromotion" and live.state == "withdrawn" and (has_diff or desired == "live"):
         return ctx.blocked(
             "a CSP offer that went live can never be edited or published again; give the "
             "file a new name to create a new offer",
             wanted="publish" if desired == "live" else "update",
         )
-
     if desired == "draft":
-        if live_state in EDITABLE_STATES:
-            if not has_diff:
-                return None
-            step = rq.full_step(
-                "update", ctx.desired_body, offer_name=name, state="draft", offer_id=oid, etag=etag
-            )
-            return ctx.make(UpdateDraft, steps=[step])
+        return _to_draft(ctx, live, has_diff)
+    return _to_live(ctx, live, has_diff, state_origin)
+
+
+def _no_live_offer(ctx: Decision) -> Change | None:
+    """No live offer (or a deleted one): a create, unless the file cannot be created."""
+    f = ctx.f
+    desired = f.state
+    if desired == "deleted":
+        return None
+    if f.id:
         return ctx.blocked(
-            "a live offer cannot return to draft; withdraw it (`state: withdrawn`) to edit it",
-            wanted="update",
+            f"the file pins id {f.id}, which is not among the account's offers",
+            override="remove or correct the pinned `id`",
+            wanted="create",
+        )
+    if desired == "withdrawn":
+        return ctx.blocked("there is no live offer to withdraw", wanted="withdraw")
+    if is_channel_partner(f.kind):
+        # Not an error of this file: the originator's part comes first, and the next run
+        # after it publishes completes the offer. The rest of the plan goes on meanwhile.
+        return ctx.blocked(
+            "waiting for the originator to publish: a selling partner completes a "
+            "multiparty offer only after its originator published it",
+            wanted="partner-complete",
+            waiting=True,
+        )
+    shown = essence(ctx.desired_body, defaults=False)
+    if f.kind == CHANNEL_PARTNER:
+        shown = partner_view(shown)
+    own = shown_templates(ctx.desired_body)
+    ctx.fields[:] = [template_field(raw.field_change("git"), own) for raw in leaves(shown)]
+    with_state(ctx, None, desired, "git")
+    step = rq.full_step("create", ctx.desired_body, offer_name=f.name, state=desired)
+    return ctx.make(Create, steps=[step], reason="git")
+
+
+@dataclass
+class _Live:
+    """The live offer a decision starts from, and the steps and guards every stage uses."""
+
+    ctx: Decision
+    state: str
+    sub_state: str | None
+    oid: str
+    etag: str | None
+    kind: str
+
+    @classmethod
+    def of(cls, ctx: Decision, offer: Mapping[str, Any]) -> _Live:
+        return cls(
+            ctx,
+            state=str(offer.get("state")),
+            sub_state=offer.get("subState"),
+            oid=str(offer.get("id")),
+            etag=offer.get("eTag"),
+            kind=canonical_type(offer.get("privateOfferType") or ctx.f.kind),
         )
 
-    # desired live
-    if live_state in EDITABLE_STATES:
-        with_state(ctx, live_state, "live", state_origin)
-        step = rq.full_step(
-            "publish", ctx.desired_body, offer_name=name, state="live", offer_id=oid, etag=etag
+    @property
+    def accepted(self) -> bool:
+        return self.sub_state == SubState.ACCEPTED
+
+    def minimal(self, kind_: StepKind, state: str) -> Step:
+        return rq.minimal_step(
+            kind_,
+            offer_id=self.oid,
+            offer_name=self.ctx.f.name,
+            offer_kind=self.kind,
+            state=state,
+            etag=self.etag,
         )
-        return ctx.make(Publish, steps=[step])
+
+    def full(self, kind_: StepKind, state: str, etag: str | None) -> Step:
+        return rq.full_step(
+            kind_,
+            self.ctx.desired_body,
+            offer_name=self.ctx.f.name,
+            state=state,
+            offer_id=self.oid,
+            etag=etag,
+        )
+
+    def guarded(self, cls: type[Change], action: str, steps: list[Step]) -> Change:
+        if self.ctx.protect:
+            return self.ctx.blocked(
+                f"the offer is protected; refusing to {action} it",
+                override=PROTECT_OVERRIDE,
+                wanted=action,
+            )
+        return self.ctx.make(cls, steps=steps)
+
+
+def _to_deleted(ctx: Decision, live: _Live, state_origin: Origin) -> Change:
+    if can_transition(live.state, OfferState.DELETED):
+        with_state(ctx, live.state, "deleted", state_origin)
+        return live.guarded(DeleteDraft, "delete", [live.minimal("delete", "deleted")])
+    return ctx.blocked(
+        "only a draft can be deleted; a live offer is withdrawn with `state: withdrawn`",
+        wanted="delete",
+    )
+
+
+def _to_withdrawn(ctx: Decision, live: _Live, state_origin: Origin) -> Change | None:
+    # A withdrawn offer goes back to draft (STATE_AFTER_WITHDRAW): either state means
+    # the customer no longer sees it, which is what the file asks for.
+    if live.state in (OfferState.WITHDRAWN, STATE_AFTER_WITHDRAW):
+        return None
+    if live.accepted:
+        return ctx.blocked(
+            "the customer accepted this offer: it is a contract and cannot be withdrawn",
+            wanted="withdraw",
+        )
+    if _partner_published(ctx.f.kind, live.state, live.sub_state):
+        return ctx.blocked(PARTNER_PUBLISHED, wanted="withdraw")
+    with_state(ctx, live.state, "withdrawn", state_origin)
+    return live.guarded(Withdraw, "withdraw", [live.minimal("withdraw", "withdrawn")])
+
+
+def _to_draft(ctx: Decision, live: _Live, has_diff: bool) -> Change | None:
+    if live.state in EDITABLE_STATES:
+        if not has_diff:
+            return None
+        return ctx.make(UpdateDraft, steps=[live.full("update", "draft", live.etag)])
+    return ctx.blocked(
+        "a live offer cannot return to draft; withdraw it (`state: withdrawn`) to edit it",
+        wanted="update",
+    )
+
+
+def _to_live(ctx: Decision, live: _Live, has_diff: bool, state_origin: Origin) -> Change | None:
+    """Publish a draft, or change a live offer (recreate a CSP offer, republish the others)."""
+    f, name = ctx.f, ctx.f.name
+    if live.state in EDITABLE_STATES:
+        with_state(ctx, live.state, "live", state_origin)
+        return ctx.make(Publish, steps=[live.full("publish", "live", live.etag)])
     if not has_diff:
         return None
-    if accepted:
+    if live.accepted:
         return ctx.blocked(
             "the customer accepted this offer: it is a contract and cannot be changed; "
             "create a new offer instead",
             wanted="update",
         )
-    if kind == "cspPromotion":
+    if f.kind == "cspPromotion":
         if f.id:
             return ctx.blocked(
                 "live CSP offers cannot be edited; a recreate makes a new offer, but the file "
@@ -238,8 +287,8 @@ def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None
         create = rq.full_step(
             "create", ctx.desired_body, offer_name=name, state="live", variant="recreate"
         )
-        return guarded(Recreate, "recreate", [create, minimal("withdraw", "withdrawn")])
-    if _partner_published(kind, live_state, sub_state):
+        return live.guarded(Recreate, "recreate", [create, live.minimal("withdraw", "withdrawn")])
+    if _partner_published(f.kind, live.state, live.sub_state):
         # Documented: "for the ISV to edit after the partner published, the partner withdraws
         # first, then the ISV withdraws". No override can do the partner's part.
         return ctx.blocked(PARTNER_PUBLISHED, wanted="republish")
@@ -250,10 +299,8 @@ def decide(ctx: Decision, has_diff: bool, state_origin: Origin) -> Change | None
             override=REPUBLISH_OVERRIDE,
             wanted="republish",
         )
-    update = rq.full_step(
-        "update", ctx.desired_body, offer_name=name, state="live", offer_id=oid, etag=None
-    )
-    return guarded(Republish, "republish", [minimal("withdraw", "withdrawn"), update])
+    update = live.full("update", "live", None)
+    return live.guarded(Republish, "republish", [live.minimal("withdraw", "withdrawn"), update])
 
 
 PARTNER_PUBLISHED = (

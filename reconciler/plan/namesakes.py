@@ -18,7 +18,7 @@ from reconciler.plan.identity import ambiguous_reason
 from reconciler.plan.inputs import OfferFileLike
 
 
-def ambiguous_change(f: OfferFileLike, candidates: list[dict[str, Any]]) -> Change:
+def ambiguous_change(f: OfferFileLike, candidates: list[dict[str, object]]) -> Change:
     return Blocked(
         file=str(f.path),
         line=f.position(["name"])[0] or 1,

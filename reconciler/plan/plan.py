@@ -25,9 +25,9 @@ from reconciler.errors import PlanFileError
 from reconciler.plan.changes import CHANGES, AnyChange, Blocked, Change, Step
 from reconciler.plan.deal import Deal
 from reconciler.plan.extras import PlanExtra
-from reconciler.plan.gone import GoneFile
 from reconciler.plan.records import (
     PLAN_SCHEMA,
+    GoneFile,
     MutableRecord,
     OfferRef,
     PlanMeta,
@@ -151,7 +151,7 @@ class Plan(MutableRecord):
     """
 
     meta: PlanMeta
-    # object Change subclass, kept as constructed (the file form discriminates by action).
+    # Every Change subclass, kept as constructed (the file form discriminates by action).
     changes: list[Change] = Field(default_factory=list)
     unchanged: list[OfferRef] = Field(default_factory=list)
     unmanaged: list[UnmanagedOffer] = Field(default_factory=list)

@@ -119,3 +119,19 @@ class PlanMeta(MutableRecord):
     files_not_read: int = Field(
         default=0, ge=0, description="offer files a targeted plan did not read"
     )
+
+
+class GoneFile(Record):
+    """A file at the baseline that is no longer there, and the live offer it managed."""
+
+    file: str
+    offer_name: str
+    offer_id: str | None
+    # The live offer's state now, as the API spells it (None: no live offer).
+    state: str | None
+    renamed_to: str | None = None  # the file git sees as its rename, or "the name '…'"
+
+    @property
+    def name_changed(self) -> bool:
+        """The file is still there; the offer's name in it changed."""
+        return bool(self.renamed_to and self.renamed_to.startswith("the name "))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from reconciler.plan.changes import Change
-from reconciler.plan.gone import GoneFile
 from reconciler.plan.paths import split_path
+from reconciler.plan.records import GoneFile
 
 TEXT_WIDTH = 100  # terminal and CI log lines
 

@@ -32,27 +32,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from reconciler.errors import LockHeld, ReconcilerError
+from reconciler.state.backend import LockInfo as LockInfo
+from reconciler.state.backend import wait_for_lock
 from reconciler.state.files import atomic_write, atomic_write_bytes, private_dir, why
-
-
-class LockInfo(BaseModel):
-    """Who holds (or last held with jobs open) the lock of one service and account."""
-
-    id: str
-    operation: str = "apply"
-    who: str
-    created: str
-    target: str
-    account: str
-    run_url: str | None = None
-    open_jobs: bool = False  # the run ended with jobs or lost answers still open
-
-    def describe(self) -> str:
-        where = f" ({self.run_url})" if self.run_url else ""
-        return f"lock {self.id}: {self.operation} by {self.who} since {self.created}{where}"
 
 
 def state_home(env: Mapping[str, str] | None = None) -> Path:
@@ -184,25 +169,34 @@ class LocalLock:
             raise ReconcilerError(
                 f"{self.directory / 'lock'}: cannot open the apply lock: {why(exc)}"
             ) from None
-        deadline = clock() + timeout
-        told = False
-        while True:
+
+        def attempt() -> tuple[bool, LockInfo | None]:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except OSError:
-                holder = self.read_info()
-                if clock() >= deadline:
-                    handle.close()
-                    what = holder.describe() if holder else "another apply"
-                    raise LockHeld(
-                        f"the state of {self.target} is locked: {what}. Wait for it "
-                        f"(--lock-timeout SECONDS), or see `reconciler lock status`"
-                    ) from None
-                if on_wait is not None and not told:
-                    on_wait(holder)
-                    told = True
-                sleep(min(0.2, max(0.0, deadline - clock())))
+                return False, self.read_info()
+            return True, None
+
+        def held(holder: LockInfo | None) -> str:
+            what = holder.describe() if holder else "another apply"
+            return (
+                f"the state of {self.target} is locked: {what}. Wait for it "
+                f"(--lock-timeout SECONDS), or see `reconciler lock status`"
+            )
+
+        try:
+            wait_for_lock(
+                attempt,
+                timeout=timeout,
+                held_message=held,
+                on_wait=on_wait,
+                clock=clock,
+                sleep=sleep,
+                poll=0.2,
+            )
+        except LockHeld:
+            handle.close()
+            raise
         self._handle = handle
         left = self.read_info()
         self.previous = left if left is not None and left.open_jobs else None

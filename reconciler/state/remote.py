@@ -24,9 +24,10 @@ from typing import Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.errors import LockHeld, ReconcilerError
+from reconciler.errors import ReconcilerError
+from reconciler.state.backend import LockInfo, wait_for_lock
 from reconciler.state.files import atomic_write, private_dir
-from reconciler.state.lock import LockInfo, new_info, state_key
+from reconciler.state.lock import new_info, state_key
 
 DOCUMENT_VERSION = 1
 
@@ -118,39 +119,49 @@ class GitHubLock:
     ) -> LockInfo:
         """Create the ref, or take it over from a run that left jobs open; else wait/raise."""
         info = new_info(self.target, self.account)
-        deadline = clock() + timeout
-        told = False
+
+        def held(holder: LockInfo | None) -> str:
+            what = holder.describe() if holder else "another apply"
+            return (
+                f"the state of {self.target} is locked: {what} "
+                f"(ref {self.ref} in {self.where}). Wait for it (--lock-timeout SECONDS), "
+                "or see `reconciler lock status`"
+            )
+
+        wait_for_lock(
+            lambda: self._attempt(info),
+            timeout=timeout,
+            held_message=held,
+            on_wait=on_wait,
+            clock=clock,
+            sleep=sleep,
+            poll=1.0,
+        )
+        self.info = info
+        return info
+
+    def _attempt(self, info: LockInfo) -> tuple[bool, LockInfo | None]:
+        """Create the ref, or take over one left with open jobs; else name its holder."""
         while True:
             try:
                 self.commit = self.store.create(self.ref, _text(StateDocument(owner=info)))
-                break
+                return True, None
             except RefConflict:
                 pass
             found = self._read()
             if found is None:
                 continue  # released in between: create again
             sha, document = found
-            if document.owner.open_jobs:
-                taken = StateDocument(owner=info, journals=document.journals)
-                try:
-                    self.commit = self.store.update(self.ref, _text(taken), parent=sha)
-                except RefConflict:
-                    continue  # another runner took it over first: read who
-                self.previous = document.owner
-                self._restore(document.journals)
-                break
-            if clock() >= deadline:
-                raise LockHeld(
-                    f"the state of {self.target} is locked: {document.owner.describe()} "
-                    f"(ref {self.ref} in {self.where}). Wait for it (--lock-timeout SECONDS), "
-                    "or see `reconciler lock status`"
-                )
-            if on_wait is not None and not told:
-                on_wait(document.owner)
-                told = True
-            sleep(min(1.0, max(0.0, deadline - clock())))
-        self.info = info
-        return info
+            if not document.owner.open_jobs:
+                return False, document.owner
+            taken = StateDocument(owner=info, journals=document.journals)
+            try:
+                self.commit = self.store.update(self.ref, _text(taken), parent=sha)
+            except RefConflict:
+                continue  # another runner took it over first: read who
+            self.previous = document.owner
+            self._restore(document.journals)
+            return True, None
 
     def _restore(self, journals: dict[str, str]) -> None:
         """Put the previous run's open journals where apply looks for them (never overwrite)."""
