@@ -169,7 +169,9 @@ def run_size(
 ) -> tuple[SizeFacts, list[Row]]:
     admin = emu.admin
     admin.reset()
-    admin.settings(job_latency=0.0)
+    # The rows below read a list of full resources (the floor: pages + price reads); the
+    # summary-list row sets its own shape.
+    admin.settings(job_latency=0.0, list_shape="full")
     offer_set = generate(size, seed=options.seed)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix=f"bench-{size}-") as tmp:

@@ -91,9 +91,9 @@ def _setting(text: str) -> tuple[str, Any]:
 @click.option(
     "--job-latency",
     type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="Seconds from job submission to completion.",
+    default=None,
+    help="Seconds from job submission to completion (default 30, or "
+    "RECONCILER_EMULATOR_JOB_LATENCY).",
 )
 @click.option(
     "--request-latency",
@@ -123,7 +123,7 @@ def command(
     env_file: Path | None,
     admin: bool,
     catalogues: tuple[Path, ...],
-    job_latency: float,
+    job_latency: float | None,
     request_latency: float,
     settings: tuple[str, ...],
     list_key: str,
@@ -145,12 +145,13 @@ def command(
         port=port,
         tls=tls,
         admin=admin,
-        job_latency=job_latency,
         request_latency=request_latency,
         list_key="value" if list_key == "value" else "privateOffers",
         strict_dates=strict_dates,
         require_etag=require_etag,
     )
+    if job_latency is not None:
+        config.job_latency = job_latency
     for text in settings:
         key, value = _setting(text)
         if key not in EmulatorConfig.__dataclass_fields__ or key in ("accounts", "data_dir"):

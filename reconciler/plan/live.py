@@ -75,9 +75,9 @@ def _wanted_refs(
     return price_references(offer)
 
 
-def _needs_read(offer: dict[str, Any], managed: Callable[[dict[str, Any]], bool] | None) -> bool:
+def _needs_read(offer: dict[str, Any], wanted: Callable[[dict[str, Any]], bool] | None) -> bool:
     """A listed summary of an offer the caller wants: its fields come from a GET by id."""
-    return bool(offer.get("id")) and is_summary(offer) and (managed is None or managed(offer))
+    return bool(offer.get("id")) and is_summary(offer) and (wanted is None or wanted(offer))
 
 
 def fetch_live(
@@ -85,8 +85,11 @@ def fetch_live(
     *,
     managed: Callable[[dict[str, Any]], bool] | None = None,
     workers: int = 1,
+    complete: Callable[[dict[str, Any]], bool] | None = None,
 ) -> LiveState:
     """List all offers; fetch the price resources of the offers *managed* selects (all if None).
+
+    A listed summary is read by id when *complete* selects it (default: *managed*).
 
     The list is paged and sequential by nature (each page names the next); the reads by id
     of summarised offers and the price resources are independent reads, fetched by up to
@@ -95,11 +98,12 @@ def fetch_live(
     They start as soon as the page naming them arrives, so they overlap the paging instead
     of waiting for the last page; the client's rate budget paces them all.
     """
+    complete = managed if complete is None else complete
     if workers <= 1:
         offers: list[dict[str, Any]] = []
         refs: dict[str, None] = {}
         for offer in client.list_offers():
-            if _needs_read(offer, managed):
+            if _needs_read(offer, complete):
                 offer = client.get_offer(str(offer["id"]))
             offers.append(offer)
             refs.update(dict.fromkeys(_wanted_refs(offer, managed)))
@@ -126,7 +130,7 @@ def fetch_live(
     slots: list[dict[str, Any] | Future[dict[str, Any]]] = []
     try:
         for offer in client.list_offers():
-            if _needs_read(offer, managed):
+            if _needs_read(offer, complete):
                 slots.append(pool.submit(read_full, str(offer["id"])))
             else:
                 slots.append(offer)

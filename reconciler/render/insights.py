@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
+from reconciler.api.shapes import is_summary
 from reconciler.checks import list_prices, price_guard, watch
 from reconciler.markdown import escape_markdown, inline_code
 from reconciler.offers.domain import offer_key
@@ -76,6 +78,19 @@ class RecordingClient:
 
     def get_price_template(self, product_id: str, plan_id: str) -> dict[str, Any]:
         return self._client.get_price_template(product_id, plan_id)
+
+    def complete(self, *, workers: int = 1) -> None:
+        """Read by id every active offer the list gave as a summary (the watch needs the
+        dates of unmanaged offers too): one GET each, side by side, only on drift."""
+        wanted = [
+            str(o["id"])
+            for o in self.offers
+            if o.get("id") and o.get("state") in ("draft", "live") and is_summary(o)
+        ]
+        if not wanted:
+            return
+        with ThreadPoolExecutor(max(1, min(workers, len(wanted))), thread_name_prefix="watch") as p:
+            list(p.map(self.get_offer, wanted))
 
 
 def today() -> dt.date:
@@ -247,6 +262,8 @@ class PlanInsights:
             self.price_report = add_price_guard(
                 plan, files, reader, self.settings, strict=self.strict
             )
+        if self.want_watch:
+            reader.complete(workers=self.settings.api.max_connections)
         self.timeline_built = add_timeline(plan, files, reader.offers, self.day)
         if self.want_watch:
             self.watch_report = run_watch(self.settings, reader.offers, files, self.day)
