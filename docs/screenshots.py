@@ -1,14 +1,19 @@
 """Render the plan comment, the apply report and the drift issue as GitHub shows them.
 
 A scripted session against the embedded emulator (apply the example offers; change a
-discount, rename an offer, remove a file, add an offer; plan; apply; edit a live offer
-outside git; drift) produces the three bodies exactly as ``reconciler github ...`` posts
-them. They are rendered with GitHub's own Markdown implementation (cmark-gfm, through the
-``cmarkgfm`` package) into a page styled like a GitHub comment, and headless Chromium
-takes a 1000 px wide screenshot of each:
+discount, rename an offer, remove a file, add an offer; plan; apply; a failing republish;
+edit a live offer outside git; drift) produces the bodies exactly as ``reconciler github
+...`` posts them. They are rendered with GitHub's own Markdown implementation (cmark-gfm,
+through the ``cmarkgfm`` package) into a page styled like a GitHub comment, Mermaid blocks
+are drawn by the npm package ``mermaid`` (as GitHub draws them), and headless Chromium
+takes a screenshot of each at 1000 px and at 400 px (a phone):
 
-    python docs/screenshots.py            # writes docs/screenshots/*.{md,html,png}
-    python docs/screenshots.py --check    # exit 1 when the .md files differ from now
+    npm install --prefix /tmp/mermaid mermaid   # once: the Mermaid the pages load locally
+    python docs/screenshots.py --mermaid /tmp/mermaid/node_modules/mermaid/dist/mermaid.min.js
+    python docs/screenshots.py --check          # exit 1 when the .md files differ from now
+
+Without ``--mermaid`` (or ``MERMAID_JS``) the script refuses to take screenshots: a PNG
+without the timeline would not show what GitHub shows.
 
 Ids, eTags, checksums and dates change on every run; they are replaced by stable
 placeholders (``private-offer/00000000-…-000000000001`` in order of appearance) so the
@@ -32,9 +37,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
-NAMES = ("plan-comment", "apply-report", "drift-issue")
+NAMES = ("plan-comment", "apply-report", "apply-report-failed", "drift-issue")
+WIDTHS = {"": 1000, "-400": 400}  # file suffix -> window width
 DRIFTED = "Contoso Analytics CSP margin 2027"
-WIDTH = 1000
 GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 STAMP = re.compile(r"\d{4}\\?-\d{2}\\?-\d{2} \d{2}\\?:\d{2} UTC")
 CHECKSUM = re.compile(r"sha256:[0-9a-f]{12,64}")
@@ -51,7 +56,8 @@ PAGE = """<!doctype html>
 <style>
 body {{ margin: 0; background: #f6f8fa; font: 14px/1.5 -apple-system, BlinkMacSystemFont,
   "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif; color: #1f2328; }}
-.timeline {{ width: 760px; margin: 16px 0 16px 24px; }}
+.timeline {{ max-width: 760px; margin: 16px 8px 16px 8px; }}
+pre.mermaid {{ background: #fff !important; text-align: center; }}
 .comment {{ border: 1px solid #d1d9e0; border-radius: 6px; background: #fff; }}
 .header {{ padding: 8px 16px; background: #f6f8fa; border-bottom: 1px solid #d1d9e0;
   border-radius: 6px 6px 0 0; color: #59636e; }}
@@ -81,7 +87,7 @@ body {{ margin: 0; background: #f6f8fa; font: 14px/1.5 -apple-system, BlinkMacSy
 <div class="markdown-body">
 {body}
 </div></div></div>
-<script>document.title = "height=" + document.documentElement.scrollHeight;</script>
+{scripts}
 </body></html>
 """
 
@@ -118,7 +124,7 @@ def normalise(text: str) -> str:
     return META.sub("<!-- reconciler:meta (state) -->", text)
 
 
-def render_html(markdown: str, title: str) -> str:
+def render_html(markdown: str, title: str, mermaid_js: Path | None = None) -> str:
     import cmarkgfm
     from cmarkgfm.cmark import Options
 
@@ -131,7 +137,25 @@ def render_html(markdown: str, title: str) -> str:
         ),
         body,
     )
-    return PAGE.format(title=html.escape(title), body=body)
+    # GitHub draws ```mermaid blocks; the page does the same when given Mermaid's script.
+    body = MERMAID_BLOCK.sub(r'<pre class="mermaid">\1</pre>', body)
+    return PAGE.format(title=html.escape(title), body=body, scripts=_scripts(mermaid_js))
+
+
+MERMAID_BLOCK = re.compile(r'<pre lang="mermaid"><code>(.*?)</code></pre>', re.S)
+MEASURE = '<script>document.title = "height=" + document.documentElement.scrollHeight;</script>'
+
+
+def _scripts(mermaid_js: Path | None) -> str:
+    """The page's scripts: Mermaid (a local file: no network), then the height measurement."""
+    if mermaid_js is None:
+        return MEASURE
+    return (
+        f'<script src="{mermaid_js.resolve().as_uri()}"></script>\n'
+        "<script>mermaid.initialize({startOnLoad: false, theme: 'default'});\n"
+        "mermaid.run().then(() => { document.title = 'height=' + "
+        "document.documentElement.scrollHeight; });</script>"
+    )
 
 
 # How one `reconciler ARGS` is run: (folder, environment, args) -> (exit code, stdout, stderr).
@@ -194,7 +218,7 @@ def _project() -> Iterator[Path]:
 
 
 def bodies(runner: Runner = run_subprocess) -> dict[str, str]:
-    """The three bodies exactly as the github commands print them (--dry-run)."""
+    """The bodies exactly as the github commands print them (--dry-run)."""
     with _project() as project:
         _run(project, runner, "apply", "--emulator", "--auto-approve")
         offers = project / "offers"
@@ -208,8 +232,11 @@ def bodies(runner: Runner = run_subprocess) -> dict[str, str]:
         (offers / "customer-renewal-2028.yaml").write_text(
             new.replace("state: live", "state: draft")
         )
-        flags = ("--emulator", "--allow-republish", "--out", "plan.json")
-        _run(project, runner, "plan", *flags, "--markdown-out", "plan.md", "--baseline", "HEAD")
+        # The plan's outputs go outside the checkout, as in the workflow (RUNNER_TEMP).
+        temp = Path(tempfile.mkdtemp(prefix="runner-temp-"))
+        plan_json, plan_md = str(temp / "plan.json"), str(temp / "plan.md")
+        flags = ("--emulator", "--allow-republish", "--out", plan_json)
+        _run(project, runner, "plan", *flags, "--markdown-out", plan_md, "--baseline", "HEAD")
         event = project / "event.json"
         event.write_text(
             '{"number": 42, "pull_request": {"number": 42, "head": {"sha": '
@@ -224,16 +251,16 @@ def bodies(runner: Runner = run_subprocess) -> dict[str, str]:
             "github",
             "comment-plan",
             "--body-file",
-            "plan.md",
+            plan_md,
             "--summary-json",
-            "plan.json",
+            plan_json,
             "--dry-run",
         )
         _run(
             project,
             runner,
             "apply",
-            "plan.json",
+            plan_json,
             "--emulator",
             "--auto-approve",
             "--markdown-out",
@@ -281,8 +308,35 @@ def bodies(runner: Runner = run_subprocess) -> dict[str, str]:
             "--drift",
             "--dry-run",
         )
+        failed = _failed_apply(project, runner)
         del os.environ["GITHUB_EVENT_PATH"]
-    return {"plan-comment": plan, "apply-report": apply, "drift-issue": drift}
+        shutil.rmtree(temp, ignore_errors=True)
+    return {
+        "plan-comment": plan,
+        "apply-report": apply,
+        "apply-report-failed": failed,
+        "drift-issue": drift,
+    }
+
+
+def _failed_apply(project: Path, runner: Runner) -> str:
+    """A republish whose second step fails (a plan the catalogue does not have): the offer is
+    left withdrawn, and the report has to say so."""
+    woodgrove = project / "offers" / "customer-percentage.yaml"
+    _edit(woodgrove, "plan: plan/123456", "plan: plan/999999")
+    args = ("apply", "offers/customer-percentage.yaml", "--emulator", "--auto-approve")
+    _run(project, runner, *args, "--allow-republish", "--markdown-out", "failed.md", ok=(5,))
+    return _run(
+        project,
+        runner,
+        "github",
+        "report-apply",
+        "--body-file",
+        "failed.md",
+        "--exit-code",
+        "5",
+        "--dry-run",
+    )
 
 
 def _drift_live(project: Path) -> None:
@@ -330,19 +384,29 @@ def _chromium(*args: str) -> str:
     return done.stdout
 
 
-def screenshot(page: Path, png: Path) -> None:
-    """A 1000 px wide shot of *page*, as tall as its content (measured by a first load)."""
-    dom = _chromium(f"--window-size={WIDTH},800", "--dump-dom", page.as_uri())
+def screenshot(page: Path, png: Path, width: int) -> None:
+    """A *width* px wide shot of *page*, as tall as its content (measured by a first load;
+    the virtual time lets Mermaid finish drawing before either)."""
+    wait = "--virtual-time-budget=15000"
+    dom = _chromium(f"--window-size={width},800", wait, "--dump-dom", page.as_uri())
     found = re.search(r"<title>height=(\d+)</title>", dom)
-    height = min(int(found.group(1)) + 16, 8000) if found else 2400
-    _chromium(f"--window-size={WIDTH},{height}", f"--screenshot={png}", page.as_uri())
+    height = min(int(found.group(1)) + 16, 12000) if found else 2400
+    _chromium(f"--window-size={width},{height}", wait, f"--screenshot={png}", page.as_uri())
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="compare with docs/screenshots")
     parser.add_argument("--no-png", action="store_true", help="write .md and .html only")
+    parser.add_argument(
+        "--mermaid",
+        type=Path,
+        default=os.environ.get("MERMAID_JS"),
+        help="mermaid.min.js of the npm package `mermaid` (loaded from disk by the pages)",
+    )
     args = parser.parse_args()
+    if not args.check and not args.no_png and (args.mermaid is None or not args.mermaid.is_file()):
+        raise SystemExit("give --mermaid PATH/mermaid.min.js (npm install mermaid): see --help")
     current = {name: normalise(text) for name, text in bodies().items()}
     if args.check:
         stale = [n for n in NAMES if (OUT / f"{n}.md").read_text() != current[n]]
@@ -354,10 +418,13 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for name in NAMES:
         (OUT / f"{name}.md").write_text(current[name])
-        page = OUT / f"{name}.html"
-        page.write_text(render_html(current[name], name))
+        (OUT / f"{name}.html").write_text(render_html(current[name], name))
         if not args.no_png:
-            screenshot(page, OUT / f"{name}.png")
+            with tempfile.TemporaryDirectory(prefix="shot-") as tmp:
+                page = Path(tmp) / f"{name}.html"
+                page.write_text(render_html(current[name], name, args.mermaid))
+                for suffix, width in WIDTHS.items():
+                    screenshot(page, OUT / f"{name}{suffix}.png", width)
         sys.stdout.write(f"wrote docs/screenshots/{name}\n")
     return 0
 

@@ -30,7 +30,7 @@ at the boundary where they occur and never leak past it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 # Exit codes, shared by every command (documented in the README).
 EXIT_OK = 0
@@ -88,7 +88,7 @@ class Problem:
         field_part = f" {self.path}:" if self.path else ""
         return f"{where}:{field_part} {self.message}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "file": self.file,
             "line": self.line,
@@ -125,7 +125,7 @@ class ApiError(ReconcilerError):
         *,
         status: int | None = None,
         code: str | None = None,
-        details: list[dict[str, Any]] | None = None,
+        details: list[dict[str, object]] | None = None,
         request_id: str | None = None,
         method: str | None = None,
         url: str | None = None,
@@ -191,6 +191,10 @@ class ApiUnreachable(ApiError):
     pass
 
 
+class TlsVerifyError(ApiError):
+    """The service's certificate is not trusted: no retry or wait can change that."""
+
+
 class AmbiguousSubmission(ApiError):
     """The response to ``POST configure`` was lost and the client checked the effect instead.
 
@@ -204,7 +208,7 @@ class AmbiguousSubmission(ApiError):
         message: str,
         *,
         accepted: bool | None,
-        found: list[dict[str, Any]] | None = None,
+        found: list[dict[str, object]] | None = None,
         status: int | None = None,
     ) -> None:
         super().__init__(message, status=status, method="POST", url="configure")

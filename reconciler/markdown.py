@@ -44,19 +44,27 @@ __all__ = [
     "md_inline",
     "truncate_markdown",
     "visible",
+    "visible_line",
 ]
 
 ZERO_WIDTH_SPACE = "\u200b"
 
 _PUNCTUATION = frozenset(string.punctuation)
 _BACKTICK_RUN = re.compile(r"`+")
-# C0/C1 controls (except tab/newline, handled separately) and bidi overrides have no
-# business in a comment and can disguise text (the "trojan source" trick).
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200c-\u200f\u202a-\u202e"
-    "\u2060-\u2064\u2066-\u2069\ufeff]"
+# C0/C1 controls (except tab/newline, handled separately) and every Unicode
+# Default_Ignorable_Code_Point have no business in a comment: they disguise text (bidi
+# overrides, the "trojan source" trick) or hide it (soft hyphen, fillers, tag characters).
+# The default-ignorable ranges are DerivedCoreProperties.txt of the Unicode Character
+# Database (https://www.unicode.org/Public/UCD/latest/ucd/DerivedCoreProperties.txt).
+_DEFAULT_IGNORABLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
 )
-# (U+200B, the zero-width space, is left alone: the escapes below insert it themselves.)
+_INVISIBLE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_DEFAULT_IGNORABLE}]")
+# The same, plus line breaks and tabs: for text shown on one line (a label, a name).
+_INVISIBLE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_DEFAULT_IGNORABLE}]")
+# (U+200B is escaped in offer text; the escapes below insert it afterwards, on purpose.)
 # An HTML comment opener, and our own marker names, never reach a body from offer text:
 # a forged ``<!-- reconciler:meta ... -->`` must not look like ours even inside a code block.
 _MARKERISH = re.compile(r"<!--|(?i:reconciler):(?=[a-z])")
@@ -67,6 +75,7 @@ _AUTOLINK_PATTERNS = (
     re.compile(r"#(?=\d)"),  # #123 issue references (and owner/repo#123)
     re.compile(r":(?=//)"),  # scheme://
     re.compile(r"(?i)\bwww(?=\.)"),  # www.example.com
+    re.compile(r"(?i)\bgh(?=-\d)"),  # GH-123 issue references
 )
 
 
@@ -80,6 +89,14 @@ def visible(text: object) -> str:
     """
     value = "" if text is None else str(text)
     value = _INVISIBLE.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", value)
+    return _MARKERISH.sub(lambda m: m.group(0)[:-1] + ZERO_WIDTH_SPACE + m.group(0)[-1], value)
+
+
+def visible_line(text: object) -> str:
+    """:func:`visible` for text shown on one line: line breaks and tabs are escaped too, so
+    a label cannot start a line of its own (and pass for another entry of a plan)."""
+    value = "" if text is None else str(text)
+    value = _INVISIBLE_LINE.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", value)
     return _MARKERISH.sub(lambda m: m.group(0)[:-1] + ZERO_WIDTH_SPACE + m.group(0)[-1], value)
 
 

@@ -26,7 +26,6 @@ import os
 import re
 import threading
 from collections.abc import Collection, Mapping
-from typing import Any
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # A query separator and '=' as written, or percent-encoded once more (a URL inside a URL).
@@ -127,7 +126,7 @@ class SecretRegistry:
                 text = text.replace(secret, REDACTED)
         return redact_patterns(text)
 
-    def redact_obj(self, obj: Any) -> Any:
+    def redact_obj(self, obj: object) -> object:
         """A deep copy of *obj* with every string redacted."""
         if isinstance(obj, str):
             return self.redact(obj)

@@ -55,6 +55,7 @@ from reconciler.errors import (
     ForbiddenError,
     NotFoundError,
     ThrottledError,
+    TlsVerifyError,
 )
 from reconciler.retrying import GiveUp
 from reconciler.secrets import REGISTRY, redact
@@ -271,6 +272,7 @@ class ApiTransport:
                 headers["Authorization"] = f"Bearer {self._tokens.token()}"
                 self.stats.tokens_fetched = self._tokens.fetched
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            _raise_if_untrusted(redact(str(exc)), method, url)
             # The identity provider cannot be reached at all: retrying for minutes would only
             # hide a wrong or unreachable authority (AZURE_AUTHORITY_HOST), so say it now.
             authority = getattr(self._tokens, "authority", "the identity provider")
@@ -296,8 +298,9 @@ class ApiTransport:
         try:
             response = self._http.request(method, url, headers=headers, json=body)
         except httpx.TransportError as exc:
-            kind = classify_exception(exc)
             text = redact(str(exc)) or "no details"
+            _raise_if_untrusted(text, method, url)
+            kind = classify_exception(exc)
             return _Failure(
                 ApiUnreachable(
                     f"{type(exc).__name__}: {text}",
@@ -405,3 +408,16 @@ def _shown(url: httpx.URL) -> str:
 def redact_obj_dict(data: Mapping[str, Any]) -> dict[str, Any]:
     redacted = REGISTRY.redact_obj(data)
     return redacted if isinstance(redacted, dict) else {}
+
+
+def _raise_if_untrusted(text: str, method: str, url: httpx.URL) -> None:
+    """A certificate the client does not trust stays untrusted (an emulator restarted with
+    another CA, a proxy's certificate): said at once, never retried or waited out."""
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        raise TlsVerifyError(
+            f"the TLS certificate of {url.host} is not trusted ({text}); check the CA the "
+            "client trusts (SSL_CERT_FILE; a stand-alone emulator keeps its CA file under its "
+            "--data folder)",
+            method=method,
+            url=_shown(url),
+        ) from None

@@ -147,6 +147,11 @@ class Applier(SubmitPart, ResultsPart, ResolvePart):
                     errors = (req.result or {}).get("errors", {}).get(str(index), [])
                     run.outcome.errors = [OutcomeError(**e) for e in errors]
                     self.end(run, "failed" if verdict is Verdict.FAILED else "cancelled")
+                elif verdict is Verdict.REFUSED and req.split:
+                    # Refused for holding several offers: it took no effect, and the run that
+                    # sent it meant to send its offers one by one (it may have died first).
+                    run.next_step = step_no
+                    self.one_offer_per_request = True
                 elif verdict is Verdict.REFUSED:
                     run.outcome.errors = [
                         OutcomeError("refused", req.refused or "", run.change.file, run.change.line)

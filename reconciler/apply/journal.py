@@ -75,6 +75,7 @@ __all__ = [
     "RequestState",
     "body_digest",
     "discard",
+    "find_journal",
     "journal_dir",
     "journal_id",
     "journal_paths",
@@ -310,11 +311,19 @@ def list_journals(directory: Path, *, include_closed: bool = False) -> list[Jour
     return found
 
 
-def discard(directory: Path, ident: str) -> Path:
-    """Put journal *ident* aside (renamed ``*.discarded``, kept as evidence)."""
+def find_journal(directory: Path, ident: str) -> Path:
+    """The journal file of *ident* (its id as `jobs list` shows it, or its file name)."""
     for path in journal_paths(directory):
         if journal_id(path) == ident or path.name == ident:
-            aside = path.with_name(path.name + ".discarded")
-            os.replace(path, aside)
-            return aside
+            return path
     raise ReconcilerError(f"no apply journal {ident!r} in {directory} (see `reconciler jobs list`)")
+
+
+def discard(path: Path) -> Path:
+    """Put journal *path* aside (renamed ``*.discarded``, kept as evidence)."""
+    aside = path.with_name(path.name + ".discarded")
+    try:
+        os.replace(path, aside)
+    except OSError as exc:
+        raise ReconcilerError(f"{path}: cannot put the journal aside: {why(exc)}") from None
+    return aside

@@ -73,6 +73,9 @@ class RefusedRecord(JournalRecord):
     t: Literal["refused"]
     req: int
     error: str = "refused"
+    # A request holding several offers refused with HTTP 400: nothing took effect, and its
+    # offers are to be sent again one per request (by this run, or by the one resuming it).
+    split: bool = False
 
 
 class AmbiguousRecord(JournalRecord):

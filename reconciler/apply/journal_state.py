@@ -40,6 +40,7 @@ class RequestState:
     at: str | None = None  # when the intent was written (ISO 8601, UTC)
     job_id: str | None = None
     refused: str | None = None
+    split: bool = False  # refused as a multi-offer request: its offers go again one by one
     ambiguous: bool = False
     accepted: bool | None = None
     found: list[dict[str, Any]] = field(default_factory=list)
@@ -133,9 +134,11 @@ class JournalCorrupt(ReconcilerError):
     def __init__(self, path: Path, why: str) -> None:
         self.path = path
         super().__init__(
-            f"{path}: the apply journal is corrupt or partly written ({why}). Check the live "
-            f"offers (`reconciler plan`), then put it aside with "
-            f"`reconciler jobs discard {journal_id(path)}` and apply again"
+            f"{path}: the apply journal is corrupt or partly written ({why}). Its jobs may "
+            f"still be queued: wait for them to end, then put it aside with "
+            f"`reconciler jobs discard {journal_id(path)}` (it asks the service and refuses "
+            f"while any job it names is queued or running), check the live offers "
+            f"(`reconciler plan`) and apply again"
         )
 
 
@@ -196,6 +199,7 @@ def apply_record(state: JournalState, data: dict[str, Any]) -> None:
         req.job_id = record.job_id
     elif isinstance(record, jr.RefusedRecord) and req is not None:
         req.refused = record.error
+        req.split = record.split
     elif isinstance(record, jr.AmbiguousRecord) and req is not None:
         req.ambiguous = True
         req.accepted = record.accepted

@@ -39,6 +39,7 @@ from reconciler.errors import (
     EXIT_PARTLY,
     EXIT_STALE,
 )
+from reconciler.plan.deal import Deal
 
 Status = Literal[
     "succeeded",
@@ -111,6 +112,11 @@ class ChangeOutcome:
     message: str | None = None
     steps_done: int = 0
     steps_total: int = 0
+    # What the report says about the offer beyond the job: its kind and target state (who
+    # acts next), and the deal terms of the plan (customers, accept-by date), when known.
+    kind: str | None = None
+    desired_state: str | None = None
+    deal: Deal | None = None
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -128,6 +134,8 @@ class ChangeOutcome:
             "message": self.message,
             "steps_done": self.steps_done,
             "steps_total": self.steps_total,
+            "kind": self.kind,
+            "desired_state": self.desired_state,
         }
 
 
@@ -140,6 +148,8 @@ def left_alone(index: int, change: Any) -> ChangeOutcome:
         offer_name=change.offer_name,
         action=change.wanted or change.action,
         offer_id=change.offer_id,
+        kind=change.kind,
+        desired_state=change.desired_state,
         status="waiting" if change.waiting else "blocked",
         message=(
             f"{change.blocked_reason} (to change it: {change.override})"

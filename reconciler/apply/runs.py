@@ -31,6 +31,14 @@ EMULATOR_LOST_WAIT = 5.0
 REAL_API_LOST_WAIT = 300.0
 
 
+def lost_wait(settings: Settings, *, emulator: bool) -> float:
+    """How long a request whose answer was lost may still take effect (see apply.resolve)."""
+    configured = settings.api.lost_response_wait
+    if configured is not None:
+        return configured
+    return EMULATOR_LOST_WAIT if emulator else REAL_API_LOST_WAIT
+
+
 @dataclass
 class Run:
     """One change on its way through its steps."""
@@ -115,6 +123,9 @@ class ApplierBase:
                 action=change.action,
                 offer_id=change.offer_id,
                 steps_total=len(change.steps),
+                kind=change.kind,
+                desired_state=change.desired_state,
+                deal=plan.deals.get(change.file),
             )
             run = Run(index, change, outcome, offer_id=change.offer_id)
             if not change.steps:
@@ -146,10 +157,7 @@ class ApplierBase:
         return self._schedule
 
     def lost_wait(self) -> float:
-        configured = self.settings.api.lost_response_wait
-        if configured is not None:
-            return configured
-        return EMULATOR_LOST_WAIT if self.opts.emulator else REAL_API_LOST_WAIT
+        return lost_wait(self.settings, emulator=self.opts.emulator)
 
     # ---- state transitions ---------------------------------------------------------------
 

@@ -185,10 +185,11 @@ class SubmitPart(ApplierBase):
             self.journal.write({"t": "ambiguous", "req": req, "accepted": None, "found": []})
             return Sent(req, group, lost=exc)
         except ReconcilerError as exc:
-            self.journal.write({"t": "refused", "req": req, "error": redact(str(exc))})
             # A 400 is answered before any job exists: nothing took effect, so the offers
             # can go again, one per request, in case the API takes one offer at a time.
             split = len(group) > 1 and isinstance(exc, ApiClientError) and exc.status == 400
+            refused = {"t": "refused", "req": req, "error": redact(str(exc)), "split": split}
+            self.journal.write(refused)
             return Sent(req, group, error=exc, split=split)
         at = self.opts.clock()
         self.journal.write({"t": "submitted", "req": req, "job_id": status.job_id})

@@ -5,7 +5,11 @@ Each managed offer falls in one class:
 * ``outside``   -- changed outside git: at least one field (or the state) moved live since
   the baseline (default ``HEAD``), i.e. a change whose reason is ``live`` or ``both``;
 * ``pending``   -- git is ahead of live: a create not applied yet, a failed or partial
-  apply, a change the plan cannot make (blocked);
+  apply, a change the plan cannot make (blocked). With the apply history
+  (:mod:`reconciler.state.history`), a change that *looks* made outside git (git did not
+  move since the baseline) but whose fields are exactly what the last apply of that offer
+  was to set, and that apply did not succeed, is pending too: approved in git, not applied
+  yet; the fix is to apply again, never to import the live values;
 * ``in_sync``   -- unchanged.
 
 Live offers without a file are reported as ``unmanaged`` but do not count as drift: they
@@ -15,7 +19,7 @@ with offers that predate git.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, ValidationError
 
@@ -24,6 +28,7 @@ from reconciler.errors import PlanFileError
 from reconciler.plan.changes import Action, Change
 from reconciler.plan.plan import Plan
 from reconciler.plan.records import MutableRecord, OfferRef, Record, UnmanagedOffer
+from reconciler.state.history import ApplyHistory, OfferOutcome
 
 DriftSchema = Literal["offers-drift/1"]
 DRIFT_SCHEMA: DriftSchema = "offers-drift/1"
@@ -35,6 +40,8 @@ class DriftReport(MutableRecord):
     plan: Plan
     outside: list[Change] = Field(default_factory=list)
     pending: list[Change] = Field(default_factory=list)
+    # Offer file -> how its last apply ended, for pending changes that apply did not make.
+    not_applied: dict[str, str] = Field(default_factory=dict)
     watch: WatchReport | None = None  # expiry and acceptance watch (reconciler.checks.watch)
 
     @property
@@ -56,13 +63,13 @@ class DriftReport(MutableRecord):
             f"{c['unmanaged']} unmanaged, {c['in_sync']} in sync"
         )
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self) -> dict[str, object]:
         """``reconciler drift --out``: the report as :class:`DriftFile` data."""
         return DriftFile.model_construct(
             has_drift=self.has_drift,
             counts=DriftCounts(**self.counts()),
             outside=[DriftRef.of(c) for c in self.outside],
-            pending=[DriftRef.of(c) for c in self.pending],
+            pending=[DriftRef.of(c, self.not_applied.get(c.file)) for c in self.pending],
             unmanaged=self.plan.unmanaged,
             in_sync=self.plan.unchanged,
             watch=self.watch,
@@ -78,16 +85,29 @@ class DriftRef(Record):
     offer_id: str | None
     action: Action
     fields: list[str]
+    last_apply: str | None = Field(
+        default=None,
+        exclude_if=lambda text: text is None,
+        description="Pending only: approved in git, not applied yet -- how the last apply of "
+        "this offer ended.",
+    )
 
     @classmethod
-    def of(cls, change: Change) -> DriftRef:
+    def of(cls, change: Change, last_apply: str | None = None) -> DriftRef:
         return cls(
             file=change.file,
             offer_name=change.offer_name,
             offer_id=change.offer_id,
             action=change.action,
             fields=[fc.path for fc in change.field_changes],
+            last_apply=last_apply,
         )
+
+
+def last_apply_text(last: OfferOutcome) -> str:
+    """``the apply of 2026-12-07T10:00:00+00:00 ended failed: …`` for a report."""
+    text = f"approved in git, not applied yet: the apply of {last.at} ended {last.status}"
+    return f"{text}: {last.message}" if last.message else text
 
 
 class DriftCounts(Record):
@@ -110,13 +130,20 @@ class DriftFile(Record):
     in_sync: list[OfferRef] = Field(default_factory=list)
     watch: WatchReport | None = None
     # The whole plan; Plan.from_data checks it (checksum included) when the report is read.
-    plan: dict[str, Any]  # schemas/drift.schema.json refers it to plan.schema.json
+    plan: dict[str, object]  # schemas/drift.schema.json refers it to plan.schema.json
 
 
-def classify(plan: Plan) -> DriftReport:
+def classify(plan: Plan, history: ApplyHistory | None = None) -> DriftReport:
     report = DriftReport(plan=plan)
     for change in plan.changes:
-        if change.reason in ("live", "both"):
+        last = None
+        if history is not None and change.reason in ("live", "both"):
+            fields = [(fc.path, fc.new) for fc in change.field_changes]
+            last = history.not_applied(change.file, fields)
+        if last is not None:
+            report.pending.append(change)
+            report.not_applied[change.file] = last_apply_text(last)
+        elif change.reason in ("live", "both"):
             report.outside.append(change)
         else:
             report.pending.append(change)
@@ -132,7 +159,7 @@ def drift_keys(report: DriftReport) -> list[str]:
     return [field_key(c, fc.path) for c in report.outside for fc in c.field_changes]
 
 
-def report_from_data(data: Any) -> DriftReport:
+def report_from_data(data: object) -> DriftReport:
     """A drift report read back from its JSON (``reconciler drift --out``)."""
     if not isinstance(data, dict) or data.get("schema") != DRIFT_SCHEMA:
         raise PlanFileError(f"drift report: expected schema {DRIFT_SCHEMA!r}")
@@ -145,4 +172,11 @@ def report_from_data(data: Any) -> DriftReport:
     # The lists are recomputed from the plan, the one part the checksum covers.
     report = classify(Plan.from_data(saved.plan))
     report.watch = saved.watch
+    # What the apply history explained when the report was made (it is not in the plan).
+    for ref in saved.pending:
+        moved = [c for c in report.outside if c.file == ref.file]
+        if ref.last_apply and moved:
+            report.outside = [c for c in report.outside if c.file != ref.file]
+            report.pending += moved
+            report.not_applied[ref.file] = ref.last_apply
     return report

@@ -12,7 +12,7 @@ yearly compare with each other and with list.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, Protocol
+from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -32,7 +32,7 @@ from reconciler.offers.model import (
 class PriceClient(Protocol):
     """The read call of :class:`reconciler.api.client.ProductIngestionClient` the guard uses."""
 
-    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, Any]: ...
+    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, object]: ...
 
 
 PlanKey = tuple[str, str]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from reconciler.checks.drift import DRIFT_SCHEMA, DriftFile
 from reconciler.plan.plan import PLAN_SCHEMA, PlanFile
@@ -18,7 +17,7 @@ PLAN_SCHEMA_ID = _BASE + PLAN_SCHEMA_FILE
 _VIEW = {"description": "Displayed JSON only: the diff as nested blocks.", "type": "array"}
 
 
-def plan_file_schema() -> dict[str, Any]:
+def plan_file_schema() -> dict[str, object]:
     """What ``reconciler plan --out`` writes: the serialised form of :class:`PlanFile`."""
     schema = PlanFile.model_json_schema(mode="serialization")
     change_items = schema["properties"]["changes"]["items"]
@@ -35,7 +34,7 @@ def plan_file_schema() -> dict[str, Any]:
     }
 
 
-def drift_file_schema() -> dict[str, Any]:
+def drift_file_schema() -> dict[str, object]:
     """What ``reconciler drift --out`` writes; its ``plan`` refers to the plan schema."""
     schema = DriftFile.model_json_schema(mode="serialization")
     schema["properties"]["plan"] = {

@@ -23,7 +23,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -73,7 +73,7 @@ class WatchReport(BaseModel):
     def has_news(self) -> bool:
         return bool(self.expiring or self.lapsed or self.ended or self.accepted)
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self) -> dict[str, object]:
         return self.model_dump(mode="json")
 
 
@@ -109,12 +109,12 @@ def save_state(path: Path, state: WatchState) -> None:
 
 
 def watch(
-    offers: Iterable[Mapping[str, Any]],
+    offers: Iterable[Mapping[str, object]],
     *,
     today: dt.date,
     days: int,
     previous: WatchState | None,
-    managed: Callable[[dict[str, Any]], bool],
+    managed: Callable[[dict[str, object]], bool],
     state_file: str,
 ) -> tuple[WatchReport, WatchState]:
     """Sort the live offers into the watch lists; the new state to remember."""
@@ -154,7 +154,7 @@ def watch(
     return report, state
 
 
-def as_date(value: Any) -> dt.date | None:
+def as_date(value: object) -> dt.date | None:
     """A date from a file (a date) or from the API (``YYYY-MM-DD``, perhaps with a time)."""
     if isinstance(value, dt.date):
         return value

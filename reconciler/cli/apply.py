@@ -31,6 +31,7 @@ from reconciler.api.client import ProductIngestionClient
 from reconciler.apply.applier import ApplyOptions, Locate
 from reconciler.apply.outcome import ApplyResult, left_alone_outcomes
 from reconciler.apply.session import run_apply, settle_open, unfinished
+from reconciler.checks.deal import add_deals
 from reconciler.cli.common import (
     ApiTarget,
     AppContext,
@@ -181,6 +182,13 @@ def emit_result(result: ApplyResult, fmt: str, markdown_out: Path | None) -> Non
 @click.option(
     "--allow-republish", is_flag=True, help="Allow withdraw-edit-republish (when planning)."
 )
+@click.option(
+    "--expect-checksum",
+    metavar="SHA256",
+    default=None,
+    help="With a saved plan: refuse it unless its checksum is this one (the merge workflow "
+    "passes the checksum its plan job computed and showed).",
+)
 @role_option
 @click.option(
     "--timeout",
@@ -199,6 +207,7 @@ def command(
     markdown_out: Path | None,
     force: bool,
     allow_republish: bool,
+    expect_checksum: str | None,
     role: str | None,
     timeout: float | None,
     lock_timeout: float,
@@ -210,6 +219,11 @@ def command(
     plan: Plan | None = None
     if plan_file is not None:
         plan = read_plan(plan_file)
+        if expect_checksum is not None and plan.checksum != expect_checksum:
+            raise PlanFileError(
+                f"{plan_file}: checksum {plan.checksum} is not the expected {expect_checksum}; "
+                "this is not the plan that was shown: nothing was sent"
+            )
         if refused_whole(plan):
             return report_blocked(plan)
     elif any(p.suffix == ".json" for p in source):
@@ -279,7 +293,9 @@ def _locked(
             return waiting
         plan = plan_loaded(client, settings, inputs, loaded)
         # The plan command's price guard (plan.strict-prices blocks here too).
-        add_price_guard(plan, loaded.files, client, settings)
+        report = add_price_guard(plan, loaded.files, client, settings)
+        # Who each offer waits for after apply (customers, accept-by) comes from the files.
+        add_deals(plan, loaded.files, [], None, report)
         shown = render_plan(plan)
         click.echo(shown, nl=False, err=fmt == "json")
         if refused_whole(plan):
@@ -291,9 +307,25 @@ def _locked(
     assert plan is not None  # read from the file, or planned just above
     with jobs_go_on_when_interrupted():
         try:
-            return run_apply(plan, client, settings, target, options=options, progress=progress)
+            result = run_apply(plan, client, settings, target, options=options, progress=progress)
         finally:
             progress.close()
+    remember(api, settings, client.endpoint, plan, result)
+    return result
+
+
+def remember(
+    api: ApiTarget, settings: Settings, endpoint: str, plan: Plan, result: ApplyResult
+) -> None:
+    """Keep each offer's outcome in the apply history (drift and import read it)."""
+    from reconciler.apply.history import record_apply
+    from reconciler.cli.history import history_store
+
+    try:
+        record_apply(history_store(api, settings, endpoint, plan.meta.role), plan, result)
+    except ReconcilerError as exc:
+        # The apply itself is done; drift then judges this offer by git alone.
+        echo_err(redact(f"warning: the apply history was not updated ({exc.message})"))
 
 
 def any_open(settings: Settings, target: str) -> bool:
@@ -351,7 +383,7 @@ def confirm(auto_approve: bool) -> None:
 
 
 def render_plan(plan: Plan) -> str:
-    from reconciler.cli.common import use_colour
+    from reconciler.cli.common import text_width, use_colour
     from reconciler.render import render_text
 
-    return render_text(plan, colour=use_colour())
+    return render_text(plan, colour=use_colour(), width=text_width())

@@ -30,7 +30,7 @@ from reconciler.errors import (
 from reconciler.secrets import install_log_redaction, redact
 from reconciler.settings import Settings, load_settings
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., object])
 
 
 @dataclass
@@ -63,6 +63,24 @@ def use_colour(stream: Any = None) -> bool:
         return True
     target = stream if stream is not None else sys.stdout
     return bool(getattr(target, "isatty", lambda: False)())
+
+
+LOG_WIDTH = 100  # no terminal (a CI log, a pipe): lines a log viewer shows unwrapped
+
+
+def text_width(stream: Any = None) -> int:
+    """Columns for text output: ``COLUMNS`` when set (shells and CI set it), else the
+    terminal's own width, else :data:`LOG_WIDTH`."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    target = stream if stream is not None else sys.stdout
+    try:
+        if target.isatty():
+            return os.get_terminal_size(target.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        pass
+    return LOG_WIDTH
 
 
 def epilog(exit_codes: list[tuple[int, str]], examples: list[tuple[str, str]]) -> str:

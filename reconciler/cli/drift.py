@@ -14,6 +14,7 @@ import click
 from reconciler.checks import drift as drift_mod
 from reconciler.cli.ci_report import report_drift
 from reconciler.cli.common import ApiTarget, AppContext, api_options, epilog, pass_app, role_option
+from reconciler.cli.history import read_history
 from reconciler.cli.plan import build_plan, write_file
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
 from reconciler.plan.baseline import git_sha
@@ -88,7 +89,10 @@ def command(
     # Drift reports; the safety guards are for apply, so they never hide drift here.
     inputs = PlanInputs(paths, api.role(role), baseline, force=True)
     extra = PlanInsights(app.settings, with_watch=True)
-    report = drift_mod.classify(build_plan(app.settings, inputs, api, extra))
+    plan = build_plan(app.settings, inputs, api, extra)
+    # What the last applies did: an approved change they did not make is not drift.
+    history = read_history(api, app.settings, plan.meta.endpoint, plan.meta.role)
+    report = drift_mod.classify(plan, history)
     report.watch = extra.watch_report
     if out is not None:
         write_file(out, drift_text.render_json(report))

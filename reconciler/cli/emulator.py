@@ -8,7 +8,6 @@ import typing
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -22,6 +21,7 @@ from reconciler.emulator.envfile import (
     read_env_file,
     write_env_file,
 )
+from reconciler.emulator.hosts import is_loopback
 from reconciler.emulator.server import EmbeddedEmulator
 from reconciler.errors import EmulatorError
 
@@ -30,12 +30,12 @@ DEMO_TENANT = "00000000-0000-0000-0000-00000000e001"
 _SETTABLE_TYPES = {"true": True, "false": False}
 
 
-def _setting(text: str) -> tuple[str, Any]:
+def _setting(text: str) -> tuple[str, object]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
         raise click.BadParameter(f"{text!r}: expected KEY=VALUE (e.g. withdrawn_state=withdrawn)")
     raw = value.strip()
-    parsed: Any = _SETTABLE_TYPES.get(raw.lower(), raw)
+    parsed: object = _SETTABLE_TYPES.get(raw.lower(), raw)
     if isinstance(parsed, str):
         try:
             parsed = float(raw) if "." in raw else int(raw)
@@ -62,6 +62,12 @@ def _setting(text: str) -> tuple[str, Any]:
     ),
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Serve a --host beyond this machine: the demo credentials and controls are then "
+    "open to that network, and any Host name is answered.",
+)
 @click.option("--port", type=int, default=8400, show_default=True, help="Port (0 = any free port).")
 @click.option(
     "--data",
@@ -107,7 +113,7 @@ def _setting(text: str) -> tuple[str, Any]:
     "settings",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Any emulator setting of docs/api-unknowns.md, e.g. --set withdrawn_state=withdrawn.",
+    help="object emulator setting of docs/api-unknowns.md, e.g. --set withdrawn_state=withdrawn.",
 )
 @click.option("--list-key", type=click.Choice(["privateOffers", "value"]), default="privateOffers",
               show_default=True, help="Envelope key of GET private-offer/query.")  # fmt: skip
@@ -117,6 +123,7 @@ def _setting(text: str) -> tuple[str, Any]:
 def command(
     ctx: click.Context,
     host: str,
+    allow_remote: bool,
     port: int,
     data_dir: Path | None,
     tls: bool,
@@ -139,6 +146,12 @@ def command(
     """
     if ctx.invoked_subcommand is not None:
         return 0
+    if not is_loopback(host) and not allow_remote:
+        raise click.UsageError(
+            f"--host {host} serves the emulator beyond this machine: anyone on that network "
+            "could use its documented demo credentials and, with --admin, its controls. "
+            "Add --allow-remote to do so on purpose."
+        )
     config = EmulatorConfig(
         data_dir=data_dir,
         host=host,
@@ -149,9 +162,15 @@ def command(
         list_key="value" if list_key == "value" else "privateOffers",
         strict_dates=strict_dates,
         require_etag=require_etag,
+        allowed_hosts=None if allow_remote else EmulatorConfig.allowed_hosts,
     )
     if job_latency is not None:
         config.job_latency = job_latency
+    if allow_remote:
+        click.echo(
+            f"warning: --allow-remote: serving {host} to the network, answering any Host name",
+            err=True,
+        )
     for text in settings:
         key, value = _setting(text)
         if key not in EmulatorConfig.__dataclass_fields__ or key in ("accounts", "data_dir"):

@@ -12,6 +12,7 @@ posted goes to the step summary with a warning and exit 0, or exit 1 with ``--st
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import click
 from reconciler.cli.common import AppContext, epilog, pass_app
 from reconciler.errors import GitHubError
 from reconciler.github.actions import (
+    in_actions,
     write_outputs,
     write_step_summary,
 )
@@ -27,9 +29,10 @@ from reconciler.github.client import GitHubClient
 from reconciler.github.comments import (
     DEFAULT_ARTIFACT,
     DEFAULT_AUTHOR,
+    PlanSummary,
     build_apply_body,
     build_plan_body,
-    read_plan_summary,
+    plan_summary,
     report_apply,
     sync_plan_labels,
     upsert_plan_comment,
@@ -37,7 +40,9 @@ from reconciler.github.comments import (
 from reconciler.github.context import ActionsContext
 from reconciler.github.drift_issue import DRIFT_MARKER, build_drift_body, sync_drift_issue
 from reconciler.github.markers import marker_key, marker_tag
+from reconciler.github.plan_outputs import NotThisRunsPlan, read_plan_outputs
 from reconciler.github.posting import degrade, drift_renderer, post, read_body, warn
+from reconciler.markdown import escape_markdown
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +78,30 @@ _author_option = click.option(
 @click.group("github")
 def command() -> None:
     """Post plan, apply and drift reports to GitHub (from a GitHub Actions workflow)."""
+
+
+def _this_runs_plan(
+    app: AppContext, body_file: Path, summary_json: Path | None
+) -> tuple[str, PlanSummary | None]:
+    """The body and summary of this run's plan; a "plan failed" body for anything else."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    temp = os.environ.get("RUNNER_TEMP") if in_actions() else None
+    try:
+        outputs = read_plan_outputs(
+            body_file,
+            summary_json,
+            checkout=Path(workspace) if workspace else app.settings.root,
+            temp=Path(temp) if temp else None,
+        )
+    except NotThisRunsPlan as exc:
+        log.warning("no plan of this run to post: %s", exc.message)
+        return (
+            "## ❌ Offers plan failed\n\nNo plan of this run was found "
+            f"({escape_markdown(exc.message)}). See the workflow run for the errors.\n",
+            None,
+        )
+    summary = plan_summary(outputs.plan) if outputs.plan is not None else None
+    return outputs.body, summary
 
 
 @command.command(
@@ -131,12 +160,7 @@ def comment_plan(
 ) -> int:
     """Create or update the one plan comment on the pull request."""
     ctx = ActionsContext.from_env()
-    body = read_body(
-        body_file,
-        "❌ **The plan could not be made**; no plan was written. "
-        "See the workflow run for the errors.",
-    )
-    summary = read_plan_summary(summary_json) if summary_json and summary_json.exists() else None
+    body, summary = _this_runs_plan(app, body_file, summary_json)
     tag = marker_tag(app.settings.github.comment_marker, app.environment)
     key = marker_key()
     if dry_run:
@@ -350,3 +374,9 @@ def drift_issue(
         return 0
 
     return post("drift issue", ctx, body, strict, act)
+
+
+# The merge workflow's comparison lives in a module of its own; it is one of these commands.
+from reconciler.cli.github_merge import approved_plan  # noqa: E402
+
+command.add_command(approved_plan)

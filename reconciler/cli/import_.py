@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.common import ApiTarget, AppContext, api_options, echo_err, epilog, pass_app
+from reconciler.cli.history import read_history
 from reconciler.importer import ImportOptions, Selection, import_offers, parse_states
 from reconciler.importer.core import ImportResult
 from reconciler.secrets import redact
@@ -70,6 +71,7 @@ def command(
     selection.check()
     options = ImportOptions(out=out or settings.offers_path(), selection=selection, dry_run=dry_run)
     with api.open(settings, writes=False) as client:
+        options.history = read_history(api, settings, client.endpoint, api.role(None))
         result = import_offers(client, settings, options)
     report(result)
     return result.exit_code

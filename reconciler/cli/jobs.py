@@ -6,8 +6,10 @@
   lost answers by checking their effect, and sends the steps its plan still has to send.
 * ``cancel`` asks the service to cancel the in-flight jobs and closes the journals; steps
   never sent are dropped (plan again to see what is left).
-* ``discard ID`` puts one journal aside (renamed ``*.discarded``) without any API call: for
-  a corrupt or partly written journal, or a run settled by hand. Apply works again after it.
+* ``discard ID`` puts one journal aside (renamed ``*.discarded``): for a corrupt journal, or
+  a run settled by hand. It asks the service first and refuses while the jobs the journal
+  names are queued or running (``--force`` skips that): discarded too early, the next
+  apply would send their changes again. Apply works again after it.
 
 ``resume`` and ``cancel`` open the client with ``writes=True``; exit codes as ``apply``.
 """
@@ -20,7 +22,7 @@ from pathlib import Path
 import click
 
 from reconciler.apply.applier import ApplyOptions
-from reconciler.apply.journal import discard, journal_dir, list_journals
+from reconciler.apply.journal import discard, find_journal, journal_dir, list_journals
 from reconciler.apply.outcome import ApplyResult
 from reconciler.apply.session import cancel_open, resume_open
 from reconciler.cli.apply import FORMATS, any_open, emit_result, file_locator
@@ -32,7 +34,7 @@ from reconciler.cli.common import (
     jobs_go_on_when_interrupted,
     pass_app,
 )
-from reconciler.cli.lock import LOCK_TIMEOUT, apply_lock
+from reconciler.cli.lock import LOCK_TIMEOUT, apply_lock, refuse_unless_settled
 from reconciler.errors import EXIT_JOBS_RUNNING, EXIT_OK
 from reconciler.report.progress import ProgressPrinter
 from reconciler.secrets import redact
@@ -182,13 +184,23 @@ def cancel_command(
 
 @command.command("discard")
 @click.argument("journal_id")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Discard even while its jobs have not ended (their changes may be sent again).",
+)
+@api_options
 @pass_app
-def discard_command(app: AppContext, journal_id: str) -> int:
+def discard_command(app: AppContext, journal_id: str, force: bool, api: ApiTarget) -> int:
     """Put journal JOURNAL_ID aside (as shown by `jobs list` or an error) without resuming it.
 
-    Nothing is sent. Check the live offers first (`reconciler plan`): steps of that run whose
-    effect is unknown are not followed any more.
+    Nothing is sent. Refused while the jobs it names are queued or running, or a request
+    whose answer was lost may still be queued (the service is asked), unless --force: wait
+    for them, or run `reconciler jobs resume`. Then check the live offers (`reconciler plan`).
     """
-    aside = discard(journal_dir(app.settings), journal_id)
+    path = find_journal(journal_dir(app.settings), journal_id)
+    if not force:
+        refuse_unless_settled(api, app.settings, [path], f"discard journal {journal_id}")
+    aside = discard(path)
     click.echo(redact(f"Discarded journal {journal_id} (kept as {aside})."))
     return EXIT_OK

@@ -149,14 +149,54 @@ def status_command(app: AppContext, api: ApiTarget) -> int:
 
 @command.command("release")
 @click.argument("lock_id")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Release even while the open journal's jobs have not ended (they may be sent again).",
+)
 @api_options
 @pass_app
-def release_command(app: AppContext, lock_id: str, api: ApiTarget) -> int:
-    """Remove lock LOCK_ID (its exact id, from `lock status`), like terraform force-unlock."""
-    lock = lock_for(api, app.settings, _endpoint(api, app.settings))
+def release_command(app: AppContext, lock_id: str, force: bool, api: ApiTarget) -> int:
+    """Remove lock LOCK_ID (its exact id, from `lock status`), like terraform force-unlock.
+
+    Refused while the open journals of this service still have jobs queued or running (the
+    service is asked), unless --force."""
+    from reconciler.apply.journal import journal_dir, journal_paths
+    from reconciler.apply.recovery import salvage
+
+    settings = app.settings
+    endpoint = _endpoint(api, settings)
+    lock = lock_for(api, settings, endpoint)
+    info = lock.read_info()
+    if info is not None and info.id == lock_id and not force:
+        target = api.journal_target(settings, endpoint)
+        mine = [
+            p for p in journal_paths(journal_dir(settings)) if salvage(p).target in (target, None)
+        ]
+        refuse_unless_settled(api, settings, mine, f"release lock {lock_id}")
     info = lock.force_release(lock_id)
     click.echo(redact(f"Released {info.describe()}."))
     return EXIT_OK
+
+
+def refuse_unless_settled(
+    api: ApiTarget, settings: Settings, journals: list[Path], what: str
+) -> None:
+    """Refuse *what* while the work of *journals* may still change the live offers."""
+    from contextlib import nullcontext
+
+    from reconciler.apply.recovery import needs_service, refusal, salvage, unsettled
+    from reconciler.apply.runs import lost_wait
+
+    found = [salvage(path) for path in journals]
+    if not found:
+        return
+    opened = api.open(settings) if needs_service(found) else nullcontext(None)
+    with opened as client:
+        wait = lost_wait(settings, emulator=bool(api.emulator))
+        reasons = unsettled(client, found, lost_wait=wait)
+    if reasons:
+        raise ReconcilerError(refusal(what, reasons))
 
 
 def _endpoint(api: ApiTarget, settings: Settings) -> str:

@@ -24,13 +24,16 @@ from reconciler.cli.common import (
     epilog,
     pass_app,
     role_option,
+    text_width,
     use_colour,
 )
 from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, ReconcilerError
+from reconciler.github.plan_outputs import bind, failure_markdown
 from reconciler.plan.baseline import git_sha
 from reconciler.plan.gone import find_gone
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
+from reconciler.plan.scope import settings_changed_since
 from reconciler.plan.sections import separate_drift
 from reconciler.render.insights import PlanInsights, RecordingClient
 from reconciler.render.markdown import render_markdown
@@ -68,7 +71,7 @@ def build_plan(
 
 
 def render(plan: Plan, fmt: str) -> str:
-    return PLAN_RENDERERS.render(fmt, plan, Style(colour=use_colour()))
+    return PLAN_RENDERERS.render(fmt, plan, Style(colour=use_colour(), width=text_width()))
 
 
 def write_file(path: Path, text: str) -> None:
@@ -160,12 +163,20 @@ def command(
     """
     inputs = PlanInputs(paths, api.role(role), baseline, allow_republish, force, targeted=True)
     extra = PlanInsights(app.settings, with_prices=True, strict=strict)
-    plan = build_plan(app.settings, inputs, api, extra)
-    separate_drift(plan, include=include_drift)
+    try:
+        plan = build_plan(app.settings, inputs, api, extra)
+    except ReconcilerError as exc:
+        if markdown_out is not None:
+            # The comment says the plan failed, with this error, bound to this run.
+            write_file(markdown_out, failure_markdown(exc))
+        raise
+    # Settings are part of the pull request: what they change is its change, not drift.
+    if not (baseline and settings_changed_since(baseline)):
+        separate_drift(plan, include=include_drift)
     if out is not None:
         write_file(out, plan.to_json())
     if markdown_out is not None:
-        write_file(markdown_out, render_markdown(plan, budget=FULL_BUDGET))
+        write_file(markdown_out, bind(render_markdown(plan, budget=FULL_BUDGET), plan.checksum))
     # click strips ANSI codes off a pipe unless told: FORCE_COLOR means keep them
     click.echo(render(plan, fmt), nl=False, color=True if use_colour() else None)
     if plan.is_blocked:

@@ -19,6 +19,7 @@ from starlette.routing import Route
 from reconciler.emulator.base import RuleError
 from reconciler.emulator.catalogue import CatalogueError, parse_catalogue
 from reconciler.emulator.faults import Fault
+from reconciler.emulator.hosts import origin_allowed
 from reconciler.emulator.responses import api_error
 from reconciler.emulator.validation import check_configure
 
@@ -64,9 +65,11 @@ class AdminRoutes:
 
     def _guarded(self, handler: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
+            # Against the names served, never the request's own Host (DNS rebinding).
             origin = request.headers.get("origin")
-            own = str(request.base_url).rstrip("/")
-            if origin is not None and origin.rstrip("/") != own:
+            port = request.url.port
+            allowed = self.app.config.allowed_hosts
+            if origin is not None and not origin_allowed(origin, port, allowed):
                 return api_error(
                     403, "forbidden", "Cross-origin requests to the controls are refused."
                 )

@@ -28,6 +28,7 @@ from reconciler.emulator.auth import TokenError, TokenService, openid_configurat
 from reconciler.emulator.config import Account, EmulatorConfig
 from reconciler.emulator.engine import Engine
 from reconciler.emulator.faults import Fault, Faults, endpoint_key
+from reconciler.emulator.hosts import host_allowed
 from reconciler.emulator.job_record import JobRecord
 from reconciler.emulator.responses import api_error
 from reconciler.emulator.store import Store
@@ -88,7 +89,23 @@ class EmulatorApp:
 
     # ---- ASGI: stats and faults ---------------------------------------------------------
 
+    def _host_served(self, scope: Scope) -> bool:
+        headers = dict(scope.get("headers") or [])
+        raw = headers.get(b"host")
+        host = raw.decode("latin-1") if raw is not None else None
+        return host_allowed(host, self.config.allowed_hosts)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self._host_served(scope):
+            await self._drain(receive)
+            response = api_error(
+                403,
+                "forbidden",
+                "This emulator answers only to the loopback names it serves (127.0.0.1, "
+                "localhost, ::1); the Host of this request is another name.",
+            )
+            await response(scope, receive, send)
+            return
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX + "/"):
             await self.app(scope, receive, send)
             return
@@ -301,7 +318,7 @@ class EmulatorApp:
                 return api_error(400, "badRequest", "The continuationToken is not valid.")
         rows = self.store.list_offers(call.account.name, after, size + 1)
         page = rows[:size]
-        body: dict[str, Any] = {
+        body: dict[str, object] = {
             self.config.list_key: [
                 self.engine.list_item(r, call.account.name, call.version) for _, r in page
             ]
@@ -365,7 +382,7 @@ class EmulatorApp:
             return api_error(404, "notFound", f"Resource '{durable_id}' was not found.")
         return JSONResponse(self.engine.price_view(doc, call.version))
 
-    def _product_view(self, product: dict[str, Any], version: str) -> dict[str, Any]:
+    def _product_view(self, product: dict[str, object], version: str) -> dict[str, object]:
         return {
             "$schema": schema_url("product", version),
             "id": product["id"],

@@ -8,7 +8,7 @@ Just enough of Microsoft Entra ID for msal's client-credentials flow:
   jwt-bearer``). An assertion whose ``iss`` is the client id is a *certificate* assertion: it
   is verified against the app's registered certificates, or -- when none is registered --
   accepted if it is a well-formed, unexpired RS256/PS256 JWT with ``iss = sub = client_id`` and
-  ``aud`` = the token endpoint (the emulator cannot know a key made on the fly). Any other
+  ``aud`` = the token endpoint (the emulator cannot know a key made on the fly). object other
   ``iss`` is a *federated* assertion (e.g. GitHub's OIDC token): the issuer must be trusted in
   the config, ``aud`` must be ``api://AzureADTokenExchange``, it must not be expired, and its
   (issuer, subject) must be registered for the app.
@@ -57,7 +57,7 @@ class TokenError(Exception):
     aadsts: int
     description: str
 
-    def body(self) -> dict[str, Any]:
+    def body(self) -> dict[str, object]:
         return {
             "error": self.error,
             "error_description": f"AADSTS{self.aadsts}: {self.description}",
@@ -68,7 +68,7 @@ class TokenError(Exception):
         }
 
 
-def openid_configuration(base_url: str, tenant: str) -> dict[str, Any]:
+def openid_configuration(base_url: str, tenant: str) -> dict[str, object]:
     root = f"{base_url}/{tenant}"
     return {
         "issuer": f"{root}/v2.0",
@@ -102,7 +102,7 @@ class TokenService:
 
     # ---- issuing ------------------------------------------------------------------------
 
-    def issue(self, form: dict[str, str], base_url: str, tenant: str) -> dict[str, Any]:
+    def issue(self, form: dict[str, str], base_url: str, tenant: str) -> dict[str, object]:
         grant = form.get("grant_type")
         if not grant:
             raise TokenError(

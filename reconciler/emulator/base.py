@@ -8,7 +8,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from reconciler.emulator.config import Account, EmulatorConfig
 from reconciler.emulator.store import Store
@@ -25,11 +24,11 @@ JOB_END_UNSET = "0001-01-01T00:00:00"
 class RuleError(Exception):
     code: str
     message: str
-    details: list[dict[str, Any]] = field(default_factory=list)
+    details: list[dict[str, object]] = field(default_factory=list)
 
 
-def _detail(code: str, message: str, target: str | None = None) -> dict[str, Any]:
-    item: dict[str, Any] = {"code": code, "message": message, "details": []}
+def _detail(code: str, message: str, target: str | None = None) -> dict[str, object]:
+    item: dict[str, object] = {"code": code, "message": message, "details": []}
     if target:
         item["target"] = target
     return item
@@ -94,9 +93,9 @@ class EngineBase:
             return dt.date.fromisoformat(self.config.today)
         return dt.datetime.now(dt.UTC).date()
 
-    def _user_fields(self, res: dict[str, Any]) -> dict[str, Any]:
+    def _user_fields(self, res: dict[str, object]) -> dict[str, object]:
         return {k: copy.deepcopy(v) for k, v in res.items() if k not in NOT_STORED}
 
-    def _touch(self, record: dict[str, Any]) -> None:
+    def _touch(self, record: dict[str, object]) -> None:
         record["eTag"] = new_etag()
         record["lastModified"] = self.today().isoformat()

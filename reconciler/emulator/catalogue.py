@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 PLAN_ID = re.compile(r"^[A-Za-z0-9_-]{1,50}$")
@@ -23,7 +22,7 @@ class CatalogueError(ValueError):
     """A catalogue entry the emulator cannot use; the message names the entry and field."""
 
 
-def _product(raw: Any, where: str) -> dict[str, Any]:
+def _product(raw: object, where: str) -> dict[str, object]:
     if not isinstance(raw, dict):
         raise CatalogueError(f"{where}: expected an object")
     ident = str(raw.get("id", ""))
@@ -66,14 +65,14 @@ def _product(raw: Any, where: str) -> dict[str, Any]:
     }
 
 
-def parse_catalogue(data: Any, source: str = "catalogue") -> list[dict[str, Any]]:
+def parse_catalogue(data: object, source: str = "catalogue") -> list[dict[str, object]]:
     """The products of *data* (``{"products": [...]}``), checked and completed."""
     if not isinstance(data, dict) or not isinstance(data.get("products"), list):
         raise CatalogueError(f"{source}: expected an object with a 'products' list")
     return [_product(p, f"{source}: products[{i}]") for i, p in enumerate(data["products"])]
 
 
-def read_catalogue(path: Path) -> list[dict[str, Any]]:
+def read_catalogue(path: Path) -> list[dict[str, object]]:
     """The products of a catalogue JSON file."""
     try:
         data = json.loads(path.read_text("utf-8"))

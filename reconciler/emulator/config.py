@@ -93,6 +93,9 @@ class EmulatorConfig:
     job_latency: float = field(default_factory=lambda: default_job_latency())
     token_lifetime: int = 3600
     static_tokens: bool = True  # accept "Bearer emulator:<account>"
+    # The Host names every route answers to (DNS rebinding, see emulator/hosts.py);
+    # None = any name, only with `reconciler emulator --allow-remote`.
+    allowed_hosts: tuple[str, ...] | None = ("127.0.0.1", "localhost", "::1")
     accounts: tuple[Account, ...] = field(default_factory=default_accounts)
     # issuer -> PEM public key used to verify federated assertions; None = signature unchecked
     trusted_issuers: dict[str, str | None] = field(default_factory=lambda: {GITHUB_ISSUER: None})

@@ -25,7 +25,7 @@ import re
 import threading
 import uuid
 from collections import Counter
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -53,7 +53,7 @@ class Fault(BaseModel):
     hits: int = 0
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Fault:
+    def from_dict(cls, data: dict[str, object]) -> Fault:
         """A caller's fault; a ValueError names the first bad field."""
         try:
             return cls.model_validate({k: v for k, v in data.items() if k not in ("id", "hits")})
@@ -62,7 +62,7 @@ class Fault(BaseModel):
             where = ".".join(str(part) for part in first["loc"])
             raise ValueError(f"{where}: {first['msg']}") from None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return self.model_dump(mode="json")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,11 +28,11 @@ class JobRecord(BaseModel):
     start: str
     end: str
     submitted: float  # the emulator clock at submission (seconds)
-    errors: list[dict[str, Any]] = Field(default_factory=list)
-    detail: list[dict[str, Any]] = Field(default_factory=list)
-    resources: list[dict[str, Any]] = Field(default_factory=list)
+    errors: list[dict[str, object]] = Field(default_factory=list)
+    detail: list[dict[str, object]] = Field(default_factory=list)
+    resources: list[dict[str, object]] = Field(default_factory=list)
     # Only deletions: a succeeded job of deletions has no resourceUri to read back.
     delete_only: bool = Field(default=False, alias="deleteOnly")
-    fail: dict[str, Any] | None = None  # an injected ``fail_job`` fault's code and message
+    fail: dict[str, object] | None = None  # an injected ``fail_job`` fault's code and message
     version: str
     resource_uri: str | None = Field(default=None, alias="resourceUri")

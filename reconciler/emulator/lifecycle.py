@@ -260,7 +260,7 @@ class Lifecycle(OfferRules):
 
     # ---- admin operations ---------------------------------------------------------------
 
-    def accept(self, guid: str) -> dict[str, Any]:
+    def accept(self, guid: str) -> dict[str, object]:
         record = self.store.get_offer(guid)
         if record is None:
             raise RuleError("notFound", f"Private offer '{guid}' does not exist.")
@@ -277,7 +277,9 @@ class Lifecycle(OfferRules):
         self.store.put_offer(guid, record)
         return record
 
-    def edit(self, guid: str, patch: dict[str, Any], state: str | None = None) -> dict[str, Any]:
+    def edit(
+        self, guid: str, patch: dict[str, object], state: str | None = None
+    ) -> dict[str, object]:
         """Change an offer behind the API's back (drift): None removes a field."""
         record = self.store.get_offer(guid)
         if record is None:
@@ -293,7 +295,7 @@ class Lifecycle(OfferRules):
         self.store.put_offer(guid, record)
         return record
 
-    def partner_withdraw(self, guid: str) -> dict[str, Any]:
+    def partner_withdraw(self, guid: str) -> dict[str, object]:
         """The selling partner withdraws its published view (what its API call would do)."""
         record = self.store.get_offer(guid)
         if record is None:

@@ -109,7 +109,7 @@ class PriceRules(EngineBase):
             ctx.names[res["resourceName"]] = durable_id
         return self.price_view(doc, ctx.version)
 
-    def price_view(self, doc: dict[str, Any], version: str) -> dict[str, Any]:
+    def price_view(self, doc: dict[str, object], version: str) -> dict[str, object]:
         body = {k: v for k, v in doc.items() if not k.startswith("_")}
         kind = "price-and-availability-private-offer-plan"
         return {"$schema": schema_url(kind, self.capped(kind, version)), **body}

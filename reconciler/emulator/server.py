@@ -6,15 +6,18 @@ and usable as soon as ``start()`` returns (well under a second). ``stop()`` asks
 exit, joins the thread and closes the store; with a ``data_dir`` everything persists, so a
 new emulator on the same directory continues where the last one stopped.
 
-With ``tls=True`` a throw-away CA (trustme) issues a certificate for 127.0.0.1/localhost;
-the CA's PEM is written to ``ca_file`` (under ``data_dir``, or a temp dir) for clients:
-``httpx.Client(verify=emulator.ca_file)``, which msal accepts as ``http_client``.
+With ``tls=True`` a local CA (trustme) issues a certificate for 127.0.0.1/localhost; the
+CA's PEM is written to ``ca_file`` (under ``data_dir``, or a temp dir) for clients:
+``httpx.Client(verify=emulator.ca_file)``, which msal accepts as ``http_client``. Under a
+``data_dir`` the CA (and its key, 0600) is kept and used again at the next start, so
+clients keep trusting an emulator that restarts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import socket
 import tempfile
@@ -32,6 +35,26 @@ from reconciler.emulator.config import EmulatorConfig
 from reconciler.errors import EmulatorError
 
 CA_FILE = "emulator-ca.pem"
+CA_KEY_FILE = "emulator-ca.key"
+
+
+def _load_or_make_ca(cert_file: Path, key_file: Path) -> trustme.CA:
+    """The CA kept in the data folder, or a new one written there (its key 0600).
+
+    Kept across restarts: a client started against this emulator (its ``SSL_CERT_FILE``
+    read once) must still trust it after the emulator restarts on the same data, or every
+    status poll of a running apply fails on TLS."""
+    if cert_file.is_file() and key_file.is_file():
+        try:
+            return trustme.CA.from_pem(cert_file.read_bytes(), key_file.read_bytes())
+        except (OSError, ValueError):
+            pass  # unreadable: a new CA replaces it (clients then need the new file)
+    ca = trustme.CA(organization_name="offer-reconciler emulator")
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(ca.private_key_pem.bytes())
+    ca.cert_pem.write_to_path(str(cert_file))
+    return ca
 
 
 class TlsFiles:
@@ -43,10 +66,9 @@ class TlsFiles:
             self._tmp = tempfile.TemporaryDirectory(prefix="reconciler-emulator-")
             directory = Path(self._tmp.name)
         directory.mkdir(parents=True, exist_ok=True)
-        ca = trustme.CA(organization_name="offer-reconciler emulator")
-        cert = ca.issue_cert("127.0.0.1", "localhost")
         self.ca_file = directory / CA_FILE
-        ca.cert_pem.write_to_path(str(self.ca_file))
+        ca = _load_or_make_ca(self.ca_file, directory / CA_KEY_FILE)
+        cert = ca.issue_cert("127.0.0.1", "localhost")
         # The server key lives only in a private temp dir, never next to the data.
         self._keys = tempfile.TemporaryDirectory(prefix="reconciler-emulator-tls-")
         self.cert_file = Path(self._keys.name) / "server.pem"

@@ -12,8 +12,6 @@ This is deliberately independent of the reconciler's own offer model.
 
 from __future__ import annotations
 
-from typing import Any
-
 from reconciler.emulator.validation_base import (
     CONFIGURE_RE,
     GUID_RE,
@@ -32,7 +30,7 @@ __all__ = ["GUID_RE", "check_configure", "normalize_type", "parse_date"]
 
 
 class Checker(OfferChecks, PriceChecks):
-    def envelope(self, body: Any) -> list[dict[str, Any]]:
+    def envelope(self, body: object) -> list[dict[str, object]]:
         if not isinstance(body, dict):
             self.fail("$", "The request body must be a JSON object.")
             return []
@@ -96,7 +94,7 @@ class Checker(OfferChecks, PriceChecks):
         return False
 
 
-def check_configure(body: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def check_configure(body: object) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """(resources, findings) for a configure body; any finding means HTTP 400."""
     checker = Checker()
     resources = checker.envelope(body)

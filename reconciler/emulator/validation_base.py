@@ -9,13 +9,6 @@ import datetime as dt
 import re
 from typing import Any
 
-from reconciler.emulator.vocabulary import (
-    CHANNEL,
-    CSP,
-    CUSTOMER,
-    ORIGINATOR,
-)
-
 SCHEMA_HOSTS = r"https://(?:schema\.mp\.microsoft\.com|product-ingestion\.azureedge\.net)/schema/"
 _VERSION = r"/(\d{4}-\d{2}-\d{2}(?:-dev|-preview\d+)?)$"
 CONFIGURE_RE = re.compile(SCHEMA_HOSTS + "configure" + _VERSION)
@@ -42,28 +35,6 @@ NAME_PARTNER_RE = re.compile(r"^[\x20-\x7d]*[^!>^\[@#%/\x00-\x1f\x7e-\uffff]$")
 SAS_RE = re.compile(r"^https://\S+$")
 
 
-_COMMON = {
-    "$schema", "id", "resourceName", "name", "privateOfferType", "state", "variableStartDate",
-    "start", "end", "notificationContacts", "beneficiaries", "eTag",
-    # read-only fields a client may echo from a GET; accepted and ignored
-    "lastModified", "subState", "acceptanceLinks", "validations",
-}  # fmt: skip
-ALLOWED = {
-    CUSTOMER: _COMMON | {
-        "offerPricingType", "acceptBy", "preparedBy", "termsAndConditionsDocSasUrl", "pricing",
-        "upgradedFrom", "customerContractRenewal",
-    },
-    CSP: _COMMON | {"preparedBy", "pricing", "upgradedFrom", "customerContractRenewal"},
-    ORIGINATOR: _COMMON | {
-        "offerPricingType", "acceptBy", "termsAndConditionsDocs", "partners", "pricing", "notes",
-        "customerContractRenewal",
-    },
-    CHANNEL: _COMMON | {
-        "offerPricingType", "acceptBy", "preparedBy", "termsAndConditionsDocs",
-        "originatorTermsAndConditionsDocs", "partners", "originatorPricing", "notes",
-        "customerContractRenewal",
-    },
-}  # fmt: skip
 PRICING_ENTRY_FIELDS = {
     "product", "plan", "basePlan", "newPlanDetails", "discountType", "discountPercentage",
     "priceDetails", "productName", "planName",
@@ -85,11 +56,11 @@ class CheckerBase:
     """Collects findings; typed primitive checks every resource check is built from."""
 
     def __init__(self) -> None:
-        self.findings: list[dict[str, Any]] = []
+        self.findings: list[dict[str, object]] = []
         self._resource_name: str | None = None
 
     def fail(self, target: str, message: str) -> None:
-        detail: dict[str, Any] = {
+        detail: dict[str, object] = {
             "code": "schemaValidationError",
             "message": message,
             "target": target,
@@ -100,7 +71,7 @@ class CheckerBase:
 
     # ---- primitives ---------------------------------------------------------------------
 
-    def string(self, obj: dict[str, Any], key: str, where: str, *, required: bool = False,
+    def string(self, obj: dict[str, object], key: str, where: str, *, required: bool = False,
                pattern: re.Pattern[str] | None = None, max_len: int | None = None,
                enum: tuple[str, ...] | None = None, min_len: int = 0) -> str | None:  # fmt: skip
         target = f"{where}.{key}"
@@ -131,7 +102,7 @@ class CheckerBase:
         if key in obj and obj[key] is not None and not isinstance(obj[key], bool):
             self.fail(f"{where}.{key}", f"'{key}' must be a boolean.")
 
-    def number(self, obj: dict[str, Any], key: str, where: str, *, required: bool = False,
+    def number(self, obj: dict[str, object], key: str, where: str, *, required: bool = False,
                minimum: float | None = None, maximum: float | None = None,
                exclusive_min: bool = False) -> None:  # fmt: skip
         target = f"{where}.{key}"
@@ -149,7 +120,7 @@ class CheckerBase:
         if maximum is not None and value > maximum:
             self.fail(target, f"'{key}' must be at most {maximum}.")
 
-    def array(self, obj: dict[str, Any], key: str, where: str, *, max_items: int | None = None,
+    def array(self, obj: dict[str, object], key: str, where: str, *, max_items: int | None = None,
               min_items: int = 0) -> list[Any] | None:  # fmt: skip
         if key not in obj or obj[key] is None:
             return None
@@ -164,7 +135,7 @@ class CheckerBase:
         return value
 
     def obj(
-        self, value: Any, where: str, allowed: set[str], required: tuple[str, ...] = ()
+        self, value: object, where: str, allowed: set[str], required: tuple[str, ...] = ()
     ) -> bool:
         if not isinstance(value, dict):
             self.fail(where, "Expected an object.")

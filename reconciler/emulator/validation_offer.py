@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.emulator.offer_fields import ALLOWED, OFFER_FIELDS
 from reconciler.emulator.validation_base import (
-    ALLOWED,
     CUSTOMER_BENEFICIARY_RE,
     EMAIL_RE,
     GUID_RE,
@@ -26,13 +26,24 @@ from reconciler.emulator.vocabulary import (
     CSP,
     OFFER_TYPES,
     ORIGINATOR,
-    PRICING_TYPES,
     STATES,
     normalize_type,
 )
 
 
 class OfferChecks(CheckerBase):
+    def table_fields(self, res: dict[str, Any], where: str) -> None:
+        """The checks of :data:`OFFER_FIELDS` (every field whose check is not by hand)."""
+        for key, rule in OFFER_FIELDS.items():
+            if rule.check == "boolean":
+                self.boolean(res, key, where)
+            elif rule.check == "date":
+                self.date(res, key, where)
+            elif rule.check == "string":
+                self.string(
+                    res, key, where, max_len=rule.max_len, pattern=rule.pattern, enum=rule.enum
+                )
+
     def offer(self, res: dict[str, Any], where: str) -> None:
         kind = normalize_type(res.get("privateOfferType"))
         self.string(
@@ -63,10 +74,7 @@ class OfferChecks(CheckerBase):
             if "id" not in res:
                 self.fail(f"{where}.id", f"'id' is required to set state '{state}'.")
             return  # a withdraw/delete body only names the offer
-        self.boolean(res, "variableStartDate", where)
-        self.boolean(res, "customerContractRenewal", where)
-        for key in ("start", "end", "acceptBy"):
-            self.date(res, key, where)
+        self.table_fields(res, where)
         if res.get("variableStartDate") is True and res.get("start") is not None:
             self.fail(f"{where}.start", "'start' must not be set when 'variableStartDate' is true.")
         if (
@@ -75,10 +83,6 @@ class OfferChecks(CheckerBase):
             and not partner_view
         ):
             self.fail(f"{where}.start", "'start' is required unless 'variableStartDate' is true.")
-        self.string(res, "offerPricingType", where, enum=PRICING_TYPES)
-        self.string(res, "preparedBy", where, pattern=EMAIL_RE)
-        self.string(res, "notes", where, max_len=60)
-        self.string(res, "termsAndConditionsDocSasUrl", where, pattern=SAS_RE)
         contacts = self.array(res, "notificationContacts", where, max_items=5) or []
         for i, contact in enumerate(contacts):
             if not isinstance(contact, str) or not EMAIL_RE.match(contact):

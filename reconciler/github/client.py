@@ -148,7 +148,7 @@ class GitHubClient:
         method: str,
         path: str,
         *,
-        json: Any = None,
+        json: object = None,
         params: Mapping[str, str | int] | None = None,
     ) -> httpx.Response:
         url = self._url(path)

@@ -43,6 +43,7 @@ from reconciler.errors import (
 )
 from reconciler.github.client import GitHubClient
 from reconciler.github.context import ActionsContext
+from reconciler.github.digests import MAX_DIGESTS, change_digests
 from reconciler.github.markers import decode_meta, encode_meta, fit_body, marker_tag
 from reconciler.markdown import escape_markdown, inline_code
 from reconciler.secrets import redact
@@ -71,14 +72,16 @@ class PlanSummary:
     has_changes: bool | None = None
     is_blocked: bool | None = None
     checksum: str | None = None
+    # change key -> digest: what the merge compares offer by offer (reconciler.github.approved)
+    offers: Mapping[str, str] | None = None
 
     @property
     def line(self) -> str:
-        words = {"gone": "file(s) removed"}
+        # What merging does: the unchanged, unmanaged and skipped offers are not part of it.
         parts = [
-            f"{n} {words.get(key, key)}"
+            f"{n} removed file{'s' if n != 1 else ''}" if key == "gone" else f"{n} {key}"
             for key, n in self.counts.items()
-            if isinstance(n, int) and n and key not in ("skipped",)
+            if isinstance(n, int) and n and key not in ("skipped", "unchanged", "unmanaged")
         ]
         return ", ".join(parts) if parts else "no changes"
 
@@ -93,6 +96,11 @@ def read_plan_summary(path: Path) -> PlanSummary:
         raise GitHubError(f"{path}: not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise GitHubError(f"{path}: expected a JSON object")
+    return plan_summary(data)
+
+
+def plan_summary(data: Mapping[str, Any]) -> PlanSummary:
+    """The summary of a saved plan's data (or of a flat summary object)."""
     raw_counts = data.get("summary")
     counts: dict[str, int] = {}
     if isinstance(raw_counts, dict):
@@ -100,11 +108,16 @@ def read_plan_summary(path: Path) -> PlanSummary:
     has_changes = data.get("has_changes")
     is_blocked = data.get("is_blocked")
     checksum = data.get("checksum")
+    changes = data.get("changes")
+    offers = None
+    if isinstance(changes, list) and len(changes) <= MAX_DIGESTS:
+        offers = change_digests([c for c in changes if isinstance(c, dict)])
     return PlanSummary(
         counts=counts,
         has_changes=has_changes if isinstance(has_changes, bool) else None,
         is_blocked=is_blocked if isinstance(is_blocked, bool) else None,
         checksum=checksum if isinstance(checksum, str) else None,
+        offers=offers,
     )
 
 
@@ -125,7 +138,9 @@ def on_merge_text(summary: PlanSummary | None, base_ref: str | None) -> str:
         return f"**What happens on merge:** nothing to apply on {target}: no changes."
     return (
         f"**What happens on merge:** these changes ({summary.line}) are applied when this pull "
-        f"request is merged into {target}, after re-planning against the live offers."
+        f"request is merged into {target}, exactly as shown: the merge plans again and compares "
+        "offer by offer with this plan; a change that differs (the live offer moved since) is "
+        "listed and not applied."
     )
 
 
@@ -197,7 +212,12 @@ def build_plan_body(
         }
         history = [entry, *history][:HISTORY_LIMIT]
     line = summary.line if summary else ""
-    meta = {"sha": sha, "line": line, "run": ctx.run_url or "", "history": history}
+    meta: dict[str, Any] = {"sha": sha, "line": line, "run": ctx.run_url or "", "history": history}
+    if summary is not None and summary.checksum:
+        # The approved plan, for the merge to compare with (reconciler.github.approved).
+        meta["checksum"] = summary.checksum
+        if summary.offers is not None:
+            meta["offers"] = dict(summary.offers)
     where = f"Commit {inline_code(short_sha(sha))} · {run_link(ctx)}"
     if summary and summary.checksum:
         where += f" · plan checksum {inline_code(summary.checksum[:19])}"

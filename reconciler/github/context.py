@@ -12,7 +12,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from reconciler.errors import GitHubError
 from reconciler.secrets import add_secret
@@ -28,7 +27,7 @@ class ActionsContext:
     repository: str = ""  # owner/name
     token: str | None = field(default=None, repr=False)
     event_name: str = ""
-    event: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    event: Mapping[str, object] = field(default_factory=dict, repr=False)
     sha: str = ""
     ref: str = ""
     run_id: str = ""
@@ -64,7 +63,7 @@ class ActionsContext:
         return url
 
     @property
-    def pull_request(self) -> Mapping[str, Any]:
+    def pull_request(self) -> Mapping[str, object]:
         pr = self.event.get("pull_request")
         return pr if isinstance(pr, Mapping) else {}
 
@@ -103,7 +102,7 @@ class ActionsContext:
         return str(head_name).lower() != str(base_name or self.repository).lower()
 
 
-def _read_event(path: str | None) -> Mapping[str, Any]:
+def _read_event(path: str | None) -> Mapping[str, object]:
     if not path:
         return {}
     try:

@@ -58,6 +58,7 @@ from reconciler.plan.live import LiveClient, LiveState, short_id
 from reconciler.plan.planner import PlanOptions, make_plan
 from reconciler.secrets import env_references
 from reconciler.settings import Settings
+from reconciler.state.history import ApplyHistory
 
 Action = Literal["created", "updated", "unchanged", "unrepresentable", "skipped"]
 SCHEMA_FILE = Path("schemas") / "offer.schema.json"
@@ -71,6 +72,8 @@ class ImportOptions:
     dry_run: bool = False
     env: Mapping[str, str] | None = None
     """Where ``${VAR}`` references of existing files are expanded from (default os.environ)."""
+    history: ApplyHistory | None = None
+    """The apply history: a file whose approved change was not applied yet is kept as is."""
 
 
 @dataclass
@@ -145,6 +148,14 @@ def import_offers(client: LiveClient, settings: Settings, options: ImportOptions
         )
         target = matches.get(oid)
         path = target.path if target is not None else paths[oid]
+        kept = approved_not_applied(options.history, target)
+        if kept is not None:
+            # Importing now would write back the values git approved later than the live
+            # ones (an old price, a withdrawn state): the way out is applying, not importing.
+            outcome = _outcome(offer, "skipped", path)
+            outcome.problems = [f"{kept}; apply it (`reconciler apply`) instead of importing"]
+            result.outcomes.append(outcome)
+            continue
         pin = pin_id(offer, target, ambiguous)
         outcome = _one(
             offer, selected.prices, target, path, settings, env, pin=pin, to_complete=to_complete
@@ -155,10 +166,21 @@ def import_offers(client: LiveClient, settings: Settings, options: ImportOptions
     return result
 
 
+def approved_not_applied(history: ApplyHistory | None, target: ExistingFile | None) -> str | None:
+    """Why *target*'s file must not be overwritten: its last apply did not succeed."""
+    if history is None or target is None:
+        return None
+    where = target.path.resolve()
+    for entry in history.offers.values():
+        if not entry.applied and Path(entry.file).resolve() == where:
+            return f"approved in git, not applied yet: the apply of {entry.at} ended {entry.status}"
+    return None
+
+
 # --- one offer ----------------------------------------------------------------------------------
 
 
-def _outcome(offer: Mapping[str, Any], action: Action, path: Path | None) -> Outcome:
+def _outcome(offer: Mapping[str, object], action: Action, path: Path | None) -> Outcome:
     return Outcome(
         action=action,
         offer_id=str(offer.get("id", "")),
@@ -170,8 +192,8 @@ def _outcome(offer: Mapping[str, Any], action: Action, path: Path | None) -> Out
 
 
 def _one(
-    offer: dict[str, Any],
-    prices: Mapping[str, Mapping[str, Any]],
+    offer: dict[str, object],
+    prices: Mapping[str, Mapping[str, object]],
     target: ExistingFile | None,
     path: Path,
     settings: Settings,
@@ -290,9 +312,9 @@ def _ignore_rules(tree: CommentedMap) -> list[str]:
     return [str(r) for r in rules] if isinstance(rules, list) else []
 
 
-def _unique_names(offers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Outcome]]:
+def _unique_names(offers: list[dict[str, object]]) -> tuple[list[dict[str, object]], list[Outcome]]:
     """One offer per name and side (offer files need unique names); the active one wins."""
-    groups: dict[tuple[bool, str], list[dict[str, Any]]] = {}
+    groups: dict[tuple[bool, str], list[dict[str, object]]] = {}
     for offer in offers:
         side = is_channel_partner(offer.get("privateOfferType"))
         groups.setdefault((side, name_key(offer.get("name"))), []).append(offer)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from reconciler.errors import ReconcilerError
 from reconciler.offers.domain import OFFER_STATES, is_channel_partner, name_key
@@ -52,7 +51,7 @@ class Selection:
         if not (self.take_all or self.ids or self.name_glob):
             raise ImportSelectionError("choose the offers to import: --all, --id ID or --name GLOB")
 
-    def wants(self, offer: dict[str, Any]) -> bool:
+    def wants(self, offer: dict[str, object]) -> bool:
         if self.take_all:
             return True
         if self.ids and short_id(str(offer.get("id", ""))) in {short_id(i) for i in self.ids}:
@@ -64,25 +63,25 @@ class Selection:
 
 @dataclass
 class Selected:
-    offers: list[dict[str, Any]]
-    prices: dict[str, dict[str, Any]]
-    filtered: list[dict[str, Any]] = field(default_factory=list)
+    offers: list[dict[str, object]]
+    prices: dict[str, dict[str, object]]
+    filtered: list[dict[str, object]] = field(default_factory=list)
     """Offers the selection named but the --state filter left out."""
-    all_offers: list[dict[str, Any]] = field(default_factory=list)
+    all_offers: list[dict[str, object]] = field(default_factory=list)
     """Every offer the account lists (for name ambiguity)."""
 
 
 def select_offers(client: LiveClient, selection: Selection) -> Selected:
     selection.check()
 
-    def managed(offer: dict[str, Any]) -> bool:
+    def managed(offer: dict[str, object]) -> bool:
         return (
             not is_channel_partner(offer.get("privateOfferType"))
             and selection.wants(offer)
             and offer.get("state") in selection.states
         )
 
-    def complete(offer: dict[str, Any]) -> bool:
+    def complete(offer: dict[str, object]) -> bool:
         # Every selected offer is written in full, the partner's too (its prices excepted).
         return selection.wants(offer) and offer.get("state") in selection.states
 
@@ -105,5 +104,5 @@ def select_offers(client: LiveClient, selection: Selection) -> Selected:
     return Selected(offers, prices, filtered, live.offers)
 
 
-def _refs(offers: Iterable[dict[str, Any]]) -> list[str]:
+def _refs(offers: Iterable[dict[str, object]]) -> list[str]:
     return [ref for offer in offers for ref in price_references(offer)]

@@ -8,7 +8,6 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
@@ -33,7 +32,7 @@ class ExistingFile:
     partner: bool
 
 
-def ambiguous_names(offers: list[dict[str, Any]]) -> set[str]:
+def ambiguous_names(offers: list[dict[str, object]]) -> set[str]:
     """Names several of the account's (not deleted) offers share."""
     seen: dict[str, int] = {}
     for offer in offers:
@@ -43,7 +42,7 @@ def ambiguous_names(offers: list[dict[str, Any]]) -> set[str]:
     return {k for k, n in seen.items() if n > 1}
 
 
-def pin_id(offer: Mapping[str, Any], target: ExistingFile | None, ambiguous: set[str]) -> bool:
+def pin_id(offer: Mapping[str, object], target: ExistingFile | None, ambiguous: set[str]) -> bool:
     """Whether the file pins the offer id.
 
     Publisher files always do. A channel-partner file shares the offer id with the
@@ -92,7 +91,7 @@ def index_files(out: Path) -> tuple[list[ExistingFile], list[str]]:
 
 
 def match_files(
-    offers: list[dict[str, Any]], existing: list[ExistingFile]
+    offers: list[dict[str, object]], existing: list[ExistingFile]
 ) -> dict[str, ExistingFile]:
     """short offer id -> the existing file that manages it (pinned id first, then name)."""
     # The originator's and the selling partner's views share the offer id: match per side.
@@ -136,7 +135,7 @@ def slug(name: str) -> str:
     return text[:MAX_SLUG].rstrip("-") or "offer"
 
 
-def new_paths(offers: list[dict[str, Any]], out: Path, taken: set[Path]) -> dict[str, Path]:
+def new_paths(offers: list[dict[str, object]], out: Path, taken: set[Path]) -> dict[str, Path]:
     wanted: dict[str, Path] = {}
     for offer in offers:
         folder = out / PARTNER_DIR if is_channel_partner(offer.get("privateOfferType")) else out

@@ -12,7 +12,7 @@ so the caller can refuse to write a file that would lose it.
 
 A selling partner's view of a multiparty offer carries the originator's fields too; the
 channel-partner file keeps only what the partner owns plus the identifying fields, the
-same projection the planner compares (``reconciler.offers.domain.ORIGINATOR_OWNED_*``).
+same projection the planner compares (``reconciler.offers.fields.ORIGINATOR_OWNED_*``).
 
 SAS URLs: a literal ``sig=`` is a secret and must not reach git. The signature part is
 replaced by a ``${VAR}`` reference named after the file
@@ -33,49 +33,28 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from reconciler.offers.domain import (
+from reconciler.offers.domain import canonical_type, is_channel_partner
+from reconciler.offers.fields import (
+    DATE_FIELDS,
+    FILE_ORDER,
     ORIGINATOR_OWNED_FIELDS,
     ORIGINATOR_OWNED_PRICING_FIELDS,
     PARTNER_OWNED_FIELDS,
     READ_ONLY_FIELDS,
-    canonical_type,
-    is_channel_partner,
+    SECRET_URL_FIELDS,
 )
 from reconciler.offers.loader import unwrap_annotation
 from reconciler.offers.model import KIND_MODELS
 from reconciler.plan.normalize import READ_ONLY, fold_prices, short_plan
 from reconciler.secrets import REGISTRY, VAR_PREFIX
 
-# Top-level key order of a written file: the order of the example files in offers/
-# (kind first, then identity and lifecycle, dates, people, documents, parties, prices).
-TOP_ORDER = (
-    "privateOfferType",
-    "offerPricingType",
-    "id",
-    "name",
-    "state",
-    "customerContractRenewal",
-    "variableStartDate",
-    "start",
-    "end",
-    "acceptBy",
-    "preparedBy",
-    "termsAndConditionsDocSasUrl",
-    "termsAndConditionsDocs",
-    "notificationContacts",
-    "beneficiaries",
-    "partners",
-    "pricing",
-    "originatorPricing",
-    "upgradedFrom",
-    "notes",
-)
+# Top-level key order of a written file: the catalogue's.
+TOP_ORDER = FILE_ORDER
 # Server-set at the top level; `id` and `state` are the file's, so they stay.
 _SERVER_TOP = (READ_ONLY | READ_ONLY_FIELDS) - {"id", "state"}
 # Server-set inside nested objects (pricing entries, price resources).
 _SERVER_NESTED = frozenset({"productName", "planName", "validations", "eTag", "lastModified"})
-DATE_FIELDS = frozenset({"start", "end", "acceptBy"})
-SAS_KEYS = frozenset({"sasUrl", "termsAndConditionsDocSasUrl"})
+SAS_KEYS = SECRET_URL_FIELDS | {"sasUrl"}  # and a terms document's URL
 # Small {type, value} objects read best on one line, as in the examples.
 FLOW_KEYS = frozenset({"billingTerm", "paymentOption", "reservationDuration", "paymentSchedule"})
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00:00(?:\.0+)?(?:Z|[+-]00:?00)?)?$")
@@ -88,7 +67,7 @@ Path = tuple[str | int, ...]
 class Rendered:
     """The file data of one offer, and what could not be put in it."""
 
-    data: dict[str, Any]
+    data: dict[str, object]
     unknown: list[str] = field(default_factory=list)
     """Dotted paths of live fields the offer model does not know (left out of ``data``)."""
     secrets: dict[str, str] = field(default_factory=dict)
@@ -118,7 +97,7 @@ def env_prefix(file_stem: str) -> str:
 
 
 def render_offer(
-    offer: Mapping[str, Any],
+    offer: Mapping[str, object],
     prices: Mapping[str, Mapping[str, Any]],
     *,
     file_stem: str,
@@ -183,7 +162,7 @@ def render_offer(
     return Rendered(ordered, unknown, secrets)
 
 
-def _tidy_entry(entry: Any, pricing_type: str) -> None:
+def _tidy_entry(entry: object, pricing_type: str) -> None:
     if not isinstance(entry, dict):
         return
     product = entry.get("product")
@@ -196,7 +175,7 @@ def _tidy_entry(entry: Any, pricing_type: str) -> None:
         entry.pop("newPlanDetails", None)
 
 
-def _hide_signatures(node: Any, prefix: str, secrets: dict[str, str]) -> None:
+def _hide_signatures(node: object, prefix: str, secrets: dict[str, str]) -> None:
     items: list[tuple[Any, Any]]
     if isinstance(node, dict):
         items = list(node.items())
@@ -221,11 +200,11 @@ def _hide_signatures(node: Any, prefix: str, secrets: dict[str, str]) -> None:
 # --- the model's shape ------------------------------------------------------------------------
 
 
-def _aliases(model: type[BaseModel]) -> dict[str, Any]:
+def _aliases(model: type[BaseModel]) -> dict[str, object]:
     return {(f.alias or name): f.annotation for name, f in model.model_fields.items()}
 
 
-def _shape(value: Any, annotation: Any, path: Path, unknown: list[str]) -> Any:
+def _shape(value: object, annotation: object, path: Path, unknown: list[str]) -> object:
     """*value* with its keys ordered as the model declares them; unknown keys reported."""
     annotation = unwrap_annotation(annotation)
     origin = typing.get_origin(annotation)
@@ -233,7 +212,7 @@ def _shape(value: Any, annotation: Any, path: Path, unknown: list[str]) -> Any:
         if not isinstance(value, Mapping):
             return value  # a type mismatch: validation reports it
         fields = _aliases(annotation)
-        out: dict[str, Any] = {}
+        out: dict[str, object] = {}
         for key, sub in fields.items():
             if key in value:
                 shaped = _shape(value[key], sub, (*path, key), unknown)
@@ -244,10 +223,10 @@ def _shape(value: Any, annotation: Any, path: Path, unknown: list[str]) -> Any:
                 unknown.append(dotted((*path, str(key))))
         return out
     if origin is list and isinstance(value, list):
-        (item,) = typing.get_args(annotation) or (Any,)
+        (item,) = typing.get_args(annotation) or (object,)
         return [_shape(v, item, (*path, i), unknown) for i, v in enumerate(value)]
     if origin is dict and isinstance(value, Mapping):
-        _, item = typing.get_args(annotation) or (str, Any)
+        _, item = typing.get_args(annotation) or (str, object)
         return {str(k): _shape(v, item, (*path, str(k)), unknown) for k, v in value.items()}
     return value
 

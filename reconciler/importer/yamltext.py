@@ -40,7 +40,7 @@ from reconciler.secrets import UnsetVariable, env_references, expand_string
 SCHEMA_COMMENT = "# yaml-language-server: $schema={ref}\n"
 KEEP_KEYS = frozenset({"$schema", "reconciler", "resourceName"})
 # Values a file may spell out although the API leaves them out (documented defaults).
-_ABSENT_DEFAULTS: dict[str, Any] = {**DEFAULTS, "priceInputOption": "usd"}
+_ABSENT_DEFAULTS: dict[str, object] = {**DEFAULTS, "priceInputOption": "usd"}
 _DASH = re.compile(r"^( *)- ")
 _KEY_LINE = re.compile(r"^( *)[^\s#-][^#]*:\s*(#.*)?$")
 _TEMPLATE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
@@ -58,7 +58,7 @@ def _yaml(sequence: int = 4, offset: int = 2) -> YAML:
     return yaml
 
 
-def to_node(value: Any, key: str | None = None) -> Any:
+def to_node(value: object, key: str | None = None) -> object:
     """Plain data -> ruamel nodes (flow style for term objects)."""
     if isinstance(value, Mapping):
         node = CommentedMap()
@@ -72,7 +72,7 @@ def to_node(value: Any, key: str | None = None) -> Any:
     return value
 
 
-def new_file_text(data: Mapping[str, Any], schema_ref: str) -> str:
+def new_file_text(data: Mapping[str, object], schema_ref: str) -> str:
     stream = io.StringIO()
     _yaml().dump(to_node(data), stream)
     return SCHEMA_COMMENT.format(ref=schema_ref) + stream.getvalue()
@@ -125,14 +125,14 @@ class Merger:
         self.env = {**(os.environ if env is None else env), **self.secrets}
         self.changed = False
 
-    def merge(self, tree: CommentedMap, desired: Mapping[str, Any]) -> bool:
+    def merge(self, tree: CommentedMap, desired: Mapping[str, object]) -> bool:
         self._map(tree, desired, "")
         return self.changed
 
     def _skip(self, path: str) -> bool:
         return bool(self.ignore) and is_ignored(path, self.ignore)
 
-    def _map(self, node: CommentedMap, desired: Mapping[str, Any], path: str) -> None:
+    def _map(self, node: CommentedMap, desired: Mapping[str, object], path: str) -> None:
         order = list(desired)
         for key, value in desired.items():
             sub = f"{path}.{key}" if path else key
@@ -162,7 +162,7 @@ class Merger:
                 slot = i + 1
         return slot
 
-    def _value(self, old: Any, new: Any, key: str, path: str) -> Any:
+    def _value(self, old: object, new: object, key: str, path: str) -> object:
         if isinstance(old, CommentedMap) and isinstance(new, Mapping):
             self._map(old, new, path)
             return old
@@ -176,7 +176,7 @@ class Merger:
             return type(old)(new)  # keep the file's quoting
         return to_node(new, key)
 
-    def _seq(self, old: CommentedSeq, new: list[Any], key: str, path: str) -> None:
+    def _seq(self, old: CommentedSeq, new: list[object], key: str, path: str) -> None:
         keyer = KEYED_LISTS.get(key)
         if keyer is not None and all(isinstance(i, Mapping) for i in [*old, *new]):
             self._keyed(old, new, _short_keyer(keyer), key, path)
@@ -213,8 +213,8 @@ class Merger:
                 old.append(to_node(item, key))
                 self.changed = True
 
-    def _set(self, old: CommentedSeq, new: list[Any]) -> None:
-        def norm(value: Any) -> str:
+    def _set(self, old: CommentedSeq, new: list[object]) -> None:
+        def norm(value: object) -> str:
             return str(value).strip().casefold()
 
         wanted = {norm(v) for v in new}
@@ -229,7 +229,7 @@ class Merger:
                 have.add(norm(value))
                 self.changed = True
 
-    def _same(self, old: Any, new: Any, key: str) -> bool:
+    def _same(self, old: object, new: object, key: str) -> bool:
         if isinstance(old, bool) or isinstance(new, bool):
             return isinstance(old, bool) and isinstance(new, bool) and old == new
         if isinstance(old, int | float) and isinstance(new, int | float):
@@ -257,9 +257,9 @@ class Merger:
 
 
 def _short_keyer(
-    keyer: Callable[[Mapping[str, Any]], str],
-) -> Callable[[Mapping[str, Any]], str]:
-    def key(item: Mapping[str, Any]) -> str:
+    keyer: Callable[[Mapping[str, object]], str],
+) -> Callable[[Mapping[str, object]], str]:
+    def key(item: Mapping[str, object]) -> str:
         product = item.get("product")
         if isinstance(product, str):
             item = {
@@ -275,13 +275,13 @@ def _short_keyer(
     return key
 
 
-def _date_text(value: Any) -> str:
+def _date_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", str(value)) else str(value)
 
 
-def _absent_equivalent(key: str, value: Any) -> bool:
+def _absent_equivalent(key: str, value: object) -> bool:
     if value is None or (isinstance(value, list | dict) and not value):
         return True
     if key in _ABSENT_DEFAULTS:

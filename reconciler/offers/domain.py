@@ -1,4 +1,6 @@
-"""The offer domain's facts in one place: types and spellings, identity, ownership, lifecycle.
+"""The offer domain's facts in one place: types and spellings, identity, lifecycle.
+
+Which fields an offer has, and who owns each, is the catalogue's (:mod:`.fields`).
 
 Every other module asks this one instead of re-stating a fact (the emulator excepted: it
 is an independent implementation of the API and keeps its own copies on purpose).
@@ -133,84 +135,6 @@ def plan_key(plan: str, product: str | None = None) -> str:
 
 def same_plan(a: str, b: str, product: str | None = None) -> bool:
     return plan_key(a, product) == plan_key(b, product)
-
-
-#: Set by the API, never by a file (a file copied from a GET response carries them).
-READ_ONLY_FIELDS: frozenset[str] = frozenset(
-    {
-        "eTag",
-        "_etag",
-        "lastModified",
-        "subState",
-        "acceptanceLinks",
-        "validations",
-        "productName",
-        "planName",
-    }
-)
-
-
-# --- who owns which field of a multiparty offer (docs/validation.md, originator-owned) -------
-
-
-class Owner(StrEnum):
-    """Who may set a field of a multiparty offer."""
-
-    IDENTITY = "identity"  # names the offer; both sides send it as read
-    ORIGINATOR = "originator"  # the ISV's; read-only for the selling partner
-    PARTNER = "partner"  # the selling partner's own
-
-
-#: Top-level fields of a multiparty offer and who owns each (the selling partner's view).
-MULTIPARTY_FIELDS: Mapping[str, Owner] = {
-    "id": Owner.IDENTITY,
-    "name": Owner.IDENTITY,
-    "privateOfferType": Owner.IDENTITY,
-    "state": Owner.IDENTITY,
-    "preparedBy": Owner.PARTNER,
-    "notificationContacts": Owner.PARTNER,
-    "termsAndConditionsDocs": Owner.PARTNER,
-    "notes": Owner.PARTNER,
-    "originatorPricing": Owner.PARTNER,  # entries: see MULTIPARTY_PRICING_FIELDS
-    "originatorTermsAndConditionsDocs": Owner.ORIGINATOR,
-    "offerPricingType": Owner.ORIGINATOR,
-    "customerContractRenewal": Owner.ORIGINATOR,
-    "variableStartDate": Owner.ORIGINATOR,
-    "start": Owner.ORIGINATOR,
-    "end": Owner.ORIGINATOR,
-    "acceptBy": Owner.ORIGINATOR,
-    "beneficiaries": Owner.ORIGINATOR,
-    "partners": Owner.ORIGINATOR,
-    "pricing": Owner.ORIGINATOR,
-}
-#: Fields of one ``originatorPricing`` entry and who owns each.
-MULTIPARTY_PRICING_FIELDS: Mapping[str, Owner] = {
-    "product": Owner.IDENTITY,
-    "plan": Owner.IDENTITY,
-    "basePlan": Owner.IDENTITY,
-    "markupPercentage": Owner.PARTNER,
-    "discountType": Owner.ORIGINATOR,
-    "discountPercentage": Owner.ORIGINATOR,
-    "priceDetails": Owner.ORIGINATOR,
-    "newPlanDetails": Owner.ORIGINATOR,
-}
-
-#: What the selling partner sends of its own when completing an offer (besides the markups).
-PARTNER_OWNED_FIELDS: tuple[str, ...] = tuple(
-    k for k, o in MULTIPARTY_FIELDS.items() if o is Owner.PARTNER and k != "originatorPricing"
-)
-#: What a selling partner's file must not declare: the originator's top-level fields.
-ORIGINATOR_OWNED_FIELDS: frozenset[str] = frozenset(
-    k for k, o in MULTIPARTY_FIELDS.items() if o is Owner.ORIGINATOR
-)
-#: The originator's fields of an ``originatorPricing`` entry.
-ORIGINATOR_OWNED_PRICING_FIELDS: frozenset[str] = frozenset(
-    k for k, o in MULTIPARTY_PRICING_FIELDS.items() if o is Owner.ORIGINATOR
-)
-#: What the selling partner compares of an ``originatorPricing`` entry: identity and markup.
-PARTNER_PRICING_VIEW: frozenset[str] = frozenset(
-    k for k, o in MULTIPARTY_PRICING_FIELDS.items() if o is not Owner.ORIGINATOR
-)
 
 
 # --- lifecycle (docs/api-unknowns.md, withdrawn offers) --------------------------------------

@@ -87,7 +87,7 @@ class OfferFile:
     text: str = field(default="", repr=False)
     # path in the file (API field names, list indexes) -> the ${NAME} template there
     templates: dict[tuple[str | int, ...], Template] = field(default_factory=dict, repr=False)
-    _tree: Any = field(default=None, init=False, repr=False, compare=False)
+    _tree: object = field(default=None, init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:
         # The offer holds expanded ${ENV} values (SAS URLs); never show it in a repr.
@@ -116,10 +116,12 @@ class OfferFile:
             self._tree = parse_positions(self.text)
         return position_of(self._tree, field_path)
 
-    def api_body(self) -> dict[str, Any]:
+    def api_body(self) -> dict[str, object]:
         """The private-offer resource body: API names, no None, dates as YYYY-MM-DD,
         numbers as written, absolute prices inline in pricing[i].priceDetails."""
-        body: dict[str, Any] = self.offer.model_dump(by_alias=True, exclude_none=True, mode="json")
+        body: dict[str, object] = self.offer.model_dump(
+            by_alias=True, exclude_none=True, mode="json"
+        )
         for path, template in self.templates.items():
             _put_template(body, path, template)
         return body
@@ -285,7 +287,7 @@ def _load(
 
 
 def _validate(
-    data: dict[Any, Any], text: str, path: Path, context: _Context, findings: list[Finding]
+    data: dict[object, object], text: str, path: Path, context: _Context, findings: list[Finding]
 ) -> OfferFile | None:
     prepared = PreparedData(context.env, context.settings.env)
     body = prepared.walk(data, (), 0)

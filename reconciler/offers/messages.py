@@ -11,15 +11,14 @@ import re
 import types
 import typing
 from collections.abc import Iterator, Sequence
-from typing import Any, Union
+from typing import Union
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.offers.domain import (
-    CHANNEL_PARTNER,
+from reconciler.offers.domain import CHANNEL_PARTNER, PRIVATE_OFFER_TYPES
+from reconciler.offers.fields import (
     ORIGINATOR_OWNED_FIELDS,
     ORIGINATOR_OWNED_PRICING_FIELDS,
-    PRIVATE_OFFER_TYPES,
     READ_ONLY_FIELDS,
 )
 from reconciler.offers.rules import Finding
@@ -29,7 +28,7 @@ FILE_ONLY_KEYS = ("$schema", "reconciler")
 CSP_FORBIDDEN_FIELDS = frozenset({"acceptBy", "termsAndConditionsDocSasUrl"})
 
 
-def kind_finding(kind: Any) -> Finding:
+def kind_finding(kind: object) -> Finding:
     choices = ", ".join(PRIVATE_OFFER_TYPES)
     if kind is None:
         return Finding(
@@ -94,7 +93,7 @@ def _lower_first(text: str) -> str:
 
 
 def _extra_key(
-    path: tuple[str | int, ...], root: type[BaseModel], loc: tuple[Any, ...], kind: str | None
+    path: tuple[str | int, ...], root: type[BaseModel], loc: tuple[object, ...], kind: str | None
 ) -> Finding:
     key = str(path[-1])
     parent = loc[:-1]
@@ -130,9 +129,9 @@ def _extra_key(
     return Finding(path, f"unknown field{suffix}", "unknown-field")
 
 
-def _keys_at(root: type[BaseModel], parts: tuple[Any, ...]) -> list[str]:
+def _keys_at(root: type[BaseModel], parts: tuple[object, ...]) -> list[str]:
     """The camelCase keys the model accepts at *parts* (a path inside *root*)."""
-    current: Any = root
+    current: object = root
     for part in parts:
         current = unwrap_annotation(current)
         if isinstance(part, int):
@@ -153,7 +152,7 @@ def _keys_at(root: type[BaseModel], parts: tuple[Any, ...]) -> list[str]:
     return []
 
 
-def unwrap_annotation(annotation: Any) -> Any:
+def unwrap_annotation(annotation: object) -> object:
     """The model type inside ``Annotated[...]`` / ``X | None`` (as declared on a field)."""
     while True:
         origin = typing.get_origin(annotation)

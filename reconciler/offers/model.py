@@ -15,13 +15,18 @@ Design:
 * Fields a file must not carry (read-only fields, fields a kind forbids) are simply absent
   from the models; :mod:`reconciler.offers.loader` turns the ``extra_forbidden`` error into
   the specific message.
+* Which top-level fields each kind carries is the catalogue's (:mod:`reconciler.offers.fields`):
+  a kind model declares the fields the rules read by attribute, and takes every other field
+  of its kind from the catalogue; a declared field the catalogue does not list for the kind
+  fails at import, so the two never disagree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -30,10 +35,12 @@ from pydantic import (
     Field,
     PlainValidator,
     WithJsonSchema,
+    create_model,
 )
-from pydantic.alias_generators import to_camel
+from pydantic.alias_generators import to_camel, to_snake
 
 from reconciler.offers.domain import OfferType
+from reconciler.offers.fields import fields_of
 
 OfferPricingType = Literal[
     "editExistingOfferPricingOnly",
@@ -46,7 +53,7 @@ StateName = Literal["draft", "live", "withdrawn", "deleted"]
 TermType = Literal["month", "year"]
 
 
-def _number(value: Any) -> int | float:
+def _number(value: object) -> int | float:
     # bool is an int subclass; `true` must not become 1.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("must be a number")
@@ -257,6 +264,33 @@ class FileControls(ApiModel):
 
 # --- the four kinds ---------------------------------------------------------------------------
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def _catalogued(kind: OfferType) -> Callable[[type[M]], type[M]]:
+    """The kind model with every catalogue field of *kind* it does not declare itself."""
+
+    def build(cls: type[M]) -> type[M]:
+        declared = {info.alias or name for name, info in cls.model_fields.items()}
+        listed = {f.name: f for f in fields_of(kind)}
+        if unlisted := sorted(declared - listed.keys()):
+            raise TypeError(f"{cls.__name__}: {unlisted} not in the catalogue for {kind}")
+        added: dict[str, Any] = {}
+        for name, entry in listed.items():
+            if name in declared:
+                continue
+            if entry.annotation is None:
+                raise TypeError(f"{cls.__name__}: catalogue field {name!r} has no annotation")
+            field = Field(default=None, description=entry.doc, **entry.constraints)
+            added[to_snake(name)] = (entry.annotation | None, field)  # type: ignore[operator]
+        if not added:
+            return cls
+        return create_model(
+            cls.__name__, __base__=cls, __module__=cls.__module__, __doc__=cls.__doc__, **added
+        )
+
+    return build
+
 
 class OfferBase(ApiModel):
     id: str | None = None
@@ -274,6 +308,7 @@ class _DatedOffer(OfferBase):
     notification_contacts: list[str] | None = None
 
 
+@_catalogued(OfferType.CUSTOMER)
 class CustomerOffer(_DatedOffer):
     private_offer_type: Literal[OfferType.CUSTOMER]
     offer_pricing_type: OfferPricingType = "editExistingOfferPricingOnly"
@@ -286,6 +321,7 @@ class CustomerOffer(_DatedOffer):
     upgraded_from: UpgradedFrom | None = None
 
 
+@_catalogued(OfferType.CSP)
 class CspOffer(_DatedOffer):
     private_offer_type: Literal[OfferType.CSP]
     offer_pricing_type: Literal["editExistingOfferPricingOnly"] | None = None
@@ -295,6 +331,7 @@ class CspOffer(_DatedOffer):
     upgraded_from: UpgradedFrom | None = None
 
 
+@_catalogued(OfferType.ORIGINATOR)
 class OriginatorOffer(_DatedOffer):
     private_offer_type: Literal[OfferType.ORIGINATOR]
     offer_pricing_type: OfferPricingType = "editExistingOfferPricingOnly"
@@ -307,6 +344,7 @@ class OriginatorOffer(_DatedOffer):
     notes: str | None = None
 
 
+@_catalogued(OfferType.CHANNEL_PARTNER)
 class ChannelPartnerOffer(OfferBase):
     """The selling partner's side of a multiparty offer: only what the partner sets.
     Everything the originator owns (customer, dates, prices) comes from the live offer."""

@@ -103,7 +103,7 @@ if CParser is not None:
 FAST = CParser is not None and hasattr(ScalarNode, "ctag")
 
 
-def load(text: str) -> Any:
+def load(text: str) -> object:
     """The document in *text* (a single one); raises ruamel's errors as ``YAML.load`` does."""
     loader = _Loader(text)
     try:
@@ -115,7 +115,7 @@ def load(text: str) -> Any:
         loader.__dict__.clear()
 
 
-def compose(text: str) -> Any:
+def compose(text: str) -> object:
     """The node tree of the document in *text* (each node with its start mark), or None."""
     loader = _Loader(text)
     try:

@@ -50,7 +50,7 @@ PRICE_SCHEMA_PATTERN = re.compile(
 
 
 def stamp_versions(
-    resources: Iterable[dict[str, Any]], offer_version: str, price_version: str
+    resources: Iterable[dict[str, object]], offer_version: str, price_version: str
 ) -> None:
     """Set the ``$schema`` of every offer and price resource to the chosen versions."""
     for resource in resources:

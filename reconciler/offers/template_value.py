@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping
-from typing import Any
 
 from reconciler.secrets import (
     UnsetVariable,
@@ -57,10 +56,10 @@ class Template(str):
     def __copy__(self) -> Template:
         return self
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> Template:
+    def __deepcopy__(self, memo: dict[int, object]) -> Template:
         return self
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[object, ...]:
         return (Template, (str(self), self.source, self.file, self.line))
 
     def __repr__(self) -> str:
@@ -83,10 +82,10 @@ class LiveSecret(str):
     def __copy__(self) -> LiveSecret:
         return self
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> LiveSecret:
+    def __deepcopy__(self, memo: dict[int, object]) -> LiveSecret:
         return self
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[object, ...]:
         return (LiveSecret, (str(self), self.offer_id, self.field))
 
     def __repr__(self) -> str:
@@ -109,7 +108,7 @@ def expand_template(
     return expanded
 
 
-def mark_live(value: Any, offer_id: str | None, field: tuple[str | int, ...]) -> Any:
+def mark_live(value: object, offer_id: str | None, field: tuple[str | int, ...]) -> object:
     """A copy of live *value* where every string holding a SAS signature is a
     :class:`LiveSecret` (so it is stored as a reference, never as the value)."""
     if isinstance(value, str):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
-from typing import Any
 
 from reconciler.offers.rules import Finding
 from reconciler.offers.template_value import Template, expand_template
@@ -56,7 +55,7 @@ class PreparedData:
         self.aborted = False
         self._stack: set[int] = set()
 
-    def walk(self, value: Any, path: tuple[str | int, ...], depth: int) -> Any:
+    def walk(self, value: object, path: tuple[str | int, ...], depth: int) -> object:
         if self.aborted:
             return None
         self.nodes += 1
@@ -93,7 +92,7 @@ class PreparedData:
                         v if self._leaf(v) else self.walk(v, (*path, i), depth + 1)
                         for i, v in enumerate(value)
                     ]
-                result: dict[str, Any] = {}
+                result: dict[str, object] = {}
                 for key, item in value.items():
                     if not isinstance(key, str):
                         self.findings.append(
@@ -120,7 +119,7 @@ class PreparedData:
             return None
         return value
 
-    def _leaf(self, value: Any) -> bool:
+    def _leaf(self, value: object) -> bool:
         """Counts *value* as walked when it is a plain value the walk returns unchanged.
 
         Most values of a file are; walking them through :meth:`walk` would build a path

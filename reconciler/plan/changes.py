@@ -63,8 +63,8 @@ class FieldChange(Record):
 
     path: str = Field(min_length=1)
     op: FieldOp = "change"
-    old: Any = None
-    new: Any = None
+    old: object = None
+    new: object = None
     origin: Origin = "unknown"
 
 
@@ -95,7 +95,7 @@ class Step(MutableRecord):
     kind: StepKind
     offer_resource_name: str = Field(min_length=1, max_length=50)
     expect_etag: str | None = None
-    resources: list[dict[str, Any]] = Field(
+    resources: list[dict[str, object]] = Field(
         min_length=1,
         json_schema_extra={
             "items": {
@@ -116,7 +116,7 @@ class Step(MutableRecord):
     live_values: list[LiveRef] = Field(default_factory=list, exclude_if=_empty)
 
     @property
-    def offer_resource(self) -> dict[str, Any]:
+    def offer_resource(self) -> dict[str, object]:
         for resource in self.resources:
             if resource.get("resourceName") == self.offer_resource_name:
                 return resource

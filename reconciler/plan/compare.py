@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reconciler.offers.domain import (
-    CHANNEL_PARTNER,
-    PARTNER_OWNED_FIELDS,
-    PARTNER_PRICING_VIEW,
-)
+from reconciler.offers.domain import CHANNEL_PARTNER
+from reconciler.offers.fields import PARTNER_OWNED_FIELDS, PARTNER_PRICING_VIEW
 from reconciler.offers.template_value import Template, mark_live
 from reconciler.plan.changes import FieldChange, Origin, Reason
 from reconciler.plan.inputs import OfferFileLike
@@ -19,7 +16,7 @@ from reconciler.secrets import REGISTRY
 from reconciler.settings import Settings
 
 
-def partner_view(ess: Mapping[str, Any]) -> dict[str, Any]:
+def partner_view(ess: Mapping[str, object]) -> dict[str, object]:
     view = {k: ess[k] for k in PARTNER_OWNED_FIELDS if k in ess}
     pricing = ess.get("originatorPricing")
     if isinstance(pricing, Mapping):
@@ -38,10 +35,10 @@ def partner_view(ess: Mapping[str, Any]) -> dict[str, Any]:
 
 def essences(
     f: OfferFileLike,
-    desired_body: Mapping[str, Any],
-    live_offer: Mapping[str, Any] | None,
+    desired_body: Mapping[str, object],
+    live_offer: Mapping[str, object] | None,
     live: LiveState,
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[str, object], dict[str, object]]:
     desired = essence(desired_body)
     current = essence(live_offer, prices=live.prices) if live_offer is not None else {}
     if f.kind == CHANNEL_PARTNER:
@@ -49,7 +46,7 @@ def essences(
     return desired, current
 
 
-def origin_of(raw: RawChange, base: Mapping[str, Any] | None, known: bool) -> Origin:
+def origin_of(raw: RawChange, base: Mapping[str, object] | None, known: bool) -> Origin:
     if not known:
         return "unknown"
     if base is None:
@@ -64,7 +61,7 @@ def origin_of(raw: RawChange, base: Mapping[str, Any] | None, known: bool) -> Or
     return "both"
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: object, b: object) -> bool:
     if a is MISSING or b is MISSING:
         return a is b
     return bool(a == b)
@@ -103,7 +100,7 @@ def top_level_ignored(
     return body
 
 
-def shown_templates(body: Any, found: dict[str, str] | None = None) -> dict[str, str]:
+def shown_templates(body: object, found: dict[str, str] | None = None) -> dict[str, str]:
     """This file's own templates by expanded value: what a field change shows instead."""
     found = {} if found is None else found
     if isinstance(body, Template):
@@ -117,7 +114,7 @@ def shown_templates(body: Any, found: dict[str, str] | None = None) -> dict[str,
     return found
 
 
-def _shown(value: Any, templates: Mapping[str, str]) -> Any:
+def _shown(value: object, templates: Mapping[str, str]) -> object:
     if isinstance(value, str):
         return templates.get(value, value)
     if isinstance(value, Mapping):

@@ -125,7 +125,7 @@ def find_gone(
         )
     back = {new: old for old, new in renames.items()}
     for change in plan.changes:
-        if change.action != "create":
+        if change.action != "create" and change.wanted != "create":  # a blocked rename too
             continue
         rel = (cwd / change.file).resolve().relative_to(top.resolve()).as_posix()
         shown_text = _git(["show", f"{ref}:{back.get(rel, rel)}"], top)

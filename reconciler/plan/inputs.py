@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from reconciler.offers.model import FileControls
 from reconciler.plan.scope import Scope
@@ -28,7 +28,7 @@ class OfferFileLike(Protocol):
     @property
     def controls(self) -> FileControls: ...
     def position(self, field_path: Sequence[str | int]) -> tuple[int, int]: ...
-    def api_body(self) -> dict[str, Any]: ...
+    def api_body(self) -> dict[str, object]: ...
 
 
 @dataclass

@@ -48,7 +48,7 @@ def catalogue_names(offers: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return names
 
 
-def _node(tree: Any, parts: list[str]) -> Any:
+def _node(tree: object, parts: list[str]) -> object:
     node = tree
     for part in parts:
         key = part[1:-1] if part.startswith("[") else part
@@ -58,7 +58,7 @@ def _node(tree: Any, parts: list[str]) -> Any:
     return node
 
 
-def _item_names(tree: Any, out: dict[str, str]) -> None:
+def _item_names(tree: object, out: dict[str, str]) -> None:
     """Keyed items with a description or name, anywhere in an essence."""
     if not isinstance(tree, Mapping):
         return
@@ -80,7 +80,7 @@ def _prefix(parts: list[str]) -> str:
 
 
 def unchanged_counts(
-    change: Change, desired: Mapping[str, Any], live: Mapping[str, Any]
+    change: Change, desired: Mapping[str, object], live: Mapping[str, object]
 ) -> dict[str, int]:
     """block path -> how many of its fields (or items) no change touches."""
     touched: dict[str, set[str]] = {}
@@ -106,8 +106,8 @@ def unchanged_counts(
 def describe(
     change: Change,
     *,
-    desired: Mapping[str, Any],
-    live: Mapping[str, Any],
+    desired: Mapping[str, object],
+    live: Mapping[str, object],
     names: Mapping[str, str],
     path: Path | None = None,
 ) -> None:
@@ -133,10 +133,10 @@ def describe(
             change.source = None  # the tree of values is shown instead
 
 
-def file_parts(body: Mapping[str, Any], path: str) -> list[str | int]:
+def file_parts(body: Mapping[str, object], path: str) -> list[str | int]:
     """A keyed field path as the file's own keys and list indexes (as far as it resolves)."""
     parts: list[str | int] = []
-    node: Any = body
+    node: object = body
     list_name = ""
     for part in split_path(path):
         if part.startswith("["):

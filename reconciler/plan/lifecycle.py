@@ -262,7 +262,7 @@ PARTNER_PUBLISHED = (
 )
 
 
-def _partner_published(kind: str, live_state: str, sub_state: Any) -> bool:
+def _partner_published(kind: str, live_state: str, sub_state: object) -> bool:
     """An originator's live offer that its selling partner has published to the customer."""
     return (
         kind == OfferType.ORIGINATOR

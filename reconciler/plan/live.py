@@ -25,23 +25,23 @@ from reconciler.offers.schema_urls import reported_versions
 class LiveClient(Protocol):
     """The read calls of :class:`reconciler.api.client.ProductIngestionClient` plan uses."""
 
-    def list_offers(self) -> Iterator[dict[str, Any]]: ...
+    def list_offers(self) -> Iterator[dict[str, object]]: ...
 
-    def get_offer(self, offer_id: str) -> dict[str, Any]: ...
+    def get_offer(self, offer_id: str) -> dict[str, object]: ...
 
-    def get_resource(self, durable_id: str) -> dict[str, Any]: ...
+    def get_resource(self, durable_id: str) -> dict[str, object]: ...
 
 
 @dataclass
 class LiveState:
-    offers: list[dict[str, Any]] = field(default_factory=list)
-    prices: dict[str, dict[str, Any]] = field(default_factory=dict)  # durable id -> resource
+    offers: list[dict[str, object]] = field(default_factory=list)
+    prices: dict[str, dict[str, object]] = field(default_factory=dict)  # durable id -> resource
 
     def reported_versions(self) -> dict[str, str]:
         """The newest schema version per resource type the service answered with."""
         return reported_versions([*self.offers, *self.prices.values()])
 
-    def by_id(self) -> dict[str, dict[str, Any]]:
+    def by_id(self) -> dict[str, dict[str, object]]:
         return {short_id(str(o.get("id", ""))): o for o in self.offers if o.get("id")}
 
 
@@ -66,7 +66,7 @@ def price_references(offer: Mapping[str, Any]) -> list[str]:
 
 
 def _wanted_refs(
-    offer: dict[str, Any], managed: Callable[[dict[str, Any]], bool] | None
+    offer: dict[str, object], managed: Callable[[dict[str, object]], bool] | None
 ) -> list[str]:
     if offer.get("state") == "deleted":
         return []
@@ -75,7 +75,9 @@ def _wanted_refs(
     return price_references(offer)
 
 
-def _needs_read(offer: dict[str, Any], wanted: Callable[[dict[str, Any]], bool] | None) -> bool:
+def _needs_read(
+    offer: dict[str, object], wanted: Callable[[dict[str, object]], bool] | None
+) -> bool:
     """A listed summary of an offer the caller wants: its fields come from a GET by id."""
     return bool(offer.get("id")) and is_summary(offer) and (wanted is None or wanted(offer))
 
@@ -83,9 +85,9 @@ def _needs_read(offer: dict[str, Any], wanted: Callable[[dict[str, Any]], bool] 
 def fetch_live(
     client: LiveClient,
     *,
-    managed: Callable[[dict[str, Any]], bool] | None = None,
+    managed: Callable[[dict[str, object]], bool] | None = None,
     workers: int = 1,
-    complete: Callable[[dict[str, Any]], bool] | None = None,
+    complete: Callable[[dict[str, object]], bool] | None = None,
 ) -> LiveState:
     """List all offers; fetch the price resources of the offers *managed* selects (all if None).
 
@@ -100,7 +102,7 @@ def fetch_live(
     """
     complete = managed if complete is None else complete
     if workers <= 1:
-        offers: list[dict[str, Any]] = []
+        offers: list[dict[str, object]] = []
         refs: dict[str, None] = {}
         for offer in client.list_offers():
             if _needs_read(offer, complete):
@@ -113,21 +115,21 @@ def fetch_live(
     # connection closed under it by another thread (encode/httpcore#1110): a failed read,
     # a retry and a backoff wait in about every other plan of 5,000 offers.
     pool = ThreadPoolExecutor(max_workers=max(1, workers - 1), thread_name_prefix="live")
-    futures: dict[str, Future[dict[str, Any]]] = {}
+    futures: dict[str, Future[dict[str, object]]] = {}
     lock = threading.Lock()
 
-    def want_prices(offer: dict[str, Any]) -> None:
+    def want_prices(offer: dict[str, object]) -> None:
         for ref in _wanted_refs(offer, managed):
             with lock:
                 if ref not in futures:
                     futures[ref] = pool.submit(client.get_resource, ref)
 
-    def read_full(offer_id: str) -> dict[str, Any]:
+    def read_full(offer_id: str) -> dict[str, object]:
         full = client.get_offer(offer_id)
         want_prices(full)  # before returning: the prices are awaited after the offers
         return full
 
-    slots: list[dict[str, Any] | Future[dict[str, Any]]] = []
+    slots: list[dict[str, object] | Future[dict[str, object]]] = []
     try:
         for offer in client.list_offers():
             if _needs_read(offer, complete):
@@ -145,11 +147,32 @@ def fetch_live(
     return LiveState(offers=offers, prices=prices)
 
 
-def managed_selector(names: set[str], ids: set[str]) -> Callable[[dict[str, Any]], bool]:
+def complete_summaries(
+    client: LiveClient,
+    live: LiveState,
+    wanted: Callable[[dict[str, object]], bool],
+    *,
+    workers: int = 1,
+) -> None:
+    """Replace (in place) the listed summaries *wanted* selects by the offers read by id."""
+    at = [n for n, o in enumerate(live.offers) if _needs_read(o, wanted)]
+    if not at:
+        return
+    ids = [str(live.offers[n]["id"]) for n in at]
+    if workers > 1 and len(ids) > 1:
+        with ThreadPoolExecutor(min(workers, len(ids)), thread_name_prefix="live") as pool:
+            found = list(pool.map(client.get_offer, ids))
+    else:
+        found = [client.get_offer(i) for i in ids]
+    for n, offer in zip(at, found, strict=True):
+        live.offers[n] = offer
+
+
+def managed_selector(names: set[str], ids: set[str]) -> Callable[[dict[str, object]], bool]:
     """A *managed* predicate for :func:`fetch_live` from the files' names and pinned ids."""
     short = {short_id(i) for i in ids}
 
-    def managed(offer: dict[str, Any]) -> bool:
+    def managed(offer: dict[str, object]) -> bool:
         return offer.get("name") in names or short_id(str(offer.get("id", ""))) in short
 
     return managed

@@ -35,22 +35,12 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from reconciler.offers.domain import (
-    ALTERNATIVE_SPELLINGS,
-    READ_ONLY_FIELDS,
-    canonical_type,
-    plan_key,
-)
+from reconciler.offers import fields
+from reconciler.offers.domain import ALTERNATIVE_SPELLINGS, canonical_type, plan_key
 from reconciler.plan.changes import FieldChange
 
-READ_ONLY = READ_ONLY_FIELDS | {
-    "$schema",
-    "id",
-    "resourceName",
-    "state",
-    # the partner's view of the originator's documents; never sent by anyone
-    "originatorTermsAndConditionsDocs",
-}
+# Left out of the essence: what the catalogue does not compare, and a file's `$schema`.
+READ_ONLY = fields.NOT_COMPARED | {"$schema"}
 PRICE_READ_ONLY = frozenset(
     {
         "$schema",
@@ -67,12 +57,8 @@ PRICE_READ_ONLY = frozenset(
         "productName",
     }
 )
-DEFAULTS: dict[str, Any] = {
-    "offerPricingType": "editExistingOfferPricingOnly",
-    "variableStartDate": False,
-    "customerContractRenewal": False,
-}
-DATE_FIELDS = frozenset({"start", "end", "acceptBy"})
+DEFAULTS = fields.DEFAULTS
+DATE_FIELDS = fields.DATE_FIELDS
 # Enum values the API has been seen to capitalise differently.
 _ENUM_FIX = {
     "privateOfferType": {s: canonical_type(s) for s in ALTERNATIVE_SPELLINGS},
@@ -81,7 +67,7 @@ _LOWER_FIRST = frozenset({"discountType", "recipientType", "recurrentPriceMode",
 _DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00:00(?:\.0+)?(?:Z|[+-]00:?00)?)?$")
 
 
-class Keyed(dict[str, Any]):
+class Keyed(dict[str, object]):
     """A list normalised into ``{stable key: item}``; paths render as ``name[key]``."""
 
 
@@ -89,11 +75,11 @@ class KeySet(Keyed):
     """A list of scalars compared as a set (``{value: value}``)."""
 
 
-def _s(value: Any) -> str:
+def _s(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def pricing_key(entry: Mapping[str, Any]) -> str:
+def pricing_key(entry: Mapping[str, object]) -> str:
     plan = entry.get("plan") or entry.get("basePlan")
     parts = [_s(entry.get("product"))]
     if plan:
@@ -104,7 +90,7 @@ def pricing_key(entry: Mapping[str, Any]) -> str:
     return "/".join(p for p in parts if p) or "*"
 
 
-def _doc_key(entry: Mapping[str, Any]) -> str:
+def _doc_key(entry: Mapping[str, object]) -> str:
     return _s(entry.get("fileName") or entry.get("sasUrl"))
 
 
@@ -127,18 +113,20 @@ def _quantity_key(entry: Mapping[str, Any]) -> str:
 
 
 # list field name -> key function; applied at any depth (names are unique enough in the API).
-KEYED_LISTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+_KEYERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "id": _id_key,
+    "document": _doc_key,
     "pricing": pricing_key,
-    "originatorPricing": pricing_key,
-    "beneficiaries": _id_key,
-    "beneficiaryRecipients": _id_key,
-    "partners": _id_key,
-    "termsAndConditionsDocs": _doc_key,
+}
+KEYED_LISTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    **{name: _KEYERS[how] for name, how in fields.KEYED_FIELDS.items()},
+    # nested lists (the catalogue lists the top level)
     "originatorTermsAndConditionsDocs": _doc_key,
+    "beneficiaryRecipients": _id_key,
     "prices": _price_key,
     "includedQuantities": _quantity_key,
 }
-SET_LISTS = frozenset({"notificationContacts"})
+SET_LISTS = fields.SET_FIELDS
 
 
 def _number(value: float | int) -> float | int:
@@ -236,7 +224,9 @@ def _norm(key: str | None, value: Any, drop: frozenset[str]) -> Any:
     return _scalar(key, value)
 
 
-def fold_prices(body: Mapping[str, Any], prices: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def fold_prices(
+    body: Mapping[str, object], prices: Mapping[str, Mapping[str, object]]
+) -> dict[str, object]:
     """Replace durable-id ``priceDetails`` strings by the inline form of the fetched resource."""
     result = dict(body)
     for key in ("pricing", "originatorPricing"):
@@ -257,7 +247,7 @@ def fold_prices(body: Mapping[str, Any], prices: Mapping[str, Mapping[str, Any]]
     return result
 
 
-def _without_generated_plans(body: Mapping[str, Any]) -> dict[str, Any]:
+def _without_generated_plans(body: Mapping[str, object]) -> dict[str, object]:
     """A software reservation's ``newPlanDetails`` is made by the service, never sent:
     "will be system generated and available in the response of the job when completed"."""
     result = dict(body)
@@ -274,11 +264,11 @@ def _without_generated_plans(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def essence(
-    body: Mapping[str, Any],
+    body: Mapping[str, object],
     *,
-    prices: Mapping[str, Mapping[str, Any]] | None = None,
+    prices: Mapping[str, Mapping[str, object]] | None = None,
     defaults: bool = True,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The comparable form of a private-offer body (a file's ``api_body()`` or a live offer)."""
     if prices:
         body = fold_prices(body, prices)
@@ -298,7 +288,7 @@ def essence(
 # Paths
 
 
-def _child(node: Any, part: Any) -> Any:
+def _child(node: object, part: object) -> object:
     if isinstance(node, Mapping):
         return node.get(part, MISSING) if part in node else MISSING
     if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
@@ -306,7 +296,7 @@ def _child(node: Any, part: Any) -> Any:
     return MISSING
 
 
-def format_path(parts: Sequence[Any], trees: Iterable[Any]) -> str:
+def format_path(parts: Sequence[object], trees: Iterable[object]) -> str:
     """``['pricing', 'product/x/plan/1', 'discountPercentage']`` -> readable keyed path.
 
     Whether a segment is a key of a :class:`Keyed` container is read from the essences
@@ -325,10 +315,10 @@ def format_path(parts: Sequence[Any], trees: Iterable[Any]) -> str:
     return text
 
 
-MISSING: Any = object()
+MISSING: object = object()
 
 
-def lookup(tree: Any, parts: Sequence[Any]) -> Any:
+def lookup(tree: object, parts: Sequence[object]) -> object:
     """The value at *parts* in an essence, or :data:`MISSING`."""
     node = tree
     for part in parts:
@@ -350,7 +340,7 @@ def is_ignored(path: str, rules: Iterable[str]) -> bool:
     return any(_ignore_regex(rule).match(path) for rule in rules if rule.strip())
 
 
-def plain(value: Any) -> Any:
+def plain(value: object) -> object:
     """An essence value as plain JSON data (Keyed dicts stay dicts, sets become lists)."""
     if isinstance(value, KeySet):
         return sorted(value.values(), key=str)
@@ -361,11 +351,11 @@ def plain(value: Any) -> Any:
     return value
 
 
-def leaves(tree: Mapping[str, Any]) -> list[RawChange]:
+def leaves(tree: Mapping[str, object]) -> list[RawChange]:
     """Every leaf of an essence as an ``add`` (how a create is shown: one line per value)."""
     out: list[RawChange] = []
 
-    def walk(node: Any, parts: list[Any]) -> None:
+    def walk(node: object, parts: list[object]) -> None:
         if isinstance(node, KeySet) or not isinstance(node, Mapping | list) or not node:
             out.append(RawChange(parts, format_path(parts, [tree]), "add", MISSING, node))
             return
@@ -392,7 +382,7 @@ class RawChange:
 
     __slots__ = ("new", "old", "op", "parts", "path")
 
-    def __init__(self, parts: list[Any], path: str, op: str, old: Any, new: Any) -> None:
+    def __init__(self, parts: list[object], path: str, op: str, old: object, new: object) -> None:
         self.parts = parts
         self.path = path
         self.op = op
@@ -414,7 +404,7 @@ _REMOVED = ("dictionary_item_removed", "iterable_item_removed", "attribute_remov
 
 
 def diff(
-    live: Mapping[str, Any], desired: Mapping[str, Any], ignore: Iterable[str] = ()
+    live: Mapping[str, object], desired: Mapping[str, object], ignore: Iterable[str] = ()
 ) -> list[RawChange]:
     """Field-level differences from *live* to *desired*, sorted by path."""
     # Most offers of a large account are unchanged; plain equality (5 == 5.0 like

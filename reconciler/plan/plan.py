@@ -23,6 +23,7 @@ from pydantic import Field, ValidationError, WithJsonSchema
 
 from reconciler.errors import PlanFileError
 from reconciler.plan.changes import CHANGES, AnyChange, Blocked, Change, Step
+from reconciler.plan.deal import Deal
 from reconciler.plan.extras import PlanExtra
 from reconciler.plan.gone import GoneFile
 from reconciler.plan.records import (
@@ -121,6 +122,12 @@ class PlanFile(Record):
         description="A pull request's plan: changes that only undo edits made outside git. "
         "Not part of this pull request: never applied with it, not in the checksum.",
     )
+    deals: dict[str, Deal] = Field(
+        default_factory=dict,
+        exclude_if=lambda deals: not deals,
+        description="Offer file -> the business terms of its change (customers, prices, dates, "
+        "risks) for the summary table. Not part of the checksum.",
+    )
     has_changes: bool = False
     is_blocked: bool = False
     # Missing or wrong, the checksum is refused as a mismatch (not as a malformed file).
@@ -141,7 +148,7 @@ class Plan(MutableRecord):
     """
 
     meta: PlanMeta
-    # Any Change subclass, kept as constructed (the file form discriminates by action).
+    # object Change subclass, kept as constructed (the file form discriminates by action).
     changes: list[Change] = Field(default_factory=list)
     unchanged: list[OfferRef] = Field(default_factory=list)
     unmanaged: list[UnmanagedOffer] = Field(default_factory=list)
@@ -151,6 +158,8 @@ class Plan(MutableRecord):
     extras: list[PlanExtra] = Field(default_factory=list)
     # Not part of this pull request (see reconciler.plan.sections): shown, never applied.
     drift: list[Change] = Field(default_factory=list)
+    # Offer file -> its deal terms (reconciler.plan.deal), added after the plan; not checksummed.
+    deals: dict[str, Deal] = Field(default_factory=dict)
 
     def model_post_init(self, context: Any, /) -> None:
         self.sort()
@@ -244,7 +253,7 @@ class Plan(MutableRecord):
         if counts["skipped"]:
             parts.append(f"{counts['skipped']} skipped")
         if counts["gone"]:
-            parts.append(f"{counts['gone']} file(s) removed")
+            parts.append(f"{counts['gone']} file{'s' if counts['gone'] != 1 else ''} removed")
         return ", ".join(parts) if parts else "no offers"
 
     def to_data(self) -> dict[str, Any]:
@@ -260,6 +269,7 @@ class Plan(MutableRecord):
             gone=self.gone,
             extras=self.extras,
             drift=cast("list[AnyChange]", self.drift),
+            deals=self.deals,
             has_changes=self.has_changes,
             is_blocked=self.is_blocked,
         ).model_dump(mode="json")
@@ -290,6 +300,7 @@ class Plan(MutableRecord):
             gone=saved.gone,
             extras=saved.extras,
             drift=list(saved.drift),
+            deals=saved.deals,
         )
         if saved.checksum != plan.checksum:
             raise PlanFileError(

@@ -49,6 +49,7 @@ from reconciler.plan.lifecycle import Decision, decide
 from reconciler.plan.live import LiveState
 from reconciler.plan.normalize import diff, essence
 from reconciler.plan.plan import OfferRef, Plan, PlanMeta, SkippedFile, UnmanagedOffer
+from reconciler.plan.renames import block_renames
 from reconciler.plan.safety import evaluate
 from reconciler.plan.scope import Scope
 from reconciler.settings import Settings
@@ -158,6 +159,14 @@ def make_plan(
             change.line = field_line(f, change)
         changes.append(change)
 
+    claimed = {offer_key(o.get("id")) for o in matches.values() if o}
+    by_path = {str(f.path): f for f in mine}
+    creates = {c.file: by_path[c.file].api_body() for c in changes if c.action == "create"}
+    if opts.scope is not Scope.CHANGED:
+        # A targeted plan does not know which other offers are managed; it reads everything
+        # instead when a file was removed or an offer renamed (reconciler.plan.scope).
+        block_renames(changes, creates, live.offers, claimed)
+
     versions = settings.api.versions
     offer_version, price_version = write_versions(
         (versions.offer, versions.price), versions.model_fields_set, live.reported_versions()
@@ -166,7 +175,6 @@ def make_plan(
         for step in change.steps:
             stamp_versions(step.resources, offer_version, price_version)
 
-    claimed = {offer_key(o.get("id")) for o in matches.values() if o}
     unmanaged = [
         UnmanagedOffer(
             id=str(o.get("id", "")),

@@ -25,7 +25,8 @@ import copy
 import hashlib
 from typing import Any
 
-from reconciler.offers.domain import CHANNEL_PARTNER, PARTNER_OWNED_FIELDS
+from reconciler.offers.domain import CHANNEL_PARTNER
+from reconciler.offers.fields import PARTNER_OWNED_FIELDS
 from reconciler.offers.schema_urls import OFFER_SCHEMA, PRICE_SCHEMA
 from reconciler.offers.template_value import mark_live
 from reconciler.plan.changes import Step, StepKind
@@ -36,7 +37,7 @@ from reconciler.plan.sealed import seal
 __all__ = ["batches", "full_step", "minimal_step", "partner_step", "split_prices"]
 
 
-def _step(kind: StepKind, resources: list[dict[str, Any]], name: str, etag: str | None) -> Step:
+def _step(kind: StepKind, resources: list[dict[str, object]], name: str, etag: str | None) -> Step:
     stored, templates, live = seal(resources)
     return Step(
         kind=kind,
@@ -82,7 +83,7 @@ def split_prices(
         index = seen.get((product, plan), 0)
         seen[(product, plan)] = index + 1
         name = price_resource_name(offer_name + variant, product, plan, index)
-        resource: dict[str, Any] = {
+        resource: dict[str, object] = {
             "$schema": PRICE_SCHEMA,
             "resourceName": name,
             "product": product,
@@ -96,13 +97,13 @@ def split_prices(
     return body, prices
 
 
-def _offer_head(resource_name: str) -> dict[str, Any]:
+def _offer_head(resource_name: str) -> dict[str, object]:
     return {"$schema": OFFER_SCHEMA, "resourceName": resource_name}
 
 
 def full_step(
     kind: StepKind,
-    body: dict[str, Any],
+    body: dict[str, object],
     *,
     offer_name: str,
     state: str,
@@ -140,7 +141,7 @@ def minimal_step(
     return _step(kind, [resource], name, etag)
 
 
-def _pricing_key(entry: dict[str, Any]) -> tuple[str, str]:
+def _pricing_key(entry: dict[str, object]) -> tuple[str, str]:
     product = str(entry.get("product", ""))
     return (product, short_plan(product, str(entry.get("plan") or entry.get("basePlan") or "")))
 

@@ -14,6 +14,7 @@ since REF are not loaded (removing a file never withdraws anything).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ class Selection:
     scope: Scope
     paths: list[Path]
     total: int  # offer files under the plan's paths
+    # Why a plan asked to read only the changed files reads them all (None: it was not asked).
+    full_because: str | None = None
 
     @property
     def not_read(self) -> int:
@@ -68,6 +71,70 @@ def select_files(paths: Sequence[Path], scope: Scope, baseline: str | None) -> S
         return Selection(Scope.ALL, found, len(found))
     cwd = Path.cwd().resolve()
     changed = {os.path.normpath(p) for p in changed_since(baseline, cwd)}
+    reason = needs_full(changed, [os.path.normpath(cwd / p) for p in paths], baseline)
+    if reason is not None:
+        return Selection(Scope.ALL, found, len(found), f"{reason} since {baseline}")
     # A path the user named that does not exist stays, so the loader reports it.
     picked = [p for p in found if os.path.normpath(cwd / p) in changed or not p.exists()]
     return Selection(Scope.CHANGED, picked, len(found))
+
+
+SETTINGS_FILES = ("reconciler.toml", "pyproject.toml")
+
+
+def touches_settings(changed: set[str]) -> bool:
+    return any(os.path.basename(p) in SETTINGS_FILES for p in changed)
+
+
+def settings_changed_since(baseline: str) -> bool:
+    """Whether a settings file differs between *baseline* and the working tree."""
+    try:
+        return touches_settings({str(p) for p in changed_since(baseline, Path.cwd())})
+    except BaselineError:
+        return False
+
+
+def needs_full(changed: set[str], folders: Sequence[str], baseline: str) -> str | None:
+    """Why the changed files alone cannot show what a change does, or None.
+
+    Settings apply to every offer (ignore rules, API versions, ...): a pull request that
+    changes them changes offers it does not touch, so its plan reads them all. A removed
+    offer file may be a rename whose new name would create a second offer: only the full
+    plan sees the live offer it leaves unmanaged.
+    """
+    if touches_settings(changed):
+        return "the settings changed"
+    for path in changed:
+        if not path.endswith((".yaml", ".yml")) or os.path.exists(path):
+            continue
+        if any(path == f or path.startswith(f + os.sep) for f in folders):
+            return "an offer file was removed or renamed"
+    for path in sorted(changed):
+        if not path.endswith((".yaml", ".yml")) or not os.path.exists(path):
+            continue
+        before = _at(baseline, path)
+        now = Path(path).read_text(encoding="utf-8", errors="replace")
+        if before is not None and _name(now) != _name(before):
+            return "an offer was renamed"
+    return None
+
+
+_NAME = re.compile(r"^name:[ \t]*(.*?)[ \t]*$", re.M)
+
+
+def _name(text: str) -> str | None:
+    """The top-level ``name:`` line's value as written (None: no such line)."""
+    found = _NAME.search(text)
+    return found.group(1) if found else None
+
+
+def _at(ref: str, path: str) -> str | None:
+    """The file at *ref* (None: it did not exist there, a new file is no rename)."""
+    top = git_toplevel(Path(path).parent).resolve()
+    relative = Path(path).resolve().relative_to(top).as_posix()
+    shown = subprocess.run(
+        ["git", "show", f"{ref}:{relative}"], cwd=top, capture_output=True, check=False, timeout=60
+    )
+    if shown.returncode != 0:
+        return None
+    return shown.stdout.decode("utf-8", "replace")

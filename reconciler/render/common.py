@@ -7,7 +7,6 @@ from reconciler.plan.gone import GoneFile
 from reconciler.plan.paths import split_path
 
 TEXT_WIDTH = 100  # terminal and CI log lines
-CODE_WIDTH = 88  # code blocks of a PR comment: GitHub's comment column at a 1000 px window
 
 SYMBOLS = {
     "create": "+",
@@ -144,8 +143,8 @@ def gone_notes(gone: GoneFile) -> list[str]:
     if gone.renamed_to:
         notes.append(
             f"renamed to {gone.renamed_to if gone.name_changed else f'`{gone.renamed_to}`'}: "
-            "names are identity, so without a pinned `id:` "
-            "the plan creates a second offer; pin `id:` (the id above) to rename in place"
+            "names are identity, so without a pinned `id:` the new name would be a second "
+            "offer for the same deal; pin `id:` (the id above) to rename in place"
         )
     return notes
 

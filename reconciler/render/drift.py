@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
 
 from reconciler.checks.drift import DriftReport, field_key
 from reconciler.markdown import escape_markdown, inline_code
@@ -14,6 +13,11 @@ from reconciler.render.markdown import render_markdown
 from reconciler.render.view import scalar_text
 from reconciler.render.watch import render_watch_markdown, render_watch_text
 from reconciler.secrets import REGISTRY, redact
+
+REAPPLY = (
+    "apply git again (re-run the apply workflow, or `reconciler apply`); do not import: the "
+    "live values are the ones the approved change replaces"
+)
 
 
 def render_text(report: DriftReport) -> str:
@@ -26,6 +30,9 @@ def render_text(report: DriftReport) -> str:
             lines.append(f"{title}:")
             for c in changes:
                 lines.append(f"  {c.offer_name} [{c.file}] ({c.action})")
+                if c.file in report.not_applied and changes is report.pending:
+                    lines.append(f"    {report.not_applied[c.file]}")
+                    lines.append(f"    fix: {REAPPLY}")
                 for fc in c.field_changes[:20]:
                     lines.append(
                         f"    {readable_path(c, fc.path)}: git {scalar_text(fc.new)}, "
@@ -39,7 +46,7 @@ def render_text(report: DriftReport) -> str:
     return text + (render_watch_text(report.watch) if report.watch else "")
 
 
-def _value(value: Any) -> str:
+def _value(value: object) -> str:
     if value is None:
         return "(not set)"
     return inline_code(scalar_text(value)[:200])
@@ -108,9 +115,17 @@ def render_markdown_report(
                 f"- **{escape_markdown(redact(c.offer_name))}** "
                 f"({inline_code(redact(c.file))}): {escape_markdown(headline(c))}"
             )
+            if c.file in report.not_applied:
+                head[-1] += f"; {escape_markdown(redact(report.not_applied[c.file]))}"
         if len(report.pending) > 100:
             head.append(f"- {len(report.pending) - 100} more not shown")
         head += ["", "Apply them with the apply workflow (or `reconciler apply`).", ""]
+        if report.not_applied:
+            head += [
+                "An offer whose last apply did not finish shows the values git approved; "
+                "importing the live ones would undo that approval.",
+                "",
+            ]
     if report.watch is not None:
         head += ["### Expiry and acceptance watch", "", render_watch_markdown(report.watch)]
     text = "\n".join(head) + "\n"

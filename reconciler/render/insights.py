@@ -13,10 +13,11 @@ import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from reconciler.api.shapes import is_summary
 from reconciler.checks import list_prices, price_guard, watch
+from reconciler.checks.deal import DealBuilder, add_deals, plan_namer
 from reconciler.markdown import escape_markdown, inline_code
 from reconciler.offers.domain import offer_key
 from reconciler.offers.loader import OfferFile
@@ -31,13 +32,13 @@ PRICE_GUARD_RULE = SafetyRule.PRICE_GUARD
 
 
 class ReadClient(Protocol):
-    def list_offers(self) -> Iterator[dict[str, Any]]: ...
+    def list_offers(self) -> Iterator[dict[str, object]]: ...
 
-    def get_resource(self, durable_id: str) -> dict[str, Any]: ...
+    def get_resource(self, durable_id: str) -> dict[str, object]: ...
 
-    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, Any]: ...
+    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, object]: ...
 
-    def get_offer(self, offer_id: str) -> dict[str, Any]: ...
+    def get_offer(self, offer_id: str) -> dict[str, object]: ...
 
 
 class RecordingClient:
@@ -45,15 +46,16 @@ class RecordingClient:
 
     def __init__(self, client: ReadClient) -> None:
         self._client = client
-        self.offers: list[dict[str, Any]] = []
+        self.offers: list[dict[str, object]] = []
         self._lock = threading.Lock()  # the reads by id run side by side
         self._at: dict[str, int] = {}  # listed offer id -> its place in self.offers
+        self._templates: dict[tuple[str, str], dict[str, object]] = {}
 
     @property
     def endpoint(self) -> str:
         return str(getattr(self._client, "endpoint", ""))
 
-    def list_offers(self) -> Iterator[dict[str, Any]]:
+    def list_offers(self) -> Iterator[dict[str, object]]:
         self.offers, self._at = [], {}
         for offer in self._client.list_offers():
             with self._lock:
@@ -61,10 +63,10 @@ class RecordingClient:
                 self.offers.append(offer)
             yield offer
 
-    def get_resource(self, durable_id: str) -> dict[str, Any]:
+    def get_resource(self, durable_id: str) -> dict[str, object]:
         return self._client.get_resource(durable_id)
 
-    def get_offer(self, offer_id: str) -> dict[str, Any]:
+    def get_offer(self, offer_id: str) -> dict[str, object]:
         # A targeted plan reads its few offers by id instead of listing them all; a list of
         # summaries is completed by these reads: the full offer takes the summary's place.
         offer = self._client.get_offer(offer_id)
@@ -76,8 +78,12 @@ class RecordingClient:
                 self.offers[at] = offer
         return offer
 
-    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, Any]:
-        return self._client.get_price_template(product_id, plan_id)
+    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, object]:
+        # The price guard and the summary table's prices read the same plans: once each.
+        key = (product_id, plan_id)
+        if key not in self._templates:
+            self._templates[key] = self._client.get_price_template(product_id, plan_id)
+        return self._templates[key]
 
     def complete(self, *, workers: int = 1) -> None:
         """Read by id every active offer the list gave as a summary (the watch needs the
@@ -105,7 +111,20 @@ def _where(w: price_guard.PriceWarning) -> str:
     return f"{w.file}:{w.line}" if w.line else w.file
 
 
-def price_banner(report: price_guard.PriceGuardReport) -> PlanExtra:
+def _named(w: price_guard.PriceWarning, names: DealBuilder | None) -> str:
+    """The warning's message with its product and plan by name (the ids when unknown)."""
+    if names is None or not w.product:
+        return w.message
+    named = names.known(w.product, w.plan)
+    if named is None:
+        return w.message
+    ids = f"{w.plan} of {w.product}" if w.plan else f"every plan of {w.product}"
+    return w.message.replace(ids, named if w.plan else f"every plan of {named}")
+
+
+def price_banner(
+    report: price_guard.PriceGuardReport, names: DealBuilder | None = None
+) -> PlanExtra:
     n = len(report.warnings)
     title = f"{n} price warning(s)" + (" block this plan" if report.blocked else "")
     if not n:
@@ -122,11 +141,11 @@ def price_banner(report: price_guard.PriceGuardReport) -> PlanExtra:
     )
     md = [f"Discount threshold {report.threshold:g} %{compared}. {how}", ""]
     md += [
-        f"- {inline_code(_where(w))} {escape_markdown(redact(w.message))} [{w.rule.value}]"
+        f"- {inline_code(_where(w))} {escape_markdown(redact(_named(w, names)))} [{w.rule.value}]"
         for w in report.warnings
     ]
     md += [f"- list price not read: {escape_markdown(redact(u))}" for u in report.unavailable]
-    text = [f"{_where(w)}: {redact(w.message)} [{w.rule.value}]" for w in report.warnings]
+    text = [f"{_where(w)}: {redact(_named(w, names))} [{w.rule.value}]" for w in report.warnings]
     text += [f"list price not read: {redact(u)}" for u in report.unavailable]
     return PlanExtra(
         kind=ExtraKind.BANNER,
@@ -159,7 +178,8 @@ def add_price_guard(
         strict=strict or settings.plan.strict_prices,
     )
     if report.warnings or report.unavailable:
-        plan.extras.append(price_banner(report))
+        names = plan_namer(getattr(client, "offers", []))
+        plan.extras.append(price_banner(report, names))
     if report.blocked:
         plan.safety.violations.append(
             SafetyViolation(
@@ -175,7 +195,7 @@ def add_price_guard(
 
 
 def add_timeline(
-    plan: Plan, files: Sequence[OfferFile], live_offers: Sequence[dict[str, Any]], day: dt.date
+    plan: Plan, files: Sequence[OfferFile], live_offers: Sequence[dict[str, object]], day: dt.date
 ) -> timeline.Timeline:
     """A section with the gantt of every changed offer (none when nothing changes)."""
     built = timeline.build_timeline(plan.changes, files, live_offers, day)
@@ -209,7 +229,7 @@ def state_path(settings: Settings) -> Path:
 
 def run_watch(
     settings: Settings,
-    live_offers: Sequence[dict[str, Any]],
+    live_offers: Sequence[dict[str, object]],
     files: Sequence[OfferFile],
     day: dt.date,
     *,
@@ -264,6 +284,11 @@ class PlanInsights:
             )
         if self.want_watch:
             reader.complete(workers=self.settings.api.max_connections)
+        # The summary table's rows: names, prices against list (read with the price guard's
+        # plans), dates and risks of every change.
+        add_deals(
+            plan, files, reader.offers, reader if self.want_prices else None, self.price_report
+        )
         self.timeline_built = add_timeline(plan, files, reader.offers, self.day)
         if self.want_watch:
             self.watch_report = run_watch(self.settings, reader.offers, files, self.day)

@@ -14,7 +14,8 @@ become HTML, a link, a mention or a hidden marker, or break the layout.
 
 Size: GitHub refuses comment bodies over 65,536 characters. Blocks are added whole while
 they fit the *budget*; what does not fit is counted in an explicit "N more offers not
-shown" line. No code line is wider than :data:`~reconciler.render.common.CODE_WIDTH`.
+shown" line. Code lines are never wrapped: GitHub scrolls a wide code block, and an id or
+a URL stays whole when copied.
 """
 
 from __future__ import annotations
@@ -24,23 +25,22 @@ from reconciler.plan.changes import Change
 from reconciler.plan.extras import ExtraKind
 from reconciler.plan.plan import Plan
 from reconciler.render.common import (
-    CODE_WIDTH,
     EMOJI,
     accepted,
-    field_summary,
     gone_notes,
     gone_title,
     headline,
     replacement_notes,
-    why,
 )
+from reconciler.render.deal_table import MAX_TABLE_ROWS, risky, table
 from reconciler.render.view import change_lines, layout, yaml_lines
 from reconciler.secrets import redact
 
 BUDGET = 60_000
 MAX_DIFF_LINES = 200
-MAX_TABLE_ROWS = 150
-OPEN_DETAILS = 5  # plans with at most this many changes show every diff unfolded
+# Code blocks are never wrapped: GitHub scrolls them, and a URL or an id cut in two is a
+# wrong URL or id when copied.
+UNWRAPPED = 1_000_000
 MARKER = "<!-- reconciler:plan -->"
 
 
@@ -51,13 +51,13 @@ def _cell(text: object) -> str:
 def diff_lines(change: Change, *, only_live: bool = False) -> list[str]:
     """The code lines of one offer's diff: its own YAML for a create, else the tree."""
     if change.action == "create" and change.source and not only_live:
-        lines = layout(yaml_lines(change.source), CODE_WIDTH, symbol_first=True)
+        lines = layout(yaml_lines(change.source), UNWRAPPED, symbol_first=True)
     else:
         shown = change
         if only_live:
             kept = [fc for fc in change.field_changes if fc.origin in ("live", "both")]
             shown = change.model_copy(update={"field_changes": kept})
-        lines = layout(change_lines(shown, paired=True), CODE_WIDTH, symbol_first=True)
+        lines = layout(change_lines(shown, paired=True), UNWRAPPED, symbol_first=True)
     if not lines:
         lines = ["  (no field changes)"]
     if len(lines) > MAX_DIFF_LINES:
@@ -86,7 +86,14 @@ def _details(change: Change, *, only_live: bool = False, unfold: bool = False) -
         if change.override:
             parts += ["", f"**To go ahead:** {md_inline(redact(change.override))}"]
         parts.append("")
-    parts.append(code_block("\n".join(diff_lines(change, only_live=only_live)), "diff").rstrip())
+    code = code_block("\n".join(diff_lines(change, only_live=only_live)), "diff").rstrip()
+    if change.action == "create" and change.source and not only_live:
+        # The table row says who, what and when; the file itself is one click away.
+        lines = len(diff_lines(change))
+        parts += [f"<details><summary>The offer file ({lines} lines)</summary>", ""]
+        parts += [code, "", "</details>"]
+    else:
+        parts.append(code)
     parts += ["", "</details>", ""]
     return "\n".join(parts) + "\n"
 
@@ -116,36 +123,34 @@ def _banners(plan: Plan) -> list[str]:
             else "**Blocked: these offers are left alone; every other change is applied.**"
         )
         out.append(_alert("CAUTION", [title, "", *reasons]))
-    counts = plan.summary()
-    bits = []
-    if counts["withdraw"]:
-        bits.append(f"withdraws {counts['withdraw']}")
-    if counts["delete"]:
-        bits.append(f"deletes {counts['delete']}")
-    if counts["recreate"]:
-        bits.append(f"replaces {counts['recreate']} (-/+)")
-    if counts["republish"]:
-        bits.append(f"withdraws and republishes {counts['republish']}")
-    if bits:
-        out.append(_alert("WARNING", [f"This plan {', '.join(bits)} offer(s). Review carefully."]))
+    disruptive = [
+        f"- {EMOJI.get(c.action, '')} {_named(c.offer_name)} {escape_markdown(_DISRUPTS[c.action])}"
+        for c in plan.changes
+        if c.action in _DISRUPTS
+    ]
+    if disruptive:
+        out.append(_alert("WARNING", ["**Review carefully:**", *disruptive]))
     if plan.gone:
+        removed = ", ".join(_named(g.offer_name) for g in plan.gone)
+        files = _count(len(plan.gone), "offer file was", "offer files were")
         out.append(
             _alert(
                 "WARNING",
                 [
-                    f"{len(plan.gone)} offer file(s) were removed: their live offers stay "
-                    "live and are no longer managed (see below)."
+                    f"{files} removed ({removed}): their live offers stay as they are and are "
+                    "no longer managed (see below)."
                 ],
             )
         )
     outside = [c for c in plan.changes if c.reason in ("live", "both")]
     if outside:
+        names = ", ".join(_named(c.offer_name) for c in outside)
         out.append(
             _alert(
                 "NOTE",
                 [
-                    f"{len(outside)} offer(s) changed outside git since the baseline; "
-                    "those changes are listed separately below."
+                    f"Changed outside git since the baseline: {names}; those changes are "
+                    "listed separately below."
                 ],
             )
         )
@@ -160,20 +165,43 @@ def _banners(plan: Plan) -> list[str]:
     return out
 
 
-def _table(plan: Plan) -> tuple[str, int]:
-    rows = ["| Offer | What happens | What changes | File |", "|---|---|---|---|"]
-    shown = 0
-    for change in plan.changes[:MAX_TABLE_ROWS]:
-        action = f"{EMOJI.get(change.action, '')} {headline(change)}"
-        if change.reason in ("live", "both"):
-            action += f" ({why(change)})"
-        rows.append(
-            f"| **{_cell(redact(change.offer_name))}** | {_cell(action)} "
-            f"| {_cell(redact(field_summary(change)))} "
-            f"| {inline_code(redact(f'{change.file}:{change.line}'))} |"
+_DISRUPTS = {
+    "withdraw": "is withdrawn: customers can no longer accept it",
+    "delete": "is deleted (a draft)",
+    "recreate": "is replaced: a new offer, a new id, the old one withdrawn",
+    "republish": "is withdrawn, edited and republished: its link is down meanwhile",
+}
+
+
+def _named(name: str) -> str:
+    return f"**{escape_markdown(redact(name))}**"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def heading_counts(plan: Plan) -> str:
+    """What happens, without what does not (unchanged and skipped files are below)."""
+    counts = plan.summary()
+    parts = [
+        f"{counts[key]} to {key}" if key != "blocked" else f"{counts[key]} blocked"
+        for key in (
+            "create",
+            "update",
+            "publish",
+            "partner-complete",
+            "republish",
+            "recreate",
+            "withdraw",
+            "delete",
+            "blocked",
         )
-        shown += 1
-    return "\n".join(rows) + "\n", len(plan.changes) - shown
+        if counts.get(key)
+    ]
+    if counts["gone"]:
+        parts.append(_count(counts["gone"], "file removed", "files removed"))
+    return ", ".join(parts) or "no changes"
 
 
 def _gone_section(plan: Plan) -> str:
@@ -209,10 +237,12 @@ def _tail(plan: Plan) -> list[str]:
         lines += ["", "</details>", ""]
         tail.append("\n".join(lines) + "\n")
     if plan.skipped:
-        tail.append(
-            f"{len(plan.skipped)} file(s) of the other role skipped "
-            f"(planned with the other `--role`).\n"
-        )
+        other = "partner" if plan.meta.role == "publisher" else "publisher"
+        files = _count(len(plan.skipped), f"{other} file", f"{other} files")
+        unchanged = f"{len(plan.unchanged)} offers unchanged · " if plan.unchanged else ""
+        tail.append(f"{unchanged}{files} planned by the {other}'s own `--role {other}` plan.\n")
+    elif plan.unchanged:
+        tail.append(_count(len(plan.unchanged), "offer unchanged.", "offers unchanged.") + "\n")
     tail.append(MARKER + "\n")
     return tail
 
@@ -226,15 +256,13 @@ def render_markdown(
 ) -> str:
     head: list[str] = []
     icon = "🔴" if plan.is_blocked else ("🟡" if plan.has_changes else "✅")
-    head.append(f"## {icon} {escape_markdown(title)}: {escape_markdown(plan.summary_line())}\n")
+    head.append(f"## {icon} {escape_markdown(title)}: {escape_markdown(heading_counts(plan))}\n")
     meta = [f"role {inline_code(plan.meta.role)}"]
-    if plan.meta.git_sha:
-        meta.append(f"commit {inline_code(plan.meta.git_sha[:12])}")
     if plan.meta.baseline:
         meta.append(f"baseline {inline_code(redact(plan.meta.baseline))}")
     if plan.meta.scope == "changed":
         meta.append(f"scope {inline_code('changed')} ({plan.meta.files_not_read:,} files not read)")
-    meta.append(f"checksum {inline_code(plan.checksum[:19])}")
+    # The commit and the checksum are in the comment's footer (and in plan.json).
     head.append(" · ".join(meta) + "\n")
     head.extend(_banners(plan))
     if not plan.changes and not plan.gone:
@@ -242,14 +270,13 @@ def render_markdown(
 
     out = "\n".join(head) + "\n"
     if plan.changes:
-        table, not_in_table = _table(plan)
-        out += table + "\n"
+        rows, not_in_table = table(plan)
+        out += rows + "\n"
         if not_in_table:
             out += f"{not_in_table} more offers not in the table.\n\n"
     out += _gone_section(plan)
     tail = _tail(plan)
     reserve = sum(len(t) + 1 for t in tail) + 300
-    unfold = len(plan.changes) <= OPEN_DETAILS
     git_changes = [c for c in plan.changes if c.reason != "live"]
     outside = [c for c in plan.changes if c.reason in ("live", "both")]
     sections = [
@@ -260,6 +287,7 @@ def render_markdown(
     for heading, items in sections:
         started = False
         for change, only_live in items:
+            unfold = risky(change, plan.deals.get(change.file))
             block = _details(change, only_live=only_live, unfold=unfold)
             extra = block if started else f"{heading}\n\n{block}"
             if len(out) + len(extra) + reserve > budget:

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 from reconciler.checks.drift import DriftReport
 from reconciler.plan.plan import Plan
 from reconciler.render import drift
+from reconciler.render.common import TEXT_WIDTH
 from reconciler.render.json_ import render_json
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_text
@@ -30,6 +31,7 @@ class Style:
     """What the terminal decides and every renderer may use."""
 
     colour: bool = False
+    width: int = TEXT_WIDTH  # the text's columns: the terminal's, else a CI log's 100
 
 
 Renderer = Callable[[T, Style], str]
@@ -56,7 +58,7 @@ class Renderers(Generic[T]):
 PLAN_RENDERERS: Renderers[Plan] = Renderers(
     "plan",
     {
-        "text": lambda plan, style: render_text(plan, colour=style.colour),
+        "text": lambda plan, style: render_text(plan, colour=style.colour, width=style.width),
         "markdown": lambda plan, _style: render_markdown(plan, budget=FULL_BUDGET),
         "json": lambda plan, _style: render_json(plan),
     },

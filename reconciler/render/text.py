@@ -1,17 +1,18 @@
 """Text for a terminal or a CI log: one block per offer in the file's shape, a summary line.
 
 Colour comes from ``click.style`` and is only used when asked for (the CLI decides); no
-line is wider than :data:`~reconciler.render.common.TEXT_WIDTH`, and the result goes
-through ``redact`` line by line.
+line is wider than the *width* asked for (the terminal's, from the CLI; 100 columns in a
+log), and the result goes through ``redact`` line by line.
 """
 
 from __future__ import annotations
 
+import functools
 import textwrap
 
 import click
 
-from reconciler.markdown import visible
+from reconciler.markdown import visible, visible_line
 from reconciler.plan.changes import Change
 from reconciler.plan.plan import Plan
 from reconciler.render.common import (
@@ -25,6 +26,7 @@ from reconciler.render.common import (
 from reconciler.render.view import change_lines, layout, yaml_lines
 from reconciler.secrets import redact
 
+MIN_WIDTH = 60  # narrower terminals wrap every line: past this, the wrapping helps no more
 COLOURS = {
     "+": "green",
     "~": "yellow",
@@ -40,20 +42,21 @@ def _style(text: str, colour: str | None, colour_on: bool, *, bold: bool = False
     return click.style(text, fg=colour, bold=bold)
 
 
-def _wrapped(label: str, text: str, indent: str = "    ") -> list[str]:
+def _wrapped_at(label: str, text: str, indent: str = "    ", *, width: int) -> list[str]:
     first = f"{indent}{label}"
     return textwrap.wrap(
         visible(text),
-        width=TEXT_WIDTH,
+        width=width,
         initial_indent=first,
         subsequent_indent=indent + "  ",
         break_on_hyphens=False,
     ) or [first.rstrip()]
 
 
-def _change_block(change: Change, colour: bool) -> list[str]:
+def _change_block(change: Change, colour: bool, width: int) -> list[str]:
+    _wrapped = functools.partial(_wrapped_at, width=width)
     symbol = SYMBOLS.get(change.action, "?")
-    head = f"{symbol} {visible(change.offer_name)}  {headline(change)}"
+    head = f"{symbol} {visible_line(change.offer_name)}  {visible_line(headline(change))}"
     lines = [
         _style(line, COLOURS.get(symbol), colour, bold=True) for line in _wrapped("", head, "")
     ]
@@ -70,19 +73,23 @@ def _change_block(change: Change, colour: bool) -> list[str]:
         if change.override:
             lines += _wrapped("to go ahead: ", change.override)
     if change.action == "create" and change.source:
-        body = layout(yaml_lines(change.source), TEXT_WIDTH - 4, symbol_first=False)
+        body = layout(yaml_lines(change.source), width - 4, symbol_first=False)
     else:
-        body = layout(change_lines(change), TEXT_WIDTH - 4, symbol_first=False)
+        body = layout(change_lines(change), width - 4, symbol_first=False)
     for line in body:
         mark = line.strip()[:1]
         lines.append("    " + _style(line, COLOURS.get(mark), colour))
     return lines
 
 
-def render_text(plan: Plan, *, colour: bool = False, show_unchanged: bool = False) -> str:
+def render_text(
+    plan: Plan, *, colour: bool = False, show_unchanged: bool = False, width: int = TEXT_WIDTH
+) -> str:
+    width = max(MIN_WIDTH, width)
+    _wrapped = functools.partial(_wrapped_at, width=width)
     lines: list[str] = []
     for change in plan.changes:
-        lines.extend(_change_block(change, colour))
+        lines.extend(_change_block(change, colour, width))
         lines.append("")
     for gone in plan.gone:
         head = f"? {gone.offer_name}  {gone_title(gone)} {gone.file}"

@@ -51,7 +51,7 @@ class Timeline(BaseModel):
     rows: list[TimelineRow] = []
 
 
-def _dates_of_file(f: OfferFile) -> dict[str, Any]:
+def _dates_of_file(f: OfferFile) -> dict[str, object]:
     if isinstance(f.offer, ChannelPartnerOffer):
         return {}
     return {
@@ -65,7 +65,7 @@ def _dates_of_file(f: OfferFile) -> dict[str, Any]:
 def build_timeline(
     changes: Iterable[Change],
     files: Sequence[OfferFile],
-    live_offers: Iterable[Mapping[str, Any]],
+    live_offers: Iterable[Mapping[str, object]],
     today: dt.date,
 ) -> Timeline:
     """One row per change, dates from the file, else from the live offer."""
@@ -98,22 +98,44 @@ def build_timeline(
     return Timeline(today=today, rows=rows)
 
 
+# Section titles sit in a left column of this many pixels; longer names would run over
+# the bars, so they are cut to what fits (the table above names every offer in full).
+LABEL_COLUMN_PX = 190
+LABEL_CHARS = 26
+
+
 def _label(text: str) -> str:
-    cleaned = _UNSAFE.sub(" ", redact(text)).strip()
-    return cleaned[:80] or "offer"
+    cleaned = " ".join(_UNSAFE.sub(" ", redact(text)).split()) or "offer"
+    return cleaned if len(cleaned) <= LABEL_CHARS else cleaned[: LABEL_CHARS - 1].rstrip() + "…"
+
+
+def _tick_months(timeline: Timeline) -> int:
+    """Months between axis ticks: about six ticks whatever the span, never overlapping."""
+    days = [timeline.today]
+    for row in timeline.rows:
+        days += [d for d in (row.start, row.end, row.accept_by, row.live_end) if d]
+    months = (max(days) - min(days)).days / 30
+    return next((n for n in (1, 2, 3, 6) if months / n <= 8), 12)
 
 
 def render_mermaid(timeline: Timeline) -> str:
-    """The gantt as a fenced ```` ```mermaid ```` block (empty string: nothing dated)."""
-    today = timeline.today.isoformat()
+    """The gantt as a fenced ```` ```mermaid ```` block (empty string: nothing dated).
+
+    Today is Mermaid's own marker, a red line across every row (drawn on the reader's
+    today, which is what a reader wants); ticks are a few months apart with month names.
+    """
+    config = (
+        '%%{init: {"gantt": {"leftPadding": ' + str(LABEL_COLUMN_PX) + ', "fontSize": 12, '
+        '"sectionFontSize": 12, "barHeight": 18}}}%%'
+    )
     lines = [
         "```mermaid",
+        config,
         "gantt",
         "    dateFormat YYYY-MM-DD",
-        "    axisFormat %Y-%m",
-        "    todayMarker off",
-        "    section Today",
-        f"    today {today} : milestone, now, {today}, 0d",
+        "    axisFormat %b %Y",
+        f"    tickInterval {_tick_months(timeline)}month",
+        "    todayMarker stroke-width:3px,stroke:#d1242f",
     ]
     drawn = 0
     for n, row in enumerate(r for r in timeline.rows if r.has_dates):
@@ -124,22 +146,22 @@ def render_mermaid(timeline: Timeline) -> str:
         start = row.start or (timeline.today if row.starts_on_acceptance else None)
         if start and row.end:
             first, last = sorted((start, row.end))
-            what = "term from acceptance" if row.start is None else "term"
+            what = "from acceptance" if row.start is None else "term"
             span = f"{first.isoformat()}, {last.isoformat()}"
-            lines.append(f"    {what} ({row.action}) : t{n}, {span}")
+            lines.append(f"    {what} : t{n}, {span}")
         elif row.end:
-            lines.append(f"    end ({row.action}) : milestone, e{n}, {row.end.isoformat()}, 0d")
+            lines.append(f"    end : milestone, e{n}, {row.end.isoformat()}, 0d")
         elif start:
-            lines.append(f"    start ({row.action}) : milestone, s{n}, {start.isoformat()}, 0d")
+            lines.append(f"    start : milestone, s{n}, {start.isoformat()}, 0d")
         if row.accept_by:
             lines.append(f"    accept by : milestone, a{n}, {row.accept_by.isoformat()}, 0d")
         if row.live_end:
             first, last = sorted((row.live_start or timeline.today, row.live_end))
             span = f"{first.isoformat()}, {last.isoformat()}"
-            lines.append(f"    live term (differs) : crit, l{n}, {span}")
+            lines.append(f"    live term : crit, l{n}, {span}")
         if row.live_accept_by:
             day = row.live_accept_by.isoformat()
-            lines.append(f"    live accept by (differs) : crit, milestone, la{n}, {day}, 0d")
+            lines.append(f"    live accept by : crit, milestone, la{n}, {day}, 0d")
     if not drawn:
         return ""
     lines.append("```")

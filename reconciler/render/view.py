@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, Field
 
-from reconciler.markdown import visible
+from reconciler.markdown import visible, visible_line
 from reconciler.plan.changes import Change, FieldChange
 from reconciler.plan.paths import split_path
 
@@ -38,8 +37,8 @@ class DiffNode(BaseModel):
     label: str
     key: str | None = None  # the keyed-list key this block stands for, shown beside the label
     op: Op = Op.CHANGE
-    old: Any = None
-    new: Any = None
+    old: object = None
+    new: object = None
     leaf: bool = False
     unchanged: int = 0
     children: list[DiffNode] = Field(default_factory=list)
@@ -75,10 +74,11 @@ def _short_ref(ref: str, *, short: bool) -> str:
 
 def block_label(key: str, labels: dict[str, str]) -> tuple[str, str | None]:
     """(label, id beside it) for a keyed item: its name when known, else the key itself."""
+    # One line each: a label or key with a line break could pass for another entry.
     name = labels.get(key)
     if name:
-        return visible(name), _short_ref(key, short=True)
-    return _short_ref(key, short=False), None
+        return visible_line(name), visible_line(_short_ref(key, short=True))
+    return visible_line(_short_ref(key, short=False)), None
 
 
 def build_tree(change: Change) -> list[DiffNode]:
@@ -137,7 +137,7 @@ def _settle_ops(node: DiffNode) -> Op:
 # Values
 
 
-def scalar_text(value: Any) -> str:
+def scalar_text(value: object) -> str:
     """A value on one line: strings quoted (JSON), numbers and booleans bare."""
     if isinstance(value, str):
         return '"' + visible(json.dumps(value, ensure_ascii=False)[1:-1]) + '"'
@@ -148,7 +148,7 @@ def scalar_text(value: Any) -> str:
     return visible(json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": ")))
 
 
-def _value_lines(label: str, value: Any, op: Op, depth: int) -> list[DiffLine]:
+def _value_lines(label: str, value: object, op: Op, depth: int) -> list[DiffLine]:
     """``label: value`` -- nested maps and lists of maps in the file's shape."""
     if isinstance(value, dict) and value:
         out = [DiffLine(op=op, depth=depth, text=f"{label}:")]
@@ -259,6 +259,6 @@ def yaml_lines(source: str) -> list[DiffLine]:
     return out
 
 
-def view_data(change: Change) -> list[dict[str, Any]]:
+def view_data(change: Change) -> list[dict[str, object]]:
     """The tree as plain JSON data (for ``plan --format json``)."""
     return [node.model_dump(mode="json", exclude_defaults=True) for node in build_tree(change)]

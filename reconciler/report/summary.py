@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from reconciler.apply.outcome import ApplyResult, ChangeOutcome
 from reconciler.markdown import escape_markdown, inline_code, md_inline
+from reconciler.report.next_state import state_and_next
 from reconciler.secrets import redact
 
 ICONS = {
@@ -85,37 +86,6 @@ def render_table(result: ApplyResult) -> str:
     return "\n".join(redact(line) for line in lines) + "\n"
 
 
-_DONE_STATE = {
-    "create": "created",
-    "update": "draft, updated",
-    "publish": "live",
-    "partner-complete": "live (completed)",
-    "republish": "live again (republished)",
-    "recreate": "live (the new offer; the old one withdrawn)",
-    "withdraw": "withdrawn",
-    "delete": "deleted",
-}
-_HALF_DONE = {
-    "republish": "withdrawn: the republish step did not finish",
-    "recreate": "new offer created; the old one is still live",
-}
-
-
-def state_now(o: ChangeOutcome) -> str:
-    """Where the offer is now, in words, from what apply got done."""
-    if o.status == "succeeded":
-        return _DONE_STATE.get(o.action, "done")
-    if o.status == "running":
-        return "in progress (a job is still running)"
-    if o.steps_done and o.steps_done < o.steps_total:
-        return _HALF_DONE.get(o.action, f"{o.steps_done} of {o.steps_total} steps done")
-    if o.status == "unknown":
-        return "unknown (an answer was lost)"
-    if o.status in ("blocked", "waiting"):
-        return "left alone"
-    return "unchanged" if o.action != "create" else "not created"
-
-
 def next_steps(result: ApplyResult) -> str | None:
     """One "what to do next" line when anything is not done."""
     counts = result.counts()
@@ -152,15 +122,15 @@ def render_markdown(result: ApplyResult) -> str:
     todo = next_steps(result)
     if todo:
         lines += [f"> [!IMPORTANT]\n> **What to do next:** {md_inline(todo)}", ""]
-    lines.append("| | Offer | Live id | State now | Result | File |")
-    lines.append("|---|---|---|---|---|---|")
+    # Four columns: readable at 400 px. Ids and files are in the folded block below.
+    lines.append("| | Offer | State now | Who acts next |")
+    lines.append("|---|---|---|---|")
     for o in result.outcomes:
-        offer_id = inline_code(o.offer_id) if o.offer_id else "–"
+        state, who = state_and_next(o)
         lines.append(
-            f"| {MD_ICONS.get(o.status, '')} | **{escape_markdown(o.offer_name)}** "
-            f"({escape_markdown(o.action)}) | {offer_id} | {escape_markdown(state_now(o))} "
-            f"| {escape_markdown(o.job_result or o.status)} "
-            f"| {inline_code(f'{o.file}:{o.line}')} |"
+            f"| {MD_ICONS.get(o.status, '')} | **{escape_markdown(o.offer_name)}**<br>"
+            f"{escape_markdown(o.action)}: {escape_markdown(o.job_result or o.status)} "
+            f"| {md_inline(state)} | {md_inline(who)} |"
         )
     problems = [o for o in result.outcomes if _detail(o)]
     if problems:
@@ -173,14 +143,15 @@ def render_markdown(result: ApplyResult) -> str:
             "",
             "Unfinished work is kept in the apply journal; run `reconciler jobs resume`.",
         ]
-    jobs = [o for o in result.outcomes if o.job_ids]
-    if jobs:
-        lines += ["", "<details><summary>Job ids</summary>", ""]
-        lines += [
-            f"* {escape_markdown(o.offer_name)}: {', '.join(inline_code(j) for j in o.job_ids)}"
-            for o in jobs
-        ]
-        lines += ["", "</details>"]
+    lines += ["", "<details><summary>Offer ids, files and job ids</summary>", ""]
+    for o in result.outcomes:
+        bits = [inline_code(f"{o.file}:{o.line}")]
+        if o.offer_id:
+            bits.append(f"offer {inline_code(o.offer_id)}")
+        if o.job_ids:
+            bits.append("jobs " + ", ".join(inline_code(j) for j in o.job_ids))
+        lines.append(f"* {escape_markdown(o.offer_name)}: {' · '.join(bits)}")
+    lines += ["", "</details>"]
     return redact("\n".join(lines) + "\n")
 
 

@@ -51,10 +51,13 @@ def names(emu: EmbeddedEmulator) -> Counter[str]:
         return Counter(str(o.get("name")) for o in c.list_offers())
 
 
+def state_refs(gh: GitHubServer) -> dict[str, str]:
+    """The lock refs (the apply history keeps a ref of its own beside them)."""
+    return {ref: sha for ref, sha in gh.git.refs.items() if "/state-" in ref}
+
+
 def state_docs(gh: GitHubServer) -> list[StateDocument]:
-    return [
-        StateDocument.model_validate_json(gh.git.text_of(ref) or "") for ref in list(gh.git.refs)
-    ]
+    return [StateDocument.model_validate_json(gh.git.text_of(ref) or "") for ref in state_refs(gh)]
 
 
 def first_run_exits_6(
@@ -93,7 +96,7 @@ def test_a_fresh_runner_follows_the_open_jobs_from_the_state_ref_and_creates_not
     assert posts(emu) == sent  # nothing sent again
     live = names(emu)
     assert len(live) > 1 and set(live.values()) == {1}, live
-    assert github.git.refs == {}  # released: no jobs open any more
+    assert state_refs(github) == {}  # released: no jobs open any more
     code, out, err = run("plan", "offers", "--detailed-exitcode", *shared(tmp_path))
     assert code == EXIT_OK, out + err
 
@@ -112,7 +115,7 @@ def test_the_workflow_path_plan_then_apply_plan_json_on_a_fresh_runner_creates_n
     assert posts(emu) == sent
     live = names(emu)
     assert len(live) > 1 and set(live.values()) == {1}, live
-    assert github.git.refs == {}
+    assert state_refs(github) == {}
     code, out, err = run("plan", "offers", "--detailed-exitcode", *shared(tmp_path))
     assert code == EXIT_OK, out + err
 
@@ -136,13 +139,13 @@ def test_a_second_holder_waits_then_exits_7_naming_the_holder_and_lock_release_f
     code, out, _ = run("lock", "status", *shared(tmp_path))
     assert code == EXIT_OK and info.id in out and "[held]" in out
     code, out, _ = run("lock", "release", "not-the-id", *shared(tmp_path))
-    assert code != EXIT_OK and len(github.git.refs) == 1
+    assert code != EXIT_OK and len(state_refs(github)) == 1
     code, out, _ = run("lock", "release", info.id, *shared(tmp_path))
     assert code == EXIT_OK, out
-    assert github.git.refs == {}
+    assert state_refs(github) == {}
     code, out, err = run("apply", "offers", "--auto-approve", *shared(tmp_path))
     assert code == EXIT_OK, out + err
-    assert github.git.refs == {}
+    assert state_refs(github) == {}
 
 
 @pytest.mark.emulator(job_latency=3.0)
@@ -152,7 +155,7 @@ def test_a_takeover_based_on_a_stale_commit_gets_422_and_sends_nothing(
     import re
 
     sent = first_run_exits_6(tmp_path, monkeypatch, emu)
-    ((ref, base),) = github.git.refs.items()
+    ((ref, base),) = state_refs(github).items()
 
     # Another runner takes the lock over between this runner's read and its write.
     def other_runner_writes() -> None:

@@ -13,10 +13,12 @@ import pytest
 
 from reconciler.cli import cli
 from reconciler.cli.common import run
+from reconciler.github.plan_outputs import bind
 from tests.support.github_server import GitHubServer
 
 REPO = "octo/offers"
 RUN_ID = "4242"
+CHECKSUM = "sha256:" + "0" * 64
 
 
 def pr_event(number: int, *, head_repo: str = REPO, sha: str = "a" * 40) -> dict[str, Any]:
@@ -64,9 +66,18 @@ class Workflow:
         return self.summary_path.read_text(encoding="utf-8") if self.summary_path.exists() else ""
 
     def write(self, name: str, text: str) -> Path:
+        """A file outside the checkout (the runner's temporary folder)."""
         path = self.tmp / name
         path.write_text(text, encoding="utf-8")
         return path
+
+    def plan_md(self, text: str, checksum: str = CHECKSUM) -> Path:
+        """plan.md as `reconciler plan --markdown-out` writes it in this job's run."""
+        return self.write("plan.md", bind(text, checksum, {"GITHUB_RUN_ID": RUN_ID}))
+
+    def plan_json(self, summary: dict[str, Any], checksum: str = CHECKSUM) -> Path:
+        """The summary of the plan that plan.md shows (its checksum)."""
+        return self.write("plan.json", json.dumps({"checksum": checksum, **summary}))
 
     def env(
         self, event: dict[str, Any], event_name: str, sha: str, token: bool = True
@@ -121,8 +132,11 @@ def workflow(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> Workflow:
-    # No settings file around: defaults, as in a fresh offers repository.
-    monkeypatch.chdir(tmp_path)
+    # No settings file around: defaults, as in a fresh offers repository. The job's files
+    # (plan.md, plan.json, the summary) lie beside the checkout, not in it.
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    monkeypatch.chdir(checkout)
     for key in ("RECONCILER_ENVIRONMENT", "RECONCILER_GITHUB_AUTHOR", "GITHUB_TOKEN"):
         monkeypatch.delenv(key, raising=False)
     return Workflow(tmp_path, server, monkeypatch, capsys)

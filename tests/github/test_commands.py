@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 
 from tests.github.conftest import Workflow, pr_event, push_event
 
@@ -26,14 +26,14 @@ def test_two_plan_runs_leave_one_comment_with_the_latest_plan(workflow: Workflow
     server.add_comment(pr, f"copied: {MARKER} please ignore", login="mallory")
     server.add_comment(pr, "another remark", login="bob")
 
-    first = workflow.write("plan.md", "## Offers plan\n\n1 to create: **Contoso Q3**\n")
+    first = workflow.plan_md("## Offers plan\n\n1 to create: **Contoso Q3**\n")
     result = workflow.run(
         "github", "comment-plan", "--body-file", str(first), event=pr_event(pr, sha="1" * 40)
     )
     assert result.code == 0, result.err
     assert "plan comment created on #7" in result.out
 
-    second = workflow.write("plan.md", "## Offers plan\n\n1 to update: **Contoso Q4**\n")
+    second = workflow.plan_md("## Offers plan\n\n1 to update: **Contoso Q4**\n")
     result = workflow.run(
         "github", "comment-plan", "--body-file", str(second), event=pr_event(pr, sha="2" * 40)
     )
@@ -63,7 +63,7 @@ def test_two_plan_runs_leave_one_comment_with_the_latest_plan(workflow: Workflow
 
 def test_an_identical_plan_is_not_sent_again(workflow: Workflow) -> None:
     pr = workflow.server.add_pull(3)
-    body = workflow.write("plan.md", "## Offers plan\n\nNo changes.\n")
+    body = workflow.plan_md("## Offers plan\n\nNo changes.\n")
     for _ in range(2):
         result = workflow.run(
             "github", "comment-plan", "--body-file", str(body), event=pr_event(pr)
@@ -75,7 +75,7 @@ def test_an_identical_plan_is_not_sent_again(workflow: Workflow) -> None:
 
 def test_requests_carry_the_api_headers_and_the_token(workflow: Workflow) -> None:
     pr = workflow.server.add_pull(3)
-    body = workflow.write("plan.md", "plan\n")
+    body = workflow.plan_md("plan\n")
     assert (
         workflow.run("github", "comment-plan", "--body-file", str(body), event=pr_event(pr)).code
         == 0
@@ -90,28 +90,18 @@ def test_requests_carry_the_api_headers_and_the_token(workflow: Workflow) -> Non
 
 def test_the_plan_summary_says_what_happens_on_merge(workflow: Workflow) -> None:
     pr = workflow.server.add_pull(5)
-    body = workflow.write("plan.md", "plan\n")
-    blocked = workflow.write(
-        "plan.json",
-        json.dumps(
-            {
-                "summary": {"create": 1, "withdraw": 3},
-                "has_changes": True,
-                "is_blocked": True,
-                "checksum": "sha256:" + "f" * 64,
-            }
-        ),
-    )
+    checksum = "sha256:" + "f" * 64
+    body = workflow.plan_md("plan\n", checksum)
+    summary = {"summary": {"create": 1, "withdraw": 3}, "has_changes": True, "is_blocked": True}
+    blocked = workflow.plan_json(summary, checksum)
     args = ("github", "comment-plan", "--body-file", str(body), "--summary-json", str(blocked))
     assert workflow.run(*args, event=pr_event(pr)).code == 0
     text = bot_comments(workflow, pr)[0]["body"]
     assert "nothing is applied" in text and "**blocked**" in text
     assert "sha256:ffff" in text
 
-    workflow.write(
-        "plan.json",
-        json.dumps({"summary": {"create": 0}, "has_changes": False, "is_blocked": False}),
-    )
+    workflow.plan_md("plan\n")
+    workflow.plan_json({"summary": {"create": 0}, "has_changes": False, "is_blocked": False})
     assert workflow.run(*args, event=pr_event(pr, sha="c" * 40)).code == 0
     assert "nothing to apply" in bot_comments(workflow, pr)[0]["body"]
 
@@ -121,7 +111,7 @@ def test_merge_reports_the_outcome_on_the_merged_pull_request(workflow: Workflow
     merge_sha = "d" * 40
     pr = server.add_pull(11, merge_commit_sha=merge_sha, merged=True)
     other = server.add_pull(12)
-    plan = workflow.write("plan.md", "## Offers plan\n\n1 to create: Fabrikam EA\n")
+    plan = workflow.plan_md("## Offers plan\n\n1 to create: Fabrikam EA\n")
     for number in (pr, other):
         assert (
             workflow.run(
@@ -263,7 +253,7 @@ def test_a_fork_pull_request_posts_nothing_and_succeeds(workflow: Workflow) -> N
     server = workflow.server
     server.read_only = True  # what a fork's token would get
     pr = server.add_pull(9, head_repo="stranger/offers")
-    body = workflow.write("plan.md", "## Offers plan\n\n1 to update\n")
+    body = workflow.plan_md("## Offers plan\n\n1 to update\n")
     for extra in ((), ("--strict",)):
         result = workflow.run(
             "github",
@@ -283,7 +273,7 @@ def test_a_fork_pull_request_posts_nothing_and_succeeds(workflow: Workflow) -> N
 
 def test_a_missing_token_degrades_to_the_summary(workflow: Workflow) -> None:
     pr = workflow.server.add_pull(4)
-    body = workflow.write("plan.md", "the plan\n")
+    body = workflow.plan_md("the plan\n")
     result = workflow.run(
         "github", "comment-plan", "--body-file", str(body), event=pr_event(pr), token=False
     )
@@ -306,7 +296,7 @@ def test_a_server_error_on_comment_does_not_fail_the_plan(workflow: Workflow) ->
     server = workflow.server
     pr = server.add_pull(8)
     server.fail(500, method="POST", path=r"/comments$", count=5)
-    body = workflow.write("plan.md", "the plan\n")
+    body = workflow.plan_md("the plan\n")
     result = workflow.run("github", "comment-plan", "--body-file", str(body), event=pr_event(pr))
     assert result.code == 0
     assert "could not be posted" in result.out  # the ::warning annotation
@@ -326,7 +316,7 @@ def test_a_transient_server_error_is_retried(workflow: Workflow) -> None:
     server = workflow.server
     pr = server.add_pull(8)
     server.fail(502, method="GET", path=r"/comments$", count=1, headers={"Retry-After": "0"})
-    body = workflow.write("plan.md", "the plan\n")
+    body = workflow.plan_md("the plan\n")
     result = workflow.run("github", "comment-plan", "--body-file", str(body), event=pr_event(pr))
     assert result.code == 0
     assert len(bot_comments(workflow, pr)) == 1
@@ -338,13 +328,13 @@ def test_a_missing_plan_file_still_tells_the_reviewer(workflow: Workflow) -> Non
         "github", "comment-plan", "--body-file", str(workflow.tmp / "nope.md"), event=pr_event(pr)
     )
     assert result.code == 0
-    assert "could not be made" in bot_comments(workflow, pr)[0]["body"]
+    assert "plan failed" in bot_comments(workflow, pr)[0]["body"]
 
 
 def test_an_environment_gets_its_own_sticky_comment(workflow: Workflow) -> None:
-    workflow.write("reconciler.toml", "[environments.prod]\noffers = 'offers'\n")
+    Path("reconciler.toml").write_text("[environments.prod]\noffers = 'offers'\n")
     pr = workflow.server.add_pull(6)
-    body = workflow.write("plan.md", "plan\n")
+    body = workflow.plan_md("plan\n")
     assert (
         workflow.run("github", "comment-plan", "--body-file", str(body), event=pr_event(pr)).code
         == 0
@@ -367,7 +357,7 @@ def test_a_huge_plan_is_trimmed_safely_under_the_comment_limit(workflow: Workflo
         + "+ a changed line\n" * 100
         + "```\n\n</details>\n\n"
     )
-    body = workflow.write("plan.md", "## Offers plan\n\n" + block * 60)
+    body = workflow.plan_md("## Offers plan\n\n" + block * 60)
     result = workflow.run("github", "comment-plan", "--body-file", str(body), event=pr_event(pr))
     assert result.code == 0, result.err
     posted = bot_comments(workflow, pr)[0]["body"]  # the stand-in answers 422 over 65,536
@@ -383,12 +373,13 @@ def test_the_plan_sets_outcome_labels_and_keeps_other_labels(workflow: Workflow)
     server = workflow.server
     pr = server.add_pull(40)
     server.issues[pr]["labels"].append({"name": "needs-review"})
-    plan = workflow.write("plan.md", "## Offers plan\n")
+    plan = workflow.plan_md("## Offers plan\n")
 
     def comment(summary: dict[str, object]) -> list[str]:
-        workflow.write("plan.json", json.dumps(summary))
+        workflow.plan_json(summary)
         result = workflow.run(
-            "github", "comment-plan", "--body-file", str(plan), "--summary-json", "plan.json",
+            "github", "comment-plan", "--body-file", str(plan), "--summary-json",
+            str(workflow.tmp / "plan.json"),
             event=pr_event(pr),
         )  # fmt: skip
         assert result.code == 0, result.err
@@ -406,10 +397,11 @@ def test_a_label_failure_does_not_fail_the_plan_comment(workflow: Workflow) -> N
     server = workflow.server
     pr = server.add_pull(41)
     server.fail(403, method="POST", path=r"/labels$")
-    workflow.write("plan.json", json.dumps({"has_changes": True, "summary": {"create": 1}}))
-    plan = workflow.write("plan.md", "## Offers plan\n")
+    workflow.plan_json({"has_changes": True, "summary": {"create": 1}})
+    plan = workflow.plan_md("## Offers plan\n")
     result = workflow.run(
-        "github", "comment-plan", "--body-file", str(plan), "--summary-json", "plan.json",
+        "github", "comment-plan", "--body-file", str(plan), "--summary-json",
+            str(workflow.tmp / "plan.json"),
         event=pr_event(pr),
     )  # fmt: skip
     assert result.code == 0, result.err

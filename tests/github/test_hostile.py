@@ -30,7 +30,7 @@ def hostile_plan() -> str:
 
 def test_a_hostile_plan_comment_renders_inert(workflow: Workflow) -> None:
     pr = workflow.server.add_pull(21)
-    body = workflow.write("plan.md", hostile_plan())
+    body = workflow.plan_md(hostile_plan())
     assert (
         workflow.run("github", "comment-plan", "--body-file", str(body), event=pr_event(pr)).code
         == 0
@@ -52,7 +52,7 @@ def test_a_hostile_plan_comment_renders_inert(workflow: Workflow) -> None:
 def test_the_command_line_entry_point_works_as_in_a_workflow(workflow: Workflow) -> None:
     """One real subprocess, exactly as a workflow step runs it."""
     pr = workflow.server.add_pull(22)
-    body = workflow.write("plan.md", "## Offers plan\n\n1 to create\n")
+    body = workflow.plan_md("## Offers plan\n\n1 to create\n")
     env = {**os.environ, **workflow.env(pr_event(pr), "pull_request", "b" * 40)}
     env.pop("RECONCILER_ENVIRONMENT", None)
     result = subprocess.run(

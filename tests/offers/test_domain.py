@@ -6,7 +6,7 @@ import typing
 
 import pytest
 
-from reconciler.offers import domain
+from reconciler.offers import domain, fields
 from reconciler.offers.model import KIND_MODELS, ChannelPartnerOffer, StateName
 from tests.offers.conftest import Loader, example
 
@@ -58,12 +58,12 @@ def test_plan_ids_of_the_live_form_and_the_docs_form_are_one_key() -> None:
 
 def test_each_multiparty_field_has_one_owner() -> None:
     assert domain.CHANNEL_PARTNER not in domain.ALTERNATIVE_SPELLINGS
-    assert set(domain.PARTNER_OWNED_FIELDS).isdisjoint(domain.ORIGINATOR_OWNED_FIELDS)
-    assert "markupPercentage" in domain.PARTNER_PRICING_VIEW
-    assert domain.PARTNER_PRICING_VIEW.isdisjoint(domain.ORIGINATOR_OWNED_PRICING_FIELDS)
+    assert set(fields.PARTNER_OWNED_FIELDS).isdisjoint(fields.ORIGINATOR_OWNED_FIELDS)
+    assert "markupPercentage" in fields.PARTNER_PRICING_VIEW
+    assert fields.PARTNER_PRICING_VIEW.isdisjoint(fields.ORIGINATOR_OWNED_PRICING_FIELDS)
     # a selling partner's file can carry exactly its own fields plus the identity
     partner_keys = {f.alias for f in ChannelPartnerOffer.model_fields.values()}
-    owned = {k for k, o in domain.MULTIPARTY_FIELDS.items() if o is not domain.Owner.ORIGINATOR}
+    owned = {k for k, o in fields.MULTIPARTY_FIELDS.items() if o is not fields.Owner.ORIGINATOR}
     assert partner_keys - {"resourceName"} == owned
 
 

@@ -14,21 +14,36 @@ from reconciler.report.progress import ProgressPrinter
 from .conftest import Cli
 
 
-def test_apply_report_names_ids_states_and_lists_job_ids_once(
+def test_apply_report_says_each_offers_state_and_who_acts_next(
     examples_project: Path, reconciler: Cli
 ) -> None:
     code, _, err = reconciler("apply", "--emulator", "--auto-approve", "--markdown-out", "apply.md")
     assert code == 0, err
     report = (examples_project / "apply.md").read_text()
-    assert "| | Offer | Live id | State now | Result | File |" in report
-    row = next(line for line in report.splitlines() if "Woodgrove Bank Analytics" in line)
-    assert re.search(r"`private-offer/[0-9a-f-]{36}`", row)  # the new offer's live id
-    assert "created" in row and "succeeded" in row
+    # Four columns, readable on a phone: ids and files are folded below.
+    assert "| | Offer | State now | Who acts next |" in report
+    rows = {
+        name: next(line for line in report.splitlines() if line.startswith("|") and name in line)
+        for name in (
+            "Woodgrove Bank Analytics",
+            "Coho Winery Data Platform",
+            "Contoso Analytics CSP margin 2027",
+        )
+    }
+    woodgrove = rows["Woodgrove Bank Analytics"].replace("\\", "")
+    assert "live: waiting for the customer's acceptance" in woodgrove
+    assert "Woodgrove Bank: accepts it by 2026-12-31 in the Azure portal" in woodgrove
+    coho = rows["Coho Winery Data Platform"].replace("\\", "")
+    assert (
+        "waiting for the selling partner" in coho and "Market Place Test: adds its markup" in coho
+    )
+    csp = rows["Contoso Analytics CSP margin 2027"].replace("\\", "")
+    assert "the CSP partners can sell it" in csp and "Fabrikam Cloud Solutions" in csp
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", report.split("<details>")[0])  # no GUID
     assert "What to do next" not in report  # nothing partial
-    jobs = report.split("<details><summary>Job ids</summary>")
-    assert len(jobs) == 2  # job ids only in the folded block
-    job_ids = set(re.findall(r"`([0-9a-f-]{36})`", jobs[1]))
-    assert job_ids and not any(j in jobs[0] for j in job_ids)
+    ids = report.split("<details><summary>Offer ids, files and job ids</summary>")[1]
+    assert re.search(r"offer `private-offer/[0-9a-f-]{36}`", ids)
+    assert "`offers/customer-percentage.yaml:" in ids
 
 
 def test_non_tty_heartbeat_names_the_open_jobs() -> None:

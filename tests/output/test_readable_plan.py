@@ -71,7 +71,7 @@ def test_removed_and_renamed_offers_are_named_and_stay_live(
     )
 
     code, out, err = reconciler("plan", "--emulator")
-    assert code == 0, err
+    assert code == 3, err  # the renamed offer would be a second offer for its deal: blocked
     assert max(len(line) for line in out.splitlines()) <= 100
     out = " ".join(out.split())  # long notes wrap
     assert "? Tailspin Toys Data Platform fixed price file removed: offers/customer-absolute" in out
@@ -79,7 +79,8 @@ def test_removed_and_renamed_offers_are_named_and_stay_live(
     assert "keep the file with `state: withdrawn`" in out
     assert "? Woodgrove Bank Analytics discount 2027 offer renamed in" in out
     assert "names are identity" in out and "pin `id:`" in out
-    assert "1 to create" in out and "2 file(s) removed" in out
+    assert "looks like a rename of the live offer 'Woodgrove Bank Analytics discount" in out
+    assert "1 blocked" in out and "1 to create" not in out and "2 files removed" in out
     assert "Unmanaged" not in out  # listed once, as removed, not again as unmanaged
 
     code, out, _ = reconciler("plan", "--emulator", "--format", "markdown")

@@ -84,3 +84,23 @@ def test_ctrl_c_while_jobs_run_names_jobs_resume(
     code, out, err = reconciler("jobs", "resume", "--emulator")
     assert code == EXIT_OK, err
     assert "succeeded" in out
+
+
+@pytest.mark.parametrize(("columns", "width"), [("72", 72), ("132", 132), (None, 100)])
+def test_text_fits_the_terminal_width(
+    examples_project: Path,
+    reconciler: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    columns: str | None,
+    width: int,
+) -> None:
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)  # no terminal: a CI log's 100 columns
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    code, out, err = reconciler("plan", "--emulator")
+    assert code == 0, err
+    longest = max(len(line) for line in out.splitlines())
+    assert longest <= width
+    if columns == "132":
+        assert longest > 100  # a wide terminal gets long lines unwrapped

@@ -131,7 +131,8 @@ def test_decimal_slips_against_history_and_the_offer_itself(
     write(project, "draft.yaml", customer("Tailspin Draft", state="draft", discount=0.12))
     code, out, _ = reconciler(capsys, "plan", "--emulator")
     out = flat(out)
-    assert "0.12 % discount on plan/123456" in out and "did you mean 12 %?" in out
+    # a live offer on the plan taught its name: the warning speaks it
+    assert "0.12 % discount on Contoso Analytics · Standard" in out and "did you mean 12 %?" in out
 
     # the rest of the offer: two entries say 95, one says 9.5
     third = f"""\

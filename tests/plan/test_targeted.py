@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
+import httpx
 import pytest
 
 from bench.generator import OfferSet, generate, revision_edits, seed, write_files
@@ -136,3 +137,43 @@ def test_a_new_file_is_looked_up_by_name_and_apply_stays_full(
     plan, received = _plan(capsys)
     assert plan["meta"]["scope"] == "all"
     assert plan["summary"]["unchanged"] == len(offer_set.publisher)
+
+
+def test_a_settings_only_pull_request_plans_every_offer_it_changes(
+    project: tuple[Path, OfferSet], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, offer_set = project
+    _plan(capsys, "--baseline", "HEAD")  # the full run that leaves the ids
+    # Live contacts differ from the files, ignored by the default `ignore` setting ...
+    edited = offer_set.drafts[0]
+    with emulator_server.EmbeddedEmulator(
+        EmulatorConfig(data_dir=root / ".reconciler" / "emulator", admin=True)
+    ) as emu:
+        page = httpx.get(
+            emu.api_url + "/private-offer/query",
+            params={"$version": "2023-07-15"},
+            headers={"Authorization": "Bearer emulator:publisher"},
+        ).json()
+        (offer,) = [o for o in page["privateOffers"] if o["name"] == edited.name]
+        emu.admin.edit(offer["id"], {"notificationContacts": ["someone@contoso.com"]})
+    # ... and the pull request changes only the settings: contacts are no longer ignored.
+    settings = root / "reconciler.toml"
+    settings.write_text(settings.read_text() + "ignore = []\n")
+
+    plan, _ = _plan(capsys, "--baseline", "HEAD")
+    assert plan["meta"]["scope"] == "all"  # not the changed files only: there are none
+    assert [(c["action"], c["offer_name"]) for c in plan["changes"]] == [("update", edited.name)]
+    assert "drift" not in plan  # what the settings change is this pull request's change
+    assert any("the settings changed since HEAD" in e["text"] for e in plan["extras"])
+
+
+def test_a_removed_offer_file_makes_the_targeted_plan_full(
+    project: tuple[Path, OfferSet], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, offer_set = project
+    _plan(capsys, "--baseline", "HEAD")
+    gone = next(o for o in offer_set.drafts if (root / "offers" / o.relpath).exists())
+    (root / "offers" / gone.relpath).unlink()
+    plan, _ = _plan(capsys, "--baseline", "HEAD")
+    assert plan["meta"]["scope"] == "all"
+    assert any("an offer file was removed" in e["text"] for e in plan["extras"])

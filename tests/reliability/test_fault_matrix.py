@@ -195,9 +195,12 @@ def test_stale_etag_between_plan_and_apply_is_not_overwritten(
     settings = fast_settings(tmp_path)
     with emulator() as emu, publisher(emu, settings) as client:
         assert apply(plan_for(client, settings, offers), client, settings).exit_code == EXIT_OK
-        # A draft offer (the examples are live, and a live offer cannot be edited)...
-        draft = offers / "customer-percentage.yaml"
-        text = draft.read_text().replace("state: live", "state: draft")
+        # A draft offer (the examples are live, and a live offer cannot be edited), beside
+        # the live one of the same deal (in place of it, it would be a rename: blocked)...
+        draft = offers / "draft-of-customer-percentage.yaml"
+        text = (
+            (offers / "customer-percentage.yaml").read_text().replace("state: live", "state: draft")
+        )
         draft.write_text(text.replace("name: ", "name: Draft of ", 1))
         assert apply(plan_for(client, settings, offers), client, settings).exit_code == EXIT_OK
         # ...gets a reviewed edit...

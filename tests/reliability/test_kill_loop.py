@@ -13,6 +13,10 @@ spares a Python start-up per step.
 
 * exit code 0, every offer name exactly once live, the next plan empty, no open journal.
 
+A second loop kills a run holding a recreate and a withdraw-edit-republish at every journal
+phase of their two steps; the next plain ``apply`` must finish both (the new CSP offer live,
+the old one withdrawn; the customer offer republished in place), with the same end state.
+
 Every point runs in every CI run; ``RECONCILER_KILL_POINTS=N`` adds N seeded random-delay
 points on top (for a soak run).
 """
@@ -153,3 +157,80 @@ def test_apply_killed_at_every_phase_converges_on_the_next_run(
     code, out, err = _run("jobs", "list", "--format", "json")
     assert code == 0, err
     assert json.loads(out) == [], f"kill at {delay} left a journal open"
+
+
+# Kill points of a run holding a recreate (CSP offer: create, then withdraw the old one) and
+# a withdraw-edit-republish (customer offer: withdraw, then update live): one request per
+# step, so intents 1-2 are the first steps and 3-4 the second ones.
+MULTI_STEP_PHASES: list[tuple[str, int]] = [
+    ("open", 1),
+    ("intent", 1),
+    ("submitted", 1),
+    ("result", 1),
+    ("intent", 3),
+    ("submitted", 3),
+]
+RECREATE = ("offers/csp-promotion.yaml", "discountPercentage: 5", "discountPercentage: 6")
+REPUBLISH = ("offers/customer-percentage.yaml", "discountPercentage: 10", "discountPercentage: 11")
+# Two of ten offers replaced or republished is over the safety guard's share: reviewed here.
+MULTI_STEP = ("--allow-republish", "--force", "--auto-approve")
+
+
+def _live_by_name(project: Path) -> dict[str, list[str]]:
+    settings = load_settings(project)
+    with open_client(settings, emulator=True, emulator_data=project / "emu", env={}) as client:
+        offers = [o for o in client.list_offers() if o["state"] == "live"]
+    found: dict[str, list[str]] = {}
+    for offer in offers:
+        found.setdefault(str(offer["name"]), []).append(str(offer["id"]))
+    return found
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize(
+    ("phase", "count"), MULTI_STEP_PHASES, ids=[f"{p}-{c}" for p, c in MULTI_STEP_PHASES]
+)
+def test_a_recreate_and_a_republish_killed_at_every_phase_are_finished_by_the_next_apply(
+    phase: str, count: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _project(tmp_path)
+    for name in list(os.environ):
+        if name.startswith(("AZURE_", "RECONCILER_", "GITHUB_", "ACTIONS_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(project)
+    code, _, err = _run("apply", "offers", "--auto-approve", *EMULATOR)
+    assert code == 0, err
+    before = _live_by_name(project)
+    for path, old, new in (RECREATE, REPUBLISH):
+        file = project / path
+        file.write_text(file.read_text().replace(old, new, 1))
+    seen = _records(project, phase)
+
+    victim = subprocess.Popen(
+        [PYTHON, "-m", "reconciler", "apply", "offers", *MULTI_STEP, *EMULATOR],
+        cwd=project, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while _records(project, phase) < seen + count and victim.poll() is None:
+        assert time.monotonic() < deadline, f"no {phase} record in 60 s"
+        time.sleep(0.002)
+    victim.send_signal(signal.SIGKILL)
+    _, err = victim.communicate(timeout=30)
+    assert victim.returncode == -signal.SIGKILL, f"no kill at {phase} #{count}: {err}"
+
+    # The next plain apply (what CI runs on the next push) finishes both changes.
+    code, out, err = _run("apply", "offers", *MULTI_STEP, *EMULATOR)
+    assert code == 0, f"kill at {phase} #{count}: {out}{err}"
+    assert "Traceback" not in err
+    after = _live_by_name(project)
+    assert all(len(ids) == 1 for ids in after.values()), after
+    assert set(after) == set(before)
+    csp, customer = "Contoso Analytics CSP margin 2027", "Woodgrove Bank Analytics discount 2027"
+    assert after[csp] != before[csp]  # the new offer replaced the old one
+    assert after[customer] == before[customer]  # republished in place
+    code, out, err = _run("plan", "offers", "--format", "json", *EMULATOR)
+    assert code == 0, err
+    assert json.loads(out)["has_changes"] is False, f"kill at {phase} #{count}"
+    code, out, err = _run("jobs", "list", "--format", "json")
+    assert code == 0 and json.loads(out) == [], f"kill at {phase} #{count} left a journal open"

@@ -54,7 +54,9 @@ def unescape_property(value: str) -> str:
 
 
 def actions_run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = subprocess_env(GITHUB_ACTIONS="true")
+    # Wide enough that a hostile value stays on one line: the check is that it prints as
+    # inert text, not how the plan wraps.
+    env = subprocess_env(GITHUB_ACTIONS="true", COLUMNS="400")
     return subprocess.run(
         [PYTHON, "-m", "reconciler", *args],
         cwd=root, env=env, capture_output=True, text=True, timeout=120,

@@ -1,0 +1,27 @@
+"""One digest per change of a saved plan: what a merge compares with the approved plan."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+# A plan comment keeps one digest per change up to this many (its meta line stays small);
+# beyond it only the whole plan's checksum is compared.
+MAX_DIGESTS = 400
+
+
+def change_key(change: Mapping[str, Any]) -> str:
+    """``file|offer name``: one offer's change within a plan."""
+    return f"{change.get('file')}|{change.get('offer_name')}"
+
+
+def change_digests(changes: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """change key -> digest of the change as saved (canonical JSON, as the plan checksum)."""
+    return {
+        change_key(c): hashlib.sha256(
+            json.dumps(c, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        ).hexdigest()[:24]
+        for c in changes
+    }

@@ -1,0 +1,84 @@
+"""A failed apply is not drift: the next drift run says "approved in git, not applied yet"
+and suggests applying again, never importing; import keeps git's approved values; the
+suggested fix, run, leaves no drift."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reconciler.emulator.server import EmbeddedEmulator
+from reconciler.errors import EXIT_CHANGES, EXIT_JOBS_FAILED, EXIT_OK
+from tests.apply.cli_support import EMU, FAST, fault_at_post, run, setup_project
+from tests.apply.conftest import client, fast_settings
+
+CUSTOMER = "offers/customer-percentage.yaml"
+WOODGROVE = "Woodgrove Bank Analytics discount 2027"
+NEW = "offers/northwind.yaml"
+NEW_NAME = "Northwind Traders Analytics discount 2027"
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def live(emu: EmbeddedEmulator) -> dict[str, dict[str, object]]:
+    with client(emu, fast_settings(Path.cwd())) as c:
+        listed = [o for o in c.list_offers() if o.get("state") != "deleted"]
+        return {str(o["name"]): c.get_offer(str(o["id"])) for o in listed}  # not summaries
+
+
+@pytest.mark.emulator(job_latency=0.05)
+def test_one_failed_job_is_approved_not_applied_and_the_fix_is_to_apply_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator
+) -> None:
+    setup_project(tmp_path, monkeypatch, emu)
+    # One offer per request, so one job can fail while the others succeed.
+    (tmp_path / "reconciler.toml").write_text(FAST + "max-resources-per-request = 1\n")
+    (tmp_path / ".gitignore").write_text("emu/\n.reconciler/\n")
+    code, out, err = run("apply", CUSTOMER, "--auto-approve", *EMU)
+    assert code == EXIT_OK, out + err
+    # The merged change: Woodgrove 10 -> 12 % (a republish) and a new offer.
+    text = Path(CUSTOMER).read_text()
+    Path(NEW).write_text(text.replace(WOODGROVE, NEW_NAME))
+    text = text.replace("discountPercentage: 10\n", "discountPercentage: 12\n")
+    Path(CUSTOMER).write_text(
+        text.replace("state: live\n", "state: live\nreconciler:\n  allowRepublish: true\n")
+    )
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "offers")
+
+    # Wave 1: the create and the republish's withdraw; the 3rd request, its update, fails.
+    with fault_at_post(emu, 3, "fail_job"):
+        code, out, err = run("apply", CUSTOMER, NEW, "--auto-approve", *EMU)
+    assert code == EXIT_JOBS_FAILED, out + err
+    offers = live(emu)
+    assert offers[NEW_NAME]["state"] == "live"  # the other change was applied
+    assert offers[WOODGROVE]["state"] != "live"  # withdrawn, its update failed
+
+    code, out, err = run("drift", CUSTOMER, NEW, *EMU)
+    assert code == EXIT_CHANGES, out + err
+    assert "Changed outside git" not in out
+    assert "approved in git, not applied yet: the apply of" in out
+    assert "ended failed" in out
+    assert "fix: apply git again" in out and "do not import" in out
+
+    # Import keeps what git approved: it never writes the old 10 % or the draft back.
+    code, out, err = run("import", "--name", WOODGROVE, "--dry-run", *EMU)
+    assert "discountPercentage: 10\n" not in out, out + err
+    assert "approved in git, not applied yet" in out + err
+
+    # The suggested fix, run: no drift left.
+    code, out, err = run("apply", CUSTOMER, NEW, "--auto-approve", *EMU)
+    assert code == EXIT_OK, out + err
+    code, out, err = run("drift", CUSTOMER, NEW, *EMU)
+    assert code == EXIT_OK, out + err
+    assert live(emu)[WOODGROVE]["pricing"][0]["discountPercentage"] == 12  # type: ignore[index]
