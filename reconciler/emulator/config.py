@@ -139,6 +139,9 @@ class EmulatorConfig:
     # VM software reservations: "newPlanDetails ... will be system generated and available
     # in the response of the job when completed"; "none" stores the entry as sent.
     vmsr_plan_details: Literal["generated", "none"] = "generated"
+    # Rules no Microsoft page states (docs/api-unknowns.md): off unless asked for.
+    # acceptBy <= end is a UI rule that every API sample breaks.
+    accept_by_within_term: bool = False
     # The newest schema versions the service has: reads answer the closest older one
     # ("$version" is a ceiling), writes naming a newer one fail inside their job.
     newest_offer_version: str = "2026-02-01"

@@ -77,12 +77,6 @@ class OfferChecks(CheckerBase):
         self.table_fields(res, where)
         if res.get("variableStartDate") is True and res.get("start") is not None:
             self.fail(f"{where}.start", "'start' must not be set when 'variableStartDate' is true.")
-        if (
-            res.get("variableStartDate") is not True
-            and res.get("start") is None
-            and not partner_view
-        ):
-            self.fail(f"{where}.start", "'start' is required unless 'variableStartDate' is true.")
         contacts = self.array(res, "notificationContacts", where, max_items=5) or []
         for i, contact in enumerate(contacts):
             if not isinstance(contact, str) or not EMAIL_RE.match(contact):
@@ -140,7 +134,8 @@ class OfferChecks(CheckerBase):
             )
 
     def beneficiaries(self, res: dict[str, Any], kind: str, where: str) -> None:
-        max_items = 150 if kind == CSP else 1
+        # "a maximum of 400 CSP partners tenants" (Partner Center UI page for CSP offers)
+        max_items = 400 if kind == CSP else 1
         items = self.array(res, "beneficiaries", where, max_items=max_items) or []
         for i, item in enumerate(items):
             w = f"{where}.beneficiaries[{i}]"
