@@ -12,10 +12,10 @@ from __future__ import annotations
 import ipaddress
 import tomllib
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any, Literal
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler.errors import SettingsError
 
@@ -70,7 +70,8 @@ class ApiSettings(_Section):
     retry_max_seconds: float = Field(default=120.0, gt=0)
     backoff_seconds: float = Field(default=1.0, ge=0)
     # How long to look for the effect of a POST configure whose response was lost before
-    # re-sending it. None = 300 s against the real API, 5 s against a loopback endpoint.
+    # re-sending it. None = 900 s (the documented publishing time) against the real API,
+    # 5 s against the embedded emulator (reconciler.apply.runs.lost_wait).
     lost_response_wait: float | None = Field(default=None, ge=0)
     authority_host: str = "https://login.microsoftonline.com"
     scope: str = "https://graph.microsoft.com/.default"
@@ -128,8 +129,20 @@ class GitHubSettings(_Section):
     plan_label_prefix: str = "offers:"
 
 
+def _inside_project(value: str) -> str:
+    """``offers`` names a folder of the checkout: a pull request edits the settings file, and
+    must not point plan, validate or import at the runner's other files."""
+    parts = PurePosixPath(value.replace("\\", "/")).parts
+    if not value.strip() or value.startswith(("/", "\\", "~")) or ".." in parts or ":" in value:
+        raise ValueError(
+            f"{value!r} is not a folder inside the project: write a relative path "
+            "without '..' (the offers folder is part of the checkout)"
+        )
+    return value
+
+
 class Settings(_Section):
-    offers: str = "offers"
+    offers: Annotated[str, AfterValidator(_inside_project)] = "offers"
     # UI-documented rules the API may not enforce (month boundaries, acceptBy in the past) are
     # warnings unless strict; see docs/validation.md.
     strict: bool = False
@@ -140,7 +153,7 @@ class Settings(_Section):
     plan: PlanSettings = Field(default_factory=PlanSettings)
     apply: ApplySettings = Field(default_factory=ApplySettings)
     github: GitHubSettings = Field(default_factory=GitHubSettings)
-    environments: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    environments: dict[str, dict[str, object]] = Field(default_factory=dict)
 
     source: str | None = Field(default=None, exclude=True)
     # Which of FILE_GUARDED_KEYS the settings file set (checked by check_file_endpoint).
@@ -148,10 +161,15 @@ class Settings(_Section):
     root: Path = Field(default_factory=Path.cwd, exclude=True)
 
     def offers_path(self) -> Path:
-        return (self.root / self.offers).resolve()
+        path = (self.root / self.offers).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            # A folder linked out of the project (the loader refuses links too).
+            where = self.source or "settings"
+            raise SettingsError(f"{where}: offers = {self.offers!r} leads outside the project")
+        return path
 
 
-def _find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+def _find_config(start: Path) -> tuple[Path, dict[str, object]] | None:
     for folder in [start, *start.parents]:
         own = folder / "reconciler.toml"
         if own.is_file():
@@ -165,7 +183,7 @@ def _find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     return None
 
 
-def own_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+def own_table(path: Path, data: dict[str, object]) -> dict[str, object]:
     """reconciler.toml's settings: bare keys, or the same under ``[tool.reconciler]`` (the
     pyproject form, so a block can move between the two files unchanged)."""
     tool = data.get("tool")

@@ -5,7 +5,7 @@ Typed calls (``configure``, ``job_status``, ``list_offers``, ...) on top of
 the ``$version`` it documents; private offers and price resources are read at the
 ``api.versions`` setting, the same versions the plan writes, so a field written is never
 missing on read. Lists follow :mod:`reconciler.api.paging`; a lost ``POST configure``
-response is resolved by :mod:`reconciler.api.lost`.
+response raises :class:`~reconciler.errors.AmbiguousSubmission` and is never re-sent here.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from reconciler.api import jobs as jobs_module
-from reconciler.api import lost, paging
+from reconciler.api import paging
 from reconciler.api.jobs import JobStatus
 from reconciler.api.transport import ApiTransport, RequestStats
 from reconciler.errors import (
@@ -188,12 +188,13 @@ class ProductIngestionClient(ApiTransport):
                 f"refusing to {what}: this client is read-only (only apply opens it with writes)"
             )
 
-    def configure(self, resources: list[dict[str, Any]], *, on_lost: str = "resolve") -> JobStatus:
-        """Submit *resources* as one configure job; a lost response is resolved, not re-sent.
+    def configure(self, resources: list[dict[str, Any]]) -> JobStatus:
+        """Submit *resources* as one configure job.
 
-        ``on_lost="raise"``: a lost answer raises :class:`AmbiguousSubmission` (``accepted``
-        None) at once, for a caller that decides the effect itself from what it recorded
-        before sending (apply's journal); nothing is ever re-sent then.
+        A lost answer (a timeout or dropped connection after the request may have gone out,
+        a 5xx) raises :class:`AmbiguousSubmission` (``accepted`` None) at once and is never
+        re-sent or judged here: whether it took effect is decided in one place only, from
+        what the caller recorded before sending (:mod:`reconciler.apply.effect`).
         """
         self._require_writes(f"submit {len(resources)} resource(s)")
         if not resources:
@@ -202,11 +203,9 @@ class ProductIngestionClient(ApiTransport):
         url = self._url("configure", {"$version": V_CONFIGURE})
 
         def resolve(error: ApiError) -> None:
-            if on_lost == "raise":
-                raise AmbiguousSubmission(
-                    f"configure response lost ({error.message})", accepted=None, status=error.status
-                )
-            lost.resolve_lost_configure(self, resources, error)
+            raise AmbiguousSubmission(
+                f"configure response lost ({error.message})", accepted=None, status=error.status
+            )
 
         try:
             response = self._send(
@@ -221,13 +220,6 @@ class ProductIngestionClient(ApiTransport):
                 "POST configure: the response has no jobId", status=response.status_code
             )
         return status
-
-    @property
-    def lost_response_wait(self) -> float:
-        configured = self.settings.api.lost_response_wait
-        if configured is not None:
-            return configured
-        return 5.0 if jobs_module.is_local_endpoint(self.endpoint) else 300.0
 
 
 def _mentions_version(error: ApiError) -> bool:

@@ -16,7 +16,8 @@ Each attempt gets a fresh ``client-request-id`` and a bearer token from msal's c
 * bounded by ``settings.api.retries`` and by ``settings.api.retry_max_seconds`` of waiting; a
   wait that would cross the budget ends the loop early. Each retry logs "attempt i/N".
 
-A lost ``POST configure`` response is resolved in :mod:`reconciler.api.lost`.
+A lost ``POST configure`` response is handed to the caller's *resolve_lost*, which raises
+(:meth:`reconciler.api.client.ProductIngestionClient.configure`): never re-sent here.
 
 Requests are counted per endpoint in :attr:`ApiTransport.stats`.
 """

@@ -311,12 +311,14 @@ def list_journals(directory: Path, *, include_closed: bool = False) -> list[Jour
     return found
 
 
-def find_journal(directory: Path, ident: str) -> Path:
+def find_journal(directories: list[Path], ident: str) -> Path:
     """The journal file of *ident* (its id as `jobs list` shows it, or its file name)."""
-    for path in journal_paths(directory):
-        if journal_id(path) == ident or path.name == ident:
-            return path
-    raise ReconcilerError(f"no apply journal {ident!r} in {directory} (see `reconciler jobs list`)")
+    for directory in directories:
+        for path in journal_paths(directory):
+            if journal_id(path) == ident or path.name == ident:
+                return path
+    where = directories[0] if directories else "the journal folder"
+    raise ReconcilerError(f"no apply journal {ident!r} in {where} (see `reconciler jobs list`)")
 
 
 def discard(path: Path) -> Path:

@@ -91,6 +91,8 @@ class ResolvedRecord(JournalRecord):
     t: Literal["resolved"]
     req: int
     items: list[ItemVerdict] = Field(default_factory=list)
+    # change index -> the id of the offer a lost create was found to have made
+    created: dict[int, str] = Field(default_factory=dict)
 
 
 class ResultRecord(JournalRecord):

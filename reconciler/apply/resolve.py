@@ -2,7 +2,7 @@
 
 A configure request whose answer was lost is never sent again on a timeout alone. Its
 effect is looked for (:mod:`reconciler.apply.effect`) until the lost-answer wait has passed
-since the request was written to the journal (``api.lost-response-wait``; without it 300 s,
+since the request was written to the journal (``api.lost-response-wait``; without it 900 s,
 or 5 s with ``--emulator``: the wait follows what apply talks to, never its address):
 
 * found -> the step took effect; the change goes on with its next step;
@@ -60,6 +60,7 @@ class ResolvePart(ApplierBase):
         waited = remaining <= 0
         for req in requests:
             record: list[list[object]] = []
+            created: dict[str, str] = {}
             for c, s in req.items:
                 if c not in self.runs:
                     continue
@@ -71,8 +72,12 @@ class ResolvePart(ApplierBase):
                 self._settle(c, s, verdict, durable, etag)
                 if verdict is not Verdict.UNRESOLVED:
                     record.append([c, s, verdict.value])
+                if verdict is Verdict.APPLIED and durable and self._target(c, s) is None:
+                    created[str(c)] = durable  # a plan tells this offer from namesakes by it
             if record:
-                self.journal.write({"t": "resolved", "req": req.req, "items": record})
+                self.journal.write(
+                    {"t": "resolved", "req": req.req, "items": record, "created": created}
+                )
 
     def _target(self, c: int, s: int) -> str | None:
         return step_target(self.plan.changes[c].steps[s])[0]

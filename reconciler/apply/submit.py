@@ -179,7 +179,7 @@ class SubmitPart(ApplierBase):
             }
         )
         try:
-            status = self.client.configure(expanded, on_lost="raise")
+            status = self.client.configure(expanded)
         except AmbiguousSubmission as exc:
             # Never re-sent here: the effect is decided from the journal (apply.resolve).
             self.journal.write({"t": "ambiguous", "req": req, "accepted": None, "found": []})

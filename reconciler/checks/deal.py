@@ -1,7 +1,7 @@
 """Each change's deal terms (:class:`reconciler.plan.deal.Deal`): the summary table's row.
 
 Who (beneficiaries by name; a CSP offer's partners), which product and plan (the names the
-API adds to live offers), what changes in the file's terms (discount 10 % → 12 %), the
+API adds to live offers), what changes in the file's terms (discount 10 → 12 %), the
 price per month before and after against the public plan's list price, the term, the
 accept-by date, and the risk. Figures come from the offer file, else the live offer (a
 withdraw or a selling partner's file carries no prices); list prices from the catalogue
@@ -71,7 +71,7 @@ class DealBuilder:
     def __init__(
         self,
         files: Sequence[OfferFile],
-        live_offers: Iterable[Mapping[str, Any]],
+        live_offers: Iterable[Mapping[str, object]],
         client: PriceClient | None,
         prices: PriceGuardReport | None = None,
     ) -> None:
@@ -124,32 +124,45 @@ class DealBuilder:
             risks=self.risks(change),
         )
 
-    def terms(self, change: Change, body: Mapping[str, Any]) -> list[str]:
+    def for_offer(self, f: OfferFile, live: Mapping[str, object] | None) -> Deal:
+        """The terms of a managed offer as they stand (no change): for the offers report."""
+        body = _body(f, live or {})
+        return Deal(
+            file=str(f.path),
+            customers=_customers(body),
+            products=list(dict.fromkeys(self.name(p, pl) for p, pl, _ in _entries(body))),
+            terms=_discounts(body),
+            prices=self.prices(None, body),
+            start=_date(body.get("start")),
+            end=_date(body.get("end")),
+            starts_on_acceptance=bool(body.get("variableStartDate")),
+            accept_by=_date(body.get("acceptBy")),
+        )
+
+    def terms(self, change: Change, body: Mapping[str, object]) -> list[str]:
         out = []
         if change.action == "create":
-            for _product, _plan, entry in _entries(body):
-                for field, what in _PERCENT.items():
-                    if entry.get(field) is not None:
-                        out.append(f"{what} {_g(entry[field])} %")
-            return list(dict.fromkeys(out))
+            return _discounts(body)
         for fc in change.field_changes:
             leaf = split_path(fc.path)[-1]
             if leaf in _PERCENT and fc.op == "change":
-                out.append(f"{_PERCENT[leaf]} {_g(fc.old)} % → {_g(fc.new)} %")
+                out.append(f"{_PERCENT[leaf]} {_g(fc.old)} → {_g(fc.new)} %")
             elif leaf in ("start", "end", "acceptBy") and fc.op == "change":
                 out.append(f"{leaf} {fc.old} → {fc.new}")
             elif leaf == "state" and fc.op == "change":
                 out.append(f"{fc.old} → {fc.new}")
         return out
 
-    def prices(self, change: Change, body: Mapping[str, Any]) -> list[DealPrice]:
+    def prices(self, change: Change | None, body: Mapping[str, object]) -> list[DealPrice]:
         """Per month, for each plan with a percentage and a readable list price (none for a
-        change that sends no price: a withdraw, a delete, a refused change)."""
-        if change.action in ("withdraw", "delete", "blocked"):
+        change that sends no price: a withdraw, a delete, a refused change). Without a
+        change: the prices as they stand."""
+        action = change.action if change is not None else "create"
+        if action in ("withdraw", "delete", "blocked"):
             return []
         before = {
             split_path(fc.path)[1][1:-1]: fc.old
-            for fc in change.field_changes
+            for fc in (change.field_changes if change is not None else [])
             if split_path(fc.path)[-1] == "discountPercentage" and fc.op == "change"
         }
         out = []
@@ -166,7 +179,7 @@ class DealBuilder:
                         term=term,
                         list_price=round(listed, 2),
                         before=None
-                        if change.action == "create" or old is None
+                        if action == "create" or old is None
                         else round(listed * (1 - old / 100), 2),
                         after=round(listed * (1 - percent / 100), 2),
                     )
@@ -186,6 +199,16 @@ class DealBuilder:
         return out
 
 
+def _discounts(body: Mapping[str, Any]) -> list[str]:
+    """``discount 15 %`` for each percentage entry of an offer."""
+    out = []
+    for _product, _plan, entry in _entries(body):
+        for field, what in _PERCENT.items():
+            if entry.get(field) is not None:
+                out.append(f"{what} {_g(entry[field])} %")
+    return list(dict.fromkeys(out))
+
+
 def _short(product: str, plan: str | None) -> str:
     """``plan/123456 of product/34771906…``: ids a person can still match, without a GUID
     that pushes a table's columns off the page."""
@@ -197,12 +220,12 @@ def _short(product: str, plan: str | None) -> str:
     return product
 
 
-def plan_namer(live_offers: Iterable[Mapping[str, Any]]) -> DealBuilder:
+def plan_namer(live_offers: Iterable[Mapping[str, object]]) -> DealBuilder:
     """Names of products and plans (``.name(product, plan)``) from the live offers alone."""
     return DealBuilder([], live_offers, None)
 
 
-def _g(value: Any) -> str:
+def _g(value: object) -> str:
     return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
@@ -214,7 +237,7 @@ def _key(product: str, plan: str) -> str:
     return pricing_key({"product": product, "plan": short_plan(product, plan)})
 
 
-def _date(value: Any) -> dt.date | None:
+def _date(value: object) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str) and len(value) >= 10:
@@ -225,7 +248,7 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
-def _body(f: OfferFile | None, live: Mapping[str, Any]) -> dict[str, Any]:
+def _body(f: OfferFile | None, live: Mapping[str, object]) -> dict[str, object]:
     """The offer's fields by API name: the file's, over the live offer's."""
     body = dict(live)
     if f is not None and not isinstance(f.offer, ChannelPartnerOffer):
@@ -255,7 +278,7 @@ def _entries(body: Mapping[str, Any]) -> list[tuple[str, str | None, Mapping[str
     return out
 
 
-def _absolute(name: str, entry: Mapping[str, Any], listed: dict[str, float]) -> list[DealPrice]:
+def _absolute(name: str, entry: Mapping[str, object], listed: dict[str, float]) -> list[DealPrice]:
     """An absolute price's recurrent terms, per month, beside the list price of the term."""
     details = entry.get("priceDetails")
     if not isinstance(details, Mapping):
@@ -286,7 +309,7 @@ def _absolute(name: str, entry: Mapping[str, Any], listed: dict[str, float]) -> 
 def add_deals(
     plan: Plan,
     files: Sequence[OfferFile],
-    live_offers: Iterable[Mapping[str, Any]],
+    live_offers: Iterable[Mapping[str, object]],
     client: PriceClient | None,
     prices: PriceGuardReport | None = None,
 ) -> None:

@@ -28,6 +28,7 @@ COMMANDS = {
     "drift": "drift",
     "doctor": "doctor",
     "import": "import_",
+    "report": "report",
     "github": "github",
 }
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ import click
 from reconciler.api.client import ProductIngestionClient
 from reconciler.apply.applier import ApplyOptions, Locate
 from reconciler.apply.outcome import ApplyResult, left_alone_outcomes
+from reconciler.apply.recovery import known_offers
 from reconciler.apply.session import run_apply, settle_open, unfinished
 from reconciler.checks.deal import add_deals
 from reconciler.cli.common import (
@@ -291,7 +293,7 @@ def _locked(
                 "`reconciler jobs resume`"
             )
             return waiting
-        plan = plan_loaded(client, settings, inputs, loaded)
+        plan = plan_loaded(client, settings, replace(inputs, ours=known_offers(settings)), loaded)
         # The plan command's price guard (plan.strict-prices blocks here too).
         report = add_price_guard(plan, loaded.files, client, settings)
         # Who each offer waits for after apply (customers, accept-by) comes from the files.

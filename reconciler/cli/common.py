@@ -51,7 +51,7 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
-def use_colour(stream: Any = None) -> bool:
+def use_colour(stream: object = None) -> bool:
     """Colour for *stream* (stdout): never with --no-color or NO_COLOR, always with
     FORCE_COLOR (CI logs that render ANSI), else only on a terminal (https://no-color.org)."""
     ctx = click.get_current_context(silent=True)
@@ -178,14 +178,14 @@ def api_options(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(
-        *args: Any,
+        *args: object,
         endpoint: str | None,
         emulator: bool,
         emulator_data: Path | None,
         account: str | None,
         insecure_loopback: bool,
-        **kwargs: Any,
-    ) -> Any:
+        **kwargs: object,
+    ) -> object:
         api = ApiTarget(endpoint, emulator, emulator_data, account, insecure_loopback)
         return func(*args, api=api, **kwargs)
 

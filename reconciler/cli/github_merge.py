@@ -126,7 +126,7 @@ def approved_plan(
     ctx = ActionsContext.from_env()
     commit = sha or ctx.sha
     if apply_unseen:
-        approved = Approved(None, missing="run by hand with apply-unseen")
+        approved = Approved(None, missing="run by hand with apply_unseen")
     else:
         if not commit:
             raise ReconcilerError("no merge commit: pass --sha or set GITHUB_SHA")
@@ -134,6 +134,9 @@ def approved_plan(
         approved = _approved(ctx, commit, tag, author)
     result = compare(plan, approved, include_unseen=apply_unseen)
     body = render_comparison(result, sha=commit or "")
+    for path in (out, markdown_out):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, result.applied.to_json())
     if markdown_out is not None:
         atomic_write(markdown_out, body + "\n")

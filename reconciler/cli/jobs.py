@@ -38,6 +38,7 @@ from reconciler.cli.lock import LOCK_TIMEOUT, apply_lock, refuse_unless_settled
 from reconciler.errors import EXIT_JOBS_RUNNING, EXIT_OK
 from reconciler.report.progress import ProgressPrinter
 from reconciler.secrets import redact
+from reconciler.state.lock import kept_journal_dirs
 
 
 def merge(results: list[ApplyResult]) -> ApplyResult:
@@ -81,8 +82,10 @@ def command() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @pass_app
 def list_command(app: AppContext, show_all: bool, fmt: str) -> int:
-    """List the open apply journals."""
-    infos = list_journals(journal_dir(app.settings), include_closed=show_all)
+    """List the open apply journals (this checkout's, and those a run that ended with jobs
+    open left in the state directory for the next apply)."""
+    folders = [journal_dir(app.settings), *kept_journal_dirs()]
+    infos = [i for d in folders for i in list_journals(d, include_closed=show_all)]
     if fmt == "json":
         click.echo(redact(json.dumps([i.to_data() for i in infos], indent=2)))
         return EXIT_OK
@@ -198,7 +201,7 @@ def discard_command(app: AppContext, journal_id: str, force: bool, api: ApiTarge
     whose answer was lost may still be queued (the service is asked), unless --force: wait
     for them, or run `reconciler jobs resume`. Then check the live offers (`reconciler plan`).
     """
-    path = find_journal(journal_dir(app.settings), journal_id)
+    path = find_journal([journal_dir(app.settings), *kept_journal_dirs()], journal_id)
     if not force:
         refuse_unless_settled(api, app.settings, [path], f"discard journal {journal_id}")
     aside = discard(path)

@@ -63,23 +63,30 @@ def backend_name(settings: Settings, env: Mapping[str, str] | None = None) -> st
 def lock_for(api: ApiTarget, settings: Settings, endpoint: str) -> StateLock:
     target = api.journal_target(settings, endpoint)
     account = account_of(api)
+    from reconciler.apply.journal import journal_dir
+    from reconciler.apply.session import open_journals
+
+    def open_files() -> list[Path]:
+        return [j.path for j in open_journals(settings, target)]
+
     if backend_name(settings) == "local":
-        return LocalLock(state_dir(target, account), target=target, account=account)
+        return LocalLock(
+            state_dir(target, account),
+            target=target,
+            account=account,
+            journal_dir=journal_dir(settings),
+            open_journals=open_files,
+        )
     missing = [k for k in GITHUB_NEEDS if not os.environ.get(k)]
     if missing:
         raise ReconcilerError(
             "the github state backend needs " + ", ".join(missing) + " in the environment"
         )
-    from reconciler.apply.journal import journal_dir
-    from reconciler.apply.session import open_journals
     from reconciler.github.client import GitHubClient
     from reconciler.github.state_ref import GitHubRefStore
 
     repository = os.environ["GITHUB_REPOSITORY"]
     client = GitHubClient(os.environ["GITHUB_API_URL"], os.environ["GITHUB_TOKEN"])
-
-    def open_files() -> list[Path]:
-        return [j.path for j in open_journals(settings, target)]
 
     return GitHubLock(
         GitHubRefStore(client, repository),
@@ -170,9 +177,10 @@ def release_command(app: AppContext, lock_id: str, force: bool, api: ApiTarget) 
     info = lock.read_info()
     if info is not None and info.id == lock_id and not force:
         target = api.journal_target(settings, endpoint)
-        mine = [
-            p for p in journal_paths(journal_dir(settings)) if salvage(p).target in (target, None)
-        ]
+        folders = [journal_dir(settings)]
+        if isinstance(lock, LocalLock):
+            folders.append(lock.kept_dir)  # the open journals a run left for the next one
+        mine = [p for d in folders for p in journal_paths(d) if salvage(p).target in (target, None)]
         refuse_unless_settled(api, settings, mine, f"release lock {lock_id}")
     info = lock.force_release(lock_id)
     click.echo(redact(f"Released {info.describe()}."))

@@ -12,10 +12,12 @@ outcome to an exit code:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from reconciler.apply.recovery import known_offers
 from reconciler.cli.ci_report import report_plan, report_price_warnings
 from reconciler.cli.common import (
     ApiTarget,
@@ -162,6 +164,8 @@ def command(
     replaced, withdrawn or deleted, what is blocked and why, and which files went away.
     """
     inputs = PlanInputs(paths, api.role(role), baseline, allow_republish, force, targeted=True)
+    # With two live offers of one name, the file manages the newest this tool created.
+    inputs = replace(inputs, ours=known_offers(app.settings))
     extra = PlanInsights(app.settings, with_prices=True, strict=strict)
     try:
         plan = build_plan(app.settings, inputs, api, extra)

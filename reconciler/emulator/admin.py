@@ -70,7 +70,7 @@ class EmulatorAdmin:
         result = self._call("POST", f"/offers/{_guid(offer_id)}/accept")
         return str(result["eTag"])
 
-    def edit(self, offer_id: str, fields: dict[str, Any], *, state: str | None = None) -> str:
+    def edit(self, offer_id: str, fields: dict[str, object], *, state: str | None = None) -> str:
         """Change fields of an offer outside the API (drift); None removes a field.
 
         Returns the offer's new eTag."""
@@ -80,8 +80,8 @@ class EmulatorAdmin:
         return str(result["eTag"])
 
     def seed(
-        self, resources: list[dict[str, Any]], *, account: str = "publisher"
-    ) -> list[dict[str, Any]]:
+        self, resources: list[dict[str, object]], *, account: str = "publisher"
+    ) -> list[dict[str, object]]:
         """Create resources at once, as a successful job would; returns them with their ids."""
         result = self._call("POST", "/seed", {"account": account, "resources": resources})
         return list(result["resources"])
@@ -91,13 +91,13 @@ class EmulatorAdmin:
         result = self._call("POST", f"/offers/{_guid(offer_id)}/partner-withdraw")
         return str(result["eTag"])
 
-    def add_catalogue(self, catalogue: dict[str, Any]) -> list[dict[str, Any]]:
+    def add_catalogue(self, catalogue: dict[str, object]) -> list[dict[str, object]]:
         """Add products and plans (``{"products": [...]}``); returns the whole catalogue."""
         return list(self._call("POST", "/catalogue", catalogue)["products"])
 
-    def settings(self, **changes: Any) -> dict[str, Any]:
+    def settings(self, **changes: object) -> dict[str, object]:
         """Read, or change at run time, settings such as job_latency or require_etag."""
-        result: dict[str, Any] = self._call("POST", "/settings", changes)
+        result: dict[str, object] = self._call("POST", "/settings", changes)
         return result
 
     # ---- faults and statistics ----------------------------------------------------------
@@ -124,7 +124,7 @@ class EmulatorAdmin:
         }  # fmt: skip
         return str(self._call("POST", "/faults", body)["id"])
 
-    def faults(self) -> list[dict[str, Any]]:
+    def faults(self) -> list[dict[str, object]]:
         return list(self._call("GET", "/faults")["faults"])
 
     def clear_faults(self) -> None:

@@ -103,6 +103,14 @@ class TokenService:
     # ---- issuing ------------------------------------------------------------------------
 
     def issue(self, form: dict[str, str], base_url: str, tenant: str) -> dict[str, object]:
+        """A token for a client-credentials request, or the identity platform's error."""
+        account = self._client_of(form, tenant)
+        token_endpoint = f"{base_url}/{tenant}/oauth2/v2.0/token"
+        self._check_credential(form, account, token_endpoint)
+        return self._token(account, base_url, tenant)
+
+    def _client_of(self, form: dict[str, str], tenant: str) -> Account:
+        """The account of a well-formed request (grant type, client id, scope)."""
         grant = form.get("grant_type")
         if not grant:
             raise TokenError(
@@ -145,7 +153,13 @@ class TokenService:
                 f"Application with identifier '{client_id}' was not found in the directory "
                 f"'{tenant}'.",
             )
-        token_endpoint = f"{base_url}/{tenant}/oauth2/v2.0/token"
+        return account
+
+    def _check_credential(
+        self, form: dict[str, str], account: Account, token_endpoint: str
+    ) -> None:
+        """The client proves itself with its secret or a signed assertion."""
+        client_id = account.client_id
         if "client_secret" in form:
             if not secrets.compare_digest(form["client_secret"], account.client_secret):
                 raise TokenError(
@@ -173,6 +187,9 @@ class TokenService:
                 "The request body must contain the following parameter: 'client_assertion' or "
                 "'client_secret'.",
             )
+
+    def _token(self, account: Account, base_url: str, tenant: str) -> dict[str, object]:
+        """The token response: a signed token naming the account, valid for the lifetime."""
         now = int(time.time())
         lifetime = self.config.token_lifetime
         claims = {
@@ -210,7 +227,7 @@ class TokenService:
             self._check_federated_assertion(assertion, issuer, unverified, account)
 
     def _check_certificate_assertion(
-        self, assertion: str, header: dict[str, Any], account: Account, token_endpoint: str
+        self, assertion: str, header: dict[str, object], account: Account, token_endpoint: str
     ) -> None:
         algorithm = header.get("alg")
         if algorithm not in ("RS256", "PS256"):
@@ -271,7 +288,7 @@ class TokenService:
             )
 
     def _check_federated_assertion(
-        self, assertion: str, issuer: str, unverified: dict[str, Any], account: Account
+        self, assertion: str, issuer: str, unverified: dict[str, object], account: Account
     ) -> None:
         if issuer not in self.config.trusted_issuers:
             raise TokenError(

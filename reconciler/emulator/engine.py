@@ -45,8 +45,8 @@ class Engine(Offers):
     def submit(
         self,
         account: Account,
-        body: dict[str, Any],
-        resources: list[dict[str, Any]],
+        body: dict[str, object],
+        resources: list[dict[str, object]],
         fail: dict[str, Any] | None = None,
     ) -> JobRecord:
         now = self.clock()
@@ -83,12 +83,12 @@ class Engine(Offers):
                 if job is not None:
                     self._run(job)
 
-    def job_view(self, job: JobRecord, version: str) -> dict[str, Any]:
+    def job_view(self, job: JobRecord, version: str) -> dict[str, object]:
         status = job.status
         latency = self.config.job_latency
         if status != "completed" and latency > 0 and self.clock() >= job.submitted + latency / 2:
             status = "running"
-        view: dict[str, Any] = {
+        view: dict[str, object] = {
             "$schema": schema_url("configure-status", version),
             "jobId": job.job_id,
             "jobStatus": status,
@@ -108,8 +108,8 @@ class Engine(Offers):
 
     def _run(self, job: JobRecord) -> None:
         account = self.config.account(job.account)
-        errors: list[dict[str, Any]] = []
-        detail: list[dict[str, Any]] = []
+        errors: list[dict[str, object]] = []
+        detail: list[dict[str, object]] = []
         with self.store.transaction():
             if job.fail or account is None:
                 fault = job.fail or {
@@ -125,7 +125,7 @@ class Engine(Offers):
                 job.resource_uri = f"{self.api_url}/configure/{job.job_id}"
             self.store.put_job(job, done=True)
 
-    def _check_version(self, resource: dict[str, Any]) -> None:
+    def _check_version(self, resource: dict[str, object]) -> None:
         """A resource naming a schema version newer than the service's fails in its job."""
         schema = str(resource.get("$schema", ""))
         parts = schema.rsplit("/", 2)
@@ -143,12 +143,12 @@ class Engine(Offers):
             )
 
     def process(
-        self, account: Account, resources: list[dict[str, Any]], version: str
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        self, account: Account, resources: list[dict[str, object]], version: str
+    ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
         """Apply *resources* (inside an open transaction); return (errors, detail)."""
         ctx = JobContext(account=account, version=version)
-        errors: list[dict[str, Any]] = []
-        detail: list[dict[str, Any]] = []
+        errors: list[dict[str, object]] = []
+        detail: list[dict[str, object]] = []
         ordered = resources
         if self.config.price_order == "any":
             # Offers refer to price resources by resourceName: those go first.

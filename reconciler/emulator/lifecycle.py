@@ -51,62 +51,80 @@ class Lifecycle(OfferRules):
                 "invalidRequest",
                 f"privateOfferType cannot change from '{record['type']}' to '{kind}'.",
             )
-        state = record["state"]
-        partner = record.get("partner")
         if record.get("accepted"):
-            if target == "withdrawn":
-                raise RuleError(
-                    "invalidState",
-                    "The customer accepted this private offer: it can no longer be withdrawn.",
-                )
-            if target == "live" and self._unchanged(ctx, record, res):
-                return
+            self._owner_accepted(ctx, record, target, res)
+        elif target == "deleted":
+            self._owner_delete(record)
+        elif target == "withdrawn":
+            self._owner_withdraw(record, kind)
+        else:
+            self._owner_edit(ctx, record, kind, target, res)
+
+    def _owner_accepted(
+        self, ctx: JobContext, record: dict[str, Any], target: str, res: dict[str, Any]
+    ) -> None:
+        """An accepted offer is a contract: only re-sending it unchanged succeeds."""
+        if target == "withdrawn":
             raise RuleError(
                 "invalidState",
-                "The customer accepted this private offer: it is a contract and cannot be changed.",
+                "The customer accepted this private offer: it can no longer be withdrawn.",
             )
-        if target == "deleted":
-            if state not in ("draft", "withdrawn"):
-                raise RuleError(
-                    "invalidState",
-                    f"Only draft private offers can be deleted; this one is '{state}' (withdraw "
-                    "it first).",
-                )
-            record["state"] = "deleted"
-            if partner is not None:
-                partner.update(visible=False, state=None)
-            self._touch(record)
+        if target == "live" and self._unchanged(ctx, record, res):
             return
-        if target == "withdrawn":
-            if state == "withdrawn" or (state == "draft" and record.get("withdrawn")):
-                return
-            if state != "live":
-                raise RuleError(
-                    "invalidState",
-                    f"Only a live private offer can be withdrawn; this one is '{state}'.",
-                )
-            if kind == CSP and record.get("accepted"):
-                raise RuleError(
-                    "invalidState",
-                    "A CSP partner has transacted this private offer: it can no longer be "
-                    "withdrawn.",
-                )
-            if partner is not None and partner["state"] == "live":
-                raise RuleError(
-                    "invalidState",
-                    "The selling partner has published this multiparty offer; the partner must "
-                    "withdraw it before the originator can.",
-                )
-            # "a withdrawn offer goes back to Draft" (docs/api-unknowns.md); CSP offers cannot be
-            # edited again, so they keep the withdrawn state.
-            back_to_draft = self.config.withdrawn_state == "draft" and kind != CSP
-            record["state"] = "draft" if back_to_draft else "withdrawn"
-            record["withdrawn"] = True
-            if partner is not None:
-                partner.update(visible=False, state=None)
-            self._touch(record)
+        raise RuleError(
+            "invalidState",
+            "The customer accepted this private offer: it is a contract and cannot be changed.",
+        )
+
+    def _owner_delete(self, record: dict[str, Any]) -> None:
+        """Only a draft (or withdrawn) offer is deleted; the partner's view goes with it."""
+        state, partner = record["state"], record.get("partner")
+        if state not in ("draft", "withdrawn"):
+            raise RuleError(
+                "invalidState",
+                f"Only draft private offers can be deleted; this one is '{state}' (withdraw "
+                "it first).",
+            )
+        record["state"] = "deleted"
+        if partner is not None:
+            partner.update(visible=False, state=None)
+        self._touch(record)
+
+    def _owner_withdraw(self, record: dict[str, Any], kind: str) -> None:
+        """A live offer is withdrawn (back to draft, by the setting); again is a no-op."""
+        state, partner = record["state"], record.get("partner")
+        if state == "withdrawn" or (state == "draft" and record.get("withdrawn")):
             return
-        # target is draft or live: an edit of the user-settable fields
+        if state != "live":
+            raise RuleError(
+                "invalidState",
+                f"Only a live private offer can be withdrawn; this one is '{state}'.",
+            )
+        if kind == CSP and record.get("accepted"):
+            raise RuleError(
+                "invalidState",
+                "A CSP partner has transacted this private offer: it can no longer be withdrawn.",
+            )
+        if partner is not None and partner["state"] == "live":
+            raise RuleError(
+                "invalidState",
+                "The selling partner has published this multiparty offer; the partner must "
+                "withdraw it before the originator can.",
+            )
+        # "a withdrawn offer goes back to Draft" (docs/api-unknowns.md); CSP offers cannot be
+        # edited again, so they keep the withdrawn state.
+        back_to_draft = self.config.withdrawn_state == "draft" and kind != CSP
+        record["state"] = "draft" if back_to_draft else "withdrawn"
+        record["withdrawn"] = True
+        if partner is not None:
+            partner.update(visible=False, state=None)
+        self._touch(record)
+
+    def _owner_edit(
+        self, ctx: JobContext, record: dict[str, Any], kind: str, target: str, res: dict[str, Any]
+    ) -> None:
+        """Target draft or live: an edit of the user-settable fields (a live offer is locked)."""
+        state, partner = record["state"], record.get("partner")
         if state == "live":
             if target == "live" and self._unchanged(ctx, record, res):
                 return
@@ -168,13 +186,37 @@ class Lifecycle(OfferRules):
                 "invalidRequest", "Only the originator can delete a multiparty private offer."
             )
         current = self.offer_view(record, ctx.account.name, ctx.version)
+        markups = self._partner_markups(current, res, list(partner["markups"]))
+        if target == "withdrawn":
+            self._partner_withdraw(record)
+            return
+        own = {k: copy.deepcopy(res[k]) for k in PARTNER_OWN if k in res}
+        if self.config.update_mode == "merge":
+            own = {**partner["fields"], **own}
+        if partner["state"] == "live":
+            if target == "live" and own == partner["fields"] and markups == partner["markups"]:
+                return
+            raise RuleError(
+                "invalidState",
+                "The selling partner published this offer: withdraw it before editing.",
+            )
+        if target == "live":
+            _ready_to_publish(own, markups)
+        partner["fields"] = own
+        partner["markups"] = markups
+        partner["state"] = target
+        self._touch(record)
+
+    def _partner_markups(
+        self, current: dict[str, Any], res: dict[str, Any], markups: list[object]
+    ) -> list[object]:
+        """The markups the partner sends; any other change of the originator's part fails."""
         problems = []
         for key in PARTNER_READ_ONLY:
             if key in res and res[key] != current.get(key):
                 problems.append(
                     _detail("invalidRequest", f"'{key}' is read-only for the selling partner.", key)
                 )
-        markups: list[Any] = list(partner["markups"])
         if "originatorPricing" in res:
             given = res["originatorPricing"]
             mine = current.get("originatorPricing") or []
@@ -206,56 +248,20 @@ class Lifecycle(OfferRules):
             raise RuleError(
                 "businessValidationError", "The selling partner changed read-only fields.", problems
             )
+        return markups
+
+    def _partner_withdraw(self, record: dict[str, Any]) -> None:
+        """The partner withdraws its published side; again is a no-op."""
+        partner = record["partner"]
         state = partner["state"]
-        if target == "withdrawn":
-            if state == "withdrawn":
-                return
-            if state != "live":
-                raise RuleError(
-                    "invalidState",
-                    f"Only a live private offer can be withdrawn; the partner's view is '{state}'.",
-                )
-            partner["state"] = "withdrawn"
-            self._touch(record)
+        if state == "withdrawn":
             return
-        own = {k: copy.deepcopy(res[k]) for k in PARTNER_OWN if k in res}
-        if self.config.update_mode == "merge":
-            own = {**partner["fields"], **own}
-        if state == "live":
-            if target == "live" and own == partner["fields"] and markups == partner["markups"]:
-                return
+        if state != "live":
             raise RuleError(
                 "invalidState",
-                "The selling partner published this offer: withdraw it before editing.",
+                f"Only a live private offer can be withdrawn; the partner's view is '{state}'.",
             )
-        if target == "live":
-            missing = []
-            if not own.get("preparedBy"):
-                missing.append(
-                    _detail(
-                        "businessValidationError",
-                        "The selling partner must provide preparedBy.",
-                        "preparedBy",
-                    )
-                )
-            for i, markup in enumerate(markups):
-                if markup is None:
-                    missing.append(
-                        _detail(
-                            "businessValidationError",
-                            "markupPercentage is required on every originatorPricing entry.",
-                            f"originatorPricing[{i}].markupPercentage",
-                        )
-                    )
-            if missing:
-                raise RuleError(
-                    "businessValidationError",
-                    "The offer is not ready to publish to the customer.",
-                    missing,
-                )
-        partner["fields"] = own
-        partner["markups"] = markups
-        partner["state"] = target
+        partner["state"] = "withdrawn"
         self._touch(record)
 
     # ---- admin operations ---------------------------------------------------------------
@@ -313,3 +319,31 @@ class Lifecycle(OfferRules):
         self._touch(record)
         self.store.put_offer(guid, record)
         return record
+
+
+def _ready_to_publish(own: dict[str, Any], markups: list[object]) -> None:
+    """The partner publishes only with preparedBy and a markup on every entry."""
+    missing = []
+    if not own.get("preparedBy"):
+        missing.append(
+            _detail(
+                "businessValidationError",
+                "The selling partner must provide preparedBy.",
+                "preparedBy",
+            )
+        )
+    for i, markup in enumerate(markups):
+        if markup is None:
+            missing.append(
+                _detail(
+                    "businessValidationError",
+                    "markupPercentage is required on every originatorPricing entry.",
+                    f"originatorPricing[{i}].markupPercentage",
+                )
+            )
+    if missing:
+        raise RuleError(
+            "businessValidationError",
+            "The offer is not ready to publish to the customer.",
+            missing,
+        )

@@ -76,7 +76,7 @@ class OfferRules(Views):
                 )
         return problems
 
-    def _generated_plan(self, entry: dict[str, Any]) -> dict[str, str]:
+    def _generated_plan(self, entry: dict[str, object]) -> dict[str, str]:
         # "... will be system generated and available in the response of the job when
         # completed" (docs/api-unknowns.md): stable per base plan, so a re-send keeps it.
         base = str(entry.get("basePlan") or entry.get("plan") or "").rsplit("/", 1)[-1]
@@ -87,8 +87,8 @@ class OfferRules(Views):
 
     def _resolve_pricing(
         self, ctx: JobContext, kind: str, fields: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        problems: list[dict[str, Any]] = []
+    ) -> list[dict[str, object]]:
+        problems: list[dict[str, object]] = []
         pricing_type = fields.get("offerPricingType", "editExistingOfferPricingOnly")
         resolved = []
         for i, raw in enumerate(fields.get("pricing") or []):

@@ -80,7 +80,7 @@ class Offers(Lifecycle):
             )
         fields = self._validate_fields(ctx, kind, self._user_fields(res))
         guid = str(uuid.uuid4())
-        record: dict[str, Any] = {
+        record: dict[str, object] = {
             "guid": guid,
             "id": f"private-offer/{guid}",
             "owner": ctx.account.name,

@@ -10,7 +10,7 @@ from reconciler.emulator.versions import schema_url
 
 
 class PriceRules(EngineBase):
-    def _resolve_plan(self, product_id: str, plan_ref: str, where: str) -> dict[str, Any]:
+    def _resolve_plan(self, product_id: str, plan_ref: str, where: str) -> dict[str, object]:
         parts = plan_ref.split("/")
         if len(parts) == 3 and f"product/{parts[1]}" != product_id:
             raise RuleError(
@@ -52,7 +52,7 @@ class PriceRules(EngineBase):
                 "Absolute prices for a virtual machine product use offerPricingType "
                 "vmSoftwareReservations.",
             )
-        problems: list[dict[str, Any]] = []
+        problems: list[dict[str, object]] = []
         meters = (res.get("pricing") or {}).get("customMeters", {}).get("meters", {})
         for meter in meters:
             if meter not in product.get("meters", []):

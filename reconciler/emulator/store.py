@@ -56,7 +56,7 @@ CREATE INDEX IF NOT EXISTS jobs_pending ON jobs (done, seq);
 
 def load_catalogue() -> dict[str, Any]:
     text = resources.files("reconciler.emulator").joinpath("data/catalogue.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, object] = json.loads(text)
     return data
 
 
@@ -137,24 +137,24 @@ class Store:
                     (product["id"], plan["planId"], seq, json.dumps(plan)),
                 )
 
-    def add_products(self, products: list[dict[str, Any]]) -> None:
+    def add_products(self, products: list[dict[str, object]]) -> None:
         """Add (or replace) catalogue products and their plans."""
         with self.transaction():
             self._put_products(products)
 
-    def products(self) -> list[dict[str, Any]]:
+    def products(self) -> list[dict[str, object]]:
         with self.lock:
             rows = self._db.execute("SELECT doc FROM products ORDER BY seq").fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def product(self, product_id: str) -> dict[str, Any] | None:
+    def product(self, product_id: str) -> dict[str, object] | None:
         with self.lock:
             row = self._db.execute(
                 "SELECT doc FROM products WHERE id = ?", (product_id,)
             ).fetchone()
         return None if row is None else json.loads(row[0])
 
-    def plans(self, product_id: str) -> list[dict[str, Any]]:
+    def plans(self, product_id: str) -> list[dict[str, object]]:
         with self.lock:
             rows = self._db.execute(
                 "SELECT doc FROM plans WHERE product = ? ORDER BY seq", (product_id,)
@@ -197,7 +197,9 @@ class Store:
                     (*values, guid),
                 )
 
-    def list_offers(self, account: str, after: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+    def list_offers(
+        self, account: str, after: int, limit: int
+    ) -> list[tuple[int, dict[str, object]]]:
         """Offers *account* sees (owned, or visible to it as the selling partner), by age."""
         with self.lock:
             rows = self._db.execute(
@@ -212,12 +214,12 @@ class Store:
 
     # ---- price resources ----------------------------------------------------------------
 
-    def get_price(self, durable_id: str) -> dict[str, Any] | None:
+    def get_price(self, durable_id: str) -> dict[str, object] | None:
         with self.lock:
             row = self._db.execute("SELECT doc FROM prices WHERE id = ?", (durable_id,)).fetchone()
         return None if row is None else json.loads(row[0])
 
-    def put_price(self, durable_id: str, owner: str, doc: dict[str, Any]) -> None:
+    def put_price(self, durable_id: str, owner: str, doc: dict[str, object]) -> None:
         with self.lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO prices (id, owner, doc) VALUES (?, ?, ?)",

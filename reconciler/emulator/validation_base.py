@@ -94,12 +94,12 @@ class CheckerBase:
             self.fail(target, f"'{key}' value '{value}' does not match the expected format.")
         return value
 
-    def date(self, obj: dict[str, Any], key: str, where: str) -> None:
+    def date(self, obj: dict[str, object], key: str, where: str) -> None:
         value = self.string(obj, key, where, pattern=DATE_RE)
         if value is not None and DATE_RE.match(value) and parse_date(value) is None:
             self.fail(f"{where}.{key}", f"'{key}' value '{value}' is not a valid date.")
 
-    def boolean(self, obj: dict[str, Any], key: str, where: str) -> None:
+    def boolean(self, obj: dict[str, object], key: str, where: str) -> None:
         if key in obj and obj[key] is not None and not isinstance(obj[key], bool):
             self.fail(f"{where}.{key}", f"'{key}' must be a boolean.")
 

@@ -32,7 +32,7 @@ from reconciler.emulator.vocabulary import (
 
 
 class OfferChecks(CheckerBase):
-    def table_fields(self, res: dict[str, Any], where: str) -> None:
+    def table_fields(self, res: dict[str, object], where: str) -> None:
         """The checks of :data:`OFFER_FIELDS` (every field whose check is not by hand)."""
         for key, rule in OFFER_FIELDS.items():
             if rule.check == "boolean":
@@ -75,8 +75,30 @@ class OfferChecks(CheckerBase):
                 self.fail(f"{where}.id", f"'id' is required to set state '{state}'.")
             return  # a withdraw/delete body only names the offer
         self.table_fields(res, where)
+        self.start_rule(res, where, partner_view)
+        self.documents(res, where)
+        self.beneficiaries(res, kind, where)
+        partners = self.partners(res, where)
+        pricing_key = "originatorPricing" if partner_view else "pricing"
+        entries = self.array(res, pricing_key, where, max_items=10) or []
+        pricing_type = res.get("offerPricingType", "editExistingOfferPricingOnly")
+        for i, entry in enumerate(entries):
+            self.pricing_entry(entry, f"{where}.{pricing_key}[{i}]", kind, pricing_type)
+        if state == "live" and not partner_view:
+            self.live_requirements(res, where, kind, bool(entries))
+        if kind == ORIGINATOR and state == "live" and not partners:
+            self.fail(
+                f"{where}.partners", "A multiparty offer needs its selling partner in 'partners'."
+            )
+
+    def start_rule(self, res: dict[str, Any], where: str, partner_view: bool) -> None:
+        """``start`` goes with a fixed start date, never with ``variableStartDate: true``."""
         if res.get("variableStartDate") is True and res.get("start") is not None:
             self.fail(f"{where}.start", "'start' must not be set when 'variableStartDate' is true.")
+        # A missing start is a failed job ("The start date should be defined"), not a 400.
+
+    def documents(self, res: dict[str, Any], where: str) -> None:
+        """Contacts, terms documents and the offer it upgrades from."""
         contacts = self.array(res, "notificationContacts", where, max_items=5) or []
         for i, contact in enumerate(contacts):
             if not isinstance(contact, str) or not EMAIL_RE.match(contact):
@@ -100,7 +122,9 @@ class OfferChecks(CheckerBase):
             res["upgradedFrom"], f"{where}.upgradedFrom", {"id", "name"}, ("id",)
         ):
             self.string(res["upgradedFrom"], "id", f"{where}.upgradedFrom", pattern=OFFER_ID_RE)
-        self.beneficiaries(res, kind, where)
+
+    def partners(self, res: dict[str, Any], where: str) -> list[Any]:
+        """The selling partner of a multiparty offer (one at most)."""
         partners = self.array(res, "partners", where, max_items=1) or []
         for i, partner in enumerate(partners):
             w = f"{where}.partners[{i}]"
@@ -108,32 +132,26 @@ class OfferChecks(CheckerBase):
                 self.string(partner, "id", w, pattern=PARTNER_ID_RE)
                 self.string(partner, "partnerName", w)
                 self.string(partner, "location", w)
-        pricing_key = "originatorPricing" if partner_view else "pricing"
-        entries = self.array(res, pricing_key, where, max_items=10) or []
-        pricing_type = res.get("offerPricingType", "editExistingOfferPricingOnly")
-        for i, entry in enumerate(entries):
-            self.pricing_entry(entry, f"{where}.{pricing_key}[{i}]", kind, pricing_type)
-        if state == "live" and not partner_view:
-            if res.get("end") is None:
-                self.fail(f"{where}.end", "'end' is required when state is 'live'.")
-            if kind != CSP and res.get("acceptBy") is None:
-                self.fail(f"{where}.acceptBy", "'acceptBy' is required when state is 'live'.")
-            if not res.get("beneficiaries"):
-                self.fail(
-                    f"{where}.beneficiaries",
-                    "At least one beneficiary is required when state is 'live'.",
-                )
-            if not entries:
-                self.fail(
-                    f"{where}.pricing",
-                    "At least one pricing entry is required when state is 'live'.",
-                )
-        if kind == ORIGINATOR and state == "live" and not partners:
+        return partners
+
+    def live_requirements(self, res: dict[str, Any], where: str, kind: str, priced: bool) -> None:
+        """What a live offer must have: an end, an acceptBy, a beneficiary, a price."""
+        if res.get("end") is None:
+            self.fail(f"{where}.end", "'end' is required when state is 'live'.")
+        if kind != CSP and res.get("acceptBy") is None:
+            self.fail(f"{where}.acceptBy", "'acceptBy' is required when state is 'live'.")
+        if not res.get("beneficiaries"):
             self.fail(
-                f"{where}.partners", "A multiparty offer needs its selling partner in 'partners'."
+                f"{where}.beneficiaries",
+                "At least one beneficiary is required when state is 'live'.",
+            )
+        if not priced:
+            self.fail(
+                f"{where}.pricing",
+                "At least one pricing entry is required when state is 'live'.",
             )
 
-    def beneficiaries(self, res: dict[str, Any], kind: str, where: str) -> None:
+    def beneficiaries(self, res: dict[str, object], kind: str, where: str) -> None:
         # "a maximum of 400 CSP partners tenants" (Partner Center UI page for CSP offers)
         max_items = 400 if kind == CSP else 1
         items = self.array(res, "beneficiaries", where, max_items=max_items) or []
@@ -170,6 +188,11 @@ class OfferChecks(CheckerBase):
             self.number(
                 entry, "markupPercentage", where, minimum=0, maximum=100, exclusive_min=True
             )
+        self.discount_fields(entry, where, discount)
+        self.pricing_type_fields(entry, where, kind, pricing_type, discount)
+
+    def discount_fields(self, entry: dict[str, Any], where: str, discount: str | None) -> None:
+        """A percentage, or an absolute price (inline, or the price resource's durable id)."""
         if discount == "percentage":
             self.number(
                 entry, "discountPercentage", where, required=True, minimum=0.01, maximum=100
@@ -200,6 +223,11 @@ class OfferChecks(CheckerBase):
                     )
             elif self.obj(details, f"{where}.priceDetails", {"resourceName"}, ("resourceName",)):
                 self.string(details, "resourceName", f"{where}.priceDetails", min_len=1, max_len=50)
+
+    def pricing_type_fields(
+        self, entry: dict[str, Any], where: str, kind: str, pricing_type: str, discount: str | None
+    ) -> None:
+        """What the offer's pricing type asks of an entry: a plan, or a base plan and new plan."""
         if pricing_type == "editExistingOfferPricingOnly":
             for key in ("basePlan", "newPlanDetails"):
                 if key in entry:

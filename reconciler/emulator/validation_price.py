@@ -18,7 +18,7 @@ from reconciler.emulator.vocabulary import (
 
 
 class PriceChecks(CheckerBase):
-    def price(self, res: dict[str, Any], where: str) -> None:
+    def price(self, res: dict[str, object], where: str) -> None:
         self.obj(res, where, PRICE_FIELDS, ("product", "offerPricingType"))
         if "id" not in res:
             self.string(res, "resourceName", where, required=True, min_len=1, max_len=50)

@@ -20,7 +20,7 @@ SUMMARY_FIELDS = ("id", "name", "privateOfferType", "state")
 
 
 class Views(PriceRules):
-    def list_item(self, record: dict[str, Any], account: str, version: str) -> dict[str, Any]:
+    def list_item(self, record: dict[str, object], account: str, version: str) -> dict[str, object]:
         """One offer as the list shows it: the full view, or its summary (``list_shape``)."""
         view = self.offer_view(record, account, version)
         if self.config.list_shape == "summary":
@@ -61,7 +61,10 @@ class Views(PriceRules):
         version = self.capped("private-offer", version)
         role = self.role(record, account)
         fields = record["fields"]
-        view: dict[str, Any] = {"$schema": schema_url("private-offer", version), "id": record["id"]}
+        view: dict[str, object] = {
+            "$schema": schema_url("private-offer", version),
+            "id": record["id"],
+        }
         partner = record.get("partner")
         customer_live = False
         if role == "partner" and partner is not None:

@@ -34,7 +34,7 @@ from reconciler.secrets import redact
 
 HOW_TO_APPROVE = (
     "to apply an unseen change, open a pull request that shows it (a plan comment is the "
-    "approval), or run the apply workflow by hand (`workflow_dispatch`) with `apply-unseen`: "
+    "approval), or run the apply workflow by hand (`workflow_dispatch`) with `apply_unseen`: "
     "the `offers` environment's reviewers then approve that run after reading its plan job"
 )
 
@@ -69,6 +69,7 @@ def compare(fresh: Plan, approved: Approved, *, include_unseen: bool = False) ->
     now = change_digests(data)
     keep: list[Change] = []
     unseen: list[tuple[Change, str]] = []
+    drift = list(fresh.drift)
     digests = approved.digests
     whole = (
         digests is None and approved.checksum is not None and approved.checksum == fresh.checksum
@@ -77,6 +78,9 @@ def compare(fresh: Plan, approved: Approved, *, include_unseen: bool = False) ->
         key = change_key(saved)
         if include_unseen or whole or (digests is not None and digests.get(key) == now[key]):
             keep.append(change)
+        elif change.reason == "live":
+            # Only an edit made outside git, and not approved: not this pull request's.
+            drift.append(change)
         elif digests is not None and key in digests:
             unseen.append(
                 (
@@ -97,7 +101,7 @@ def compare(fresh: Plan, approved: Approved, *, include_unseen: bool = False) ->
         safety=fresh.safety,
         gone=fresh.gone,
         extras=fresh.extras,
-        drift=fresh.drift,
+        drift=drift,
     )
     return Comparison(approved, applied, keep, unseen, no_longer, include_unseen)
 
@@ -124,7 +128,7 @@ def render_comparison(cmp: Comparison, *, sha: str) -> str:
     if cmp.include_unseen:
         lines += [
             "> [!WARNING]",
-            "> Run by hand with `apply-unseen`: every change of the plan now is applied once "
+            "> Run by hand with `apply_unseen`: every change of the plan now is applied once "
             "the `offers` environment's reviewers approve this run.",
             "",
         ]
@@ -153,7 +157,12 @@ def render_comparison(cmp: Comparison, *, sha: str) -> str:
             "",
         ]
         lines += [f"- {_offer(c)}: stays as it is live" for c in cmp.applied.drift]
-        lines.append("")
+        lines += [
+            "",
+            "To restore git's values, approve them in a pull request (the label "
+            "`offers:include-drift` takes them into its plan).",
+            "",
+        ]
     return "\n".join(lines)
 
 

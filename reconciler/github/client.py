@@ -239,7 +239,7 @@ class GitHubClient:
 
     def paginate(
         self, path: str, params: Mapping[str, str | int] | None = None
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[dict[str, object]]:
         """Every item of a list endpoint, following ``Link: rel="next"`` across all pages."""
         merged: dict[str, str | int] = {"per_page": 100, **(params or {})}
         response = self.request("GET", path, params=merged)
@@ -278,7 +278,7 @@ class GitHubClient:
         )
         return dict(self._json(response))
 
-    def pulls_for_commit(self, repository: str, sha: str) -> list[dict[str, Any]]:
+    def pulls_for_commit(self, repository: str, sha: str) -> list[dict[str, object]]:
         return list(self.paginate(f"{self._repo(repository)}/commits/{sha}/pulls"))
 
     def list_issues(

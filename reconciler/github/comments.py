@@ -74,6 +74,7 @@ class PlanSummary:
     checksum: str | None = None
     # change key -> digest: what the merge compares offer by offer (reconciler.github.approved)
     offers: Mapping[str, str] | None = None
+    guard_blocked: bool = False  # a safety guard refuses the whole plan (not just some offers)
 
     @property
     def line(self) -> str:
@@ -99,7 +100,7 @@ def read_plan_summary(path: Path) -> PlanSummary:
     return plan_summary(data)
 
 
-def plan_summary(data: Mapping[str, Any]) -> PlanSummary:
+def plan_summary(data: Mapping[str, object]) -> PlanSummary:
     """The summary of a saved plan's data (or of a flat summary object)."""
     raw_counts = data.get("summary")
     counts: dict[str, int] = {}
@@ -118,7 +119,14 @@ def plan_summary(data: Mapping[str, Any]) -> PlanSummary:
         is_blocked=is_blocked if isinstance(is_blocked, bool) else None,
         checksum=checksum if isinstance(checksum, str) else None,
         offers=offers,
+        guard_blocked=_guard_blocked(data.get("safety")),
     )
+
+
+def _guard_blocked(safety: Any) -> bool:
+    if not isinstance(safety, dict):
+        return False
+    return bool(safety.get("violations")) and not safety.get("forced")
 
 
 def on_merge_text(summary: PlanSummary | None, base_ref: str | None) -> str:
@@ -128,11 +136,17 @@ def on_merge_text(summary: PlanSummary | None, base_ref: str | None) -> str:
             f"**What happens on merge:** the offers workflow on {target} plans again against the "
             "live offers and applies the result."
         )
-    if summary.is_blocked:
+    if summary.is_blocked and (summary.guard_blocked or not summary.has_changes):
         return (
             f"**What happens on merge:** nothing is applied: the plan is **blocked** (see the "
             f"reasons above). Change the files, or use the override named there, before merging "
             f"into {target}."
+        )
+    if summary.is_blocked:
+        return (
+            f"**What happens on merge:** the **blocked** offers are left alone (see the reasons "
+            f"above); the other changes ({summary.line}) are applied on {target} exactly as "
+            "shown."
         )
     if summary.has_changes is False:
         return f"**What happens on merge:** nothing to apply on {target}: no changes."
@@ -168,7 +182,7 @@ class CommentResult:
     number: int
 
 
-def _history_section(history: list[dict[str, Any]]) -> str:
+def _history_section(history: list[dict[str, object]]) -> str:
     if not history:
         return ""
     rows = [
@@ -212,7 +226,12 @@ def build_plan_body(
         }
         history = [entry, *history][:HISTORY_LIMIT]
     line = summary.line if summary else ""
-    meta: dict[str, Any] = {"sha": sha, "line": line, "run": ctx.run_url or "", "history": history}
+    meta: dict[str, object] = {
+        "sha": sha,
+        "line": line,
+        "run": ctx.run_url or "",
+        "history": history,
+    }
     if summary is not None and summary.checksum:
         # The approved plan, for the merge to compare with (reconciler.github.approved).
         meta["checksum"] = summary.checksum

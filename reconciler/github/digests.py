@@ -5,19 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 # A plan comment keeps one digest per change up to this many (its meta line stays small);
 # beyond it only the whole plan's checksum is compared.
 MAX_DIGESTS = 400
 
 
-def change_key(change: Mapping[str, Any]) -> str:
+def change_key(change: Mapping[str, object]) -> str:
     """``file|offer name``: one offer's change within a plan."""
     return f"{change.get('file')}|{change.get('offer_name')}"
 
 
-def change_digests(changes: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+def change_digests(changes: Sequence[Mapping[str, object]]) -> dict[str, str]:
     """change key -> digest of the change as saved (canonical JSON, as the plan checksum)."""
     return {
         change_key(c): hashlib.sha256(

@@ -37,7 +37,7 @@ def find_drift_issue(
     gh: GitHubClient, repository: str, *, tag: str, labels: list[str], author: str
 ) -> dict[str, Any] | None:
     """Our tracking issue: an open one first, else the most recently updated closed one."""
-    closed: dict[str, Any] | None = None
+    closed: dict[str, object] | None = None
     for issue in gh.list_issues(repository, labels=labels, state="all"):
         user = issue.get("user") or {}
         login = user.get("login") if isinstance(user, Mapping) else None
@@ -58,7 +58,7 @@ def build_drift_body(
     ctx: ActionsContext,
     tag: str,
     title: str,
-    meta: Mapping[str, Any],
+    meta: Mapping[str, object],
     key: bytes | None = None,
 ) -> str:
     header = (
@@ -101,7 +101,7 @@ def sync_drift_issue(
     stamp = _now_text(now())
     old_meta = decode_meta(issue.get("body") or "", key) if issue is not None else {}
     raw_seen = old_meta.get("seen")
-    old_seen: dict[str, Any] = raw_seen if isinstance(raw_seen, dict) else {}
+    old_seen: dict[str, object] = raw_seen if isinstance(raw_seen, dict) else {}
     seen = {k: str(old_seen.get(k) or stamp) for k in (drifting or [])}
     if render is not None:
         report_md = render(seen)

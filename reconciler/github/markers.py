@@ -57,7 +57,7 @@ def _sign(payload: str, key: bytes) -> str:
     return hmac.new(key, payload.encode("ascii"), hashlib.sha256).hexdigest()
 
 
-def encode_meta(meta: Mapping[str, Any], key: bytes | None = None) -> str:
+def encode_meta(meta: Mapping[str, object], key: bytes | None = None) -> str:
     raw = json.dumps(meta, sort_keys=True, separators=(",", ":")).encode("utf-8")
     payload = base64.b64encode(raw).decode("ascii")
     signature = f" {_sign(payload, key)}" if key else ""

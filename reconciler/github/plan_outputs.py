@@ -24,7 +24,6 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from reconciler.errors import OfferFilesInvalid, ReconcilerError
 from reconciler.markdown import code_block, visible
@@ -43,7 +42,7 @@ class NotThisRunsPlan(ReconcilerError):
 @dataclass(frozen=True)
 class PlanOutputs:
     body: str  # the markdown without its trailer
-    plan: Mapping[str, Any] | None  # the saved plan (or summary) when the plan succeeded
+    plan: Mapping[str, object] | None  # the saved plan (or summary) when the plan succeeded
     failed: bool
 
 

@@ -58,6 +58,7 @@ from reconciler.plan.live import LiveClient, LiveState, short_id
 from reconciler.plan.planner import PlanOptions, make_plan
 from reconciler.secrets import env_references
 from reconciler.settings import Settings
+from reconciler.state.files import atomic_write
 from reconciler.state.history import ApplyHistory
 
 Action = Literal["created", "updated", "unchanged", "unrepresentable", "skipped"]
@@ -123,6 +124,8 @@ class ImportResult:
 
 
 def import_offers(client: LiveClient, settings: Settings, options: ImportOptions) -> ImportResult:
+    if not options.dry_run:
+        _refuse_links(options.out, options.out)  # before anything is read or written
     selected = select_offers(client, options.selection)
     existing, file_warnings = index_files(options.out)
     result = ImportResult(
@@ -161,7 +164,7 @@ def import_offers(client: LiveClient, settings: Settings, options: ImportOptions
             offer, selected.prices, target, path, settings, env, pin=pin, to_complete=to_complete
         )
         if not options.dry_run and outcome.action in ("created", "updated"):
-            _write(path, outcome)
+            _write(path, outcome, options.out)
         result.outcomes.append(outcome)
     return result
 
@@ -260,8 +263,8 @@ def _one(
 def _verify(
     text: str,
     path: Path,
-    offer: dict[str, Any],
-    prices: Mapping[str, Mapping[str, Any]],
+    offer: dict[str, object],
+    prices: Mapping[str, Mapping[str, object]],
     settings: Settings,
     env: dict[str, str],
 ) -> tuple[list[str], list[str]]:
@@ -294,16 +297,32 @@ def _verify(
     return errors, notes
 
 
-def _write(path: Path, outcome: Outcome) -> None:
-    text = outcome.text
-    tmp = path.with_name(f".{path.name}.import-tmp")
+def _refuse_links(out: Path, folder: Path) -> None:
+    """Import writes only into real folders: *out* and every folder below it on the way to
+    *folder* (a link there would put offer files wherever it points)."""
+    try:
+        parts = folder.relative_to(out).parts
+    except ValueError:
+        parts = ()
+    for depth in range(len(parts) + 1):
+        step = out.joinpath(*parts[:depth])
+        if step.is_symlink():
+            raise ReconcilerError(
+                f"{step.as_posix()}: a symbolic link; import writes only into real folders"
+            )
+
+
+def _write(path: Path, outcome: Outcome, out: Path) -> None:
+    _refuse_links(out, path.parent)
+    if path.is_symlink():
+        link = path.as_posix()
+        raise ReconcilerError(f"{link}: a symbolic link; import never writes through one")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ReconcilerError(f"{display(path)}: cannot write: {exc.strerror}") from None
+    # A new file at a random name (O_EXCL | O_NOFOLLOW), then renamed over the target.
+    atomic_write(path, outcome.text, 0o644)
 
 
 def _ignore_rules(tree: CommentedMap) -> list[str]:

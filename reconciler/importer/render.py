@@ -98,7 +98,7 @@ def env_prefix(file_stem: str) -> str:
 
 def render_offer(
     offer: Mapping[str, object],
-    prices: Mapping[str, Mapping[str, Any]],
+    prices: Mapping[str, Mapping[str, object]],
     *,
     file_stem: str,
     to_complete: bool = False,

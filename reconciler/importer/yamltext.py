@@ -193,7 +193,7 @@ class Merger:
         self,
         old: CommentedSeq,
         new: list[Any],
-        keyer: Callable[[Mapping[str, Any]], str],
+        keyer: Callable[[Mapping[str, object]], str],
         key: str,
         path: str,
     ) -> None:

@@ -67,7 +67,7 @@ Number = Annotated[int | float, PlainValidator(_number), WithJsonSchema({"type":
 _DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _date(value: Any) -> Any:
+def _date(value: object) -> object:
     # YAML gives a date for an unquoted 2027-01-31 and a str for a quoted one; accept both,
     # nothing else (no datetimes, no Unix timestamps).
     if isinstance(value, dt.datetime):

@@ -50,7 +50,7 @@ def as_closest_kind(body: dict[str, Any], adapter: TypeAdapter[Any], rules: Rule
 
 
 def rules_despite_errors(
-    body: dict[str, Any],
+    body: dict[str, object],
     exc: ValidationError,
     kind: str,
     adapter: TypeAdapter[Any],

@@ -32,7 +32,7 @@ _VERSION = (1, 2)
 
 def _table() -> dict[str | None, list[tuple[Tag, Any]]]:
     # first character of a plain scalar -> the (tag, pattern) pairs to try, in ruamel's order
-    table: dict[str | None, list[tuple[Tag, Any]]] = {}
+    table: dict[str | None, list[tuple[Tag, object]]] = {}
     for versions, tag, regexp, first in implicit_resolvers:
         if _VERSION in versions:
             chars: list[str | None] = list(first) if first else [None]

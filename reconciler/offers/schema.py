@@ -91,7 +91,7 @@ _CONSTRAINTS: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
-def offer_file_schema() -> dict[str, Any]:
+def offer_file_schema() -> dict[str, object]:
     """The JSON Schema of one offer file."""
     schema = TypeAdapter(PrivateOffer).json_schema(by_alias=True)
     controls = TypeAdapter(FileControls).json_schema(by_alias=True)

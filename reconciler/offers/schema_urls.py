@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 SCHEMA_BASE = "https://schema.mp.microsoft.com/schema"
 # The documented change log: private-offer 2024-09-30 -> 2026-02-01 and
@@ -66,7 +65,7 @@ def schema_version(schema: str) -> str:
     return schema.rstrip("/").rsplit("/", 1)[-1]
 
 
-def reported_versions(resources: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+def reported_versions(resources: Iterable[Mapping[str, object]]) -> dict[str, str]:
     """The newest version per resource type named by the ``$schema`` of *resources*
     (what the service answered): ``{"private-offer": ..., PRICE_RESOURCE: ...}``."""
     found: dict[str, str] = {}

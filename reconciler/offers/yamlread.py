@@ -131,7 +131,7 @@ def read_file(path: Path, shown: str) -> tuple[str, Problem | None]:
 _reuse = threading.local()
 
 
-def _load_safe(text: str) -> Any:
+def _load_safe(text: str) -> object:
     pure = looks_deep(text)
     if not pure and safeload.FAST:
         return safeload.load(text)
@@ -195,7 +195,7 @@ def _budget(text: str) -> None:
         check_node_budget(parse_positions(text))
 
 
-def parse_yaml(text: str, shown: str) -> tuple[Any, Problem | None]:
+def parse_yaml(text: str, shown: str) -> tuple[object, Problem | None]:
     try:
         _budget(text)
         return _load_safe(text), None
@@ -305,7 +305,7 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
 
 
-def yaml_type(value: Any) -> str:
+def yaml_type(value: object) -> str:
     if isinstance(value, list):
         return "list"
     if isinstance(value, str):
@@ -329,7 +329,7 @@ def parse_positions(text: str) -> Any:
         return None
 
 
-def position_of(tree: Any, field_path: Sequence[str | int]) -> tuple[int, int]:
+def position_of(tree: object, field_path: Sequence[str | int]) -> tuple[int, int]:
     """1-based (line, col) of *field_path* in a :func:`parse_positions` tree: the key of a
     mapping entry, the start of a sequence item; the nearest existing parent otherwise."""
     if tree is None:

@@ -68,7 +68,7 @@ class FieldChange(Record):
     origin: Origin = "unknown"
 
 
-def _empty(value: list[Any]) -> bool:
+def _empty(value: list[object]) -> bool:
     return not value
 
 

@@ -86,7 +86,7 @@ def ignore_rules(settings: Settings, f: OfferFileLike) -> list[str]:
 
 def top_level_ignored(
     body: dict[str, Any], live_offer: Mapping[str, Any] | None, rules: list[str]
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Keep the live value of ignored top-level fields in the body we send, so an update
     made for another reason does not revert them."""
     if not live_offer:

@@ -39,7 +39,7 @@ class Deal(Record):
     products: list[str] = Field(default_factory=list, description="Product · plan names.")
     terms: list[str] = Field(
         default_factory=list,
-        description="What changes, in the file's terms: discount 10 % → 12 %.",
+        description="What changes, in the file's terms: discount 10 → 12 %.",
     )
     prices: list[DealPrice] = Field(default_factory=list)
     start: dt.date | None = None

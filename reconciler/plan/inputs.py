@@ -45,3 +45,6 @@ class PlanOptions:
     scope: Scope = Scope.ALL
     files_not_read: int = 0
     population: tuple[int, int] | None = None
+    # Offer ids this tool's apply journals record creating, oldest first: with two live
+    # offers of one name, the file manages the newest of these (see plan/identity.py).
+    ours: tuple[str, ...] = ()

@@ -54,7 +54,7 @@ PROTECT_OVERRIDE = "remove `protect: true` from the file's `reconciler:` block"
 class Decision:
     f: OfferFileLike
     live_offer: dict[str, Any] | None
-    desired_body: dict[str, Any]
+    desired_body: dict[str, object]
     fields: list[FieldChange]
     allow_republish: bool
     protect: bool
@@ -65,7 +65,7 @@ class Decision:
         # would dominate a plan of thousands of unchanged offers.
         return self.f.position([])[0] or 1
 
-    def make(self, cls: type[Change], **kw: Any) -> Change:
+    def make(self, cls: type[Change], **kw: object) -> Change:
         offer = self.live_offer or {}
         return cls(
             file=str(self.f.path),

@@ -94,31 +94,31 @@ def _doc_key(entry: Mapping[str, object]) -> str:
     return _s(entry.get("fileName") or entry.get("sasUrl"))
 
 
-def _id_key(entry: Mapping[str, Any]) -> str:
+def _id_key(entry: Mapping[str, object]) -> str:
     return _s(entry.get("id"))
 
 
-def _term(value: Any) -> str:
+def _term(value: object) -> str:
     if isinstance(value, Mapping):
         return f"{_s(value.get('value'))}{_s(value.get('type'))}"
     return _s(value)
 
 
-def _price_key(entry: Mapping[str, Any]) -> str:
+def _price_key(entry: Mapping[str, object]) -> str:
     return f"{_term(entry.get('billingTerm'))}/{_term(entry.get('paymentOption'))}"
 
 
-def _quantity_key(entry: Mapping[str, Any]) -> str:
+def _quantity_key(entry: Mapping[str, object]) -> str:
     return _term(entry.get("billingTerm"))
 
 
 # list field name -> key function; applied at any depth (names are unique enough in the API).
-_KEYERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+_KEYERS: dict[str, Callable[[Mapping[str, object]], str]] = {
     "id": _id_key,
     "document": _doc_key,
     "pricing": pricing_key,
 }
-KEYED_LISTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+KEYED_LISTS: dict[str, Callable[[Mapping[str, object]], str]] = {
     **{name: _KEYERS[how] for name, how in fields.KEYED_FIELDS.items()},
     # nested lists (the catalogue lists the top level)
     "originatorTermsAndConditionsDocs": _doc_key,
@@ -170,7 +170,7 @@ def short_plan(product: str, plan: str) -> str:
     return plan_key(plan, product)
 
 
-def _empty(value: Any) -> bool:
+def _empty(value: object) -> bool:
     return value is None or (isinstance(value, list | dict) and not value)
 
 

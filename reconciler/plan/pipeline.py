@@ -50,6 +50,7 @@ class PlanInputs:
     force: bool = False
     # Whether plan.scope applies: only ``reconciler plan`` sets it; apply and drift stay full.
     targeted: bool = False
+    ours: tuple[str, ...] = ()  # offer ids the apply journals record creating (oldest first)
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ def plan_live(
         scope=Scope.CHANGED if targeted else Scope.ALL,
         files_not_read=loaded.selection.not_read if targeted and loaded.selection else 0,
         population=cache.population if targeted and cache is not None else None,
+        ours=inputs.ours,
     )
     with settled_heap():
         return make_plan(loaded.files, live, settings, baseline=loaded.baseline, options=options)

@@ -136,7 +136,7 @@ class PlanFile(Record):
     ] = None
 
 
-def canonical_json(data: Any) -> str:
+def canonical_json(data: object) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -161,7 +161,7 @@ class Plan(MutableRecord):
     # Offer file -> its deal terms (reconciler.plan.deal), added after the plan; not checksummed.
     deals: dict[str, Deal] = Field(default_factory=dict)
 
-    def model_post_init(self, context: Any, /) -> None:
+    def model_post_init(self, context: object, /) -> None:
         self.sort()
 
     def sort(self) -> None:
@@ -278,7 +278,7 @@ class Plan(MutableRecord):
         return data
 
     @classmethod
-    def from_data(cls, data: Any) -> Plan:
+    def from_data(cls, data: object) -> Plan:
         if not isinstance(data, dict):
             raise PlanFileError("plan file: expected a JSON object")
         schema = data.get("schema")
@@ -321,7 +321,7 @@ class Plan(MutableRecord):
         return cls.from_data(data)
 
 
-def _checksum(changes: list[dict[str, Any]]) -> str:
+def _checksum(changes: list[dict[str, object]]) -> str:
     payload = canonical_json(changes)
     return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

@@ -42,11 +42,12 @@ from reconciler.plan.compare import (
     template_field,
     top_level_ignored,
 )
-from reconciler.plan.identity import match_offers
+from reconciler.plan.identity import identify, match_offers
 from reconciler.plan.inputs import OfferFileLike, PlanOptions
 from reconciler.plan.labels import catalogue_names, describe, field_line
 from reconciler.plan.lifecycle import Decision, decide
 from reconciler.plan.live import LiveState
+from reconciler.plan.namesakes import ambiguous_change, duplicate_withdraws
 from reconciler.plan.normalize import diff, essence
 from reconciler.plan.plan import OfferRef, Plan, PlanMeta, SkippedFile, UnmanagedOffer
 from reconciler.plan.renames import block_renames
@@ -90,13 +91,19 @@ def make_plan(
         for f in files
         if f.kind not in kinds
     ]
-    matches = match_offers(mine, live)
+    found = identify(mine, live, opts.ours)
+    matches = found.matches
 
     changes: list[Change] = []
     unchanged: list[OfferRef] = []
     names = catalogue_names(live.offers)
     for f in mine:
         key = str(f.path)
+        if key in found.ambiguous:  # this file alone waits for a pinned id
+            changes.append(ambiguous_change(f, found.ambiguous[key]))
+            continue
+        if key in found.duplicates:  # the other live offers of its name: offered to withdraw
+            changes.extend(duplicate_withdraws(f, found.duplicates[key]))
         live_offer = matches.get(key)
         rules = ignore_rules(settings, f)
         desired_body = top_level_ignored(dict(f.api_body()), live_offer, rules)
@@ -160,12 +167,17 @@ def make_plan(
         changes.append(change)
 
     claimed = {offer_key(o.get("id")) for o in matches.values() if o}
+    # Offered for withdrawal (or waiting for a pinned id): listed with their file, not unmanaged.
+    named = [
+        o for offers in (*found.duplicates.values(), *found.ambiguous.values()) for o in offers
+    ]
+    listed = claimed | {offer_key(o.get("id")) for o in named}
     by_path = {str(f.path): f for f in mine}
     creates = {c.file: by_path[c.file].api_body() for c in changes if c.action == "create"}
     if opts.scope is not Scope.CHANGED:
         # A targeted plan does not know which other offers are managed; it reads everything
         # instead when a file was removed or an offer renamed (reconciler.plan.scope).
-        block_renames(changes, creates, live.offers, claimed)
+        block_renames(changes, creates, live.offers, listed)
 
     versions = settings.api.versions
     offer_version, price_version = write_versions(
@@ -184,11 +196,12 @@ def make_plan(
             sub_state=o.get("subState"),
         )
         for o in live.offers
-        if offer_key(o.get("id")) not in claimed and o.get("state") != "deleted"
+        if offer_key(o.get("id")) not in listed and o.get("state") != "deleted"
     ]
     if opts.scope is Scope.CHANGED:
         unmanaged = []  # a targeted plan read only the changed files' offers
     managed_offers = [o for o in matches.values() if o and o.get("state") != "deleted"]
+    managed_offers += [o for offers in found.duplicates.values() for o in offers]
     managed = len(managed_offers)
     active = sum(1 for o in managed_offers if o.get("state") not in INACTIVE_STATES)
     if opts.population is not None:

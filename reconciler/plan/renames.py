@@ -15,7 +15,6 @@ the ``id`` pinned, identity matches the live offer and the plan changes it in pl
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from reconciler.offers.domain import INACTIVE_STATES, canonical_type, offer_key
 from reconciler.plan.changes import Blocked, Change
@@ -24,13 +23,13 @@ from reconciler.plan.normalize import short_plan
 DealKey = tuple[str, frozenset[str], frozenset[str], frozenset[tuple[str, str]]]
 
 
-def _ids(items: Any, key: str = "id") -> frozenset[str]:
+def _ids(items: object, key: str = "id") -> frozenset[str]:
     if not isinstance(items, list):
         return frozenset()
     return frozenset(str(i.get(key, "")).lower() for i in items if isinstance(i, Mapping))
 
 
-def deal_key(body: Mapping[str, Any]) -> DealKey | None:
+def deal_key(body: Mapping[str, object]) -> DealKey | None:
     """What identifies a deal apart from its name; None when there is too little to tell."""
     pricing = body.get("pricing") or body.get("originatorPricing")
     plans = frozenset(
@@ -51,8 +50,8 @@ def deal_key(body: Mapping[str, Any]) -> DealKey | None:
 
 def block_renames(
     changes: list[Change],
-    bodies: Mapping[str, Mapping[str, Any]],
-    live_offers: Iterable[Mapping[str, Any]],
+    bodies: Mapping[str, Mapping[str, object]],
+    live_offers: Iterable[Mapping[str, object]],
     claimed: set[str],
 ) -> None:
     """Replace (in place) each create that matches an unmanaged live offer's deal.
@@ -60,7 +59,7 @@ def block_renames(
     *bodies*: file path -> the desired API body of its offer; *claimed*: offer keys of the
     live offers some file manages.
     """
-    deals: dict[DealKey, list[Mapping[str, Any]]] = {}
+    deals: dict[DealKey, list[Mapping[str, object]]] = {}
     for offer in live_offers:
         if offer_key(offer.get("id")) in claimed or offer.get("state") in INACTIVE_STATES:
             continue
@@ -79,7 +78,7 @@ def block_renames(
             changes[index] = renamed(change, found)
 
 
-def renamed(change: Change, olds: Sequence[Mapping[str, Any]]) -> Change:
+def renamed(change: Change, olds: Sequence[Mapping[str, object]]) -> Change:
     """The create of *change* refused, with the line that makes it a change of *olds[0]*."""
     old = olds[0]
     oid, name = str(old.get("id", "")), str(old.get("name", ""))

@@ -68,10 +68,10 @@ def price_resource_name(offer_name: str, product: str, plan: str, index: int = 0
 
 def split_prices(
     body: dict[str, Any], offer_name: str, *, variant: str = ""
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+) -> tuple[dict[str, object], list[dict[str, object]]]:
     """Move inline absolute prices out of ``pricing[]`` into linked price resources."""
     body = copy.deepcopy(body)
-    prices: list[dict[str, Any]] = []
+    prices: list[dict[str, object]] = []
     pricing_type = body.get("offerPricingType", DEFAULT_PRICING_TYPE)
     seen: dict[tuple[str, str], int] = {}
     for entry in body.get("pricing") or []:
@@ -161,12 +161,12 @@ def _markups(desired: dict[str, Any], live_entries: list[dict[str, Any]]) -> lis
     """
     given = [e for e in desired.get("originatorPricing") or [] if isinstance(e, dict)]
     keys = [_pricing_key(e) for e in live_entries]
-    result: list[Any] = []
+    result: list[object] = []
     for index, (entry, key) in enumerate(zip(live_entries, keys, strict=True)):
         same = [g for g in given if _pricing_key(g) == key]
         wide = [g for g in given if g.get("product") == key[0] and not _pricing_key(g)[1]]
         if keys.count(key) == 1 and len(same) == 1:
-            chosen: dict[str, Any] | None = same[0]
+            chosen: dict[str, object] | None = same[0]
         elif keys.count(key) > 1 and len(same) == keys.count(key):
             chosen = same[keys[:index].count(key)]
         elif len(given) == len(live_entries):

@@ -50,7 +50,9 @@ class SealError(ReconcilerError):
     """A stored body that cannot be sent as it is (a changed live value, a bad reference)."""
 
 
-def seal(resources: list[dict[str, Any]]) -> tuple[list[Any], list[TemplateRef], list[LiveRef]]:
+def seal(
+    resources: list[dict[str, object]],
+) -> tuple[list[object], list[TemplateRef], list[LiveRef]]:
     """The stored form of *resources*, with the places apply fills in when it sends."""
     templates: list[TemplateRef] = []
     live: list[LiveRef] = []
@@ -91,18 +93,18 @@ def _read(value: Any, field: Path) -> Any:
 
 
 def unseal(
-    resources: list[dict[str, Any]],
+    resources: list[dict[str, object]],
     templates: list[TemplateRef],
     live: list[LiveRef],
     *,
     env: Mapping[str, str] | None,
     allowed: Collection[str] | None,
-    read_offer: Callable[[str], Mapping[str, Any]],
-) -> list[dict[str, Any]]:
+    read_offer: Callable[[str], Mapping[str, object]],
+) -> list[dict[str, object]]:
     """The body to send: *resources* (one step's, a copy) with its templates expanded and
     its live secrets read again. Raises :class:`SealError`, or
     :class:`~reconciler.secrets.UnsetVariable` / ``VariableNotAllowed`` for a name."""
-    offers: dict[str, Mapping[str, Any]] = {}
+    offers: dict[str, Mapping[str, object]] = {}
     for ref in templates:
         try:
             node, key = _slot(resources, ref.at)

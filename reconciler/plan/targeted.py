@@ -30,11 +30,11 @@ from reconciler.plan.live import LiveState, price_references
 class TargetClient(Protocol):
     """The reads of :class:`reconciler.api.client.ProductIngestionClient` a targeted plan uses."""
 
-    def list_offers(self) -> Iterator[dict[str, Any]]: ...
+    def list_offers(self) -> Iterator[dict[str, object]]: ...
 
-    def get_offer(self, offer_id: str) -> dict[str, Any]: ...
+    def get_offer(self, offer_id: str) -> dict[str, object]: ...
 
-    def get_resource(self, durable_id: str) -> dict[str, Any]: ...
+    def get_resource(self, durable_id: str) -> dict[str, object]: ...
 
 
 class KnownIds(Protocol):
@@ -75,14 +75,14 @@ def fetch_targeted(
         else:
             by_name.append(f)
 
-    def read(key: str) -> dict[str, Any] | None:
+    def read(key: str) -> dict[str, object] | None:
         try:
             return client.get_offer(key)
         except NotFoundError:
             return None
 
     keys = list(wanted)
-    offers: dict[str, dict[str, Any]] = {}
+    offers: dict[str, dict[str, object]] = {}
     for key, offer in zip(keys, _pooled(workers, read, keys), strict=True):
         f, pinned = wanted[key]
         if pinned:

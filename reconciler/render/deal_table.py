@@ -1,6 +1,6 @@
 """The summary table a deal desk approves from: one row per offer, in names and figures.
 
-offer · customer · product and plan · change (10 % → 12 %) · price per month (list →
+offer · customer · product and plan · change (10 → 12 %) · price per month (list →
 effective) · term · accept by · risk. The cells come from ``Plan.deals``
 (:mod:`reconciler.checks.deal`); a plan rendered without them (an old plan file) still gets
 its rows, from the change alone. Every text from a file or the live account goes through

@@ -14,6 +14,7 @@ import click
 
 from reconciler.markdown import visible, visible_line
 from reconciler.plan.changes import Change
+from reconciler.plan.deal import Deal
 from reconciler.plan.plan import Plan
 from reconciler.render.common import (
     SYMBOLS,
@@ -23,6 +24,7 @@ from reconciler.render.common import (
     headline,
     replacement_notes,
 )
+from reconciler.render.deal_table import prices_text, term_text
 from reconciler.render.view import change_lines, layout, yaml_lines
 from reconciler.secrets import redact
 
@@ -53,7 +55,24 @@ def _wrapped_at(label: str, text: str, indent: str = "    ", *, width: int) -> l
     ) or [first.rstrip()]
 
 
-def _change_block(change: Change, colour: bool, width: int) -> list[str]:
+def _deal_lines(deal: Deal | None, width: int) -> list[str]:
+    """Who, how much, when, at what risk: the summary table's row, for the terminal."""
+    if deal is None:
+        return []
+    who = " · ".join(x for x in (", ".join(deal.customers), ", ".join(deal.products)) if x)
+    when = " · ".join(
+        x for x in (term_text(deal), f"accept by {deal.accept_by}" if deal.accept_by else "") if x
+    )
+    lines = [("", who), *(("", price) for price in prices_text(deal)), ("", when)]
+    lines += [("⚠ ", risk) for risk in deal.risks]
+    out = []
+    for label, text in lines:
+        if text:
+            out += _wrapped_at(label, text, width=width)
+    return out
+
+
+def _change_block(change: Change, colour: bool, width: int, deal: Deal | None = None) -> list[str]:
     _wrapped = functools.partial(_wrapped_at, width=width)
     symbol = SYMBOLS.get(change.action, "?")
     head = f"{symbol} {visible_line(change.offer_name)}  {visible_line(headline(change))}"
@@ -62,6 +81,7 @@ def _change_block(change: Change, colour: bool, width: int) -> list[str]:
     ]
     where = f"{change.file}:{change.line}"
     lines += _wrapped("", f"{change.offer_id} · {where}" if change.offer_id else where)
+    lines += _deal_lines(deal, width)
     for note in replacement_notes(change):
         lines += [_style(x, "magenta", colour) for x in _wrapped("", note)]
     if change.reason == "live":
@@ -89,7 +109,7 @@ def render_text(
     _wrapped = functools.partial(_wrapped_at, width=width)
     lines: list[str] = []
     for change in plan.changes:
-        lines.extend(_change_block(change, colour, width))
+        lines.extend(_change_block(change, colour, width, plan.deals.get(change.file)))
         lines.append("")
     for gone in plan.gone:
         head = f"? {gone.offer_name}  {gone_title(gone)} {gone.file}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 from contextlib import suppress
 from pathlib import Path
 
@@ -20,13 +21,32 @@ def private_dir(directory: Path) -> None:
         ) from None
 
 
-def atomic_write(path: Path, text: str) -> None:
+def new_temp_file(path: Path, mode: int = 0o600) -> tuple[Path, int]:
+    """A temporary file beside *path*, new: a random name opened with ``O_EXCL`` and
+    ``O_NOFOLLOW``, so a file or symbolic link planted at a temporary name is never written
+    through (the open fails instead)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    for _ in range(8):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            return tmp, os.open(tmp, flags, mode)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path))
+
+
+def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
     """Write *text* to *path* so that readers see the old file or the whole new one (0600)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    atomic_write_bytes(path, text.encode("utf-8"), mode)
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """:func:`atomic_write` for bytes."""
+    tmp: Path | None = None
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        tmp, fd = new_temp_file(path, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -37,7 +57,8 @@ def atomic_write(path: Path, text: str) -> None:
             os.close(dir_fd)
     except OSError as exc:
         with suppress(OSError):  # a read-only file system refuses even that
-            tmp.unlink(missing_ok=True)
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
         raise ReconcilerError(f"{path}: cannot write: {why(exc)}") from None
 
 

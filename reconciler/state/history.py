@@ -26,7 +26,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -40,7 +40,7 @@ HISTORY_VERSION = 1
 STEP_FIELDS = frozenset({"state"})
 
 
-def digest(value: Any) -> str:
+def digest(value: object) -> str:
     """A short, stable fingerprint of a field value (canonical JSON)."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -69,7 +69,7 @@ class ApplyHistory(BaseModel):
     version: int = HISTORY_VERSION
     offers: dict[str, OfferOutcome] = Field(default_factory=dict)  # offer file -> last outcome
 
-    def not_applied(self, file: str, fields: list[tuple[str, Any]]) -> OfferOutcome | None:
+    def not_applied(self, file: str, fields: list[tuple[str, object]]) -> OfferOutcome | None:
         """The last outcome of *file* when its differing *fields* (path, git's value) are
         what an apply that did not succeed was to set; else None."""
         entry = self.offers.get(file)

@@ -8,8 +8,9 @@ holder's :class:`LockInfo` (id, who, when, run URL) for ``reconciler lock status
 the message a second apply prints while it waits (``--lock-timeout``) or gives up (exit 7).
 
 The ``flock`` dies with its process, so a killed apply never blocks the next one; when a
-run ends with jobs still open (exit 6) its ``lock.json`` stays, marked ``open``, and the
-next apply is told it follows those jobs (settles the open journal) before planning.
+run ends with jobs still open (exit 6) its ``lock.json`` stays, marked ``open``, its open
+journals move into the state directory, and the next apply -- from any checkout -- takes
+them, is told it follows those jobs, and settles them before planning.
 ``reconciler lock release ID`` removes such a record, by its exact id only.
 """
 
@@ -17,11 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import getpass
 import hashlib
 import json
 import os
+import re
 import socket
 import time
 import uuid
@@ -32,7 +35,7 @@ from typing import IO
 from pydantic import BaseModel, ValidationError
 
 from reconciler.errors import LockHeld, ReconcilerError
-from reconciler.state.files import atomic_write, private_dir
+from reconciler.state.files import atomic_write, atomic_write_bytes, private_dir, why
 
 
 class LockInfo(BaseModel):
@@ -68,6 +71,13 @@ def state_dir(target: str, account: str, env: Mapping[str, str] | None = None) -
     return state_home(env) / state_key(target, account)
 
 
+def kept_journal_dirs(env: Mapping[str, str] | None = None) -> list[Path]:
+    """The folders where runs that ended with jobs open left their journals (any service
+    and account of this user on this machine; see :class:`LocalLock`)."""
+    home = state_home(env)
+    return sorted(d for d in home.glob("*/journals") if d.is_dir()) if home.is_dir() else []
+
+
 def new_info(target: str, account: str) -> LockInfo:
     """The lock record of this process."""
     return LockInfo(
@@ -93,16 +103,60 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-class LocalLock:
-    """The ``local`` backend's lock of one state directory."""
+# An apply journal's file name (reconciler.apply.journal); nothing else is moved.
+_JOURNAL = re.compile(r"^\d{8}T\d+Z-[0-9a-f]{12}\.jsonl$")
 
-    def __init__(self, directory: Path, *, target: str, account: str) -> None:
+
+def _move(source: Path, dest: Path) -> None:
+    """Move a journal byte for byte (a torn last record included: its reader cuts it off)."""
+    try:
+        try:
+            os.replace(source, dest)
+            return
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+        # Another file system (a checkout elsewhere than the state home): copy, then remove.
+        atomic_write_bytes(dest, source.read_bytes())
+        source.unlink()
+    except OSError as exc:
+        raise ReconcilerError(
+            f"{source}: cannot move the apply journal to {dest.parent}: {why(exc)}"
+        ) from None
+
+
+class LocalLock:
+    """The ``local`` backend's lock of one state directory.
+
+    Like the ``github`` backend's ref, the state directory also carries the *open journals*
+    of a run that ended with jobs open (exit 6): they are moved from the checkout into
+    ``<state dir>/journals/`` when the lock is released, and moved into the checkout of
+    whichever apply takes the lock next, so an apply from any checkout on this machine
+    follows those jobs before planning instead of sending their changes again.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        target: str,
+        account: str,
+        journal_dir: Path | None = None,
+        open_journals: Callable[[], list[Path]] | None = None,
+    ) -> None:
         self.directory = directory
         self.target = target
         self.account = account
+        self.journal_dir = journal_dir  # this checkout's journal folder
+        self.open_journals = open_journals  # this checkout's open journals of the target
         self._handle: IO[str] | None = None
         self.info: LockInfo | None = None
         self.previous: LockInfo | None = None  # a record left by a run with open jobs
+
+    @property
+    def kept_dir(self) -> Path:
+        """Where the open journals of a run that ended with jobs open wait for the next."""
+        return self.directory / "journals"
 
     @property
     def info_path(self) -> Path:
@@ -124,7 +178,12 @@ class LocalLock:
     ) -> LockInfo:
         """Take the lock, waiting up to *timeout* seconds; :class:`LockHeld` names the holder."""
         private_dir(self.directory)
-        handle = (self.directory / "lock").open("a", encoding="utf-8")
+        try:
+            handle = (self.directory / "lock").open("a", encoding="utf-8")
+        except OSError as exc:
+            raise ReconcilerError(
+                f"{self.directory / 'lock'}: cannot open the apply lock: {why(exc)}"
+            ) from None
         deadline = clock() + timeout
         told = False
         while True:
@@ -147,9 +206,37 @@ class LocalLock:
         self._handle = handle
         left = self.read_info()
         self.previous = left if left is not None and left.open_jobs else None
+        self._take_kept()
         self.info = new_info(self.target, self.account)
         atomic_write(self.info_path, self.info.model_dump_json(indent=2) + "\n")
         return self.info
+
+    def _take_kept(self) -> None:
+        """Move the journals a run left open (from any checkout) into this checkout; one
+        already here is never overwritten."""
+        if self.journal_dir is None or not self.kept_dir.is_dir():
+            return
+        for kept in sorted(self.kept_dir.iterdir()):
+            if not _JOURNAL.match(kept.name):
+                continue
+            here = self.journal_dir / kept.name
+            if here.exists():
+                kept.unlink()
+            else:
+                private_dir(self.journal_dir)
+                _move(kept, here)
+
+    def _keep_open(self) -> None:
+        """Move this checkout's open journals into the state directory for the next run."""
+        if self.open_journals is None:
+            return
+        try:
+            paths = self.open_journals()
+        except ReconcilerError:
+            return  # unreadable: it stays in the checkout, whose next apply names it
+        for path in paths:
+            private_dir(self.kept_dir)
+            _move(path, self.kept_dir / path.name)
 
     def release(self, *, open_jobs: bool = False) -> None:
         """Unlock; with *open_jobs* the record stays (marked open) for the next run to see."""
@@ -157,6 +244,7 @@ class LocalLock:
             return
         try:
             if open_jobs and self.info is not None:
+                self._keep_open()
                 marked = self.info.model_copy(update={"open_jobs": True})
                 atomic_write(self.info_path, marked.model_dump_json(indent=2) + "\n")
             else:

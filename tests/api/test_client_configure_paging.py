@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import logging
+from collections.abc import Callable
 
 import httpx
 import pytest
 
 from reconciler.errors import AmbiguousSubmission, ApiServerError
-from tests.api.fakes import ENDPOINT, FakeApi, FakeClock, after, raise_, status
+from tests.api.fakes import ENDPOINT, FakeApi, FakeClock, after, raise_
 from tests.api.test_client_retries import make_client, seed
 
 OFFER_SCHEMA = "https://schema.mp.microsoft.com/schema/private-offer/2024-09-30"
@@ -50,78 +50,39 @@ def test_connect_error_before_sending_is_retried_for_post() -> None:
     assert len(api.offers) == 1
 
 
-def test_dropped_connection_after_accepted_create_is_not_resent(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def _processed_then_500(api: FakeApi) -> Callable[[httpx.Request], httpx.Response]:
+    def answer(request: httpx.Request) -> httpx.Response:
+        api.route(request)
+        return httpx.Response(500, json={"error": {"code": "internalServerError", "message": "x"}})
+
+    return answer
+
+
+LOST = {
+    "dropped after an accepted create": lambda api: after(api, httpx.ReadTimeout),
+    "dropped before it arrived": lambda api: raise_(httpx.RemoteProtocolError),
+    "processed, then HTTP 500": _processed_then_500,
+    "read error on an update": lambda api: after(api, httpx.ReadError),
+}
+
+
+@pytest.mark.parametrize("how", list(LOST))
+def test_a_lost_configure_answer_is_raised_at_once_never_resent_nor_judged(how: str) -> None:
+    """One place decides whether a lost request took effect (apply, from its journal): the
+    client neither re-sends it after a wait nor looks for its effect by name."""
     api, clock = FakeApi(), FakeClock()
-    seed(api, 3)
-    api.script = [after(api, httpx.ReadTimeout)]
-    client = make_client(api, clock, writes=True)
-    with caplog.at_level(logging.INFO), pytest.raises(AmbiguousSubmission) as info:
-        client.configure([new_offer("Fabrikam renewal")])
-    assert info.value.accepted is True
-    assert [o["name"] for o in info.value.found] == ["Fabrikam renewal"]
-    assert len(posts(api)) == 1
-    assert sum(o["name"] == "Fabrikam renewal" for o in api.offers.values()) == 1
-    assert (
-        "configure response lost; found offer 'Fabrikam renewal' created -> not resending"
-        in caplog.text
-    )
-
-
-def test_lost_request_without_effect_is_resent_after_the_wait(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    api, clock = FakeApi(), FakeClock()
-    api.script = [raise_(httpx.RemoteProtocolError)]
-    client = make_client(api, clock, writes=True, lost_response_wait=4)
-    with caplog.at_level(logging.INFO):
-        job = client.configure([new_offer("Lost one")])
-    assert job.job_id
-    assert len(posts(api)) == 2
-    assert [o["name"] for o in api.offers.values()] == ["Lost one"]
-    assert sum(clock.sleeps) >= 4  # it looked for the effect for the whole wait first
-    assert "sending it again" in caplog.text
-
-
-def test_lost_update_is_detected_by_etag() -> None:
-    api, clock = FakeApi(), FakeClock()
-    seed(api, 1)
+    seed(api, 2)
     live = next(iter(api.offers.values()))
     update = {**new_offer("offer 0"), "id": live["id"], "eTag": live["eTag"], "state": "live"}
-    api.script = [after(api, httpx.ReadError)]
-    client = make_client(api, clock, writes=True)
+    resource = update if "update" in how else new_offer("Fabrikam renewal")
+    api.script = [LOST[how](api)]
+    client = make_client(api, clock, writes=True, lost_response_wait=4)
     with pytest.raises(AmbiguousSubmission) as info:
-        client.configure([update])
-    assert info.value.accepted is True and info.value.found[0]["id"] == live["id"]
-    assert len(posts(api)) == 1
-
-
-def test_5xx_on_configure_is_treated_as_ambiguous() -> None:
-    api, clock = FakeApi(), FakeClock()
-
-    def processed_then_500(request: httpx.Request) -> httpx.Response:
-        api.route(request)
-        return httpx.Response(
-            500, json={"error": {"code": "internalServerError", "message": "oops"}}
-        )
-
-    api.script = [processed_then_500]
-    client = make_client(api, clock, writes=True)
-    with pytest.raises(AmbiguousSubmission) as info:
-        client.configure([new_offer("Five hundred")])
-    assert info.value.accepted is True and info.value.status == 500
-    assert len(api.offers) == 1
-
-
-def test_failed_effect_check_never_resends() -> None:
-    api, clock = FakeApi(), FakeClock()
-    api.script = [raise_(httpx.ReadTimeout)] + [status(500) for _ in range(20)]
-    client = make_client(api, clock, writes=True, retries=1)
-    with pytest.raises(AmbiguousSubmission) as info:
-        client.configure([new_offer()])
-    assert info.value.accepted is None
-    assert len(posts(api)) == 1
+        client.configure([resource])
+    assert info.value.accepted is None and info.value.found == []
+    assert len(posts(api)) == 1  # never re-sent
+    assert [r.method for r in api.requests] == ["POST"]  # nothing read to judge it
+    assert sum(clock.sleeps) == 0  # and no wait for its effect
 
 
 @pytest.mark.parametrize("key", ["@nextLink", "@odata.nextLink"])

@@ -5,6 +5,7 @@ suggested fix, run, leaves no drift."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from reconciler.emulator.server import EmbeddedEmulator
 from reconciler.errors import EXIT_CHANGES, EXIT_JOBS_FAILED, EXIT_OK
 from tests.apply.cli_support import EMU, FAST, fault_at_post, run, setup_project
 from tests.apply.conftest import client, fast_settings
+from tests.support.github_server import GitHubServer
 
 CUSTOMER = "offers/customer-percentage.yaml"
 WOODGROVE = "Woodgrove Bank Analytics discount 2027"
@@ -35,9 +37,26 @@ def live(emu: EmbeddedEmulator) -> dict[str, dict[str, object]]:
         return {str(o["name"]): c.get_offer(str(o["id"])) for o in listed}  # not summaries
 
 
+@pytest.fixture(params=["local", "github"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Where the apply history is kept: this machine, or a ref of the repository."""
+    if request.param == "local":
+        yield "local"
+        return
+    with GitHubServer() as gh:
+        for key, value in {
+            "GITHUB_API_URL": gh.url,
+            "GITHUB_TOKEN": gh.token,
+            "GITHUB_REPOSITORY": gh.repository,
+            "RECONCILER_STATE_BACKEND": "github",
+        }.items():
+            monkeypatch.setenv(key, value)
+        yield "github"
+
+
 @pytest.mark.emulator(job_latency=0.05)
 def test_one_failed_job_is_approved_not_applied_and_the_fix_is_to_apply_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator, backend: str
 ) -> None:
     setup_project(tmp_path, monkeypatch, emu)
     # One offer per request, so one job can fail while the others succeed.
@@ -64,6 +83,9 @@ def test_one_failed_job_is_approved_not_applied_and_the_fix_is_to_apply_again(
     assert offers[NEW_NAME]["state"] == "live"  # the other change was applied
     assert offers[WOODGROVE]["state"] != "live"  # withdrawn, its update failed
 
+    if backend == "github":
+        # The drift job runs on a fresh runner: nothing of the apply job's machine is left.
+        monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "fresh-runner-state"))
     code, out, err = run("drift", CUSTOMER, NEW, *EMU)
     assert code == EXIT_CHANGES, out + err
     assert "Changed outside git" not in out

@@ -4,6 +4,7 @@ wait or run `jobs resume`; once the jobs have ended they go ahead."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -22,8 +23,10 @@ def test_discard_and_lock_release_refuse_while_jobs_are_queued(
     setup_project(tmp_path, monkeypatch, emu)
     code, out, err = run("apply", "--auto-approve", "--timeout", "0.2", *EMU)
     assert code == EXIT_JOBS_RUNNING, out + err
-    (journal,) = (tmp_path / ".reconciler" / "journal").glob("*.jsonl")
-    ident = journal.name.removesuffix(".jsonl")
+    # The open journal waits in the state directory for the next apply of any checkout.
+    code, out, err = run("jobs", "list", "--format", "json")
+    ((ident, path),) = [(j["id"], j["path"]) for j in json.loads(out)]
+    journal = Path(path)
     sent = posts(emu)
 
     code, out, err = run("jobs", "discard", ident, *EMU)

@@ -62,7 +62,7 @@ class Memory:
         return offer
 
     # ---- the API ----
-    def configure(self, resources: list[dict[str, Any]], *, on_lost: str = "") -> JobStatus:
+    def configure(self, resources: list[dict[str, Any]]) -> JobStatus:
         outcome = self.script.pop(0) if self.script else "accepted"
         if outcome == "4xx":
             raise ApiClientError("invalid request", status=400)

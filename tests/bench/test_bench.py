@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def emu() -> Iterator[EmbeddedEmulator]:
-    with EmbeddedEmulator(EmulatorConfig(admin=True)) as emulator:
+    with EmbeddedEmulator(EmulatorConfig(admin=True, static_tokens=True)) as emulator:
         yield emulator
 
 

@@ -125,9 +125,22 @@ class Api:
         verify = (
             ssl.create_default_context(cafile=str(emulator.ca_file)) if emulator.ca_file else True
         )
+        # A token the emulator issued (client credentials), as the API accepts no other.
+        app = emulator.config.account(account)
+        assert app is not None, account
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "scope": "https://graph.microsoft.com/.default",
+        }
+        answer = httpx.post(
+            emulator.authority("tenant") + "/oauth2/v2.0/token", data=form, verify=verify
+        )
+        token = answer.json()["access_token"]
         self.http = httpx.Client(
             base_url=emulator.api_url,
-            headers={"Authorization": f"Bearer emulator:{account}"},
+            headers={"Authorization": f"Bearer {token}"},
             verify=verify,
             timeout=10,
         )

@@ -23,6 +23,8 @@ def test_command_serves_the_api_and_stops_on_interrupt(tmp_path: Path) -> None:
             "--data",
             str(tmp_path),
             "--admin",
+            "--set",
+            "static_tokens=true",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

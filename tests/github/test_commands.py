@@ -92,13 +92,25 @@ def test_the_plan_summary_says_what_happens_on_merge(workflow: Workflow) -> None
     pr = workflow.server.add_pull(5)
     checksum = "sha256:" + "f" * 64
     body = workflow.plan_md("plan\n", checksum)
-    summary = {"summary": {"create": 1, "withdraw": 3}, "has_changes": True, "is_blocked": True}
+    summary = {
+        "summary": {"create": 1, "withdraw": 3},
+        "has_changes": True,
+        "is_blocked": True,
+        "safety": {"violations": [{"rule": "withdraw-threshold"}], "forced": False},
+    }
     blocked = workflow.plan_json(summary, checksum)
     args = ("github", "comment-plan", "--body-file", str(body), "--summary-json", str(blocked))
     assert workflow.run(*args, event=pr_event(pr)).code == 0
     text = bot_comments(workflow, pr)[0]["body"]
-    assert "nothing is applied" in text and "**blocked**" in text
+    assert "nothing is applied" in text and "**blocked**" in text  # a guard: the whole plan
     assert "sha256:ffff" in text
+
+    # Only some offers blocked: they are left alone, the rest is applied.
+    del summary["safety"]
+    workflow.plan_json(summary, checksum)
+    assert workflow.run(*args, event=pr_event(pr, sha="b" * 40)).code == 0
+    text = bot_comments(workflow, pr)[0]["body"]
+    assert "the **blocked** offers are left alone" in text and "nothing is applied" not in text
 
     workflow.plan_md("plan\n")
     workflow.plan_json({"summary": {"create": 0}, "has_changes": False, "is_blocked": False})

@@ -53,13 +53,16 @@ def test_security_properties_of_the_workflows() -> None:
             assert set(perms) <= {"contents", "id-token", "pull-requests", "issues", "actions"}
             assert perms.get("actions", "read") == "read", name
             assert job["env"]["AZURE_TENANT_ID"] == "${{ vars.AZURE_TENANT_ID }}"
-            # plan and drift: the read-only app, no fallback; apply: the environment's app
+            # every plan (the merge's too) and drift: the read-only app, no environment and no
+            # fallback; apply: the environment's app, in that environment only
+            applies = path.name == "offers-apply.yml" and name == "apply"
             expected = (
                 "${{ vars.AZURE_APPLY_CLIENT_ID }}"
-                if path.name == "offers-apply.yml"
+                if applies
                 else "${{ vars.AZURE_PLAN_CLIENT_ID }}"
             )
             assert job["env"]["AZURE_CLIENT_ID"] == expected
+            assert bool(job.get("environment")) is applies, name
             for step in job["steps"]:
                 if "run" in step:
                     assert "${{" not in step["run"], f"{path.name}: {step.get('name')}"

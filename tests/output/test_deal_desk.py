@@ -55,7 +55,7 @@ def test_the_woodgrove_row_says_who_how_much_and_when(project: Path, reconciler:
     row = readable(table_rows(markdown)["Woodgrove Bank Analytics discount 2027"])
     assert "Woodgrove Bank" in row.split("|")[2]  # the customer, by name
     assert "Contoso Analytics · Standard" in row
-    assert "discount 10 % → 12 %" in row
+    assert "discount 10 → 12 %" in row
     assert "90 → 88 (list 100 USD/month)" in row  # the monthly term's price per month
     assert "81 → 79.2 (list 90 USD/month)" in row  # and the yearly one's
     assert "2027-01-01 → 2027-12-31" in row  # the term
@@ -88,3 +88,52 @@ def test_every_terms_url_is_whole_in_the_plan_that_creates_it(
     assert "Litware Inc." in litware and "discount 15 %" in litware
     assert "<details><summary>The offer file (" in markdown
     assert "<details open>" not in markdown  # ten harmless creates: every one collapsed
+
+
+def test_a_steep_discount_marks_its_row_and_the_warning_speaks_names(
+    project: Path, reconciler: Cli
+) -> None:
+    code, _, err = reconciler("apply", "--emulator", "--auto-approve")
+    assert code == 0, err
+    path = project / WOODGROVE
+    path.write_text(path.read_text().replace("discountPercentage: 10", "discountPercentage: 95"))
+    code, _, err = reconciler(
+        "plan", "--emulator", "--allow-republish", "--markdown-out", "plan.md", WOODGROVE
+    )
+    assert code == 0, err
+    markdown = (project / "plan.md").read_text()
+    row = readable(table_rows(markdown)["Woodgrove Bank Analytics discount 2027"])
+    assert "⚠ price guard (discount threshold): 95 % on Contoso Analytics · Standard" in row
+    assert "90 → 5 (list 100 USD/month)" in row
+    warning = readable(markdown.split("| Offer |")[0])
+    assert "95 % discount on Contoso Analytics · Standard is above the 60 %" in warning
+    assert "plan/123456 of product/" not in warning  # names, not ids
+
+
+def test_a_renamed_file_gets_its_line(project: Path, reconciler: Cli) -> None:
+    code, _, err = reconciler("apply", "--emulator", "--auto-approve")
+    assert code == 0, err
+    git(project, "mv", WOODGROVE, "offers/woodgrove-2027.yaml")
+    code, out, err = reconciler("plan", "--emulator", "--markdown-out", "plan.md")
+    assert code == 0, err
+    markdown = (project / "plan.md").read_text()
+    assert "### Renamed files" in markdown
+    assert (
+        "- `offers/customer-percentage.yaml` → `offers/woodgrove-2027.yaml`: "
+        "**Woodgrove Bank Analytics discount 2027**, the same offer"
+    ) in markdown
+    assert "offers/customer-percentage.yaml → offers/woodgrove-2027.yaml" in out
+    assert "removed" not in markdown.split("\n")[0]  # a move is not a removal
+
+
+def test_the_terminal_shows_the_same_row(project: Path, reconciler: Cli) -> None:
+    code, _, err = reconciler("apply", "--emulator", "--auto-approve")
+    assert code == 0, err
+    path = project / WOODGROVE
+    path.write_text(path.read_text().replace("discountPercentage: 10", "discountPercentage: 12"))
+    code, out, err = reconciler("plan", "--emulator", "--allow-republish", WOODGROVE)
+    assert code == 0, err
+    assert "    Woodgrove Bank · Contoso Analytics · Standard\n" in out
+    assert "    1 month: 90 → 88 (list 100 USD/month)\n" in out
+    assert "    2027-01-01 → 2027-12-31 · accept by 2026-12-31\n" in out
+    assert "    ⚠ republish\n" in out

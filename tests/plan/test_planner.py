@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.errors import OfferFilesInvalid
 from reconciler.plan.baseline import Baseline
 from reconciler.plan.live import LiveState
 from reconciler.plan.planner import PlanOptions, make_plan
@@ -180,9 +179,8 @@ def test_two_live_offers_with_one_name_ask_for_a_pinned_id(settings: Settings) -
     account.live.offers.append(
         {**account.live.offers[0], "id": "private-offer/00000000-0000-0000-0000-000000000099"}
     )
-    with pytest.raises(OfferFilesInvalid) as info:
-        make_plan([customer_file(settings)], account.live, settings)
-    assert "pin" in info.value.problems[0].message
+    (blocked,) = make_plan([customer_file(settings)], account.live, settings).changes
+    assert blocked.action == "blocked" and "pin" in str(blocked.blocked_reason)
     # a withdrawn namesake does not count when exactly one other is active
     account.live.offers[1]["state"] = "withdrawn"
     assert make_plan([customer_file(settings)], account.live, settings).changes == []

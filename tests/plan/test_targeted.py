@@ -147,7 +147,7 @@ def test_a_settings_only_pull_request_plans_every_offer_it_changes(
     # Live contacts differ from the files, ignored by the default `ignore` setting ...
     edited = offer_set.drafts[0]
     with emulator_server.EmbeddedEmulator(
-        EmulatorConfig(data_dir=root / ".reconciler" / "emulator", admin=True)
+        EmulatorConfig(data_dir=root / ".reconciler" / "emulator", admin=True, static_tokens=True)
     ) as emu:
         page = httpx.get(
             emu.api_url + "/private-offer/query",

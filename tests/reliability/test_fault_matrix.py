@@ -238,7 +238,9 @@ def test_emulator_restart_while_jobs_are_polled(
 
     def config() -> EmulatorConfig:
         # Plain HTTP and static tokens: a restarted TLS emulator has a new CA.
-        return EmulatorConfig(data_dir=tmp_path / "emu", port=port, admin=True, job_latency=0.3)
+        return EmulatorConfig(
+            data_dir=tmp_path / "emu", port=port, admin=True, job_latency=0.3, static_tokens=True
+        )
 
     first = EmbeddedEmulator(config()).start()
     http = build_http_client(settings)

@@ -77,3 +77,12 @@ def test_a_host_beyond_loopback_needs_allow_remote() -> None:
     code, out, err = run_reconciler("emulator", "--host", "0.0.0.0", "--port", "0")
     assert code == 64, out + err
     assert "--allow-remote" in err and "beyond this machine" in err
+
+
+def test_the_api_accepts_only_the_tokens_it_issued(emu: EmbeddedEmulator) -> None:
+    with httpx.Client() as client:
+        for token in ("emulator:publisher", "emulator:partner", "not-a-token"):
+            answer = client.get(emu.api_url + LIST, headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 401, token
+        issued = {"Authorization": f"Bearer {_token(emu)}"}
+        assert client.get(emu.api_url + LIST, headers=issued).status_code == 200

@@ -20,6 +20,7 @@ import pytest
 from reconciler.api.client import ProductIngestionClient
 from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.server import EmbeddedEmulator
+from reconciler.plan.plan import _checksum
 from tests.apply.cli_support import EMU, run, setup_project
 from tests.support.github_server import GitHubServer
 
@@ -117,6 +118,19 @@ def test_partner_completion_sends_the_originators_text_literally(
         side / "offers/partner-completion.yaml",
     )
     monkeypatch.chdir(side)
+    # The plan comment of the partner's pull request shows the text as it is, too.
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    plan_md, plan_json = str(temp / "plan.md"), str(temp / "plan.json")
+    code, out, err = run(
+        "-vv", "plan", "--account", "partner", "--out", plan_json, "--markdown-out", plan_md, *EMU
+    )
+    assert code == 0, out + err
+    code, comment, err2 = run(
+        "github", "comment-plan", "--body-file", plan_md, "--summary-json", plan_json, "--dry-run"
+    )
+    assert code == 0 and "Offers plan failed" not in comment, comment + err2
+    _no_canary(out, err, comment, err2)
     sent.clear()
     code, out, err = run("-vv", "apply", "--auto-approve", "--account", "partner", *EMU)
     assert code == 0, out + err
@@ -272,3 +286,27 @@ def _all_live(emu: EmbeddedEmulator) -> list[dict[str, Any]]:
 
     with connect_emulator(emu, Settings(), account="publisher", env={}) as client:
         return [client.get_offer(str(o["id"])) for o in client.list_offers()]
+
+
+def test_a_saved_plan_expands_only_names_the_settings_allow_when_it_sends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator, sent: list[str]
+) -> None:
+    offers = setup_project(tmp_path, monkeypatch, emu)
+    _only(offers, "customer-percentage.yaml")
+    path = offers / "customer-percentage.yaml"
+    path.write_text(path.read_text().replace(PRODUCT, "${RECONCILER_VAR_PRODUCT}"))
+    monkeypatch.setenv("RECONCILER_VAR_PRODUCT", PRODUCT)
+    code, out, err = run("plan", "--out", "plan.json", *EMU)
+    assert code == 0, out + err
+    # The saved plan edited (its checksum made again) to name a runner variable.
+    data = json.loads((tmp_path / "plan.json").read_text())
+    step = data["changes"][0]["steps"][0]
+    step["templates"][0]["template"] = "${GITHUB_TOKEN}"
+    step["resources"][0]["pricing"][0]["product"] = "${GITHUB_TOKEN}"
+    data["checksum"] = _checksum(data["changes"])
+    (tmp_path / "plan.json").write_text(json.dumps(data))
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    code, out, err = run("apply", "plan.json", *EMU)
+    assert code == 5, out + err
+    assert "GITHUB_TOKEN may not be used in offer files" in out + err
+    assert sent == [] and TOKEN not in out + err

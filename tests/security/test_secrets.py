@@ -235,7 +235,8 @@ def test_client_secret_sas_and_github_token_never_leak(runner: Runner) -> None:
     from reconciler.emulator.server import EmbeddedEmulator
 
     # The full offers, not the list's summaries: their terms URLs are what is looked at.
-    with EmbeddedEmulator(EmulatorConfig(data_dir=runner.root / "emu", list_shape="full")) as emu:
+    config = EmulatorConfig(data_dir=runner.root / "emu", static_tokens=True, list_shape="full")
+    with EmbeddedEmulator(config) as emu:
         import httpx
 
         offers = httpx.get(

@@ -174,12 +174,30 @@ class GitHubServer:
             self.oidc_requests[token] = dict(claims)
             return token
 
-    def add_environment(self, name: str, *, reviewers: list[str] | None = None) -> None:
-        rules = [{"type": "branch_policy"}]
+    def add_environment(
+        self,
+        name: str,
+        *,
+        reviewers: list[str] | None = None,
+        prevent_self_review: bool = True,
+        admins_bypass: bool = False,
+    ) -> None:
+        """An environment as GET /repos/{o}/{r}/environments/{name} shows it."""
+        rules: list[dict[str, Any]] = [{"type": "branch_policy"}]
         if reviewers:
             users = [{"type": "User", "reviewer": {"login": r}} for r in reviewers]
-            rules.append({"type": "required_reviewers", "reviewers": users})
-        self.environments[name] = {"name": name, "protection_rules": rules}
+            rules.append(
+                {
+                    "type": "required_reviewers",
+                    "prevent_self_review": prevent_self_review,
+                    "reviewers": users,
+                }
+            )
+        self.environments[name] = {
+            "name": name,
+            "can_admins_bypass": admins_bypass,
+            "protection_rules": rules,
+        }
 
     def add_comment(self, number: int, body: str, *, login: str) -> int:
         with self._lock:

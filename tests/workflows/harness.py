@@ -36,7 +36,11 @@ STANDIN_FOR = {
     "actions/checkout": STANDINS / "checkout",
     "actions/setup-python": STANDINS / "setup-python",
     "actions/upload-artifact": STANDINS / "upload-artifact",
+    "actions/download-artifact": STANDINS / "download-artifact",
 }
+NEEDS_OUTPUT = re.compile(r"needs\.([\w-]+)\.outputs\.([\w-]+)")
+STEP_OUTPUT = re.compile(r"steps\.([\w-]+)\.outputs\.([\w-]+)")
+SET_OUTPUT = re.compile(r"⚙  ::set-output:: ([\w-]+)=(.*)$", re.M)
 OFFER_FILES = ("customer-percentage.yaml", "csp-promotion.yaml")
 # The Entra app ids the tests configure (the emulator's publisher app: it answers for both).
 TENANT = "00000000-0000-0000-0000-00000000e001"
@@ -163,15 +167,56 @@ class Repository:
         fork: bool = False,
         action_source: Path | None = None,
     ) -> Run:
-        """Run the single job of .github/workflows/WORKFLOW in this repository, with act."""
+        """Run the jobs of .github/workflows/WORKFLOW in this repository, with act.
+
+        Each job runs on its own (its own token, OIDC subject and environment variables), in
+        the order of their ``needs``; as GitHub does, a job whose needed job failed is not
+        run, and the needed jobs' outputs reach it (``needs.JOB.outputs.NAME``).
+        """
         path = self.path / ".github" / "workflows" / workflow
         spec = load_yaml(path)
-        (job_id, job), *others = spec["jobs"].items()
-        assert not others, f"{workflow}: one job per workflow expected"
         self.runs += 1
         work = self.path.parent / f"run-{self.runs}"
         artifacts = work / "artifacts"
         artifacts.mkdir(parents=True)
+        runs: list[Run] = []
+        outputs: dict[str, dict[str, str]] = {}
+        failed: set[str] = set()
+        for job_id, job in ordered_jobs(spec):
+            needs = job.get("needs") or []
+            needs = [needs] if isinstance(needs, str) else list(needs)
+            if any(n in failed or n not in outputs for n in needs):
+                failed.add(job_id)
+                continue
+            file = path if len(spec["jobs"]) == 1 else job_view(path, job_id, outputs, work)
+            done = self._run_job(
+                file, spec, job_id, job, event_name, payload, work / job_id, artifacts,
+                fork=fork, action_source=action_source,
+            )  # fmt: skip
+            runs.append(done)
+            if done.code != 0:
+                failed.add(job_id)
+                continue
+            outputs[job_id] = job_outputs(job, done.log)
+        code = next((r.code for r in runs if r.code != 0), 0)
+        log = "\n".join(r.log for r in runs)
+        return Run(code, log, artifacts, [c for r in runs for c in r.pip_calls])
+
+    def _run_job(
+        self,
+        path: Path,
+        spec: dict[str, Any],
+        job_id: str,
+        job: dict[str, Any],
+        event_name: str,
+        payload: dict[str, Any],
+        work: Path,
+        artifacts: Path,
+        *,
+        fork: bool,
+        action_source: Path | None,
+    ) -> Run:
+        work.mkdir(parents=True)
         log_file = work / "harness.log"
         log_file.touch()
         event_file = work / "event.json"
@@ -228,7 +273,7 @@ class Repository:
             "--env-file", str(work / "none.env"),
             "--secret-file", str(work / "none.secrets"),
             "--var-file", str(work / "none.vars"),
-            "--input-file", str(work / "none.input"),
+            "--input-file", str(inputs_file(payload, work)),
         ]  # fmt: skip
         for key, value in {**env}.items():
             command += ["--env", f"{key}={value}"]
@@ -260,6 +305,85 @@ class Repository:
             if line.startswith('{"pip"')
         ]
         return Run(done.returncode, done.stdout + done.stderr, artifacts, pip_calls)
+
+
+def inputs_file(payload: dict[str, Any], work: Path) -> Path:
+    """A workflow_dispatch's inputs, as act reads them (GitHub takes them from the dispatch)."""
+    path = work / "event.inputs"
+    lines = [
+        f"{name}={str(value).lower() if isinstance(value, bool) else value}"
+        for name, value in (payload.get("inputs") or {}).items()
+    ]
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def job_outputs(job: dict[str, Any], log: str) -> dict[str, str]:
+    """The job's ``outputs:``, from the step outputs act printed (``::set-output::``)."""
+    found = dict(SET_OUTPUT.findall(log))
+
+    def step_value(match: re.Match[str]) -> str:
+        return found.get(match.group(2), "")
+
+    return {
+        name: STEP_OUTPUT.sub(step_value, str(value)).replace("${{", "").replace("}}", "").strip()
+        for name, value in (job.get("outputs") or {}).items()
+    }
+
+
+def ordered_jobs(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The workflow's jobs, each after the jobs it needs (the file's order otherwise)."""
+    jobs = dict(spec["jobs"])
+    done: list[tuple[str, dict[str, Any]]] = []
+    while len(done) < len(jobs):
+        names = {name for name, _ in done}
+        for name, job in jobs.items():
+            needs = job.get("needs") or []
+            needs = [needs] if isinstance(needs, str) else list(needs)
+            if name not in names and all(n in names for n in needs):
+                done.append((name, job))
+                break
+        else:
+            raise AssertionError("the jobs' needs form a cycle")
+    return done
+
+
+def job_view(path: Path, job_id: str, outputs: dict[str, dict[str, str]], work: Path) -> Path:
+    """The workflow as GitHub runs one of its jobs once the jobs it needs are done: act runs
+    a job's needed jobs again itself, so the view drops ``needs:`` and puts the needed jobs'
+    outputs where the job reads ``needs.JOB.outputs.NAME``."""
+    data = load_yaml(path)
+    text = path.read_text(encoding="utf-8")
+    for other in data["jobs"]:
+        if other != job_id:
+            text = _drop_job(text, other)
+    text = re.sub(r"^    needs: .*\n", "", text, flags=re.M)
+
+    def value(match: re.Match[str]) -> str:
+        found = outputs.get(match.group(1), {}).get(match.group(2), "")
+        assert "'" not in found, found
+        return f"'{found}'"
+
+    view = work / f"{job_id}.yml"
+    view.parent.mkdir(parents=True, exist_ok=True)
+    view.write_text(NEEDS_OUTPUT.sub(value, text), encoding="utf-8")
+    return view
+
+
+def _drop_job(text: str, job_id: str) -> str:
+    """*text* without the job *job_id* (its two-space key line and everything indented below)."""
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    skipping = False
+    for line in lines:
+        if line.startswith(f"  {job_id}:"):
+            skipping = True
+            continue
+        if skipping and (line.startswith("    ") or not line.strip()):
+            continue
+        skipping = False
+        out.append(line)
+    return "".join(out)
 
 
 def local_repositories(text: str, *, action_source: Path | None = None) -> list[str]:

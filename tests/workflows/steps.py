@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.support.github_server import GitHubServer
+
 from .harness import REPOSITORY, Repository, event, git
 
 
@@ -43,7 +45,9 @@ def live_edit(repo: Repository, name: str, fields: dict[str, Any]) -> None:
     from reconciler.emulator.config import EmulatorConfig
     from reconciler.emulator.server import EmbeddedEmulator
 
-    with EmbeddedEmulator(EmulatorConfig(data_dir=repo.emulator_data, admin=True)) as emu:
+    with EmbeddedEmulator(
+        EmulatorConfig(data_dir=repo.emulator_data, admin=True, static_tokens=True)
+    ) as emu:
         page = httpx.get(
             emu.api_url + "/private-offer/query",
             params={"$version": "2023-07-15"},
@@ -54,11 +58,16 @@ def live_edit(repo: Repository, name: str, fields: dict[str, Any]) -> None:
 
 
 def open_pull_request(
-    repo: Repository, number: int, edits: dict[str, list[tuple[str, str]]]
+    repo: Repository,
+    number: int,
+    edits: dict[str, list[tuple[str, str]]],
+    *,
+    branch: str = "feature",
 ) -> str:
-    """Commit *edits* (file -> [(old, new) text]) on the branch `feature`; its head sha."""
-    if git(repo.path, "branch", "--show-current") != "feature":
-        git(repo.path, "checkout", "-q", "-B", "feature")
+    """Commit *edits* (file -> [(old, new) text]) on *branch* (made from main); its head sha."""
+    if git(repo.path, "branch", "--show-current") != branch:
+        exists = git(repo.path, "branch", "--list", branch)
+        git(repo.path, "checkout", "-q", *([branch] if exists else ["-b", branch, "main"]))
     for relative, changes in edits.items():
         target = repo.path / relative
         text = target.read_text(encoding="utf-8")
@@ -79,8 +88,41 @@ def pull_request_event(number: int, sha: str, *, head_repo: str = REPOSITORY) ->
     )
 
 
-def merge(repo: Repository) -> str:
-    """Merge `feature` into main with a merge commit, as GitHub's merge button does."""
+def merge(repo: Repository, branch: str = "feature") -> str:
+    """Merge *branch* into main with a merge commit, as GitHub's merge button does."""
     git(repo.path, "checkout", "-q", "main")
-    git(repo.path, "merge", "-q", "--no-ff", "-m", "Merge pull request", "feature")
+    git(repo.path, "merge", "-q", "--no-ff", "-m", "Merge pull request", branch)
     return git(repo.path, "rev-parse", "HEAD")
+
+
+def merge_pull_request(
+    repo: Repository, github: GitHubServer, number: int, head: str, *, branch: str = "feature"
+) -> dict[str, Any]:
+    """Merge pull request *number* (head commit *head*) as GitHub does; the push event."""
+    before = git(repo.path, "rev-parse", "main")
+    merge_sha = merge(repo, branch)
+    github.issues[number]["state"] = "closed"
+    github.issues[number]["_pr"].update(
+        merge_commit_sha=merge_sha, merged_at="2025-01-02T00:00:00Z"
+    )
+    github.issues[number]["_pr"]["head"]["sha"] = head
+    github.commit_pulls[merge_sha] = [number]
+    return event("push", after=merge_sha, before=before, head_commit__id=merge_sha)
+
+
+def live_offers(repo: Repository) -> dict[str, dict[str, Any]]:
+    """The account's draft and live offers by name, as the emulator keeps them."""
+    import httpx
+
+    from reconciler.emulator.config import EmulatorConfig
+    from reconciler.emulator.server import EmbeddedEmulator
+
+    with EmbeddedEmulator(
+        EmulatorConfig(data_dir=repo.emulator_data, admin=True, static_tokens=True)
+    ) as emu:
+        page = httpx.get(
+            emu.api_url + "/private-offer/query",
+            params={"$version": "2023-07-15"},
+            headers={"Authorization": "Bearer emulator:publisher"},
+        ).json()
+    return {o["name"]: o for o in page["privateOffers"] if o.get("state") in ("draft", "live")}

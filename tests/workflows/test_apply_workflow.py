@@ -6,15 +6,17 @@ import pytest
 
 from tests.support.github_server import GitHubServer
 
-from .harness import Repository, event, git
+from .harness import Repository, event
 from .scenarios import WOODGROVE, discount, plan_problems
-from .steps import merge, open_pull_request, pull_request_event
+from .steps import merge_pull_request, open_pull_request, pull_request_event
 
 # act is an external runner whose job log, under a loaded machine, has once lost a step's last
 # line; one rerun tells such a hiccup from a broken workflow, which fails both times.
 pytestmark = pytest.mark.flaky(reruns=1)
 
 APPLY_MARKER = "<!-- reconciler:apply -->"
+# A run by hand that applies the plan as it is now (the environment's reviewers approve it).
+APPLY_UNSEEN = event("workflow_dispatch", inputs={"apply_unseen": True})
 
 
 def test_a_merge_is_applied_in_the_offers_environment_and_reported_on_the_pull_request(
@@ -26,15 +28,7 @@ def test_a_merge_is_applied_in_the_offers_environment_and_reported_on_the_pull_r
     planned = repo.run("offers-plan.yml", "pull_request", pull_request_event(number, sha))
     assert plan_problems(planned, github, number, expect=["1 to republish"]) == []
 
-    merge_sha = merge(repo)
-    github.issues[number]["state"] = "closed"
-    github.issues[number]["_pr"].update(
-        merge_commit_sha=merge_sha, merged_at="2025-01-02T00:00:00Z"
-    )
-    github.commit_pulls[merge_sha] = [number]
-    applied = repo.run(
-        "offers-apply.yml", "push", event("push", after=merge_sha, head_commit__id=merge_sha)
-    )
+    applied = repo.run("offers-apply.yml", "push", merge_pull_request(repo, github, number, sha))
     assert applied.succeeded, applied.failure()
     # The lock was the repository's state ref (the github backend), released at the end.
     refs = [(r.method, r.path.split("/git/")[-1]) for r in github.requests if "/git/ref" in r.path]
@@ -55,7 +49,7 @@ def test_a_merge_is_applied_in_the_offers_environment_and_reported_on_the_pull_r
     # ... and in full in the pull request run's artifact.
     assert "discountPercentage: 15" in planned.artifact("offers-plan")["plan.md"]
     kept = applied.artifact("offers-apply")
-    assert set(kept) == {"plan.json", "plan.md", "apply.md"}
+    assert set(kept) == {"plan.json", "comparison.md", "apply.md"}
     assert WOODGROVE in kept["apply.md"]
 
 
@@ -66,23 +60,43 @@ def test_the_apply_job_refuses_to_run_outside_the_offers_environment(
     text = workflow.read_text(encoding="utf-8")
     assert "    environment: offers\n" in text
     workflow.write_text(text.replace("    environment: offers\n", ""), encoding="utf-8")
-    sha = repo.commit("apply without the environment")
+    repo.commit("apply without the environment")
 
-    run = repo.run("offers-apply.yml", "push", event("push", after=sha, head_commit__id=sha))
+    run = repo.run("offers-apply.yml", "workflow_dispatch", APPLY_UNSEEN)
     assert not run.succeeded, run.log[-3000:]
     assert run.step("Refuse to run outside the protected environment") == "failure"
     assert "AZURE_APPLY_CLIENT_ID is not set" in run.log, run.failure()
     assert run.step("Apply") == "skipped"
-    assert github.oidc_issued == []
+    # Only the plan job (read-only app, as main) got a token; the apply job asked for none.
+    assert [c["sub"] for c in github.oidc_issued] == ["repo:octo/offers:ref:refs/heads/main"]
 
 
 def test_the_apply_job_refuses_an_environment_without_required_reviewers(
     repo: Repository, github: GitHubServer
 ) -> None:
     github.add_environment("offers", reviewers=None)
-    sha = git(repo.path, "rev-parse", "HEAD")
-    run = repo.run("offers-apply.yml", "push", event("push", after=sha, head_commit__id=sha))
+    run = repo.run("offers-apply.yml", "workflow_dispatch", APPLY_UNSEEN)
     assert not run.succeeded, run.log[-3000:]
     assert "has no required reviewers" in run.log, run.failure()
     assert run.step("Apply") == "skipped"
-    assert github.oidc_issued == []
+    # Only the plan job (read-only app, as main) got a token; the apply job asked for none.
+    assert [c["sub"] for c in github.oidc_issued] == ["repo:octo/offers:ref:refs/heads/main"]
+
+
+@pytest.mark.parametrize(
+    "rules, message",
+    [
+        ({"prevent_self_review": False}, "lets a reviewer approve their own run"),
+        ({"admins_bypass": True}, "Administrators may bypass"),
+    ],
+)
+def test_the_apply_job_refuses_self_review_and_admin_bypass(
+    repo: Repository, github: GitHubServer, rules: dict[str, bool], message: str
+) -> None:
+    github.add_environment("offers", reviewers=["octo-admin"], **rules)
+    run = repo.run("offers-apply.yml", "workflow_dispatch", APPLY_UNSEEN)
+    assert not run.succeeded, run.log[-3000:]
+    assert message in run.log, run.failure()
+    assert run.step("Apply") == "skipped"
+    # Only the plan job (read-only app, as main) got a token; the apply job asked for none.
+    assert [c["sub"] for c in github.oidc_issued] == ["repo:octo/offers:ref:refs/heads/main"]

@@ -30,12 +30,22 @@ def test_a_live_edit_opens_one_drift_issue_and_a_reapply_closes_it(
     (issue,) = github.real_issues()
     assert issue["state"] == "open" and WOODGROVE in issue["body"]
     assert "notificationContacts" in found.artifact("offers-drift")["drift.md"]
+    # The deal desk's page of every offer rides along with the drift report.
+    report = found.artifact("offers-drift")["offers-report.html"]
+    assert WOODGROVE in report and "<svg" in report
     # The issue is rendered from drift.json: git and live side by side, with when first seen.
     assert "| Live now | First seen |" in issue["body"] and "someone@contoso.com" in issue["body"]
     # The read-only app, asked for as main (never as the applying environment).
-    assert [c["sub"] for c in github.oidc_issued] == ["repo:octo/offers:ref:refs/heads/main"]
+    # (drift and the offers report each ask for one.)
+    assert {c["sub"] for c in github.oidc_issued} == {"repo:octo/offers:ref:refs/heads/main"}
+    assert len(github.oidc_issued) == 2
 
-    reapplied = repo.run("offers-apply.yml", "workflow_dispatch", event("workflow_dispatch"))
+    # Restoring git is a run by hand whose plan the offers environment's reviewers approve.
+    reapplied = repo.run(
+        "offers-apply.yml",
+        "workflow_dispatch",
+        event("workflow_dispatch", inputs={"apply_unseen": True}),
+    )
     assert reapplied.succeeded, reapplied.failure()
 
     cleared = repo.run("offers-drift.yml", "schedule", event("schedule"))

@@ -5,6 +5,8 @@ git remote add origin "${HARNESS_REPO}"
 depth=()
 if [ "${DEPTH}" != "0" ]; then depth=(--depth "${DEPTH}"); fi
 git fetch -q "${depth[@]}" origin "+refs/heads/*:refs/remotes/origin/*"
+# Like the real action, the run's own commit is fetched by id (a branch may have moved on).
+git fetch -q "${depth[@]}" origin "${GITHUB_SHA}"
 git -c advice.detachedHead=false checkout -q --detach "${GITHUB_SHA}"
 if [ "${PERSIST}" = "true" ]; then
   # What the real action leaves behind: the job token in the repository's git config.
