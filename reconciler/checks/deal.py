@@ -191,6 +191,8 @@ class DealBuilder:
 
     def risks(self, change: Change) -> list[str]:
         out = [_RISKS[change.action]] if change.action in _RISKS else []
+        if change.waiting:  # not refused: completed by a later run
+            out = ["waiting"]
         for warning in self.warnings:
             if warning.file == change.file:
                 on = f"on {self.name(warning.product, warning.plan)}" if warning.product else ""

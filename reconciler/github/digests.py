@@ -6,9 +6,10 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 
-# A plan comment keeps one digest per change up to this many (its meta line stays small);
-# beyond it only the whole plan's checksum is compared.
-MAX_DIGESTS = 400
+# A plan comment keeps one digest per change up to this many (its meta line stays within a
+# few kilobytes of the 65,536-character comment); beyond it only the whole plan's checksum
+# is compared.
+MAX_DIGESTS = 100
 
 
 def change_key(change: Mapping[str, object]) -> str:
@@ -21,6 +22,6 @@ def change_digests(changes: Sequence[Mapping[str, object]]) -> dict[str, str]:
     return {
         change_key(c): hashlib.sha256(
             json.dumps(c, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-        ).hexdigest()[:24]
+        ).hexdigest()[:16]
         for c in changes
     }

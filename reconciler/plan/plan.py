@@ -89,6 +89,9 @@ class PlanSummary(Record):
     unmanaged: _Count = 0
     skipped: _Count = 0
     gone: _Count = 0
+    # Left out when 0: plans saved before these counts read and save the same.
+    waiting: _Count = Field(default=0, exclude_if=lambda n: n == 0)
+    drift: _Count = Field(default=0, exclude_if=lambda n: n == 0)
 
 
 class PlanFile(Record):
@@ -218,6 +221,10 @@ class Plan(MutableRecord):
     def summary(self) -> dict[str, int]:
         counts: Counter[str] = Counter(c.action for c in self.changes)
         result = {key: counts.get(key, 0) for key in SUMMARY_ORDER}
+        # A waiting offer is not refused: counted apart from the blocked ones.
+        result["blocked"] = len(self.blocked_changes)
+        result["waiting"] = len(self.waiting_changes)
+        result["drift"] = len(self.drift)
         result["unchanged"] = len(self.unchanged)
         result["unmanaged"] = len(self.unmanaged)
         result["skipped"] = len(self.skipped)
@@ -254,6 +261,10 @@ class Plan(MutableRecord):
             parts.append(f"{counts['skipped']} skipped")
         if counts["gone"]:
             parts.append(f"{counts['gone']} file{'s' if counts['gone'] != 1 else ''} removed")
+        if counts["waiting"]:
+            parts.append(f"{counts['waiting']} waiting")
+        if counts["drift"]:
+            parts.append(f"{counts['drift']} changed outside git (not part of this plan)")
         return ", ".join(parts) if parts else "no offers"
 
     def to_data(self) -> dict[str, Any]:

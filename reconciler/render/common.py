@@ -63,6 +63,8 @@ def headline(change: Change) -> str:
         if accepted(change):
             return "accepted by the customer: a contract, never changed"
         wanted = _WANTED.get(change.wanted or "", "change it")
+        if change.waiting:  # not refused: possible once the other side has done its part
+            return f"waiting: cannot {wanted} yet"
         return f"blocked: cannot {wanted}"
     text = _DOES.get(change.action, change.action)
     if change.action == "create" and change.desired_state:

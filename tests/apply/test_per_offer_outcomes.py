@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.emulator.server import EmbeddedEmulator
-from reconciler.errors import EXIT_BLOCKED, EXIT_OK, EXIT_PARTLY
+from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK, EXIT_PARTLY
 from tests.apply.cli_support import EMU, run, setup_project
 from tests.apply.conftest import EXAMPLES, client, fast_settings
 
@@ -107,6 +107,12 @@ def test_a_partner_offer_waits_for_its_originator_while_the_others_complete(
     (partner / "offers" / "coho.yaml").write_text(PARTNER_SECOND)
     monkeypatch.chdir(partner)
     as_partner = ["--emulator", "--emulator-data", str(tmp_path / "emu"), "--account", "partner"]
+
+    code, out, err = run("plan", "offers", "--detailed-exitcode", *as_partner)
+    assert code == EXIT_CHANGES, out + err  # not blocked: one to complete, one waiting
+    shown = " ".join(out.split())  # long lines wrap with the terminal's width
+    assert "Plan: 1 to partner-complete, 1 waiting." in shown
+    assert "waiting: cannot complete it yet" in shown and "blocked:" not in shown
 
     code, out, err = run("apply", "offers", "--auto-approve", *as_partner)
     assert code == EXIT_PARTLY, out + err

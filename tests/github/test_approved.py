@@ -58,3 +58,12 @@ def test_an_approved_drift_revert_is_applied_and_a_missing_approval_applies_noth
     assert "no pull request merged this commit" in render_comparison(result, sha="b" * 40)
     everything = compare(plan(change(Create, "new", "git")), none, include_unseen=True)
     assert [c.offer_name for c in everything.applied.changes] == ["new"]
+
+
+def test_a_plan_too_large_for_digests_is_applied_only_when_wholly_unchanged() -> None:
+    shown = plan(change(Create, "new", "git"), change(UpdateDraft, "edit", "git"))
+    whole = Approved(7, None, shown.checksum)  # more changes than the comment keeps digests of
+    assert len(compare(shown, whole).applied.changes) == 2
+    moved = plan(change(Create, "new", "git"), change(UpdateDraft, "edit", "git", etag="e2"))
+    result = compare(moved, whole)
+    assert result.applied.changes == [] and len(result.unseen) == 2
