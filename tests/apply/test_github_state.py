@@ -75,7 +75,9 @@ def shared(tmp_path: Path) -> list[str]:
     return ["--emulator", "--emulator-data", str(tmp_path / "emu")]
 
 
-@pytest.mark.emulator(job_latency=3.0)
+# A multi-offer request refused with a 400 (not failed in its job after 3 s): the first run
+# has one job per offer open when it stops, which is what the second run must follow.
+@pytest.mark.emulator(job_latency=3.0, multi_offer_requests="refused")
 def test_a_fresh_runner_follows_the_open_jobs_from_the_state_ref_and_creates_nothing_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator, github: GitHubServer
 ) -> None:
@@ -99,7 +101,7 @@ def test_a_fresh_runner_follows_the_open_jobs_from_the_state_ref_and_creates_not
     assert code == EXIT_OK, out + err
 
 
-@pytest.mark.emulator(job_latency=3.0)
+@pytest.mark.emulator(job_latency=3.0, multi_offer_requests="refused")
 def test_the_workflow_path_plan_then_apply_plan_json_on_a_fresh_runner_creates_nothing_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator, github: GitHubServer
 ) -> None:
