@@ -36,7 +36,7 @@ SETTABLE = {
     "query_page_size": str, "channel_partner_spelling": str, "withdrawn_state": str,
     "drafts": str, "multi_offer_requests": str, "request_latency": float,
     "list_shape": str, "price_order": str, "vmsr_plan_details": str,
-    "newest_offer_version": str, "newest_price_version": str,
+    "newest_offer_version": str, "newest_price_version": str, "csp_withdrawn_delete": str,
 }  # fmt: skip
 
 Handler = Callable[[Request], Awaitable[Response]]

@@ -125,6 +125,9 @@ class EmulatorConfig:
     ] = "multiPartyPromotionChannelPartner"
     # "a withdrawn offer goes back to Draft" (docs/api-unknowns.md); "withdrawn" keeps it.
     withdrawn_state: Literal["draft", "withdrawn"] = "draft"
+    # Delete is documented for drafts only; a withdrawn CSP offer (never a draft again) is
+    # refused by default, "allowed" deletes it as a draft (docs/api-unknowns.md).
+    csp_withdrawn_delete: Literal["refused", "allowed"] = "refused"
     # Drafts via the API: 2023 docs show them, the 2022 API refused them (docs/api-unknowns.md).
     drafts: Literal["allowed", "refused"] = "allowed"
     # Whether one configure request may carry several private offers (undocumented:

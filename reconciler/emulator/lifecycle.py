@@ -59,7 +59,7 @@ class Lifecycle(OfferRules):
         if record.get("accepted"):
             self._owner_accepted(ctx, record, target, res)
         elif target == "deleted":
-            self._owner_delete(record)
+            self._owner_delete(record, kind)
         elif target == "withdrawn":
             self._owner_withdraw(record, kind)
         else:
@@ -81,9 +81,17 @@ class Lifecycle(OfferRules):
             "The customer accepted this private offer: it is a contract and cannot be changed.",
         )
 
-    def _owner_delete(self, record: dict[str, Any]) -> None:
+    def _owner_delete(self, record: dict[str, Any], kind: str) -> None:
         """Only a draft (or withdrawn) offer is deleted; the partner's view goes with it."""
         state, partner = record["state"], record.get("partner")
+        # Delete is documented "while it's still in draft state": a withdrawn CSP offer never
+        # returns to draft, so its delete is refused unless the setting allows it.
+        if state == "withdrawn" and kind == CSP and self.config.csp_withdrawn_delete == "refused":
+            raise RuleError(
+                "invalidState",
+                "Only draft private offers can be deleted; a withdrawn CSP private offer "
+                "stays withdrawn.",
+            )
         if state not in ("draft", "withdrawn"):
             raise RuleError(
                 "invalidState",

@@ -218,7 +218,11 @@ class _Live:
         return self.ctx.make(cls, steps=steps)
 
 
-def _to_deleted(ctx: Decision, live: _Live, state_origin: Origin) -> Change:
+def _to_deleted(ctx: Decision, live: _Live, state_origin: Origin) -> Change | None:
+    if live.kind == "cspPromotion" and live.state == "withdrawn":
+        # The service deletes drafts only and a withdrawn CSP offer never becomes a draft
+        # again: it is as gone as it can be, so the file is in sync (no refused delete).
+        return None
     if can_transition(live.state, OfferState.DELETED):
         with_state(ctx, live.state, "deleted", state_origin)
         return live.guarded(DeleteDraft, "delete", [live.minimal("delete", "deleted")])

@@ -160,6 +160,20 @@ def test_delete_drafts_only(api: Api) -> None:
     failed(api.run(minimal(live, "deleted")), "invalidState")
 
 
+def test_withdrawn_csp_offer_cannot_be_deleted_unless_set() -> None:
+    for setting, expected in (("refused", "failed"), ("allowed", "succeeded")):
+        config = EmulatorConfig(csp_withdrawn_delete=setting)  # type: ignore[arg-type]
+        with EmbeddedEmulator(config) as emulator:
+            api = Api(emulator)
+            live = api.create(csp_offer(state="live"))
+            api.run(minimal(live, "withdrawn"))
+            status = api.run(minimal(live, "deleted"))
+            assert status["jobResult"] == expected
+            state = api.offer(live["id"])["state"]
+            assert state == ("withdrawn" if expected == "failed" else "deleted")
+            api.close()
+
+
 def test_delete_job_has_no_resource_uri(api: Api) -> None:
     draft = api.create(customer_offer())
     status = api.run(minimal(draft, "deleted"))
