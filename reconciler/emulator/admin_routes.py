@@ -161,9 +161,9 @@ class AdminRoutes:
             )
         self.app.engine.api_url = str(request.base_url).rstrip("/") + API_PREFIX
         with self.app.store.transaction():
-            errors, detail = self.app.engine.process(
-                account, resources, body.get("version", "2024-09-30")
-            )
+            version = body.get("version", "2024-09-30")
+            errors, detail = self.app.engine.process(account, resources, version)
+            detail = [self.app.engine.detail_view(r, version) for r in detail]
         return JSONResponse(
             {"errors": errors, "resources": detail}, status_code=400 if errors else 200
         )

@@ -285,7 +285,10 @@ class EmulatorApp:
                 "The job has not completed yet; its resources are available once it completes.",
             )
         return JSONResponse(
-            {"$schema": schema_url("configure-detail", call.version), "resources": job.detail}
+            {
+                "$schema": schema_url("configure-detail", call.version),
+                "resources": [self.engine.detail_view(r, call.version) for r in job.detail],
+            }
         )
 
     async def job_cancel(self, call: ApiCall) -> Response:

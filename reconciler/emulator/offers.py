@@ -12,6 +12,7 @@ from reconciler.emulator.base import (
 )
 from reconciler.emulator.lifecycle import Lifecycle
 from reconciler.emulator.validation import normalize_type
+from reconciler.emulator.versions import NEWEST
 from reconciler.emulator.vocabulary import (
     CHANNEL,
     ORIGINATOR,
@@ -56,7 +57,8 @@ class Offers(Lifecycle):
             else:
                 self._owner_update(ctx, record, kind, target, res)
         self.store.put_offer(record["guid"], record)
-        return self.offer_view(record, ctx.account.name, ctx.version)
+        # Kept at the newest version: GET configure/{jobId} answers it at its own $version.
+        return self.offer_view(record, ctx.account.name, NEWEST)
 
     def _create(self, ctx: JobContext, kind: str, res: dict[str, Any]) -> dict[str, Any]:
         target = res["state"]

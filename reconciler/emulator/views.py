@@ -27,6 +27,21 @@ class Views(PriceRules):
             return {k: view[k] for k in SUMMARY_FIELDS if k in view}
         return view
 
+    def detail_view(self, resource: dict[str, Any], version: str) -> dict[str, Any]:
+        """A job's resource as ``GET configure/{jobId}`` answers it at ``$version=version``.
+
+        The ceiling rule holds as on the other routes: the closest older schema, without the
+        fields newer than it, and 400 below every version of the resource.
+        """
+        offer = "privateOfferType" in resource
+        kind = "private-offer" if offer else "price-and-availability-private-offer-plan"
+        capped = self.capped(kind, version)
+        out = {**resource, "$schema": schema_url(kind, capped)}
+        for key, since in FIELDS_SINCE.items():
+            if offer and capped < since:
+                out.pop(key, None)
+        return out
+
     def role(self, record: dict[str, Any], account: str) -> str | None:
         if record["owner"] == account:
             return "owner"
