@@ -10,7 +10,15 @@ from bench.processes import REPO
 from bench.report import render_text, write_results
 from bench.runner import DEFAULT_SIZES, ApplyRun, Options, run_all, scaled_run
 
-ALL_SCENARIOS = ("validate", "plan", "plan-latency", "plan-targeted", "plan-changed", "apply")
+ALL_SCENARIOS = (
+    "validate",
+    "plan",
+    "plan-latency",
+    "plan-summary",
+    "plan-targeted",
+    "plan-changed",
+    "apply",
+)
 
 
 def _sizes(text: str) -> list[int]:

@@ -84,6 +84,9 @@ def floor_text(row: dict[str, Any], ours: Figures | None) -> str:
             f"latency {floor['latency']:g} s + submit {details.get('submission', 0.0):.2f} s "
             f"(x{ours.wall / bound:.2f})"
         )
+    if ours is not None and "budget_seconds" in floor:
+        budget = floor["budget_seconds"]
+        parts.append(f"budget {budget:.1f} s (x{ours.wall / budget:.2f})")
     return "; ".join(parts) or "-"
 
 
@@ -229,6 +232,17 @@ def check_targets(results: dict[str, Any]) -> list[tuple[str, str]]:
                 f"{ours.wall:.1f} s = {r:.3f}x the naive ~{naive.wall:.0f} s (< 1/5)",
             )
         )
+    summary = _row(rows, "plan (no changes, summary list", base) if base else None
+    if summary is not None and summary.get("ours"):
+        ours = figures(summary["ours"])
+        assert ours is not None
+        floor = summary["floor"]
+        req, budget = ours.requests / floor["requests"], floor["budget_seconds"]
+        checks.append((_mark(req <= 1.0 and ours.wall <= 1.1 * budget, full),
+                       f"{summary['scenario']}, N={summary['size']:,}: {ours.requests:,.0f} "
+                       f"requests = {req:.2f}x the floor (pages + one GET per offer + prices), "
+                       f"{ours.wall:.1f} s = {ours.wall / budget:.2f}x what the budget allows "
+                       f"({budget:.1f} s; <= 1.1x)"))  # fmt: skip
     targeted = _row(rows, "plan targeted", base) if base else None
     if targeted is not None:
         ours = figures(targeted["ours"])

@@ -47,7 +47,7 @@ from bench.generator import (
 from bench.processes import EmulatorProcess, Workers
 from bench.scenarios import Spec
 from reconciler.api.retry import APPLY_RATE_REAL_API
-from reconciler.settings import ApiSettings
+from reconciler.settings import ApiSettings, ApplySettings
 
 DEFAULT_SIZES = (100, 1000, 5000)
 APPLY_CHANGES = 200
@@ -110,6 +110,7 @@ class Options:
     apply_changes: int = APPLY_CHANGES
     scenarios: frozenset[str] = frozenset(
         {"validate", "plan", "plan-changed", "plan-targeted", "plan-latency", "apply"}
+        | {"plan-summary"}
     )
     request_latency: float = REQUEST_LATENCY
     naive_plan_sample: int = NAIVE_PLAN_SAMPLE
@@ -160,6 +161,30 @@ def _price_resources(offer_set: OfferSet) -> int:
     )
 
 
+def summary_row(admin: Any, measure: Callable[..., Row], facts: SizeFacts, latency: float) -> Row:
+    """The full plan against a list of summaries at the real API's pace: every managed offer
+    is read by id, all within the rate budget. Floor: pages + one GET per offer + prices;
+    the time floor is what the budget allows for them (the first ``burst`` free)."""
+    admin.settings(list_shape="summary", request_latency=latency)
+    try:
+        row = measure(
+            f"plan (no changes, summary list, {latency * 1000:g} ms/request, "
+            f"{APPLY_RATE_REAL_API:g}/s)",
+            "plan",
+            ("ours",),
+            extra={"apply": {"requests_per_second": APPLY_RATE_REAL_API}},
+        )
+    finally:
+        admin.settings(list_shape="full", request_latency=0.0)
+    requests = facts.request_floor + facts.publisher_offers
+    burst = ApplySettings().request_burst
+    row.floor = {
+        "requests": requests,
+        "budget_seconds": max(0, requests - burst) / APPLY_RATE_REAL_API + latency,
+    }
+    return row
+
+
 def run_size(
     emu: EmulatorProcess,
     workers: Workers,
@@ -169,7 +194,9 @@ def run_size(
 ) -> tuple[SizeFacts, list[Row]]:
     admin = emu.admin
     admin.reset()
-    admin.settings(job_latency=0.0)
+    # The rows below read a list of full resources (the floor: pages + price reads); the
+    # summary-list row sets its own shape.
+    admin.settings(job_latency=0.0, list_shape="full")
     offer_set = generate(size, seed=options.seed)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix=f"bench-{size}-") as tmp:
@@ -253,6 +280,8 @@ def run_size(
             admin.settings(request_latency=0.0)
             row.floor = {"requests": facts.request_floor}
             rows.append(row)
+        if "plan-summary" in wanted and options.request_latency > 0:
+            rows.append(summary_row(admin, measure, facts, options.request_latency))
         if "plan-targeted" in wanted:
             full = next((r for r in rows if r.scenario == "plan (no changes)"), None)
             rows.append(targeted_row(offer_set, files_dir, measure, facts, full))

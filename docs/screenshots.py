@@ -178,6 +178,8 @@ def run_subprocess(cwd: Path, env: dict[str, str], args: Sequence[str]) -> tuple
 def _run(cwd: Path, runner: Runner, *args: str, ok: tuple[int, ...] = (0,)) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RECONCILER_"))}
     env.update(
+        # the session shows outcomes, not waiting: the embedded emulator's jobs end at once
+        RECONCILER_EMULATOR_JOB_LATENCY="0",
         NO_COLOR="1",
         GITHUB_REPOSITORY="contoso/offers",
         GITHUB_RUN_ID="4242",
@@ -348,7 +350,8 @@ def _drift_live(project: Path) -> None:
     config = EmulatorConfig(data_dir=project / ".reconciler" / "emulator", tls=True, admin=True)
     settings = Settings(root=project)
     with EmbeddedEmulator(config) as emu, connect_emulator(emu, settings, env={}) as client:
-        offer = next(o for o in client.list_offers() if o.get("name") == DRIFTED)
+        listed = next(o for o in client.list_offers() if o.get("name") == DRIFTED)
+        offer = client.get_offer(str(listed["id"]))  # the list may answer summaries
         pricing = [dict(entry) for entry in offer["pricing"]]
         pricing[0]["discountPercentage"] = 20
         emu.admin.edit(offer["id"], {"preparedBy": "someone@contoso.com", "pricing": pricing})

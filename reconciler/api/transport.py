@@ -133,10 +133,11 @@ class ApiTransport:
         self.writes_enabled = writes
         self.stats = RequestStats()
         self.policy = api_policy(self.settings.api)
-        # Apply's requests share one rate budget; every client honours a 429's Retry-After
-        # across all its threads (reconciler.api.budget).
+        # A client's requests share one rate budget, reads too (a plan against a list of
+        # summaries reads every managed offer by id); every client honours a 429's
+        # Retry-After across all its threads (reconciler.api.budget).
         self.budget = RateBudget(
-            apply_rate(self.endpoint, self.settings.apply.requests_per_second) if writes else None,
+            apply_rate(self.endpoint, self.settings.apply.requests_per_second),
             self.settings.apply.request_burst,
             clock=clock,
             sleep=sleep,

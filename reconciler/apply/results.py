@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 # "pricing[0].priceDetails: ..." or "'acceptBy' must ..." -- how API messages name a field.
 _LEADING_PATH = re.compile(r"^\s*([A-Za-z_$][\w$]*(?:\[[^\]]*\]|\.[A-Za-z_$][\w$]*)*)\s*:")
 _QUOTED_PATH = re.compile(r"'([a-z][A-Za-z0-9]*(?:\[\d+\]|\.[a-z][A-Za-z0-9]*)*)'")
+# Job error codes of a service-side failure (not a refusal of several offers per request).
+_SERVER_FAULT = re.compile(r"internal|unavailable|timeout|throttl", re.IGNORECASE)
 _SEGMENT = re.compile(r"([A-Za-z_$][\w$]*)|\[(\d+)\]")
 
 
@@ -75,9 +77,14 @@ class ResultsPart(ApplierBase):
                 schedule.seen(job_id, now, done=status is not None and status.done)
                 if status is None:
                     continue
-                if self.last_status.get(job_id) != status:
+                opened = self.open_jobs.get(job_id)
+                if status.done and detail is None:
+                    detail = self.read_detail(status.job_id)
+                # A batch the service takes one offer at a time is said once as info (in
+                # job_done), not as a failed job.
+                refused = opened is not None and self.refuses_batch(opened, status, detail or [])
+                if self.last_status.get(job_id) != status and not refused:
                     self.last_status[job_id] = status
-                    opened = self.open_jobs.get(job_id)
                     offers = (
                         tuple(self.runs[i].change.offer_name for i, _ in opened.items)
                         if opened
@@ -144,11 +151,7 @@ class ResultsPart(ApplierBase):
         """A finished job: each step's verdict from its own resources and errors, the result
         journalled, then each run moves on (its next step) or ends."""
         if detail is None:
-            try:
-                detail = self.client.job_detail(status.job_id)
-            except ApiError as exc:
-                log.warning("job %s: cannot read its detail (%s)", status.job_id, exc.message)
-                detail = []
+            detail = self.read_detail(status.job_id)
         resources = _JobResources(detail)
         if self.batch_refused(opened, status, detail):
             return
@@ -216,12 +219,19 @@ class ResultsPart(ApplierBase):
         record.errors[index] = [e.to_data() for e in run.outcome.errors]
         return Verdict.FAILED
 
-    def batch_refused(
+    def read_detail(self, job_id: str) -> list[dict[str, Any]]:
+        try:
+            return self.client.job_detail(job_id)
+        except ApiError as exc:
+            log.warning("job %s: cannot read its detail (%s)", job_id, exc.message)
+            return []
+
+    def refuses_batch(
         self, opened: Opened, status: JobStatus, detail: list[dict[str, Any]]
     ) -> bool:
-        """A job of several offers that failed as a whole, with nothing applied: the service
-        takes one offer per request (docs/api-unknowns.md). Its steps go again, one offer
-        per request for the rest of the run; the journal records them as without effect."""
+        """A job of several offers that failed as a whole, with nothing applied, for no
+        resource of its own and not for a fault of the service: the service takes one
+        offer per request (docs/api-unknowns.md)."""
         offers = {index for index, _ in opened.items}
         if status.job_result != "failed" or len(offers) < 2 or detail:
             return False
@@ -233,6 +243,16 @@ class ResultsPart(ApplierBase):
                 keys |= {target, target.removeprefix("private-offer/")}
         if any(e.resource_id and e.resource_id in keys for e in status.errors):
             return False  # an error of one of its resources: not a refusal of the batch
+        # a fault of the service is not a refusal of the request's shape
+        return not any(_SERVER_FAULT.search(e.code or "") for e in status.errors)
+
+    def batch_refused(
+        self, opened: Opened, status: JobStatus, detail: list[dict[str, Any]]
+    ) -> bool:
+        """:meth:`refuses_batch`: its steps go again, one offer per request for the rest of
+        the run; the journal records them as without effect (safe to send again)."""
+        if not self.refuses_batch(opened, status, detail):
+            return False
         self.journal.write(
             {
                 "t": "result",
@@ -250,17 +270,20 @@ class ResultsPart(ApplierBase):
                 "etags": {},
             }
         )
+        told = self.one_offer_per_request
         self.one_offer_per_request = True
         for index, _ in opened.items:
-            self.runs[index].state = RunState.READY
+            run = self.runs[index]
+            run.state = RunState.READY
+            # it carried nothing of the change: the report names the jobs that did
+            run.outcome.job_ids = [j for j in run.outcome.job_ids if j != status.job_id]
             self.ready.append(index)
-        names = tuple(self.runs[i].change.offer_name for i, _ in opened.items)
-        reason = "; ".join(redact(e.message) for e in status.errors) or "no reason given"
-        message = (
-            f"job {status.job_id} holding several offers failed with nothing applied "
-            f"({reason}); sending one offer per request for the rest of this run"
-        )
-        self.progress(ProgressEvent("note", names, message=message))
+        if told:
+            return True
+        # The same plain line as for a request refused with a 400 (apply.submit): expected
+        # of a service that takes one offer per request, said once, not a failure.
+        message = "info: the service takes one offer per request; sending them one by one"
+        self.progress(ProgressEvent("note", (), message=message))
         return True
 
     def locate(self, change: Change, errors: Sequence[JobError]) -> list[OutcomeError]:

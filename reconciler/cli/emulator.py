@@ -97,9 +97,9 @@ def _setting(text: str) -> tuple[str, object]:
 @click.option(
     "--job-latency",
     type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="Seconds from job submission to completion.",
+    default=None,
+    help="Seconds from job submission to completion (default 30, or "
+    "RECONCILER_EMULATOR_JOB_LATENCY).",
 )
 @click.option(
     "--request-latency",
@@ -130,7 +130,7 @@ def command(
     env_file: Path | None,
     admin: bool,
     catalogues: tuple[Path, ...],
-    job_latency: float,
+    job_latency: float | None,
     request_latency: float,
     settings: tuple[str, ...],
     list_key: str,
@@ -176,26 +176,28 @@ def _config(
     data_dir: Path | None,
     tls: bool,
     admin: bool,
-    job_latency: float,
+    job_latency: float | None,
     request_latency: float,
     list_key: str,
     strict_dates: bool,
     require_etag: bool,
 ) -> EmulatorConfig:
     """The emulator's settings from the command's options."""
-    return EmulatorConfig(
+    config = EmulatorConfig(
         data_dir=data_dir,
         host=host,
         port=port,
         tls=tls,
         admin=admin,
-        job_latency=job_latency,
         request_latency=request_latency,
         list_key="value" if list_key == "value" else "privateOffers",
         strict_dates=strict_dates,
         require_etag=require_etag,
         allowed_hosts=None if allow_remote else EmulatorConfig.allowed_hosts,
     )
+    if job_latency is not None:
+        config.job_latency = job_latency
+    return config
 
 
 def _set(config: EmulatorConfig, text: str) -> None:

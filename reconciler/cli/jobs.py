@@ -60,7 +60,11 @@ def merge(results: list[ApplyResult]) -> ApplyResult:
     epilog=epilog(
         [
             (0, "done: nothing open, or every resumed job took effect"),
-            (1, "error: unreadable journal, settings, credentials or API failure"),
+            (
+                1,
+                "error: unreadable journal, settings, credentials or API failure; `discard` "
+                "refused while the journal's jobs are queued or running",
+            ),
             (5, "a resumed job failed"),
             (6, "jobs still running: run `reconciler jobs resume` again later"),
         ],

@@ -126,7 +126,14 @@ def apply_lock(
 @click.group(
     "lock",
     epilog=epilog(
-        [(0, "done"), (1, "error: no such lock id, or the state cannot be read")],
+        [
+            (0, "done"),
+            (
+                1,
+                "error: no such lock id, the state cannot be read, or `release` refused "
+                "while the open journal's jobs are queued or running",
+            ),
+        ],
         [
             ("who holds the apply lock of this service and account", "reconciler lock status"),
             ("release a lock left by a killed run (the exact id)", "reconciler lock release ID"),

@@ -35,6 +35,8 @@ SETTABLE = {
     "static_tokens": bool, "today": str, "next_link_key": str, "next_link_form": str,
     "query_page_size": str, "channel_partner_spelling": str, "withdrawn_state": str,
     "drafts": str, "multi_offer_requests": str, "request_latency": float,
+    "list_shape": str, "price_order": str, "vmsr_plan_details": str,
+    "newest_offer_version": str, "newest_price_version": str,
 }  # fmt: skip
 
 Handler = Callable[[Request], Awaitable[Response]]

@@ -7,6 +7,7 @@ the documentation; they are what ``reconciler emulator`` and the embedded emulat
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -57,6 +58,24 @@ def default_accounts() -> tuple[Account, ...]:
     return (PUBLISHER, PARTNER)
 
 
+JOB_LATENCY_ENV = "RECONCILER_EMULATOR_JOB_LATENCY"
+DEFAULT_JOB_LATENCY = 30.0
+
+
+def default_job_latency() -> float:
+    """30 s, or what RECONCILER_EMULATOR_JOB_LATENCY says (a number of seconds >= 0)."""
+    raw = os.environ.get(JOB_LATENCY_ENV, "").strip()
+    if not raw:
+        return DEFAULT_JOB_LATENCY
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{JOB_LATENCY_ENV} must be a number of seconds, not {raw!r}") from None
+    if value < 0 or value != value:
+        raise ValueError(f"{JOB_LATENCY_ENV} must be 0 or more, not {raw!r}")
+    return value
+
+
 @dataclass
 class EmulatorConfig:
     """Everything that shapes one emulator instance (see docs/emulator.md)."""
@@ -68,7 +87,10 @@ class EmulatorConfig:
     admin: bool = False
     # Bearer token of the /_emulator/ controls; None = a random one made at start.
     admin_token: str | None = None
-    job_latency: float = 0.0  # seconds from submission to completion; 0 = at the first read
+    # Seconds from submission to completion (0 = at the first read). The default is a
+    # realistic 30 s, the pessimistic reading (docs/api-unknowns.md); the environment
+    # variable RECONCILER_EMULATOR_JOB_LATENCY changes it for every emulator started.
+    job_latency: float = field(default_factory=lambda: default_job_latency())
     token_lifetime: int = 3600
     # Accept "Bearer emulator:<account>", a token the emulator never issued: only for tests
     # and benchmarks that ask for it; by default the API takes only the tokens it issued.
@@ -108,17 +130,20 @@ class EmulatorConfig:
     # Whether one configure request may carry several private offers (undocumented:
     # every sample sends one); "refused" answers 400 to a multi-offer request, "failed"
     # accepts it (202) and fails its job without applying anything.
-    multi_offer_requests: Literal["allowed", "refused", "failed"] = "refused"
+    multi_offer_requests: Literal["allowed", "refused", "failed"] = "failed"
     # What GET private-offer/query returns per offer: the full resource, or the summary
     # (id, name, privateOfferType, state) of the only public fixture of the list.
-    list_shape: Literal["full", "summary"] = "full"
+    list_shape: Literal["full", "summary"] = "summary"
     # "any": price resources are processed before offers whatever their order; "request":
     # in the order sent, so an offer naming a price resource sent after it fails (the
     # documentation creates the price resource "above" the offer that names it).
-    price_order: Literal["any", "request"] = "any"
+    price_order: Literal["any", "request"] = "request"
     # VM software reservations: "newPlanDetails ... will be system generated and available
     # in the response of the job when completed"; "none" stores the entry as sent.
-    vmsr_plan_details: Literal["generated", "none"] = "none"
+    vmsr_plan_details: Literal["generated", "none"] = "generated"
+    # Rules no Microsoft page states (docs/api-unknowns.md): off unless asked for.
+    # acceptBy <= end is a UI rule that every API sample breaks.
+    accept_by_within_term: bool = False
     # The newest schema versions the service has: reads answer the closest older one
     # ("$version" is a ceiling), writes naming a newer one fail inside their job.
     newest_offer_version: str = "2026-02-01"

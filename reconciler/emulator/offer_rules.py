@@ -32,7 +32,16 @@ class OfferRules(Views):
                     "end",
                 )
             )
-        if accept_by and end and accept_by > end:
+        if start is None and fields.get("variableStartDate") is not True:
+            # "The start date should be defined": a failed job, as documented, not a 400.
+            problems.append(
+                _detail(
+                    "businessValidationError",
+                    "The start date should be defined unless variableStartDate is true.",
+                    "start",
+                )
+            )
+        if accept_by and end and accept_by > end and self.config.accept_by_within_term:
             problems.append(
                 _detail(
                     "businessValidationError",

@@ -29,9 +29,10 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CUSTOMER_BENEFICIARY_RE = re.compile(rf"^{GUID}:{GUID}_\d{{4}}-\d{{2}}-\d{{2}}$")
 GUID_RE = re.compile(rf"^{GUID}$")
 PARTNER_ID_RE = re.compile(r"^[0-9]{1,12}$")
-# Customer/CSP offer names: no ! < > ^ [ ] @ # % /, control characters or chars >= 0x7E.
-NAME_RE = re.compile(r"^[^!<>^\[\]@#%/\x00-\x1f\x7e-\uffff]+$")
-NAME_PARTNER_RE = re.compile(r"^[\x20-\x7d]*[^!>^\[@#%/\x00-\x1f\x7e-\uffff]$")
+# Customer/CSP offer names: no ! < > ^ [ ] @ # % / or control characters. Non-ASCII letters
+# and "~" are allowed: no Microsoft source refuses them (docs/api-unknowns.md).
+NAME_RE = re.compile(r"^[^!<>^\[\]@#%/\x00-\x1f\x7f]+$")
+NAME_PARTNER_RE = re.compile(r"^[^\x00-\x1f\x7f]*[^!>^\[@#%/\x00-\x1f\x7f]$")
 SAS_RE = re.compile(r"^https://\S+$")
 
 

@@ -81,7 +81,11 @@ def select_offers(client: LiveClient, selection: Selection) -> Selected:
             and offer.get("state") in selection.states
         )
 
-    live: LiveState = fetch_live(client, managed=managed)
+    def complete(offer: dict[str, object]) -> bool:
+        # Every selected offer is written in full, the partner's too (its prices excepted).
+        return selection.wants(offer) and offer.get("state") in selection.states
+
+    live: LiveState = fetch_live(client, managed=managed, complete=complete)
     chosen = [o for o in live.offers if selection.wants(o)]
     found = {short_id(str(o.get("id", ""))) for o in chosen}
     missing = [i for i in selection.ids if short_id(i) not in found]

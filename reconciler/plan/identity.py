@@ -107,10 +107,13 @@ def identify(files: Sequence[OfferFileLike], live: LiveState, ours: Sequence[str
                 )
                 continue
             claimed[mid] = key
+            # Only beside a live offer of the file: an old file of a withdrawn offer says
+            # nothing about a new live one that happens to share its name.
             found.duplicates[key] = [
                 c
                 for c in active
-                if c.get("state") == "live"
+                if match.get("state") == "live"
+                and c.get("state") == "live"
                 and offer_key(c.get("id")) != mid
                 and c.get("privateOfferType") == match.get("privateOfferType")
             ]

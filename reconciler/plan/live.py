@@ -76,10 +76,10 @@ def _wanted_refs(
 
 
 def _needs_read(
-    offer: dict[str, object], managed: Callable[[dict[str, object]], bool] | None
+    offer: dict[str, object], wanted: Callable[[dict[str, object]], bool] | None
 ) -> bool:
     """A listed summary of an offer the caller wants: its fields come from a GET by id."""
-    return bool(offer.get("id")) and is_summary(offer) and (managed is None or managed(offer))
+    return bool(offer.get("id")) and is_summary(offer) and (wanted is None or wanted(offer))
 
 
 def fetch_live(
@@ -87,8 +87,11 @@ def fetch_live(
     *,
     managed: Callable[[dict[str, object]], bool] | None = None,
     workers: int = 1,
+    complete: Callable[[dict[str, object]], bool] | None = None,
 ) -> LiveState:
     """List all offers; fetch the price resources of the offers *managed* selects (all if None).
+
+    A listed summary is read by id when *complete* selects it (default: *managed*).
 
     The list is paged and sequential by nature (each page names the next); the reads by id
     of summarised offers and the price resources are independent reads, fetched by up to
@@ -97,11 +100,12 @@ def fetch_live(
     They start as soon as the page naming them arrives, so they overlap the paging instead
     of waiting for the last page; the client's rate budget paces them all.
     """
+    complete = managed if complete is None else complete
     if workers <= 1:
         offers: list[dict[str, object]] = []
         refs: dict[str, None] = {}
         for offer in client.list_offers():
-            if _needs_read(offer, managed):
+            if _needs_read(offer, complete):
                 offer = client.get_offer(str(offer["id"]))
             offers.append(offer)
             refs.update(dict.fromkeys(_wanted_refs(offer, managed)))
@@ -128,7 +132,7 @@ def fetch_live(
     slots: list[dict[str, object] | Future[dict[str, object]]] = []
     try:
         for offer in client.list_offers():
-            if _needs_read(offer, managed):
+            if _needs_read(offer, complete):
                 slots.append(pool.submit(read_full, str(offer["id"])))
             else:
                 slots.append(offer)
@@ -141,6 +145,27 @@ def fetch_live(
         # On an error, reads not yet started are dropped rather than sent for nothing.
         pool.shutdown(wait=True, cancel_futures=True)
     return LiveState(offers=offers, prices=prices)
+
+
+def complete_summaries(
+    client: LiveClient,
+    live: LiveState,
+    wanted: Callable[[dict[str, object]], bool],
+    *,
+    workers: int = 1,
+) -> None:
+    """Replace (in place) the listed summaries *wanted* selects by the offers read by id."""
+    at = [n for n, o in enumerate(live.offers) if _needs_read(o, wanted)]
+    if not at:
+        return
+    ids = [str(live.offers[n]["id"]) for n in at]
+    if workers > 1 and len(ids) > 1:
+        with ThreadPoolExecutor(min(workers, len(ids)), thread_name_prefix="live") as pool:
+            found = list(pool.map(client.get_offer, ids))
+    else:
+        found = [client.get_offer(i) for i in ids]
+    for n, offer in zip(at, found, strict=True):
+        live.offers[n] = offer
 
 
 def managed_selector(names: set[str], ids: set[str]) -> Callable[[dict[str, object]], bool]:

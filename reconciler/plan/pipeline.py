@@ -22,11 +22,17 @@ from pathlib import Path
 
 from reconciler.errors import ReconcilerError
 from reconciler.markdown import escape_markdown
-from reconciler.offers.domain import INACTIVE_STATES
+from reconciler.offers.domain import INACTIVE_STATES, canonical_type, name_key
 from reconciler.offers.loader import OfferFile, load_offer_files
 from reconciler.plan.baseline import Baseline, git_sha, load_baseline
 from reconciler.plan.extras import ExtraKind, PlanExtra
-from reconciler.plan.live import LiveClient, LiveState, fetch_live, managed_selector
+from reconciler.plan.live import (
+    LiveClient,
+    LiveState,
+    complete_summaries,
+    fetch_live,
+    managed_selector,
+)
 from reconciler.plan.plan import Plan
 from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
 from reconciler.plan.scope import Scope, Selection, select_files
@@ -102,7 +108,22 @@ def fetch_for(
     mine = [f for f in loaded.files if f.kind in role_kinds(inputs.role)]
     managed = managed_selector({f.name for f in mine}, {f.id for f in mine if f.id})
     with settled_heap():
-        return fetch_live(client, managed=managed, workers=settings.api.max_connections)
+        live = fetch_live(client, managed=managed, workers=settings.api.max_connections)
+        # A file no live offer has the name of is a create, unless it renames an unmanaged
+        # offer of the same deal (plan.renames): those offers' fields are needed too.
+        names = {name_key(o.get("name")) for o in live.offers}
+        creating = {f.kind for f in mine if not f.id and name_key(f.name) not in names}
+        if creating:
+
+            def rename_candidate(offer: dict[str, object]) -> bool:
+                return (
+                    offer.get("state") not in INACTIVE_STATES
+                    and canonical_type(offer.get("privateOfferType")) in creating
+                    and not managed(offer)
+                )
+
+            complete_summaries(client, live, rename_candidate, workers=settings.api.max_connections)
+        return live
 
 
 def plan_live(

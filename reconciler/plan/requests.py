@@ -226,10 +226,13 @@ def partner_step(
     pairs = zip(live_entries, _markups(desired, live_entries), live_index, strict=True)
     for entry, markup, at in pairs:
         field = ("originatorPricing", at)
+        # A software reservation's newPlanDetails is "not applicable for the request body":
+        # the service generates it, so it is not sent back.
+        generated = live.get("offerPricingType") == "vmSoftwareReservations"
         sent = {
             k: mark_live(v, offer_id, (*field, k))
             for k, v in entry.items()
-            if k not in _ENTRY_NOT_RESENT
+            if k not in _ENTRY_NOT_RESENT and not (generated and k == "newPlanDetails")
         }
         if markup is not None:
             sent["markupPercentage"] = markup

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
+from reconciler.api.shapes import is_summary
 from reconciler.checks import list_prices, price_guard, watch
 from reconciler.checks.deal import DealBuilder, add_deals, plan_namer
 from reconciler.markdown import escape_markdown, inline_code
@@ -82,6 +84,19 @@ class RecordingClient:
         if key not in self._templates:
             self._templates[key] = self._client.get_price_template(product_id, plan_id)
         return self._templates[key]
+
+    def complete(self, *, workers: int = 1) -> None:
+        """Read by id every active offer the list gave as a summary (the watch needs the
+        dates of unmanaged offers too): one GET each, side by side, only on drift."""
+        wanted = [
+            str(o["id"])
+            for o in self.offers
+            if o.get("id") and o.get("state") in ("draft", "live") and is_summary(o)
+        ]
+        if not wanted:
+            return
+        with ThreadPoolExecutor(max(1, min(workers, len(wanted))), thread_name_prefix="watch") as p:
+            list(p.map(self.get_offer, wanted))
 
 
 def today() -> dt.date:
@@ -267,6 +282,8 @@ class PlanInsights:
             self.price_report = add_price_guard(
                 plan, files, reader, self.settings, strict=self.strict
             )
+        if self.want_watch:
+            reader.complete(workers=self.settings.api.max_connections)
         # The summary table's rows: names, prices against list (read with the price guard's
         # plans), dates and risks of every change.
         add_deals(

@@ -1,6 +1,7 @@
 """A stand-alone `reconciler emulator --tls --data DIR` keeps its CA across restarts: an
 apply running while it restarts keeps polling and finishes (exit 0). A client that does not
-trust the service's certificate says so at once, never waiting out its timeout."""
+trust the service's certificate, or whose status polls are refused as unauthorized, says so
+at once, never waiting out its timeout."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ import pytest
 import trustme
 
 from reconciler.emulator.envfile import read_env_file
+from reconciler.emulator.server import EmbeddedEmulator
 from reconciler.errors import EXIT_ERROR, EXIT_OK
+from tests.apply.cli_support import EMU, run, setup_project
 from tests.apply.conftest import EXAMPLES
 from tests.apply.test_kill_and_rerun import _env
 from tests.support.inprocess import run_reconciler_with
@@ -118,3 +121,20 @@ def test_an_apply_outlives_a_restart_of_the_emulator(
     assert code == EXIT_ERROR, out + err
     assert "not trusted" in err and "Traceback" not in err
     assert "attempt" not in err
+
+
+@pytest.mark.emulator(job_latency=0.6)
+def test_status_polls_refused_as_unauthorized_end_the_apply_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator
+) -> None:
+    setup_project(tmp_path, monkeypatch, emu)
+    emu.admin.add_fault("status", "configure/*/status", method="GET", status=401,
+                        code="InvalidAuthenticationToken", message="Token rejected.")  # fmt: skip
+    code, out, err = run("apply", "offers/csp-promotion.yaml", "--auto-approve", *EMU)
+    assert code == EXIT_ERROR, out + err
+    assert "401" in err and "Token rejected" in err and "Traceback" not in err
+    assert "still waiting" not in err and "job still running" not in out
+    # Nothing was lost: the journal holds the job, which the next run follows.
+    emu.admin.clear_faults()
+    code, out, err = run("apply", "--auto-approve", *EMU)
+    assert code == EXIT_OK, out + err

@@ -75,7 +75,9 @@ def shared(tmp_path: Path) -> list[str]:
     return ["--emulator", "--emulator-data", str(tmp_path / "emu")]
 
 
-@pytest.mark.emulator(job_latency=3.0)
+# A multi-offer request refused with a 400 (not failed in its job after 3 s): the first run
+# has one job per offer open when it stops, which is what the second run must follow.
+@pytest.mark.emulator(job_latency=3.0, multi_offer_requests="refused")
 def test_a_fresh_runner_follows_the_open_jobs_from_the_state_ref_and_creates_nothing_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator, github: GitHubServer
 ) -> None:
@@ -99,7 +101,7 @@ def test_a_fresh_runner_follows_the_open_jobs_from_the_state_ref_and_creates_not
     assert code == EXIT_OK, out + err
 
 
-@pytest.mark.emulator(job_latency=3.0)
+@pytest.mark.emulator(job_latency=3.0, multi_offer_requests="refused")
 def test_the_workflow_path_plan_then_apply_plan_json_on_a_fresh_runner_creates_nothing_twice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator, github: GitHubServer
 ) -> None:
@@ -193,3 +195,30 @@ def test_the_backend_is_github_in_actions_with_a_token_else_local() -> None:
     chosen = Settings(apply=ApplySettings(state_backend="github"))
     assert backend_name(chosen, {}) == "github"
     assert json.loads(chosen.model_dump_json())["apply"]["state_backend"] == "github"
+
+
+@pytest.mark.emulator(job_latency=0.05)
+def test_a_fresh_runner_finishes_a_recreate_the_last_runner_left_half_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator, github: GitHubServer
+) -> None:
+    checkout(tmp_path / "first", monkeypatch, emu)
+    code, out, err = run("apply", "offers", "--auto-approve", *shared(tmp_path))
+    assert code == EXIT_OK, out + err
+    csp = Path("offers/csp-promotion.yaml")
+    csp.write_text(csp.read_text().replace("discountPercentage: 5", "discountPercentage: 6", 1))
+    emu.admin.settings(job_latency=0.6)  # the create outlives the run: exit 6 after step 1
+    flags = ("--allow-republish", "--auto-approve")
+    code, out, err = run("apply", "offers", *flags, "--timeout", "0.3", *shared(tmp_path))
+    assert code == EXIT_JOBS_RUNNING, out + err
+    emu.admin.settings(job_latency=0.05)
+
+    checkout(tmp_path / "second", monkeypatch, emu)  # the merged change, on a new runner
+    csp.write_text(csp.read_text().replace("discountPercentage: 5", "discountPercentage: 6", 1))
+    code, out, err = run("apply", "offers", *flags, *shared(tmp_path))
+    assert code == EXIT_OK, out + err
+    with client(emu, fast_settings(Path.cwd())) as c:
+        live = Counter(str(o["name"]) for o in c.list_offers() if o["state"] == "live")
+    assert set(live.values()) == {1}, live  # the old CSP offer was withdrawn, not left
+    assert state_refs(github) == {}
+    code, out, err = run("plan", "offers", "--detailed-exitcode", *shared(tmp_path))
+    assert code == EXIT_OK, out + err

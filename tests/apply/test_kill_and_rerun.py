@@ -23,11 +23,14 @@ from tests.apply.conftest import EXAMPLES
 EXAMPLE_OFFERS = 10
 
 
+LATENCY = "RECONCILER_EMULATOR_JOB_LATENCY"  # the emulator's pace: kept for the subprocesses
+
+
 def _env() -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("AZURE_", "RECONCILER_", "GITHUB_"))
+        if not k.startswith(("AZURE_", "RECONCILER_", "GITHUB_")) or k == LATENCY
     }
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return env
@@ -48,7 +51,7 @@ def _in_project(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """This process as the subprocesses see it: in the project, none of their cut variables."""
     monkeypatch.chdir(project)
     for name in list(os.environ):
-        if name.startswith(("AZURE_", "RECONCILER_", "GITHUB_")):
+        if name.startswith(("AZURE_", "RECONCILER_", "GITHUB_")) and name != LATENCY:
             monkeypatch.delenv(name)
 
 

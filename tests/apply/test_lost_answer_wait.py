@@ -15,8 +15,11 @@ import pytest
 from reconciler.api.jobs import JobStatus
 from reconciler.apply.applier import ApplyOptions, apply_plan
 from reconciler.apply.journal import Journal
-from reconciler.errors import AmbiguousSubmission
+from reconciler.emulator.server import EmbeddedEmulator
+from reconciler.errors import EXIT_OK, AmbiguousSubmission
 from reconciler.settings import ApiSettings, ApplySettings, Settings
+from tests.apply.cli_support import EMU, posts, run, setup_project
+from tests.apply.test_multistep_cli import CSP_NAME, live_ones
 from tests.apply.test_state_machine import Clock, Memory, plan_for
 
 JOB_SECONDS = 600.0  # slower than the old 300 s wait, within the documented 15 minutes
@@ -92,3 +95,22 @@ def test_a_lost_answer_on_a_job_slower_than_300_s_creates_no_duplicate(
     assert api.posts == 2  # one create, one withdraw: the lost create was never re-sent
     (live,) = api.live()
     assert live != old["id"] and api.offers[old["id"]]["state"] == "withdrawn"
+
+
+# The same through `reconciler apply` and the emulator, whose clock runs 300 times faster:
+# a 600 s job takes 2 s, and a 3 s lost-answer wait stands for the 15 minutes (a 1 s one,
+# standing for the old 300 s, re-sends the create before its job completes).
+@pytest.mark.emulator(clock_rate=300.0, job_latency=600.0)
+def test_a_lost_create_on_a_600_s_emulator_job_is_found_not_sent_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator
+) -> None:
+    setup_project(tmp_path, monkeypatch, emu)
+    toml = tmp_path / "reconciler.toml"
+    toml.write_text(
+        toml.read_text().replace("lost-response-wait = 1.0", "lost-response-wait = 3.0")
+    )
+    emu.admin.add_fault("drop_after_accept", "configure", method="POST", count=1)
+    code, out, err = run("apply", "offers/csp-promotion.yaml", "--auto-approve", *EMU)
+    assert code == EXIT_OK, out + err
+    assert posts(emu) == 1  # the lost create was found by its effect, never re-sent
+    assert len(live_ones(emu, CSP_NAME)) == 1

@@ -28,7 +28,8 @@ def edit(path: str, old: str, new: str) -> None:
 
 def live(emu: EmbeddedEmulator, account: str = "publisher") -> dict[str, dict[str, object]]:
     with client(emu, fast_settings(Path.cwd()), account) as c:
-        return {str(o["name"]): o for o in c.list_offers() if o.get("state") != "deleted"}
+        listed = [o for o in c.list_offers() if o.get("state") != "deleted"]
+        return {str(o["name"]): c.get_offer(str(o["id"])) for o in listed}
 
 
 def add_new_offer() -> None:

@@ -33,7 +33,8 @@ def git(root: Path, *args: str) -> None:
 
 def live(emu: EmbeddedEmulator) -> dict[str, dict[str, object]]:
     with client(emu, fast_settings(Path.cwd())) as c:
-        return {str(o["name"]): o for o in c.list_offers() if o.get("state") != "deleted"}
+        listed = [o for o in c.list_offers() if o.get("state") != "deleted"]
+        return {str(o["name"]): c.get_offer(str(o["id"])) for o in listed}
 
 
 @pytest.fixture

@@ -19,7 +19,9 @@ from tests.apply.conftest import EXAMPLES, client, fast_settings
 EXAMPLE_OFFERS = 10
 
 
-@pytest.mark.emulator(job_latency=1.5)
+# A multi-offer request refused with a 400 (not failed in its job): A leaves one job per
+# offer open, which is what B must follow.
+@pytest.mark.emulator(job_latency=1.5, multi_offer_requests="refused")
 def test_checkout_b_follows_the_jobs_checkout_a_left_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator
 ) -> None:

@@ -9,6 +9,7 @@ import pytest
 from reconciler.emulator import EmbeddedEmulator, EmulatorConfig
 from tests.emulator.conftest import (
     ANALYTICS,
+    CSP_TENANT,
     OFFER,
     PRICE,
     SECURE_VM,
@@ -252,7 +253,24 @@ def test_dates_end_after_start_and_accept_by_before_end(api: Api) -> None:
         api.run(customer_offer(variableStartDate=False, start="2030-06-01", end="2030-05-31")),
         "businessValidationError",
     )
-    failed(api.run(customer_offer(acceptBy="2031-01-31")), "businessValidationError")
+    # "The start date should be defined": a failed job, as documented, not an HTTP 400
+    failed(api.run(customer_offer(variableStartDate=False)), "businessValidationError")
+    # acceptBy after end: every API sample does it and no page refuses it (a UI rule)
+    assert api.run(customer_offer(acceptBy="2031-01-31"))["jobResult"] == "succeeded"
+    with EmbeddedEmulator(EmulatorConfig(accept_by_within_term=True)) as emulator:
+        strict = Api(emulator)
+        failed(strict.run(customer_offer(acceptBy="2031-01-31")), "businessValidationError")
+        strict.close()
+
+
+def test_names_may_hold_any_letter_and_a_csp_offer_400_partners(api: Api) -> None:
+    # No Microsoft source refuses non-ASCII letters or "~" in a name; the Partner Center
+    # page for CSP offers allows "a maximum of 400 CSP partners tenants".
+    assert api.create(customer_offer(name="Café Müller ~ Zürich 2030"))
+    partners = [{"id": f"7c9e6679-0a32-4b44-b904-{n:012d}"} for n in range(400)]
+    assert api.create(csp_offer(beneficiaries=partners))
+    refused = api.configure(csp_offer(beneficiaries=[*partners, {"id": CSP_TENANT}]))
+    assert refused.status_code == 400 and "beneficiaries" in refused.text
 
 
 def test_strict_dates_are_a_setting() -> None:
@@ -271,7 +289,7 @@ def test_strict_dates_are_a_setting() -> None:
 
 
 def test_resources_of_a_job_apply_independently_unless_atomic() -> None:
-    bad = customer_offer(name="Bad", acceptBy="2031-06-30")
+    bad = customer_offer(name="Bad", variableStartDate=False)  # no start: fails in the job
     for atomic, expected in ((False, ["Good"]), (True, [])):
         config = EmulatorConfig(atomic_jobs=atomic, multi_offer_requests="allowed")
         with EmbeddedEmulator(config) as emulator:

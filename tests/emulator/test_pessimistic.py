@@ -9,7 +9,8 @@ offer is listed only once its job completes; software reservations get a generat
 ``newPlanDetails``. The optimistic one answers full resources, takes any order and
 several offers per request, and finishes jobs at once.
 
-Each run: plan (2), apply (0), plan (0), drift in sync (0), import round-trips (the
+The emulator's defaults are the pessimistic values (its 30 s jobs run on a clock 100 times
+faster here). Each run: plan (2), apply (0), plan (0), drift in sync (0), import round-trips (the
 imported files plan as no change), then a saved plan, an outside edit, apply: stale (4)
 and the edit kept; never two active offers with one name.
 """
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 
 from reconciler.emulator import EmbeddedEmulator, EmulatorConfig
+from reconciler.emulator.config import DEFAULT_JOB_LATENCY
 from tests.emulator.cli import client_env, reconciler
 from tests.emulator.conftest import Api
 
@@ -39,6 +41,8 @@ PESSIMISTIC: dict[str, Any] = {
     "clock_rate": 100.0,
     "vmsr_plan_details": "generated",
 }
+# The emulator's own defaults, with 30 s jobs on a clock 100 times faster.
+DEFAULTS: dict[str, Any] = {"job_latency": DEFAULT_JOB_LATENCY, "clock_rate": 100.0}
 OPTIMISTIC: dict[str, Any] = {
     "list_shape": "full",
     "price_order": "any",
@@ -81,12 +85,24 @@ def _vm_plan_details(emu: EmbeddedEmulator) -> list[Any]:
     return [e["newPlanDetails"] for e in full["pricing"] if "newPlanDetails" in e]
 
 
-@pytest.mark.parametrize("variant", [PESSIMISTIC, OPTIMISTIC], ids=["pessimistic", "optimistic"])
+def test_the_emulator_defaults_are_the_pessimistic_reading() -> None:
+    defaults = EmulatorConfig(job_latency=DEFAULT_JOB_LATENCY)  # the suite sets 0 otherwise
+    for key in ("list_shape", "price_order", "multi_offer_requests", "vmsr_plan_details"):
+        assert getattr(defaults, key) == PESSIMISTIC[key], key
+    assert defaults.job_latency == PESSIMISTIC["job_latency"] == 30.0
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [DEFAULTS, PESSIMISTIC, OPTIMISTIC],
+    ids=["defaults-30s-jobs", "pessimistic", "optimistic"],
+)
 def test_examples_converge_and_a_saved_plan_goes_stale(
     variant: dict[str, Any], tmp_path: Path
 ) -> None:
     shutil.copytree(EXAMPLES, tmp_path / "offers", ignore=shutil.ignore_patterns("partner"))
     config = EmulatorConfig(tls=True, admin=True, page_size=4, **variant)
+    variant = {**PESSIMISTIC, **variant} if variant is DEFAULTS else variant
     with EmbeddedEmulator(config) as emu:
         env = client_env(emu)
         code, out = reconciler(["plan", "offers", "--detailed-exitcode"], env, tmp_path)

@@ -62,7 +62,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     process = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "emulator", "--tls", "--port", "0", "--admin",
          "--data", str(root / "data"), "--env-file", str(env_file),
-         "--catalogue", str(catalogue)],
+         "--catalogue", str(catalogue), "--set", "clock_rate=1000"],  # 30 s jobs in 30 ms
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

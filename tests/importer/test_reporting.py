@@ -124,4 +124,4 @@ def test_command_dry_run_then_write_then_missing_id(
 
 def _offers(emu: EmbeddedEmulator, settings: Settings) -> list[dict]:
     with client(emu, settings) as c:
-        return list(c.list_offers())
+        return [c.get_offer(str(o["id"])) for o in c.list_offers()]

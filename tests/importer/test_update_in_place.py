@@ -108,4 +108,4 @@ def test_existing_file_found_by_name_gets_the_id_pinned(
 
 def _offers(emu: EmbeddedEmulator, settings: Settings) -> list[dict]:
     with client(emu, settings) as c:
-        return list(c.list_offers())
+        return [c.get_offer(str(o["id"])) for o in c.list_offers()]

@@ -155,6 +155,7 @@ def subprocess_env(**extra: str) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("AZURE_", "RECONCILER_", "GITHUB_", "ACTIONS_"))
+        or k == "RECONCILER_EMULATOR_JOB_LATENCY"  # the emulator's pace, kept
     }
     env["PYTHONPATH"] = str(REPO)
     env.update(extra)

@@ -83,7 +83,8 @@ def _live(emu: EmbeddedEmulator, name: str, account: str = "publisher") -> dict[
     from reconciler.settings import Settings
 
     with connect_emulator(emu, Settings(), account=account, env={}) as client:
-        return next(o for o in client.list_offers() if o.get("name") == name)
+        found = next(o for o in client.list_offers() if o.get("name") == name)
+        return client.get_offer(str(found["id"]))
 
 
 def _only(offers: Path, keep: str) -> None:
@@ -284,7 +285,7 @@ def _all_live(emu: EmbeddedEmulator) -> list[dict[str, Any]]:
     from reconciler.settings import Settings
 
     with connect_emulator(emu, Settings(), account="publisher", env={}) as client:
-        return list(client.list_offers())
+        return [client.get_offer(str(o["id"])) for o in client.list_offers()]
 
 
 def test_a_saved_plan_expands_only_names_the_settings_allow_when_it_sends(

@@ -59,7 +59,9 @@ def fresh_run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]
 
 
 def live_terms(project: Path) -> list[str]:
-    with EmbeddedEmulator(EmulatorConfig(data_dir=project / "emu", static_tokens=True)) as emu:
+    # The full offers, not the list's summaries: the terms URL is what is looked at.
+    config = EmulatorConfig(data_dir=project / "emu", static_tokens=True, list_shape="full")
+    with EmbeddedEmulator(config) as emu:
         offers = httpx.get(
             emu.api_url + "/private-offer/query?$version=2023-07-15",
             headers={"Authorization": "Bearer emulator:publisher"},

@@ -234,7 +234,9 @@ def test_client_secret_sas_and_github_token_never_leak(runner: Runner) -> None:
     from reconciler.emulator.config import EmulatorConfig
     from reconciler.emulator.server import EmbeddedEmulator
 
-    with EmbeddedEmulator(EmulatorConfig(data_dir=runner.root / "emu", static_tokens=True)) as emu:
+    # The full offers, not the list's summaries: their terms URLs are what is looked at.
+    config = EmulatorConfig(data_dir=runner.root / "emu", static_tokens=True, list_shape="full")
+    with EmbeddedEmulator(config) as emu:
         import httpx
 
         offers = httpx.get(

@@ -234,6 +234,10 @@ class Repository:
             "GITHUB_API_URL": self.github.url,
             "RECONCILER_EMULATOR": "1",
             "RECONCILER_EMULATOR_DATA": str(self.emulator_data),
+            # the embedded emulator's pace: as in the rest of the suite (tests/conftest.py)
+            "RECONCILER_EMULATOR_JOB_LATENCY": os.environ.get(
+                "RECONCILER_EMULATOR_JOB_LATENCY", "0"
+            ),
             "HARNESS_REPO": str(self.path),
             "HARNESS_PYTHON": sys.executable,
             "HARNESS_ARTIFACTS": str(artifacts),

@@ -45,8 +45,11 @@ def live_edit(repo: Repository, name: str, fields: dict[str, Any]) -> None:
     from reconciler.emulator.config import EmulatorConfig
     from reconciler.emulator.server import EmbeddedEmulator
 
+    # The full offers, not the list's summaries (the emulator's default): fields are read.
     with EmbeddedEmulator(
-        EmulatorConfig(data_dir=repo.emulator_data, admin=True, static_tokens=True)
+        EmulatorConfig(
+            data_dir=repo.emulator_data, admin=True, static_tokens=True, list_shape="full"
+        )
     ) as emu:
         page = httpx.get(
             emu.api_url + "/private-offer/query",
@@ -117,8 +120,11 @@ def live_offers(repo: Repository) -> dict[str, dict[str, Any]]:
     from reconciler.emulator.config import EmulatorConfig
     from reconciler.emulator.server import EmbeddedEmulator
 
+    # The full offers, not the list's summaries (the emulator's default): fields are read.
     with EmbeddedEmulator(
-        EmulatorConfig(data_dir=repo.emulator_data, admin=True, static_tokens=True)
+        EmulatorConfig(
+            data_dir=repo.emulator_data, admin=True, static_tokens=True, list_shape="full"
+        )
     ) as emu:
         page = httpx.get(
             emu.api_url + "/private-offer/query",
