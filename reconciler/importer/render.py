@@ -35,6 +35,7 @@ from pydantic import BaseModel
 
 from reconciler.offers.domain import canonical_type, is_channel_partner
 from reconciler.offers.fields import (
+    API_DATE,
     DATE_FIELDS,
     FILE_ORDER,
     ORIGINATOR_OWNED_FIELDS,
@@ -57,7 +58,7 @@ _SERVER_NESTED = frozenset({"productName", "planName", "validations", "eTag", "l
 SAS_KEYS = SECRET_URL_FIELDS | {"sasUrl"}  # and a terms document's URL
 # Small {type, value} objects read best on one line, as in the examples.
 FLOW_KEYS = frozenset({"billingTerm", "paymentOption", "reservationDuration", "paymentSchedule"})
-_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00:00(?:\.0+)?(?:Z|[+-]00:?00)?)?$")
+_DATE = API_DATE
 _SIG = re.compile(r"(?i)([?&]sig=)(?!\$\{)([^&#]*)")
 
 Path = tuple[str | int, ...]

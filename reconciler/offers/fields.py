@@ -24,6 +24,7 @@ recipe in docs/architecture.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -45,6 +46,11 @@ class Owner(StrEnum):
 Compare = Literal["value", "date", "set", "keyed-id", "keyed-document", "keyed-pricing"]
 
 _NO_DEFAULT = object()
+
+#: A date field's value as the API may write it: the date, perhaps with a midnight time.
+API_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00:00(?:\.0+)?(?:Z|[+-]00:?00)?)?$")
+#: The pricing type of an offer that names none (the documented default).
+DEFAULT_PRICING_TYPE = "editExistingOfferPricingOnly"
 
 
 class Constraints(TypedDict, total=False):
@@ -90,7 +96,7 @@ _O, _P, _I = Owner.ORIGINATOR, Owner.PARTNER, Owner.IDENTITY
 # then identity and lifecycle, dates, people, documents, parties, prices.
 CATALOGUE: tuple[OfferField, ...] = (
     OfferField("privateOfferType", ALL, _I),
-    OfferField("offerPricingType", DATED, _O, default="editExistingOfferPricingOnly"),
+    OfferField("offerPricingType", DATED, _O, default=DEFAULT_PRICING_TYPE),
     OfferField("id", ALL, _I, compared=False),
     OfferField("resourceName", ALL, compared=False),
     OfferField("name", ALL, _I),
