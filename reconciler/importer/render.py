@@ -42,7 +42,7 @@ from reconciler.offers.fields import (
     ORIGINATOR_OWNED_PRICING_FIELDS,
     PARTNER_OWNED_FIELDS,
     READ_ONLY_FIELDS,
-    SECRET_URL_FIELDS,
+    SAS_URL_KEYS,
 )
 from reconciler.offers.loader import unwrap_annotation
 from reconciler.offers.model import KIND_MODELS
@@ -55,7 +55,7 @@ TOP_ORDER = FILE_ORDER
 _SERVER_TOP = (READ_ONLY | READ_ONLY_FIELDS) - {"id", "state"}
 # Server-set inside nested objects (pricing entries, price resources).
 _SERVER_NESTED = frozenset({"productName", "planName", "validations", "eTag", "lastModified"})
-SAS_KEYS = SECRET_URL_FIELDS | {"sasUrl"}  # and a terms document's URL
+SAS_KEYS = SAS_URL_KEYS
 # Small {type, value} objects read best on one line, as in the examples.
 FLOW_KEYS = frozenset({"billingTerm", "paymentOption", "reservationDuration", "paymentSchedule"})
 _DATE = API_DATE

@@ -157,6 +157,8 @@ KEYED_FIELDS: Mapping[str, str] = {
     f.name: f.compare.removeprefix("keyed-") for f in CATALOGUE if f.compare.startswith("keyed-")
 }
 SECRET_URL_FIELDS: frozenset[str] = frozenset(f.name for f in CATALOGUE if f.secret_url)
+#: Keys of a SAS URL anywhere in an offer: the top-level ones and a terms document's ``sasUrl``.
+SAS_URL_KEYS: frozenset[str] = SECRET_URL_FIELDS | {"sasUrl"}
 #: The order a written file lists its top-level fields.
 FILE_ORDER: tuple[str, ...] = tuple(f.name for f in CATALOGUE if f.kinds)
 
