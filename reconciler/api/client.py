@@ -46,7 +46,7 @@ def _bare_offer_id(offer_id: str) -> str:
     return offer_id.split("/", 1)[1] if offer_id.startswith("private-offer/") else offer_id
 
 
-def _normalised(offer: dict[str, Any]) -> dict[str, Any]:
+def _normalised(offer: dict[str, object]) -> dict[str, object]:
     # Responses spell the partner type two ways; the rest of the reconciler sees one.
     if "privateOfferType" in offer:
         offer["privateOfferType"] = canonical_type(offer["privateOfferType"])
@@ -80,8 +80,8 @@ class ProductIngestionClient(ApiTransport):
 
     def _paged(
         self, path: str, params: Mapping[str, str], *, label: str, keys: tuple[str, ...]
-    ) -> Iterator[dict[str, Any]]:
-        def page(url: httpx.URL) -> Any:
+    ) -> Iterator[dict[str, object]]:
+        def page(url: httpx.URL) -> object:
             try:
                 return self._json(self._send("GET", url, label=label), label)
             except ApiClientError as exc:
@@ -96,7 +96,7 @@ class ProductIngestionClient(ApiTransport):
             version=params["$version"],
         )
 
-    def list_offers(self) -> Iterator[dict[str, Any]]:
+    def list_offers(self) -> Iterator[dict[str, object]]:
         key = self.settings.api.list_key
         keys = ("privateOffers", "value") if key == "auto" else (key,)
         # No $maxpagesize: it is documented for product/plan lists, not for this query.
@@ -106,7 +106,7 @@ class ProductIngestionClient(ApiTransport):
         )
         return (_normalised(offer) for offer in offers)
 
-    def get_offer(self, offer_id: str) -> dict[str, Any]:
+    def get_offer(self, offer_id: str) -> dict[str, object]:
         bare = _bare_offer_id(offer_id)
         data = self._versioned_get(
             f"private-offer/{bare}",
@@ -115,13 +115,13 @@ class ProductIngestionClient(ApiTransport):
         )
         return _normalised(dict(data))
 
-    def get_resource(self, durable_id: str) -> dict[str, Any]:
+    def get_resource(self, durable_id: str) -> dict[str, object]:
         kind = durable_id.split("/", 1)[0]
         version = self.offer_version if kind == "private-offer" else self.price_version
         data = self._versioned_get(durable_id, {"$version": version}, label=f"GET {kind}/{{id}}")
         return _normalised(dict(data))
 
-    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, Any]:
+    def get_price_template(self, product_id: str, plan_id: str) -> dict[str, object]:
         data = self._versioned_get(
             f"price-and-availability-private-offer-plan/{product_guid(product_id)}",
             {"$version": self.price_version, "plan": plan_id},
@@ -141,7 +141,7 @@ class ProductIngestionClient(ApiTransport):
         status = JobStatus.from_data(data)
         return status if status.job_id else JobStatus.from_data({**data, "jobId": job_id})
 
-    def job_detail(self, job_id: str) -> list[dict[str, Any]]:
+    def job_detail(self, job_id: str) -> list[dict[str, object]]:
         data = self._get_json(
             f"configure/{job_id}", {"$version": V_DETAIL}, label="GET configure/{id}"
         )
@@ -188,7 +188,7 @@ class ProductIngestionClient(ApiTransport):
                 f"refusing to {what}: this client is read-only (only apply opens it with writes)"
             )
 
-    def configure(self, resources: list[dict[str, Any]]) -> JobStatus:
+    def configure(self, resources: list[dict[str, object]]) -> JobStatus:
         """Submit *resources* as one configure job.
 
         A lost answer (a timeout or dropped connection after the request may have gone out,
@@ -240,7 +240,7 @@ def _version_refused(error: ApiClientError, version: str) -> ApiClientError:
     return error
 
 
-def _schema_refused(error: ApiClientError, resources: list[dict[str, Any]]) -> ApiClientError:
+def _schema_refused(error: ApiClientError, resources: list[dict[str, object]]) -> ApiClientError:
     """A configure the API refused for a resource ``$schema``: name the setting to change."""
     if error.status != 400 or not _mentions_version(error):
         return error

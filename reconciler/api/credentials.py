@@ -180,7 +180,7 @@ def _github_oidc_assertion(http: httpx.Client, url: str, request_token: str) -> 
     return value
 
 
-def _load_certificate(path: Path, password: str | None) -> dict[str, Any]:
+def _load_certificate(path: Path, password: str | None) -> dict[str, object]:
     """msal's client_credential dict for a PEM or PFX file, with a SHA-256 thumbprint."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
@@ -312,7 +312,7 @@ class MsalTokenProvider:
             f"client_id={self.credentials.client_id!r}, authority={self.authority!r})"
         )
 
-    def _client_credential(self) -> Any:
+    def _client_credential(self) -> object:
         creds = self.credentials
         if creds.kind == "secret":
             return creds.secret

@@ -59,7 +59,7 @@ class DoctorReport:
     def posts(self) -> int:
         return sum(n for label, n in self.requests.items() if label.startswith("POST"))
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self) -> dict[str, object]:
         return {
             "endpoint": self.endpoint,
             "findings": [asdict(f) for f in self.findings],
@@ -81,15 +81,15 @@ class DoctorReport:
         return "\n".join(lines) + "\n"
 
 
-def _list_key(page: Mapping[str, Any]) -> str | None:
+def _list_key(page: Mapping[str, object]) -> str | None:
     return next((k for k in ("privateOffers", "value") if isinstance(page.get(k), list)), None)
 
 
-def _continuation(page: Mapping[str, Any]) -> str | None:
+def _continuation(page: Mapping[str, object]) -> str | None:
     return next((k for k in (*NEXT_LINK_KEYS, *TOKEN_KEYS) if page.get(k)), None)
 
 
-def _read_list(client: ProductIngestionClient, report: DoctorReport) -> list[dict[str, Any]]:
+def _read_list(client: ProductIngestionClient, report: DoctorReport) -> list[dict[str, object]]:
     params = {"$version": client.offer_version}
     page = client._get_json("private-offer/query", params, label=LIST, retry=False)
     report.add(
@@ -115,7 +115,7 @@ def _read_list(client: ProductIngestionClient, report: DoctorReport) -> list[dic
         f"offers under `{key}`",
         f"reads `{key}`",
     )
-    items: list[dict[str, Any]] = [i for i in page[key] if isinstance(i, dict)]
+    items: list[dict[str, object]] = [i for i in page[key] if isinstance(i, dict)]
     link_key, pages = _continuation(page), 1
     first_link_key = link_key
     url = client._url("private-offer/query", params)
@@ -137,11 +137,11 @@ def _read_list(client: ProductIngestionClient, report: DoctorReport) -> list[dic
     return items
 
 
-def _every_type(items: list[dict[str, Any]]) -> bool:
+def _every_type(items: list[dict[str, object]]) -> bool:
     return len({canonical_type(i.get("privateOfferType")) for i in items}) >= 4
 
 
-def _shape(items: list[dict[str, Any]], report: DoctorReport) -> None:
+def _shape(items: list[dict[str, object]], report: DoctorReport) -> None:
     if not items:
         report.add(
             "list shape",
@@ -172,14 +172,14 @@ def _shape(items: list[dict[str, Any]], report: DoctorReport) -> None:
 
 
 def _offers_by_type(
-    client: ProductIngestionClient, items: list[dict[str, Any]], report: DoctorReport
-) -> list[dict[str, Any]]:
-    firsts: dict[str, dict[str, Any]] = {}
+    client: ProductIngestionClient, items: list[dict[str, object]], report: DoctorReport
+) -> list[dict[str, object]]:
+    firsts: dict[str, dict[str, object]] = {}
     for item in items:
         kind = canonical_type(item.get("privateOfferType"))
         if item.get("id") and item.get("state") != "deleted":
             firsts.setdefault(str(kind), item)
-    full: list[dict[str, Any]] = []
+    full: list[dict[str, object]] = []
     for kind, item in sorted(firsts.items()):
         bare = str(item["id"]).removeprefix("private-offer/")
         offer = client._get_json(
@@ -238,7 +238,7 @@ def _template(
         )
         return None
     product, plan = target
-    template: dict[str, Any] = client._get_json(
+    template: dict[str, object] = client._get_json(
         f"{PRICE_RESOURCE}/{product_guid(product)}",
         {"$version": client.price_version, "plan": plan},
         label=f"GET {PRICE_RESOURCE}/{{id}}",
@@ -256,7 +256,7 @@ def _template(
 def _versions(
     client: ProductIngestionClient,
     pinned: set[str],
-    answered: list[dict[str, Any]],
+    answered: list[dict[str, object]],
     report: DoctorReport,
 ) -> None:
     report.versions = reported_versions(answered)

@@ -58,13 +58,13 @@ class JobError:
         return text
 
 
-def _lower_camel(value: Any, default: str) -> str:
+def _lower_camel(value: object, default: str) -> str:
     # The docs' tables capitalise the enum values (NotStarted); the JSON uses lowerCamel.
     text = str(value or default)
     return text[:1].lower() + text[1:]
 
 
-def _date(value: Any) -> str | None:
+def _date(value: object) -> str | None:
     if not value or not isinstance(value, str) or value.startswith(_UNSET_DATES):
         return None
     return value

@@ -12,7 +12,6 @@ again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
 
 import httpx
 
@@ -45,7 +44,7 @@ def resolve_link(endpoint: str, current: httpx.URL, link: str) -> httpx.URL:
     return url
 
 
-def continuation(data: Mapping[str, Any], items_key: str) -> tuple[str | None, str | None]:
+def continuation(data: Mapping[str, object], items_key: str) -> tuple[str | None, str | None]:
     """(next link, continuation token) of a page; raises on a continuation it cannot follow."""
     link = next((data[k] for k in NEXT_LINK_KEYS if data.get(k)), None)
     token = next((data[k] for k in TOKEN_KEYS if data.get(k)), None)
@@ -69,14 +68,14 @@ def continuation(data: Mapping[str, Any], items_key: str) -> tuple[str | None, s
 
 
 def paged(
-    get_page: Callable[[httpx.URL], Any],
+    get_page: Callable[[httpx.URL], object],
     first: httpx.URL,
     *,
     endpoint: str,
     label: str,
     keys: tuple[str, ...],
     version: str,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[dict[str, object]]:
     """Every item of a list, following continuations until a page has none."""
     url: httpx.URL | None = first
     seen: set[str] = set()

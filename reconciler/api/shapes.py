@@ -9,12 +9,11 @@ whoever needs its fields or its eTag reads the offer by id.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 SUMMARY_FIELDS = frozenset({"id", "name", "privateOfferType", "state"})
 
 
-def is_summary(offer: Mapping[str, Any]) -> bool:
+def is_summary(offer: Mapping[str, object]) -> bool:
     """True when *offer* (a list item) is not the full resource a GET by id returns."""
     if offer.get("state") == "deleted":
         return False  # a deleted offer has nothing left to compare

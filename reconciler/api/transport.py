@@ -104,6 +104,14 @@ class _Failure:
     retry_after: float | None = None
 
 
+def _retryable(result: httpx.Response | _Failure) -> bool:
+    """A failure worth another attempt: the server asked to wait, or it or the path failed."""
+    return isinstance(result, _Failure) and (
+        result.retry_after is not None
+        or isinstance(result.error, ApiServerError | ApiUnreachable | ThrottledError)
+    )
+
+
 class ApiTransport:
     """The retry loop and error mapping shared by every call of the client."""
 
@@ -197,39 +205,10 @@ class ApiTransport:
         (it did not: sending again is safe).
         """
         policy = self.policy if retry else self.policy.without_retries()
-        refreshed = False
+        refreshed: list[bool] = []  # one forced token refresh per request
 
         def once() -> httpx.Response | _Failure:
-            nonlocal refreshed
-            while True:
-                result = self._attempt(method, url, label=label, body=body)
-                if isinstance(result, httpx.Response):
-                    return result
-                auth = isinstance(result.error, AuthenticationError)
-                if auth and self._tokens and not refreshed:
-                    # One forced refresh per request, not counted as an attempt: a token can
-                    # expire between msal's check and the server's, or be revoked. A second
-                    # 401 is a real authorization problem.
-                    refreshed = True
-                    self.stats.token_refreshes += 1
-                    log.info("%s: token refused (HTTP 401); getting a new one and retrying", label)
-                    self._tokens.invalidate()
-                    continue
-                if auth:
-                    result.error.message += (
-                        " (the token was refused; check that the Entra app is added to the "
-                        "Partner Center account with the Manager role)"
-                    )
-                    raise result.error
-                if result.sent and resolve_lost is not None:
-                    resolve_lost(result.error)  # raises unless it certainly took no effect
-                return result
-
-        def retryable(result: httpx.Response | _Failure) -> bool:
-            return isinstance(result, _Failure) and (
-                result.retry_after is not None
-                or isinstance(result.error, ApiServerError | ApiUnreachable | ThrottledError)
-            )
+            return self._once(method, url, label, body, resolve_lost, refreshed)
 
         def on_retry(result: httpx.Response | _Failure, delay: float, attempt: int) -> None:
             message = result.error.message if isinstance(result, _Failure) else ""
@@ -245,7 +224,7 @@ class ApiTransport:
 
         done = policy.run(
             once,
-            should_retry=retryable,
+            should_retry=_retryable,
             wait_hint=lambda r: r.retry_after if isinstance(r, _Failure) else None,
             on_retry=on_retry,
             sleep=self._sleep,
@@ -263,6 +242,40 @@ class ApiTransport:
                 f"more would exceed the {policy.max_seconds:g} s retry budget)"
             )
         raise error
+
+    def _once(
+        self,
+        method: str,
+        url: httpx.URL,
+        label: str,
+        body: object,
+        resolve_lost: Callable[[ApiError], None] | None,
+        refreshed: list[bool],
+    ) -> httpx.Response | _Failure:
+        """One attempt as the retry loop counts it (a forced token refresh not counted)."""
+        while True:
+            result = self._attempt(method, url, label=label, body=body)
+            if isinstance(result, httpx.Response):
+                return result
+            auth = isinstance(result.error, AuthenticationError)
+            if auth and self._tokens and not refreshed:
+                # One forced refresh per request, not counted as an attempt: a token can
+                # expire between msal's check and the server's, or be revoked. A second
+                # 401 is a real authorization problem.
+                refreshed.append(True)
+                self.stats.token_refreshes += 1
+                log.info("%s: token refused (HTTP 401); getting a new one and retrying", label)
+                self._tokens.invalidate()
+                continue
+            if auth:
+                result.error.message += (
+                    " (the token was refused; check that the Entra app is added to the "
+                    "Partner Center account with the Manager role)"
+                )
+                raise result.error
+            if result.sent and resolve_lost is not None:
+                resolve_lost(result.error)  # raises unless it certainly took no effect
+            return result
 
     def _attempt(
         self, method: str, url: httpx.URL, *, label: str, body: Any

@@ -19,7 +19,6 @@ still be queued) is the caller's decision (:mod:`reconciler.apply.resolve`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from reconciler.apply.guard import LiveView, step_target
 from reconciler.apply.states import Verdict
@@ -78,7 +77,7 @@ def effect_of(
     return (Verdict.MOVED if sent_etag else Verdict.NOT_APPLIED), offer_id
 
 
-def _fields_match(body: dict[str, Any], current: dict[str, Any]) -> bool:
+def _fields_match(body: dict[str, object], current: dict[str, object]) -> bool:
     plain = {
         k: v
         for k, v in body.items()

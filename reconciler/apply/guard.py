@@ -41,7 +41,7 @@ import math
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from reconciler.api.shapes import is_summary
 from reconciler.errors import NotFoundError
@@ -63,23 +63,23 @@ def by_id_limit(live_offers: int, *, page_size: int, budgeted: bool) -> int:
 
 
 class LiveReader(Protocol):
-    def list_offers(self) -> Iterator[dict[str, Any]]: ...
+    def list_offers(self) -> Iterator[dict[str, object]]: ...
 
-    def get_offer(self, offer_id: str) -> dict[str, Any]: ...
+    def get_offer(self, offer_id: str) -> dict[str, object]: ...
 
 
 @dataclass
 class LiveView:
     """The live offers apply looked at, by id and by name (only what it fetched)."""
 
-    by_id: dict[str, dict[str, Any]]
-    by_name: dict[str, list[dict[str, Any]]]
+    by_id: dict[str, dict[str, object]]
+    by_name: dict[str, list[dict[str, object]]]
     listed: bool  # True: by_id holds every offer (a missing id means the offer is gone)
 
-    def get(self, offer_id: str | None) -> dict[str, Any] | None:
+    def get(self, offer_id: str | None) -> dict[str, object] | None:
         return self.by_id.get(offer_key(offer_id))
 
-    def active_named(self, name: str, kind: str) -> list[dict[str, Any]]:
+    def active_named(self, name: str, kind: str) -> list[dict[str, object]]:
         return [
             o
             for o in self.by_name.get(name_key(name), [])
@@ -96,17 +96,17 @@ def read_live(
     workers: int = 1,
 ) -> LiveView:
     """Fetch what the checks need: a list pass, or one GET per id (see the module doc)."""
-    by_id: dict[str, dict[str, Any]] = {}
-    by_name: dict[str, list[dict[str, Any]]] = {}
+    by_id: dict[str, dict[str, object]] = {}
+    by_name: dict[str, list[dict[str, object]]] = {}
     wanted = list(dict.fromkeys(ids))
 
-    def read(offer_id: str) -> dict[str, Any] | None:
+    def read(offer_id: str) -> dict[str, object] | None:
         try:
             return client.get_offer(offer_id)
         except NotFoundError:
             return None
 
-    def read_all(offer_ids: list[str]) -> list[dict[str, Any] | None]:
+    def read_all(offer_ids: list[str]) -> list[dict[str, object] | None]:
         if workers > 1 and len(offer_ids) > 1:
             with ThreadPoolExecutor(min(workers, len(offer_ids)), thread_name_prefix="guard") as p:
                 return list(p.map(read, offer_ids))
@@ -138,7 +138,7 @@ def planned_etag(change: Change) -> str | None:
     return change.steps[0].expect_etag if change.steps else None
 
 
-def unknown_same_name(change: Change, live: LiveView, known: set[str]) -> list[dict[str, Any]]:
+def unknown_same_name(change: Change, live: LiveView, known: set[str]) -> list[dict[str, object]]:
     """Active offers named like *change* that neither the plan nor this run knows of."""
     if change.offer_id:
         known = known | {offer_key(change.offer_id)}
@@ -149,7 +149,7 @@ def unknown_same_name(change: Change, live: LiveView, known: set[str]) -> list[d
     ]
 
 
-def named(live: LiveView, name: str) -> list[dict[str, Any]]:
+def named(live: LiveView, name: str) -> list[dict[str, object]]:
     """Every listed offer of that name, whatever its state or type."""
     return live.by_name.get(name_key(name), [])
 
@@ -175,7 +175,7 @@ def stale_reason(change: Change, live: LiveView) -> str | None:
     return None
 
 
-def step_target(step: Step) -> tuple[str | None, dict[str, Any]]:
+def step_target(step: Step) -> tuple[str | None, dict[str, object]]:
     """The durable id a step acts on (None for a create) and its private-offer resource."""
     offer = step.offer_resource
     return (str(offer["id"]) if offer.get("id") else None), offer

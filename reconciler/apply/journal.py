@@ -93,7 +93,7 @@ def journal_dir(settings: Settings) -> Path:
     return settings.root / settings.apply.journal_dir / "journal"
 
 
-def body_digest(resources: list[dict[str, Any]]) -> str:
+def body_digest(resources: list[dict[str, object]]) -> str:
     """SHA-256 of the request body in sealed form (secrets never hashed in clear)."""
     return "sha256:" + hashlib.sha256(canonical_json(resources).encode("utf-8")).hexdigest()
 
@@ -154,7 +154,7 @@ class Journal:
 
     # ---- writing ------------------------------------------------------------------------
 
-    def write(self, record: dict[str, Any], *, sync: bool = True) -> None:
+    def write(self, record: dict[str, object], *, sync: bool = True) -> None:
         """Append one record, flushed and fsync'ed before apply goes on.
 
         ``sync=False`` (a job's result) only flushes: the record survives the process being
@@ -278,7 +278,7 @@ class JournalInfo:
         reqs = self.state.requests.values()
         return {"id": journal_id(self.path), **self._data(reqs)}
 
-    def _data(self, reqs: Iterable[RequestState]) -> dict[str, Any]:
+    def _data(self, reqs: Iterable[RequestState]) -> dict[str, object]:
         reqs = list(reqs)
         return {
             "path": str(self.path),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -42,7 +42,7 @@ class OpenRecord(JournalRecord):
     target: str = ""
     endpoint: str = ""
     # Checked, checksum included, by Plan.from_data when the journal is read.
-    plan: dict[str, Any] = Field(
+    plan: dict[str, object] = Field(
         description="The plan as planned: a plan file's data (schemas/plan.schema.json)."
     )
 
@@ -84,7 +84,7 @@ class AmbiguousRecord(JournalRecord):
     t: Literal["ambiguous"]
     req: int
     accepted: bool | None = None
-    found: list[dict[str, Any]] = Field(default_factory=list)
+    found: list[dict[str, object]] = Field(default_factory=list)
 
 
 class ResolvedRecord(JournalRecord):
@@ -105,7 +105,7 @@ class ResultRecord(JournalRecord):
     job_result: str | None = None
     resource_uri: str | None = None
     items: list[ItemVerdict] = Field(default_factory=list)
-    errors: dict[int, list[dict[str, Any]]] = Field(default_factory=dict)
+    errors: dict[int, list[dict[str, object]]] = Field(default_factory=dict)
     created: dict[int, str] = Field(default_factory=dict)
     etags: dict[int, str | None] = Field(default_factory=dict)
 

@@ -43,7 +43,7 @@ class RequestState:
     split: bool = False  # refused as a multi-offer request: its offers go again one by one
     ambiguous: bool = False
     accepted: bool | None = None
-    found: list[dict[str, Any]] = field(default_factory=list)
+    found: list[dict[str, object]] = field(default_factory=list)
     resolved: dict[Item, str] = field(default_factory=dict)
     result: dict[str, Any] | None = None
 
@@ -115,7 +115,7 @@ def read_bytes(path: Path) -> bytes:
         raise ReconcilerError(f"{path}: cannot read the journal: {exc.strerror}") from None
 
 
-def _records(path: Path) -> Iterable[dict[str, Any]]:
+def _records(path: Path) -> Iterable[dict[str, object]]:
     data = read_bytes(path)
     tail = journal_frame.torn_tail(data)
     whole = data if tail is None else data[: tail.keep]
@@ -180,7 +180,7 @@ def _first_error(exc: ValidationError) -> str:
     return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
 
 
-def apply_record(state: JournalState, data: dict[str, Any]) -> None:
+def apply_record(state: JournalState, data: dict[str, object]) -> None:
     if data.get("t") not in jr.KINDS:
         return  # a record type of a newer reconciler: nothing resume needs
     record = jr.RECORD.validate_python(data)

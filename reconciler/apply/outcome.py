@@ -84,7 +84,7 @@ class OutcomeError:
         field_part = f" {self.field}:" if self.field else ""
         return f"{where}:{field_part} {self.code}: {self.message}"
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self) -> dict[str, object]:
         return {
             "code": self.code,
             "message": self.message,
@@ -118,7 +118,7 @@ class ChangeOutcome:
     desired_state: str | None = None
     deal: Deal | None = None
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self) -> dict[str, object]:
         return {
             "change_id": self.change_id,
             "file": self.file,
@@ -201,7 +201,7 @@ class ApplyResult:
         parts = [f"{n} {status}" for status, n in counts.items() if n]
         return ", ".join(parts) if parts else "nothing to do"
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self) -> dict[str, object]:
         return {
             "schema": "offers-apply/1",
             "plan_checksum": self.plan_checksum,

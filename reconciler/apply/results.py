@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.api.jobs import JobError, JobStatus
@@ -16,7 +17,7 @@ from reconciler.apply.states import RunState, Verdict
 from reconciler.errors import ApiError, ApiServerError, ApiUnreachable, ThrottledError
 from reconciler.offers.domain import canonical_type, name_key
 from reconciler.offers.schema_urls import version_hint
-from reconciler.plan.changes import Change
+from reconciler.plan.changes import Change, Step
 from reconciler.secrets import redact
 
 log = logging.getLogger(__name__)
@@ -147,67 +148,22 @@ class ResultsPart(ApplierBase):
     def job_done(
         self, opened: Opened, status: JobStatus, detail: list[dict[str, Any]] | None = None
     ) -> None:
+        """A finished job: each step's verdict from its own resources and errors, the result
+        journalled, then each run moves on (its next step) or ends."""
         if detail is None:
             detail = self.read_detail(status.job_id)
-        by_name = {str(r.get("resourceName")): r for r in detail if r.get("resourceName")}
-        by_id = {str(r.get("id")): r for r in detail if r.get("id")}
-        # The detail may not echo resourceName (docs/api-unknowns.md): within one job's own
-        # detail, the offer's name and type identify it (no other offer of that name is in it).
-        by_offer = {
-            (name_key(r.get("name")), canonical_type(r.get("privateOfferType"))): r
-            for r in detail
-            if r.get("privateOfferType")
-        }
+        resources = _JobResources(detail)
         if self.batch_refused(opened, status, detail):
             return
-        claimed: set[int] = set()
-        mine_of: list[list[JobError]] = []
-        for index, step in opened.items:
-            run = self.runs[index]
-            keys = {str(r.get("resourceName")) for r in step.resources}
-            target = step_target(step)[0]
-            if target:
-                keys |= {target, target.removeprefix("private-offer/")}
-            mine = [e for e in status.errors if e.resource_id and e.resource_id in keys]
-            claimed |= {id(e) for e in mine}
-            mine_of.append(mine)
-        unclaimed = [e for e in status.errors if id(e) not in claimed]
-        items_record: list[list[Any]] = []
-        errors_record: dict[str, list[dict[str, Any]]] = {}
-        created: dict[str, str] = {}
-        etags: dict[str, str | None] = {}
+        mine_of, unclaimed = _claim_errors(opened, status)
+        record = _ResultRecord()
         verdicts: list[tuple[Run, Verdict]] = []
         for (index, step), mine in zip(opened.items, mine_of, strict=True):
             run = self.runs[index]
-            target, body = step_target(step)
-            # Only this job's own resources count: never another live offer of that name.
-            found = (
-                by_name.get(step.offer_resource_name)
-                or (by_id.get(target) if target else None)
-                or by_offer.get(
-                    (name_key(body.get("name")), canonical_type(body.get("privateOfferType")))
-                )
+            verdict = self._step_verdict(
+                run, step, str(index), status, resources, mine, unclaimed, record
             )
-            if found is not None:
-                new_id = str(found["id"]) if found.get("id") and target is None else None
-                etag = str(found.get("eTag")) if found.get("eTag") else None
-                self.learned(run, step, new_id, etag)
-                if new_id:
-                    created[str(index)] = new_id
-                etags[str(index)] = etag
-            if status.resource_uri:
-                run.outcome.resource_uri = status.resource_uri
-            run.outcome.job_result = status.job_result
-            if status.succeeded or (not mine and not unclaimed and found is not None):
-                verdict = Verdict.SUCCEEDED
-            elif status.job_result == "cancelled":
-                verdict = Verdict.CANCELLED
-            else:
-                verdict = Verdict.FAILED
-                errors = mine or unclaimed or [JobError("jobFailed", f"job {status.job_result}")]
-                run.outcome.errors.extend(self.locate(run.change, errors))
-                errors_record[str(index)] = [e.to_data() for e in run.outcome.errors]
-            items_record.append([index, run.next_step, verdict.value])
+            record.items.append([index, run.next_step, verdict.value])
             verdicts.append((run, verdict))
         self.journal.write(
             {
@@ -217,10 +173,10 @@ class ResultsPart(ApplierBase):
                 "job_status": status.job_status,
                 "job_result": status.job_result,
                 "resource_uri": status.resource_uri,
-                "items": items_record,
-                "errors": errors_record,
-                "created": created,
-                "etags": etags,
+                "items": record.items,
+                "errors": record.errors,
+                "created": record.created,
+                "etags": record.etags,
             },
             sync=False,  # a lost result is read again from the job (docs/apply.md)
         )
@@ -229,6 +185,39 @@ class ResultsPart(ApplierBase):
                 self.step_done(run, run.next_step, queue=True)
             else:
                 self.end(run, "failed" if verdict is Verdict.FAILED else "cancelled")
+
+    def _step_verdict(
+        self,
+        run: Run,
+        step: Step,
+        index: str,
+        status: JobStatus,
+        resources: _JobResources,
+        mine: list[JobError],
+        unclaimed: list[JobError],
+        record: _ResultRecord,
+    ) -> Verdict:
+        """One step of the job: what it created or changed (learned), and whether it worked."""
+        target = step_target(step)[0]
+        found = resources.of(step)
+        if found is not None:
+            new_id = str(found["id"]) if found.get("id") and target is None else None
+            etag = str(found.get("eTag")) if found.get("eTag") else None
+            self.learned(run, step, new_id, etag)
+            if new_id:
+                record.created[index] = new_id
+            record.etags[index] = etag
+        if status.resource_uri:
+            run.outcome.resource_uri = status.resource_uri
+        run.outcome.job_result = status.job_result
+        if status.succeeded or (not mine and not unclaimed and found is not None):
+            return Verdict.SUCCEEDED
+        if status.job_result == "cancelled":
+            return Verdict.CANCELLED
+        errors = mine or unclaimed or [JobError("jobFailed", f"job {status.job_result}")]
+        run.outcome.errors.extend(self.locate(run.change, errors))
+        record.errors[index] = [e.to_data() for e in run.outcome.errors]
+        return Verdict.FAILED
 
     def read_detail(self, job_id: str) -> list[dict[str, Any]]:
         try:
@@ -323,3 +312,54 @@ class ResultsPart(ApplierBase):
                     )
                 )
         return out
+
+
+class _JobResources:
+    """A job's detail, by what identifies a resource in it."""
+
+    def __init__(self, detail: list[dict[str, Any]]) -> None:
+        self.by_name = {str(r.get("resourceName")): r for r in detail if r.get("resourceName")}
+        self.by_id = {str(r.get("id")): r for r in detail if r.get("id")}
+        # The detail may not echo resourceName (docs/api-unknowns.md): within one job's own
+        # detail, the offer's name and type identify it (no other offer of that name is in it).
+        self.by_offer = {
+            (name_key(r.get("name")), canonical_type(r.get("privateOfferType"))): r
+            for r in detail
+            if r.get("privateOfferType")
+        }
+
+    def of(self, step: Step) -> dict[str, Any] | None:
+        """The step's own resource: never another live offer of that name."""
+        target, body = step_target(step)
+        return (
+            self.by_name.get(step.offer_resource_name)
+            or (self.by_id.get(target) if target else None)
+            or self.by_offer.get(
+                (name_key(body.get("name")), canonical_type(body.get("privateOfferType")))
+            )
+        )
+
+
+@dataclass
+class _ResultRecord:
+    """The journal's result record of one job, filled step by step."""
+
+    items: list[list[object]] = field(default_factory=list)
+    errors: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    created: dict[str, str] = field(default_factory=dict)
+    etags: dict[str, str | None] = field(default_factory=dict)
+
+
+def _claim_errors(opened: Opened, status: JobStatus) -> tuple[list[list[JobError]], list[JobError]]:
+    """Each step's errors (those naming its resources), and the errors no step claims."""
+    claimed: set[int] = set()
+    mine_of: list[list[JobError]] = []
+    for _index, step in opened.items:
+        keys = {str(r.get("resourceName")) for r in step.resources}
+        target = step_target(step)[0]
+        if target:
+            keys |= {target, target.removeprefix("private-offer/")}
+        mine = [e for e in status.errors if e.resource_id and e.resource_id in keys]
+        claimed |= {id(e) for e in mine}
+        mine_of.append(mine)
+    return mine_of, [e for e in status.errors if id(e) not in claimed]

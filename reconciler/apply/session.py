@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from reconciler.api.jobs import JobStatus
 from reconciler.apply.applier import ApplyOptions, Progress, apply_plan
@@ -61,7 +60,7 @@ def open_journals(
     return [j for j in found if j.state.target == target]
 
 
-def _options(options: ApplyOptions | None, **changes: Any) -> ApplyOptions:
+def _options(options: ApplyOptions | None, **changes: object) -> ApplyOptions:
     base = options or ApplyOptions()
     return ApplyOptions(**{**base.__dict__, **changes})
 

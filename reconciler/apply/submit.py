@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from reconciler.api.jobs import JobStatus
 from reconciler.apply.guard import named, read_live, unknown_same_name
@@ -107,7 +106,7 @@ class SubmitPart(ApplierBase):
             before[index] = sorted(str(o.get("id")) for o in same if o.get("id"))
         return before
 
-    def body(self, run: Run, step: Step) -> tuple[list[dict[str, Any]], str | None]:
+    def body(self, run: Run, step: Step) -> tuple[list[dict[str, object]], str | None]:
         """The step's resources (template form) with the eTag of the step's own target."""
         resources = copy.deepcopy(step.resources)
         offer = next(r for r in resources if r.get("resourceName") == step.offer_resource_name)
@@ -127,7 +126,7 @@ class SubmitPart(ApplierBase):
             return False
         return True
 
-    def unsealed(self, step: Step, body: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def unsealed(self, step: Step, body: list[dict[str, object]]) -> list[dict[str, object]]:
         """*body* as it is sent: only the offer file's own templates expanded, for the
         names the settings allow now; live secrets read again from the live offer."""
         if not step.templates and not step.live_values:
@@ -150,8 +149,8 @@ class SubmitPart(ApplierBase):
             raise ReconcilerError(f"environment variable {exc.args[0]} is not set") from None
 
     def send(self, req: int, group: list[tuple[int, Step]], before: dict[int, list[str]]) -> Sent:
-        resources: list[dict[str, Any]] = []
-        expanded: list[dict[str, Any]] = []
+        resources: list[dict[str, object]] = []
+        expanded: list[dict[str, object]] = []
         etags: dict[str, str | None] = {}
         targets: dict[str, str | None] = {}
         for index, step in group:

@@ -49,6 +49,7 @@ from reconciler.errors import EXIT_BLOCKED, PlanFileError, ReconcilerError
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
 from reconciler.plan.plan import Plan
 from reconciler.render.insights import add_price_guard
+from reconciler.render.plan_notes import full_plan_banner
 from reconciler.report.progress import ProgressPrinter
 from reconciler.report.summary import outputs, render_markdown, render_table
 from reconciler.secrets import redact
@@ -294,6 +295,8 @@ def _locked(
             )
             return waiting
         plan = plan_loaded(client, settings, replace(inputs, ours=known_offers(settings)), loaded)
+        if loaded.selection is not None and loaded.selection.full_because:
+            plan.extras.append(full_plan_banner(loaded.selection.full_because))
         # The plan command's price guard (plan.strict-prices blocks here too).
         report = add_price_guard(plan, loaded.files, client, settings)
         # Who each offer waits for after apply (customers, accept-by) comes from the files.

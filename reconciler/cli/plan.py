@@ -39,6 +39,7 @@ from reconciler.plan.scope import settings_changed_since
 from reconciler.plan.sections import separate_drift
 from reconciler.render.insights import PlanInsights, RecordingClient
 from reconciler.render.markdown import render_markdown
+from reconciler.render.plan_notes import drift_notes, full_plan_banner, moved_files_section
 from reconciler.render.registry import FULL_BUDGET, PLAN_RENDERERS, Style
 from reconciler.settings import Settings
 
@@ -61,6 +62,8 @@ def build_plan(
     with api.open(settings, writes=False) as client:
         reader = RecordingClient(client)
         plan = plan_loaded(reader, settings, inputs, loaded)
+        if loaded.selection is not None and loaded.selection.full_because:
+            plan.extras.append(full_plan_banner(loaded.selection.full_because))
         if extra is not None:
             extra.add(plan, loaded.files, reader)
     # Files that went away: against the baseline, else the last commit (a file deleted in
@@ -68,7 +71,10 @@ def build_plan(
     ref = inputs.baseline or ("HEAD" if git_sha(Path.cwd()) else None)
     if ref:
         folders = list(inputs.paths) or [settings.offers_path()]
-        plan.gone = find_gone(ref, folders, loaded.files, plan, settings)
+        gone = find_gone(ref, folders, loaded.files, plan, settings)
+        plan.gone = gone.files
+        if gone.moved:
+            plan.extras.append(moved_files_section(gone.moved))
     return plan
 
 
@@ -176,7 +182,7 @@ def command(
         raise
     # Settings are part of the pull request: what they change is its change, not drift.
     if not (baseline and settings_changed_since(baseline)):
-        separate_drift(plan, include=include_drift)
+        plan.extras += drift_notes(plan, separate_drift(plan, include=include_drift))
     if out is not None:
         write_file(out, plan.to_json())
     if markdown_out is not None:

@@ -35,13 +35,14 @@ from pydantic import BaseModel
 
 from reconciler.offers.domain import canonical_type, is_channel_partner
 from reconciler.offers.fields import (
+    API_DATE,
     DATE_FIELDS,
     FILE_ORDER,
     ORIGINATOR_OWNED_FIELDS,
     ORIGINATOR_OWNED_PRICING_FIELDS,
     PARTNER_OWNED_FIELDS,
     READ_ONLY_FIELDS,
-    SECRET_URL_FIELDS,
+    SAS_URL_KEYS,
 )
 from reconciler.offers.loader import unwrap_annotation
 from reconciler.offers.model import KIND_MODELS
@@ -54,10 +55,10 @@ TOP_ORDER = FILE_ORDER
 _SERVER_TOP = (READ_ONLY | READ_ONLY_FIELDS) - {"id", "state"}
 # Server-set inside nested objects (pricing entries, price resources).
 _SERVER_NESTED = frozenset({"productName", "planName", "validations", "eTag", "lastModified"})
-SAS_KEYS = SECRET_URL_FIELDS | {"sasUrl"}  # and a terms document's URL
+SAS_KEYS = SAS_URL_KEYS
 # Small {type, value} objects read best on one line, as in the examples.
 FLOW_KEYS = frozenset({"billingTerm", "paymentOption", "reservationDuration", "paymentSchedule"})
-_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00:00(?:\.0+)?(?:Z|[+-]00:?00)?)?$")
+_DATE = API_DATE
 _SIG = re.compile(r"(?i)([?&]sig=)(?!\$\{)([^&#]*)")
 
 Path = tuple[str | int, ...]

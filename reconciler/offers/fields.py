@@ -24,6 +24,7 @@ recipe in docs/architecture.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -45,6 +46,11 @@ class Owner(StrEnum):
 Compare = Literal["value", "date", "set", "keyed-id", "keyed-document", "keyed-pricing"]
 
 _NO_DEFAULT = object()
+
+#: A date field's value as the API may write it: the date, perhaps with a midnight time.
+API_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00:00(?:\.0+)?(?:Z|[+-]00:?00)?)?$")
+#: The pricing type of an offer that names none (the documented default).
+DEFAULT_PRICING_TYPE = "editExistingOfferPricingOnly"
 
 
 class Constraints(TypedDict, total=False):
@@ -90,7 +96,7 @@ _O, _P, _I = Owner.ORIGINATOR, Owner.PARTNER, Owner.IDENTITY
 # then identity and lifecycle, dates, people, documents, parties, prices.
 CATALOGUE: tuple[OfferField, ...] = (
     OfferField("privateOfferType", ALL, _I),
-    OfferField("offerPricingType", DATED, _O, default="editExistingOfferPricingOnly"),
+    OfferField("offerPricingType", DATED, _O, default=DEFAULT_PRICING_TYPE),
     OfferField("id", ALL, _I, compared=False),
     OfferField("resourceName", ALL, compared=False),
     OfferField("name", ALL, _I),
@@ -151,6 +157,8 @@ KEYED_FIELDS: Mapping[str, str] = {
     f.name: f.compare.removeprefix("keyed-") for f in CATALOGUE if f.compare.startswith("keyed-")
 }
 SECRET_URL_FIELDS: frozenset[str] = frozenset(f.name for f in CATALOGUE if f.secret_url)
+#: Keys of a SAS URL anywhere in an offer: the top-level ones and a terms document's ``sasUrl``.
+SAS_URL_KEYS: frozenset[str] = SECRET_URL_FIELDS | {"sasUrl"}
 #: The order a written file lists its top-level fields.
 FILE_ORDER: tuple[str, ...] = tuple(f.name for f in CATALOGUE if f.kinds)
 

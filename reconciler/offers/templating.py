@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping
 
+from reconciler.offers.fields import SAS_URL_KEYS
 from reconciler.offers.rules import Finding
 from reconciler.offers.template_value import Template, expand_template
 from reconciler.offers.yamlread import MAX_DEPTH, MAX_NODES, yaml_type
@@ -32,7 +33,6 @@ from reconciler.secrets import (
 # Values returned as they are (a string only when it holds no template).
 _PLAIN = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
 
-SAS_URL_KEYS = frozenset({"sasUrl", "termsAndConditionsDocSasUrl"})
 
 # Shown text: a template here would put the variable's value in every plan and comment.
 TEXT_KEYS = frozenset({"name", "description", "notes"})

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.errors import ReconcilerError
-from reconciler.markdown import escape_markdown, inline_code
 from reconciler.offers.domain import offer_key, role_types
 from reconciler.plan.baseline import BaselineError, _git, git_toplevel
-from reconciler.plan.extras import ExtraKind, PlanExtra
 from reconciler.plan.inputs import OfferFileLike
 from reconciler.plan.records import GoneFile, UnmanagedOffer
 from reconciler.settings import Settings
@@ -39,30 +37,39 @@ def _renames(ref: str, top: Path, folders: list[str]) -> dict[str, str]:
     return renames
 
 
+@dataclass(frozen=True)
+class Gone:
+    """What :func:`find_gone` found: removed files, and renamed files still managed."""
+
+    files: list[GoneFile] = field(default_factory=list)
+    moved: list[MovedFile] = field(default_factory=list)
+
+
 def find_gone(
     ref: str,
     folders: Sequence[Path],
     files: Sequence[OfferFileLike],
     plan: Plan,
     settings: Settings,
-) -> list[GoneFile]:
-    """Offer files of the plan's role in *folders* at *ref* that are gone now.
+) -> Gone:
+    """Offer files of the plan's role in *folders* at *ref* that are gone now, and the files
+    git sees renamed whose offer stays managed.
 
-    Each is matched with the unmanaged live offer it managed (by pinned id, else by name);
-    that offer moves from ``plan.unmanaged`` to the returned list. Never raises: a plan
+    Each gone file is matched with the unmanaged live offer it managed (by pinned id, else by
+    name); that offer moves from ``plan.unmanaged`` to the returned list. Never raises: a plan
     explains removals when git can tell, and is made all the same when it cannot.
     """
     cwd = Path.cwd()
     try:
         top = git_toplevel(cwd)
     except BaselineError:
-        return []
+        return Gone()
     dirs = _repository_dirs(cwd, top, folders)
     if not dirs:
-        return []
+        return Gone()
     listed = _git(["ls-tree", "-r", "--name-only", ref, "--", *dirs], top)
     if listed.returncode != 0:
-        return []
+        return Gone()
     history = _History(ref, top, cwd, settings, _renames(ref, top, dirs))
     unmanaged = list(plan.unmanaged)
     current = {(cwd / f.path).resolve() for f in files}
@@ -72,9 +79,7 @@ def find_gone(
     gone += history.renamed(plan, unmanaged)
     plan.unmanaged[:] = unmanaged
     moved = {old: new for old, new in history.renames.items() if (top / new).resolve() in current}
-    if moved:
-        plan.extras.append(_moved(moved, top, cwd, files))
-    return gone
+    return Gone(gone, _moved(moved, top, cwd, files))
 
 
 def _repository_dirs(cwd: Path, top: Path, folders: Sequence[Path]) -> list[str]:
@@ -186,25 +191,26 @@ class _History:
         return gone
 
 
+@dataclass(frozen=True)
+class MovedFile:
+    """A file git sees as renamed whose offer the new file still manages (paths as shown)."""
+
+    before: str
+    after: str
+    offer_name: str
+
+
 def _moved(
     moved: dict[str, str], top: Path, cwd: Path, files: Sequence[OfferFileLike]
-) -> PlanExtra:
-    """Files git sees as renamed whose offer the new file still manages: a line each, since
-    the plan itself sees the same offer unchanged and would not mention them at all."""
+) -> list[MovedFile]:
+    """The renamed files, each with its offer: the plan sees the same offer unchanged and
+    would not mention them at all, so the renderers give each a line."""
     names = {(cwd / f.path).resolve(): f.name for f in files}
-    md, text = [], []
-    for old, new in sorted(moved.items()):
-        before = os.path.relpath(top / old, cwd)
-        after = os.path.relpath(top / new, cwd)
-        name = names.get((top / new).resolve(), "")
-        md.append(
-            f"- {inline_code(before)} → {inline_code(after)}: **{escape_markdown(name)}**, "
-            "the same offer, still managed; the rename changes nothing live"
+    return [
+        MovedFile(
+            os.path.relpath(top / old, cwd),
+            os.path.relpath(top / new, cwd),
+            names.get((top / new).resolve(), ""),
         )
-        text.append(f"{before} → {after}: {name}, the same offer; nothing changes live")
-    return PlanExtra(
-        kind=ExtraKind.SECTION,
-        title="Renamed files",
-        markdown="\n".join(md) + "\n",
-        text="\n".join(text),
-    )
+        for old, new in sorted(moved.items())
+    ]

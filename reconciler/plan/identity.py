@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from reconciler.errors import OfferFilesInvalid, Problem
 from reconciler.offers.domain import INACTIVE_STATES, name_key, offer_key
@@ -24,16 +23,16 @@ from reconciler.plan.live import LiveState
 
 @dataclass
 class Identity:
-    matches: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    matches: dict[str, dict[str, object] | None] = field(default_factory=dict)
     # file -> the active offers of its name when none of them could be chosen
-    ambiguous: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    ambiguous: dict[str, list[dict[str, object]]] = field(default_factory=dict)
     # file -> live offers of its name and type besides the one it manages, no file's own
-    duplicates: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    duplicates: dict[str, list[dict[str, object]]] = field(default_factory=dict)
 
 
 def match_offers(
     files: Sequence[OfferFileLike], live: LiveState
-) -> dict[str, dict[str, Any] | None]:
+) -> dict[str, dict[str, object] | None]:
     """file path -> the live offer it manages (None: not live yet). Raises on ambiguity."""
     found = identify(files, live)
     if found.ambiguous:
@@ -47,7 +46,7 @@ def match_offers(
     return found.matches
 
 
-def ambiguity(f: OfferFileLike, candidates: list[dict[str, Any]]) -> Problem:
+def ambiguity(f: OfferFileLike, candidates: list[dict[str, object]]) -> Problem:
     line, col = f.position(["name"])
     return Problem(
         str(f.path), line, col, "name", ambiguous_reason(f.name, candidates),
@@ -55,7 +54,7 @@ def ambiguity(f: OfferFileLike, candidates: list[dict[str, Any]]) -> Problem:
     )  # fmt: skip
 
 
-def ambiguous_reason(name: str, candidates: list[dict[str, Any]]) -> str:
+def ambiguous_reason(name: str, candidates: list[dict[str, object]]) -> str:
     ids = ", ".join(sorted(str(c.get("id")) for c in candidates))
     return (
         f"{len(candidates)} live offers are named {name!r} ({ids}); pin the one this file "
@@ -67,7 +66,7 @@ def identify(files: Sequence[OfferFileLike], live: LiveState, ours: Sequence[str
     """Which live offer each file manages; *ours*: ids this tool created, oldest first."""
     by_id = live.by_id()
     rank = {offer_key(i): n for n, i in enumerate(ours)}
-    by_name: dict[str, list[dict[str, Any]]] = {}
+    by_name: dict[str, list[dict[str, object]]] = {}
     for offer in live.offers:
         if offer.get("state") != "deleted":
             by_name.setdefault(name_key(offer.get("name")), []).append(offer)
@@ -76,7 +75,7 @@ def identify(files: Sequence[OfferFileLike], live: LiveState, ours: Sequence[str
     claimed: dict[str, str] = {}
     for f in files:
         key = str(f.path)
-        match: dict[str, Any] | None = None
+        match: dict[str, object] | None = None
         namesakes = by_name.get(name_key(f.name), [])
         active = [c for c in namesakes if c.get("state") not in INACTIVE_STATES]
         if f.id:

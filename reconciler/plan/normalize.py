@@ -64,7 +64,7 @@ _ENUM_FIX = {
     "privateOfferType": {s: canonical_type(s) for s in ALTERNATIVE_SPELLINGS},
 }
 _LOWER_FIRST = frozenset({"discountType", "recipientType", "recurrentPriceMode", "type"})
-_DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00:00(?:\.0+)?(?:Z|[+-]00:?00)?)?$")
+_DATE_RE = fields.API_DATE
 
 
 class Keyed(dict[str, object]):

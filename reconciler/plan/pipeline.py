@@ -21,11 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.errors import ReconcilerError
-from reconciler.markdown import escape_markdown
 from reconciler.offers.domain import INACTIVE_STATES, canonical_type, name_key
 from reconciler.offers.loader import OfferFile, load_offer_files
 from reconciler.plan.baseline import Baseline, git_sha, load_baseline
-from reconciler.plan.extras import ExtraKind, PlanExtra
 from reconciler.plan.live import (
     LiveClient,
     LiveState,
@@ -176,17 +174,6 @@ def plan_loaded(
         loaded = load_files(settings, inputs)
     live = fetch_for(client, settings, inputs, loaded)
     plan = plan_live(client, settings, inputs, loaded, live)
-    if loaded.selection is not None and loaded.selection.full_because:
-        plan.extras.append(
-            PlanExtra(
-                kind=ExtraKind.BANNER,
-                title="Full plan",
-                markdown=escape_markdown(
-                    f"Every offer file was planned: {loaded.selection.full_because}."
-                ),
-                text=f"every offer file was planned: {loaded.selection.full_because}",
-            )
-        )
     if not inputs.paths or [Path(p).resolve() for p in inputs.paths] == [settings.offers_path()]:
         remember(settings, _endpoint(client), inputs.role, plan)
     return plan

@@ -42,14 +42,21 @@ from reconciler.plan.compare import (
     template_field,
     top_level_ignored,
 )
-from reconciler.plan.identity import identify, match_offers
+from reconciler.plan.identity import Identity, identify, match_offers
 from reconciler.plan.inputs import OfferFileLike, PlanOptions
 from reconciler.plan.labels import catalogue_names, describe, field_line
 from reconciler.plan.lifecycle import Decision, decide
 from reconciler.plan.live import LiveState
 from reconciler.plan.namesakes import ambiguous_change, duplicate_withdraws
 from reconciler.plan.normalize import diff, essence
-from reconciler.plan.plan import OfferRef, Plan, PlanMeta, SkippedFile, UnmanagedOffer
+from reconciler.plan.plan import (
+    OfferRef,
+    Plan,
+    PlanMeta,
+    SafetyReport,
+    SkippedFile,
+    UnmanagedOffer,
+)
 from reconciler.plan.renames import block_renames
 from reconciler.plan.safety import evaluate
 from reconciler.plan.scope import Scope
@@ -77,10 +84,38 @@ def make_plan(
     baseline: Baseline | None = None,
     options: PlanOptions | None = None,
 ) -> Plan:
+    """The plan of *files* against the *live* offers (the stages of the module docstring).
+
+    Files of the other role are skipped; each file of this role gets a change or is
+    unchanged; then renames are blocked, the bodies stamped with the schema versions to
+    write, live offers without a file listed as unmanaged, and the safety guards run.
+    """
     opts = options or PlanOptions()
     kinds = role_kinds(opts.role)
     mine = [f for f in files if f.kind in kinds]
-    skipped = [
+    found = identify(mine, live, opts.ours)
+    changes, unchanged = _decide_files(mine, found, live, settings, baseline, opts)
+    listed = _listed(found)
+    by_path = {str(f.path): f for f in mine}
+    creates = {c.file: by_path[c.file].api_body() for c in changes if c.action == "create"}
+    if opts.scope is not Scope.CHANGED:
+        # A targeted plan does not know which other offers are managed; it reads everything
+        # instead when a file was removed or an offer renamed (reconciler.plan.scope).
+        block_renames(changes, creates, live.offers, listed)
+    _stamp_versions(changes, settings, live)
+    return Plan(
+        meta=_meta(opts, baseline),
+        changes=changes,
+        unchanged=unchanged,
+        unmanaged=_unmanaged(live, listed, opts),
+        skipped=_skipped(files, kinds),
+        safety=_safety(changes, found, settings, opts),
+    )
+
+
+def _skipped(files: Sequence[OfferFileLike], kinds: frozenset[str]) -> list[SkippedFile]:
+    """Files of the other role: listed, never planned."""
+    return [
         SkippedFile(
             file=str(f.path),
             offer_name=f.name,
@@ -91,9 +126,17 @@ def make_plan(
         for f in files
         if f.kind not in kinds
     ]
-    found = identify(mine, live, opts.ours)
-    matches = found.matches
 
+
+def _decide_files(
+    mine: Sequence[OfferFileLike],
+    found: Identity,
+    live: LiveState,
+    settings: Settings,
+    baseline: Baseline | None,
+    opts: PlanOptions,
+) -> tuple[list[Change], list[OfferRef]]:
+    """Each file of the role: its change (with the withdrawal of its duplicates), or unchanged."""
     changes: list[Change] = []
     unchanged: list[OfferRef] = []
     names = catalogue_names(live.offers)
@@ -104,81 +147,109 @@ def make_plan(
             continue
         if key in found.duplicates:  # the other live offers of its name: offered to withdraw
             changes.extend(duplicate_withdraws(f, found.duplicates[key]))
-        live_offer = matches.get(key)
-        rules = ignore_rules(settings, f)
-        desired_body = top_level_ignored(dict(f.api_body()), live_offer, rules)
-        desired_ess, live_ess = essences(f, desired_body, live_offer, live)
-        raws = diff(live_ess, desired_ess, rules)
+        decided = _decide_file(f, found.matches.get(key), live, settings, baseline, opts, names)
+        if isinstance(decided, OfferRef):
+            unchanged.append(decided)
+        else:
+            changes.append(decided)
+    return changes, unchanged
 
-        known = baseline is not None and baseline.has(key)
-        base_ess: dict[str, Any] | None = None
-        base_state: str | None = None
-        if known and baseline is not None:
-            base_body = baseline.bodies.get(key)
-            if base_body is not None:
-                base_ess = essence(base_body)
-                if f.kind == CHANNEL_PARTNER:
-                    base_ess = partner_view(base_ess)
-                base_state = str(base_body.get("state")) if base_body.get("state") else None
-        shown = shown_templates(desired_body)
-        fields = [
-            template_field(raw.field_change(origin_of(raw, base_ess, known)), shown) for raw in raws
-        ]
-        live_state = (live_offer or {}).get("state")
-        state_origin: Origin = "unknown"
-        if known:
-            if base_ess is None:
-                state_origin = "git"
-            elif base_state == f.state:
-                state_origin = "live" if live_state != base_state else "git"
-            else:
-                state_origin = "both" if live_state != base_state else "git"
-        controls = f.controls
-        ctx = Decision(
-            f=f,
-            live_offer=live_offer,
-            desired_body=desired_body,
-            fields=fields,
-            allow_republish=bool(
-                opts.allow_republish
-                or settings.plan.allow_republish
-                or getattr(controls, "allow_republish", False)
-            ),
-            protect=bool(getattr(controls, "protect", False)),
+
+def _decide_file(
+    f: OfferFileLike,
+    live_offer: dict[str, Any] | None,
+    live: LiveState,
+    settings: Settings,
+    baseline: Baseline | None,
+    opts: PlanOptions,
+    names: dict[str, str],
+) -> Change | OfferRef:
+    """One file against its live offer: diff, origins, the lifecycle's decision, labels."""
+    key = str(f.path)
+    rules = ignore_rules(settings, f)
+    desired_body = top_level_ignored(dict(f.api_body()), live_offer, rules)
+    desired_ess, live_ess = essences(f, desired_body, live_offer, live)
+    raws = diff(live_ess, desired_ess, rules)
+    known = baseline is not None and baseline.has(key)
+    base_ess, base_state = _baseline_of(f, baseline if known else None)
+    shown = shown_templates(desired_body)
+    fields = [
+        template_field(raw.field_change(origin_of(raw, base_ess, known)), shown) for raw in raws
+    ]
+    live_state = (live_offer or {}).get("state")
+    state_origin = _state_origin(known, base_ess, base_state, f.state, live_state)
+    controls = f.controls
+    ctx = Decision(
+        f=f,
+        live_offer=live_offer,
+        desired_body=desired_body,
+        fields=fields,
+        allow_republish=bool(
+            opts.allow_republish
+            or settings.plan.allow_republish
+            or getattr(controls, "allow_republish", False)
+        ),
+        protect=bool(getattr(controls, "protect", False)),
+    )
+    change = decide(ctx, bool(raws), state_origin)
+    if change is None:
+        return OfferRef(
+            file=key,
+            offer_name=f.name,
+            offer_id=(live_offer or {}).get("id"),
+            kind=f.kind,
+            state=live_state,
+            etag=(live_offer or {}).get("eTag"),
         )
-        change = decide(ctx, bool(raws), state_origin)
-        if change is None:
-            unchanged.append(
-                OfferRef(
-                    file=key,
-                    offer_name=f.name,
-                    offer_id=(live_offer or {}).get("id"),
-                    kind=f.kind,
-                    state=live_state,
-                    etag=(live_offer or {}).get("eTag"),
-                )
-            )
-            continue
-        if change.reason is None:
-            change.reason = aggregate_reason(change.field_changes)
-        describe(change, desired=desired_ess, live=live_ess, names=names, path=f.path)
-        if change.action == "blocked":
-            change.line = field_line(f, change)
-        changes.append(change)
+    if change.reason is None:
+        change.reason = aggregate_reason(change.field_changes)
+    describe(change, desired=desired_ess, live=live_ess, names=names, path=f.path)
+    if change.action == "blocked":
+        change.line = field_line(f, change)
+    return change
 
-    claimed = {offer_key(o.get("id")) for o in matches.values() if o}
-    # Offered for withdrawal (or waiting for a pinned id): listed with their file, not unmanaged.
+
+def _baseline_of(
+    f: OfferFileLike, baseline: Baseline | None
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The file's essence and state at the baseline (None when the file is new there)."""
+    base_body = baseline.bodies.get(str(f.path)) if baseline is not None else None
+    if base_body is None:
+        return None, None
+    base_ess = essence(base_body)
+    if f.kind == CHANNEL_PARTNER:
+        base_ess = partner_view(base_ess)
+    return base_ess, str(base_body.get("state")) if base_body.get("state") else None
+
+
+def _state_origin(
+    known: bool,
+    base_ess: dict[str, Any] | None,
+    base_state: str | None,
+    desired: str,
+    live_state: object,
+) -> Origin:
+    """Why the state changes: the file moved (git), the account moved (live), or both."""
+    if not known:
+        return "unknown"
+    if base_ess is None:
+        return "git"
+    if base_state == desired:
+        return "live" if live_state != base_state else "git"
+    return "both" if live_state != base_state else "git"
+
+
+def _listed(found: Identity) -> set[str]:
+    """Live offers with a file: matched, offered for withdrawal, or waiting for a pinned id."""
+    claimed = {offer_key(o.get("id")) for o in found.matches.values() if o}
     named = [
         o for offers in (*found.duplicates.values(), *found.ambiguous.values()) for o in offers
     ]
-    listed = claimed | {offer_key(o.get("id")) for o in named}
-    by_path = {str(f.path): f for f in mine}
-    creates = {c.file: by_path[c.file].api_body() for c in changes if c.action == "create"}
-    if opts.scope is not Scope.CHANGED:
-        # A targeted plan does not know which other offers are managed; it reads everything
-        # instead when a file was removed or an offer renamed (reconciler.plan.scope).
-        block_renames(changes, creates, live.offers, listed)
+    return claimed | {offer_key(o.get("id")) for o in named}
 
+
+def _stamp_versions(changes: list[Change], settings: Settings, live: LiveState) -> None:
+    """Each body names the schema version to write (the settings', or what the account has)."""
     versions = settings.api.versions
     offer_version, price_version = write_versions(
         (versions.offer, versions.price), versions.model_fields_set, live.reported_versions()
@@ -187,7 +258,12 @@ def make_plan(
         for step in change.steps:
             stamp_versions(step.resources, offer_version, price_version)
 
-    unmanaged = [
+
+def _unmanaged(live: LiveState, listed: set[str], opts: PlanOptions) -> list[UnmanagedOffer]:
+    """Live offers without a file (never touched); a targeted plan read only its own."""
+    if opts.scope is Scope.CHANGED:
+        return []
+    return [
         UnmanagedOffer(
             id=str(o.get("id", "")),
             name=str(o.get("name", "")),
@@ -198,17 +274,24 @@ def make_plan(
         for o in live.offers
         if offer_key(o.get("id")) not in listed and o.get("state") != "deleted"
     ]
-    if opts.scope is Scope.CHANGED:
-        unmanaged = []  # a targeted plan read only the changed files' offers
-    managed_offers = [o for o in matches.values() if o and o.get("state") != "deleted"]
+
+
+def _safety(
+    changes: list[Change], found: Identity, settings: Settings, opts: PlanOptions
+) -> SafetyReport:
+    """The safety guards, against the managed (and active) offers of the plan's files."""
+    managed_offers = [o for o in found.matches.values() if o and o.get("state") != "deleted"]
     managed_offers += [o for offers in found.duplicates.values() for o in offers]
     managed = len(managed_offers)
     active = sum(1 for o in managed_offers if o.get("state") not in INACTIVE_STATES)
     if opts.population is not None:
         managed, active = opts.population
-    safety = evaluate(changes, managed, active, settings.plan, force=opts.force)
+    return evaluate(changes, managed, active, settings.plan, force=opts.force)
+
+
+def _meta(opts: PlanOptions, baseline: Baseline | None) -> PlanMeta:
     now = (opts.now or (lambda: dt.datetime.now(dt.UTC)))()
-    meta = PlanMeta(
+    return PlanMeta(
         created_at=now.isoformat(timespec="seconds"),
         endpoint=opts.endpoint,
         role=opts.role,
@@ -216,12 +299,4 @@ def make_plan(
         baseline=baseline.ref if baseline else None,
         scope=opts.scope.value,
         files_not_read=opts.files_not_read,
-    )
-    return Plan(
-        meta=meta,
-        changes=changes,
-        unchanged=unchanged,
-        unmanaged=unmanaged,
-        skipped=skipped,
-        safety=safety,
     )

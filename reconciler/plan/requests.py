@@ -26,7 +26,7 @@ import hashlib
 from typing import Any
 
 from reconciler.offers.domain import CHANNEL_PARTNER
-from reconciler.offers.fields import PARTNER_OWNED_FIELDS
+from reconciler.offers.fields import DEFAULT_PRICING_TYPE, PARTNER_OWNED_FIELDS
 from reconciler.offers.schema_urls import OFFER_SCHEMA, PRICE_SCHEMA
 from reconciler.offers.template_value import mark_live
 from reconciler.plan.changes import Step, StepKind
@@ -47,9 +47,6 @@ def _step(kind: StepKind, resources: list[dict[str, object]], name: str, etag: s
         templates=templates,
         live_values=live,
     )
-
-
-DEFAULT_PRICING_TYPE = "editExistingOfferPricingOnly"
 
 
 def _digest(*parts: str) -> str:

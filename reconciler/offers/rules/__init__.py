@@ -1,7 +1,8 @@
 """Business rules of private offers, beyond what the models' types express.
 
-Every rule has an id (the ``rule`` of a :class:`~reconciler.errors.Problem`), a source in
-docs/product-ingestion-api.md, and a strictness; docs/validation.md is the table. A rule
+Every rule has an id (the ``rule`` of a :class:`~reconciler.errors.Problem`), a source (the
+Microsoft sentence docs/validation.md names beside it), and a strictness; docs/validation.md
+is the table. A rule
 returns :class:`Finding` objects whose ``path`` uses the file's (camelCase) keys, so the
 loader can point at the exact line.
 
