@@ -128,6 +128,9 @@ class EmulatorConfig:
     # Delete is documented for drafts only; a withdrawn CSP offer (never a draft again) is
     # refused by default, "allowed" deletes it as a draft (docs/api-unknowns.md).
     csp_withdrawn_delete: Literal["refused", "allowed"] = "refused"
+    # A live offer past its acceptBy that nobody accepted: the UI calls it "Expired"; no API
+    # sample shows it, so it reads back as subState "expired" unless "pendingAcceptance".
+    expired_sub_state: Literal["expired", "pendingAcceptance"] = "expired"
     # Drafts via the API: 2023 docs show them, the 2022 API refused them (docs/api-unknowns.md).
     drafts: Literal["allowed", "refused"] = "allowed"
     # Whether one configure request may carry several private offers (undocumented:

@@ -298,7 +298,9 @@ def _to_live(ctx: Decision, live: _Live, has_diff: bool, state_origin: Origin) -
         return ctx.blocked(PARTNER_PUBLISHED, wanted="republish")
     if not ctx.allow_republish:
         return ctx.blocked(
-            "a live offer cannot be edited in place; the change needs withdraw, edit and "
+            EXPIRED
+            if live.sub_state == SubState.EXPIRED
+            else "a live offer cannot be edited in place; the change needs withdraw, edit and "
             "republish (the customer's acceptance link stops working meanwhile)",
             override=REPUBLISH_OVERRIDE,
             wanted="republish",
@@ -307,6 +309,10 @@ def _to_live(ctx: Decision, live: _Live, has_diff: bool, state_origin: Origin) -
     return live.guarded(Republish, "republish", [live.minimal("withdraw", "withdrawn"), update])
 
 
+EXPIRED = (
+    "the offer expired: its acceptBy passed before the customer accepted it; the change "
+    "needs withdraw, edit and republish (give it a new acceptBy)"
+)
 PARTNER_PUBLISHED = (
     "the selling partner has published this multiparty offer: the partner must withdraw it "
     "first; after that, plan again here to withdraw, edit and republish it"

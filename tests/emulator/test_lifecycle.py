@@ -174,6 +174,19 @@ def test_withdrawn_csp_offer_cannot_be_deleted_unless_set() -> None:
             api.close()
 
 
+def test_an_offer_past_accept_by_reads_back_expired_unless_set() -> None:
+    for setting, expected in (("expired", "expired"), ("pendingAcceptance", "pendingAcceptance")):
+        config = EmulatorConfig(expired_sub_state=setting)  # type: ignore[arg-type]
+        with EmbeddedEmulator(config) as emulator:
+            api = Api(emulator)
+            live = api.create(customer_offer(state="live"))  # acceptBy 2030-06-30
+            assert api.offer(live["id"])["subState"] == "pendingAcceptance"
+            emulator.config.today = "2030-07-01"
+            assert api.offer(live["id"])["subState"] == expected
+            assert api.run(minimal(live, "withdrawn"))["jobResult"] == "succeeded"
+            api.close()
+
+
 def test_delete_job_has_no_resource_uri(api: Api) -> None:
     draft = api.create(customer_offer())
     status = api.run(minimal(draft, "deleted"))

@@ -281,6 +281,25 @@ def test_withdrawn_csp_offer_is_never_planned_for_a_delete(
     assert plan_of(emu, settings, csp("deleted")).changes == []
 
 
+def test_expired_offer_reads_back_expired_and_plans_calmly(
+    emu: EmbeddedEmulator, settings: Settings
+) -> None:
+    send(emu, settings, plan_of(emu, settings, [customer_file(settings, state="live")]))
+    emu.admin.settings(today="2027-02-01")  # the day after the file's acceptBy
+    try:
+        offer_id = live_offer(emu, settings, "Tailspin Analytics")["id"]
+        with client(emu, settings) as c:
+            assert c.get_offer(offer_id)["subState"] == "expired"
+        assert plan_of(emu, settings, [customer_file(settings, state="live")]).changes == []
+        edited = customer_file(settings, state="live", discount=11)
+        (blocked,) = plan_of(emu, settings, [edited]).changes
+        assert blocked.action == "blocked"
+        assert "expired" in (blocked.blocked_reason or "")
+        assert "acceptBy" in (blocked.blocked_reason or "")
+    finally:
+        emu.admin.settings(today="")
+
+
 def test_partner_cannot_create(emu: EmbeddedEmulator, settings: Settings) -> None:
     files = load_offer_files([EXAMPLES / "partner"], settings, strict=False)
     (blocked,) = plan_of(emu, settings, files, role="partner").changes
