@@ -133,6 +133,8 @@ class EmulatorConfig:
     expired_sub_state: Literal["expired", "pendingAcceptance"] = "expired"
     # Drafts via the API: 2023 docs show them, the 2022 API refused them (docs/api-unknowns.md).
     drafts: Literal["allowed", "refused"] = "allowed"
+    # The 2022 API's other limit: a withdrawn offer could not be published again.
+    republish: Literal["allowed", "refused"] = "allowed"
     # Whether one configure request may carry several private offers (undocumented:
     # every sample sends one); "refused" answers 400 to a multi-offer request, "failed"
     # accepts it (202) and fails its job without applying anything.

@@ -158,6 +158,8 @@ class Lifecycle(OfferRules):
                 "A CSP private offer cannot be edited after it went live; create a new offer "
                 "instead.",
             )
+        if target == "live":
+            self._may_publish_again(record)
         fields = self._user_fields(res)
         if self.config.update_mode == "merge":
             fields = {**record["fields"], **fields}
@@ -170,6 +172,21 @@ class Lifecycle(OfferRules):
         if target == "live":
             self._publish(record)
         self._touch(record)
+
+    def _may_publish_again(self, record: dict[str, Any]) -> None:
+        """The 2022 API's limits, each a setting (off by default): no publishing of an offer
+        that was withdrawn, no publishing of a draft (docs/api-unknowns.md)."""
+        if record.get("withdrawn") and self.config.republish == "refused":
+            raise RuleError(
+                "invalidState",
+                "A withdrawn private offer cannot be published again: create a new offer.",
+            )
+        if not record.get("withdrawn") and self.config.drafts == "refused":
+            raise RuleError(
+                "invalidState",
+                "Private offers cannot be published from a draft through the API: create it "
+                "with state 'live'.",
+            )
 
     def _unchanged(self, ctx: JobContext, record: dict[str, Any], res: dict[str, Any]) -> bool:
         try:
