@@ -24,6 +24,8 @@ class Offers(Lifecycle):
         kind = normalize_type(res["privateOfferType"])
         target = res["state"]
         record: dict[str, Any] | None
+        if not res.get("id") and kind == CHANNEL:
+            res = self._partner_target(ctx, res)
         if not res.get("id"):
             record = self._create(ctx, kind, res)
         else:
@@ -59,6 +61,17 @@ class Offers(Lifecycle):
         self.store.put_offer(record["guid"], record)
         # Kept at the newest version: GET configure/{jobId} answers it at its own $version.
         return self.offer_view(record, ctx.account.name, NEWEST)
+
+    def _partner_target(self, ctx: JobContext, res: dict[str, Any]) -> dict[str, Any]:
+        """The documented partner completion sends no ``id``, only the ``eTag`` it read
+        (docs/api-unknowns.md): the partner's offer with that eTag is the one completed."""
+        etag = res.get("eTag")
+        if etag is None:
+            return res
+        for _, record in self.store.list_offers(ctx.account.name, 0, 1_000_000):
+            if record.get("eTag") == etag and self.role(record, ctx.account.name) == "partner":
+                return {**res, "id": record["id"]}
+        return res
 
     def _create(self, ctx: JobContext, kind: str, res: dict[str, Any]) -> dict[str, Any]:
         target = res["state"]

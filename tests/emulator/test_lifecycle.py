@@ -382,6 +382,19 @@ def publish(partner_api: Api, view: dict[str, Any]) -> None:
     assert status["jobResult"] == "succeeded", status
 
 
+def test_partner_completion_as_the_sample_writes_it_without_an_id(
+    api: Api, partner_api: Api
+) -> None:
+    view = published_for_partner(api, partner_api)
+    # The documented sample re-sends eTag and lastModified but no id.
+    body = {k: v for k, v in view.items() if k not in ("id", "subState", "acceptanceLinks")}
+    body.update(state="live", originatorPricing=with_markup(view), preparedBy="sam@partner.com")
+    assert partner_api.run(body)["jobResult"] == "succeeded"
+    assert partner_api.offer(view["id"])["state"] == "live"
+    listed = partner_api.get("/private-offer/query").json()["privateOffers"]
+    assert [o["id"] for o in listed] == [view["id"]]  # completed, not a second offer
+
+
 def test_partner_may_not_change_read_only_fields(api: Api, partner_api: Api) -> None:
     view = published_for_partner(api, partner_api)
     error = failed(partner_api.update(view, end="2030-11-30"), "businessValidationError")
