@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from typing import Any
 
@@ -62,6 +63,30 @@ class Offers(Lifecycle):
         # Kept at the newest version: GET configure/{jobId} answers it at its own $version.
         return self.offer_view(record, ctx.account.name, NEWEST)
 
+    def _upgrade(self, ctx: JobContext, user: dict[str, Any]) -> dict[str, Any]:
+        """An upgrade names an offer of this account; "pricing given in the request overrides
+        the original per product/plan; anything not given carries over" (docs/api-unknowns.md)."""
+        ref = user["upgradedFrom"]
+        offer_id = str(ref.get("id", "")) if isinstance(ref, dict) else ""
+        original = self.store.get_offer(offer_id.split("/", 1)[-1])
+        if (
+            original is None
+            or original["owner"] != ctx.account.name
+            or (original["state"] == "deleted")
+        ):
+            raise RuleError(
+                "resourceNotFound",
+                f"upgradedFrom names private offer '{offer_id}', which does not exist.",
+            )
+
+        def key(entry: dict[str, Any]) -> tuple[object, str]:
+            return entry.get("product"), str(entry.get("plan", "")).rsplit("/", 1)[-1]
+
+        given = list(user.get("pricing") or [])
+        keys = {key(e) for e in given}
+        kept = [e for e in original["fields"].get("pricing") or [] if key(e) not in keys]
+        return {**user, "pricing": [*given, *copy.deepcopy(kept)]}
+
     def _partner_target(self, ctx: JobContext, res: dict[str, Any]) -> dict[str, Any]:
         """The documented partner completion sends no ``id``, only the ``eTag`` it read
         (docs/api-unknowns.md): the partner's offer with that eTag is the one completed."""
@@ -93,7 +118,10 @@ class Offers(Lifecycle):
                 "invalidState",
                 f"A new private offer must be created as 'draft' or 'live', not '{target}'.",
             )
-        fields = self._validate_fields(ctx, kind, self._user_fields(res))
+        user = self._user_fields(res)
+        if "upgradedFrom" in user:
+            user = self._upgrade(ctx, user)
+        fields = self._validate_fields(ctx, kind, user)
         guid = str(uuid.uuid4())
         record: dict[str, object] = {
             "guid": guid,
