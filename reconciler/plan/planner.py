@@ -172,7 +172,9 @@ def _decide_file(
     raws = diff(live_ess, desired_ess, rules)
     known = baseline is not None and baseline.has(key)
     base_ess, base_state = _baseline_of(f, baseline if known else None)
-    shown = shown_templates(desired_body)
+    # Only a field change shows a template: most offers of a large plan have none, and
+    # walking every desired body for templates is a cost of its own at thousands of offers.
+    shown = shown_templates(desired_body) if raws else {}
     fields = [
         template_field(raw.field_change(origin_of(raw, base_ess, known)), shown) for raw in raws
     ]
