@@ -310,8 +310,9 @@ def _to_live(ctx: Decision, live: _Live, has_diff: bool, state_origin: Origin) -
 
 
 EXPIRED = (
-    "the offer expired: its acceptBy passed before the customer accepted it; the change "
-    "needs withdraw, edit and republish (give it a new acceptBy)"
+    "a live offer cannot be edited in place, and this one expired: its acceptBy passed "
+    "before the customer accepted it; the change needs withdraw, edit and republish (give "
+    "it a new acceptBy)"
 )
 PARTNER_PUBLISHED = (
     "the selling partner has published this multiparty offer: the partner must withdraw it "
