@@ -36,7 +36,8 @@ SETTABLE = {
     "query_page_size": str, "channel_partner_spelling": str, "withdrawn_state": str,
     "drafts": str, "multi_offer_requests": str, "request_latency": float,
     "list_shape": str, "price_order": str, "vmsr_plan_details": str,
-    "newest_offer_version": str, "newest_price_version": str,
+    "newest_offer_version": str, "newest_price_version": str, "csp_withdrawn_delete": str,
+    "expired_sub_state": str, "republish": str,
 }  # fmt: skip
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -161,9 +162,9 @@ class AdminRoutes:
             )
         self.app.engine.api_url = str(request.base_url).rstrip("/") + API_PREFIX
         with self.app.store.transaction():
-            errors, detail = self.app.engine.process(
-                account, resources, body.get("version", "2024-09-30")
-            )
+            version = body.get("version", "2024-09-30")
+            errors, detail = self.app.engine.process(account, resources, version)
+            detail = [self.app.engine.detail_view(r, version) for r in detail]
         return JSONResponse(
             {"errors": errors, "resources": detail}, status_code=400 if errors else 200
         )

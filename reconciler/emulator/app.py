@@ -64,6 +64,7 @@ class EmulatorApp:
                 "/{tenant}/v2.0/.well-known/openid-configuration", self.discovery, methods=["GET"]
             ),
             Route("/{tenant}/oauth2/v2.0/token", self.token, methods=["POST"]),
+            Route("/{tenant}/oauth2/token", self.token_v1, methods=["POST"]),
             Route(API_PREFIX + "/configure", self.api(self.configure), methods=["POST"]),
             Route(
                 API_PREFIX + "/configure/{job}/status", self.api(self.job_status), methods=["GET"]
@@ -204,14 +205,18 @@ class EmulatorApp:
         base = str(request.base_url).rstrip("/")
         return JSONResponse(openid_configuration(base, request.path_params["tenant"]))
 
-    async def token(self, request: Request) -> Response:
+    async def token(self, request: Request, *, v1: bool = False) -> Response:
         form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
         base = str(request.base_url).rstrip("/")
         try:
-            body = self.tokens.issue(form, base, request.path_params["tenant"])
+            body = self.tokens.issue(form, base, request.path_params["tenant"], v1=v1)
         except TokenError as exc:
             return JSONResponse(exc.body(), status_code=exc.status)
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    async def token_v1(self, request: Request) -> Response:
+        """The v1 request the documentation shows: ``resource`` instead of ``scope``."""
+        return await self.token(request, v1=True)
 
     # ---- configure and jobs -------------------------------------------------------------
 
@@ -285,7 +290,10 @@ class EmulatorApp:
                 "The job has not completed yet; its resources are available once it completes.",
             )
         return JSONResponse(
-            {"$schema": schema_url("configure-detail", call.version), "resources": job.detail}
+            {
+                "$schema": schema_url("configure-detail", call.version),
+                "resources": [self.engine.detail_view(r, call.version) for r in job.detail],
+            }
         )
 
     async def job_cancel(self, call: ApiCall) -> Response:

@@ -102,12 +102,32 @@ class TokenService:
 
     # ---- issuing ------------------------------------------------------------------------
 
-    def issue(self, form: dict[str, str], base_url: str, tenant: str) -> dict[str, object]:
-        """A token for a client-credentials request, or the identity platform's error."""
+    def issue(
+        self, form: dict[str, str], base_url: str, tenant: str, *, v1: bool = False
+    ) -> dict[str, object]:
+        """A token for a client-credentials request, or the identity platform's error.
+
+        *v1*: the documented ``oauth2/token`` request, which names a ``resource`` where the
+        v2.0 endpoint takes a ``scope`` (docs/api-unknowns.md).
+        """
+        if v1:
+            resource = form.get("resource", "")
+            if resource.rstrip("/") != GRAPH_AUDIENCE.rstrip("/"):
+                raise TokenError(
+                    400,
+                    "invalid_resource",
+                    500011,
+                    f"The resource principal named {resource or '(none)'} was not found; "
+                    f"this emulator serves {GRAPH_AUDIENCE}.",
+                )
+            form = {**form, "scope": GRAPH_SCOPE}
         account = self._client_of(form, tenant)
-        token_endpoint = f"{base_url}/{tenant}/oauth2/v2.0/token"
-        self._check_credential(form, account, token_endpoint)
-        return self._token(account, base_url, tenant)
+        path = "oauth2/token" if v1 else "oauth2/v2.0/token"
+        self._check_credential(form, account, f"{base_url}/{tenant}/{path}")
+        body = self._token(account, base_url, tenant)
+        if v1:
+            body["resource"] = form.get("resource")
+        return body
 
     def _client_of(self, form: dict[str, str], tenant: str) -> Account:
         """The account of a well-formed request (grant type, client id, scope)."""

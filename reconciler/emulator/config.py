@@ -125,8 +125,16 @@ class EmulatorConfig:
     ] = "multiPartyPromotionChannelPartner"
     # "a withdrawn offer goes back to Draft" (docs/api-unknowns.md); "withdrawn" keeps it.
     withdrawn_state: Literal["draft", "withdrawn"] = "draft"
+    # Delete is documented for drafts only; a withdrawn CSP offer (never a draft again) is
+    # refused by default, "allowed" deletes it as a draft (docs/api-unknowns.md).
+    csp_withdrawn_delete: Literal["refused", "allowed"] = "refused"
+    # A live offer past its acceptBy that nobody accepted: the UI calls it "Expired"; no API
+    # sample shows it, so it reads back as subState "expired" unless "pendingAcceptance".
+    expired_sub_state: Literal["expired", "pendingAcceptance"] = "expired"
     # Drafts via the API: 2023 docs show them, the 2022 API refused them (docs/api-unknowns.md).
     drafts: Literal["allowed", "refused"] = "allowed"
+    # The 2022 API's other limit: a withdrawn offer could not be published again.
+    republish: Literal["allowed", "refused"] = "allowed"
     # Whether one configure request may carry several private offers (undocumented:
     # every sample sends one); "refused" answers 400 to a multi-offer request, "failed"
     # accepts it (202) and fails its job without applying anything.

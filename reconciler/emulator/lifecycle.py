@@ -59,7 +59,7 @@ class Lifecycle(OfferRules):
         if record.get("accepted"):
             self._owner_accepted(ctx, record, target, res)
         elif target == "deleted":
-            self._owner_delete(record)
+            self._owner_delete(record, kind)
         elif target == "withdrawn":
             self._owner_withdraw(record, kind)
         else:
@@ -81,9 +81,17 @@ class Lifecycle(OfferRules):
             "The customer accepted this private offer: it is a contract and cannot be changed.",
         )
 
-    def _owner_delete(self, record: dict[str, Any]) -> None:
+    def _owner_delete(self, record: dict[str, Any], kind: str) -> None:
         """Only a draft (or withdrawn) offer is deleted; the partner's view goes with it."""
         state, partner = record["state"], record.get("partner")
+        # Delete is documented "while it's still in draft state": a withdrawn CSP offer never
+        # returns to draft, so its delete is refused unless the setting allows it.
+        if state == "withdrawn" and kind == CSP and self.config.csp_withdrawn_delete == "refused":
+            raise RuleError(
+                "invalidState",
+                "Only draft private offers can be deleted; a withdrawn CSP private offer "
+                "stays withdrawn.",
+            )
         if state not in ("draft", "withdrawn"):
             raise RuleError(
                 "invalidState",
@@ -150,6 +158,8 @@ class Lifecycle(OfferRules):
                 "A CSP private offer cannot be edited after it went live; create a new offer "
                 "instead.",
             )
+        if target == "live":
+            self._may_publish_again(record)
         fields = self._user_fields(res)
         if self.config.update_mode == "merge":
             fields = {**record["fields"], **fields}
@@ -162,6 +172,21 @@ class Lifecycle(OfferRules):
         if target == "live":
             self._publish(record)
         self._touch(record)
+
+    def _may_publish_again(self, record: dict[str, Any]) -> None:
+        """The 2022 API's limits, each a setting (off by default): no publishing of an offer
+        that was withdrawn, no publishing of a draft (docs/api-unknowns.md)."""
+        if record.get("withdrawn") and self.config.republish == "refused":
+            raise RuleError(
+                "invalidState",
+                "A withdrawn private offer cannot be published again: create a new offer.",
+            )
+        if not record.get("withdrawn") and self.config.drafts == "refused":
+            raise RuleError(
+                "invalidState",
+                "Private offers cannot be published from a draft through the API: create it "
+                "with state 'live'.",
+            )
 
     def _unchanged(self, ctx: JobContext, record: dict[str, Any], res: dict[str, Any]) -> bool:
         try:

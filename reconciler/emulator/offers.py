@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from typing import Any
 
@@ -12,6 +13,7 @@ from reconciler.emulator.base import (
 )
 from reconciler.emulator.lifecycle import Lifecycle
 from reconciler.emulator.validation import normalize_type
+from reconciler.emulator.versions import NEWEST
 from reconciler.emulator.vocabulary import (
     CHANNEL,
     ORIGINATOR,
@@ -23,6 +25,8 @@ class Offers(Lifecycle):
         kind = normalize_type(res["privateOfferType"])
         target = res["state"]
         record: dict[str, Any] | None
+        if not res.get("id") and kind == CHANNEL:
+            res = self._partner_target(ctx, res)
         if not res.get("id"):
             record = self._create(ctx, kind, res)
         else:
@@ -56,7 +60,43 @@ class Offers(Lifecycle):
             else:
                 self._owner_update(ctx, record, kind, target, res)
         self.store.put_offer(record["guid"], record)
-        return self.offer_view(record, ctx.account.name, ctx.version)
+        # Kept at the newest version: GET configure/{jobId} answers it at its own $version.
+        return self.offer_view(record, ctx.account.name, NEWEST)
+
+    def _upgrade(self, ctx: JobContext, user: dict[str, Any]) -> dict[str, Any]:
+        """An upgrade names an offer of this account; "pricing given in the request overrides
+        the original per product/plan; anything not given carries over" (docs/api-unknowns.md)."""
+        ref = user["upgradedFrom"]
+        offer_id = str(ref.get("id", "")) if isinstance(ref, dict) else ""
+        original = self.store.get_offer(offer_id.split("/", 1)[-1])
+        if (
+            original is None
+            or original["owner"] != ctx.account.name
+            or (original["state"] == "deleted")
+        ):
+            raise RuleError(
+                "resourceNotFound",
+                f"upgradedFrom names private offer '{offer_id}', which does not exist.",
+            )
+
+        def key(entry: dict[str, Any]) -> tuple[object, str]:
+            return entry.get("product"), str(entry.get("plan", "")).rsplit("/", 1)[-1]
+
+        given = list(user.get("pricing") or [])
+        keys = {key(e) for e in given}
+        kept = [e for e in original["fields"].get("pricing") or [] if key(e) not in keys]
+        return {**user, "pricing": [*given, *copy.deepcopy(kept)]}
+
+    def _partner_target(self, ctx: JobContext, res: dict[str, Any]) -> dict[str, Any]:
+        """The documented partner completion sends no ``id``, only the ``eTag`` it read
+        (docs/api-unknowns.md): the partner's offer with that eTag is the one completed."""
+        etag = res.get("eTag")
+        if etag is None:
+            return res
+        for _, record in self.store.list_offers(ctx.account.name, 0, 1_000_000):
+            if record.get("eTag") == etag and self.role(record, ctx.account.name) == "partner":
+                return {**res, "id": record["id"]}
+        return res
 
     def _create(self, ctx: JobContext, kind: str, res: dict[str, Any]) -> dict[str, Any]:
         target = res["state"]
@@ -78,7 +118,10 @@ class Offers(Lifecycle):
                 "invalidState",
                 f"A new private offer must be created as 'draft' or 'live', not '{target}'.",
             )
-        fields = self._validate_fields(ctx, kind, self._user_fields(res))
+        user = self._user_fields(res)
+        if "upgradedFrom" in user:
+            user = self._upgrade(ctx, user)
+        fields = self._validate_fields(ctx, kind, user)
         guid = str(uuid.uuid4())
         record: dict[str, object] = {
             "guid": guid,

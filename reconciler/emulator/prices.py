@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 
 from reconciler.emulator.base import PRICE_PREFIX, EngineBase, JobContext, RuleError, _detail
-from reconciler.emulator.versions import schema_url
+from reconciler.emulator.versions import NEWEST, schema_url
 
 
 class PriceRules(EngineBase):
@@ -107,7 +107,7 @@ class PriceRules(EngineBase):
         self.store.put_price(durable_id, ctx.account.name, doc)
         if res.get("resourceName"):
             ctx.names[res["resourceName"]] = durable_id
-        return self.price_view(doc, ctx.version)
+        return self.price_view(doc, NEWEST)  # GET configure/{jobId} answers its $version
 
     def price_view(self, doc: dict[str, object], version: str) -> dict[str, object]:
         body = {k: v for k, v in doc.items() if not k.startswith("_")}

@@ -12,6 +12,9 @@ import re
 MP = "https://schema.mp.microsoft.com/schema"
 EDGE = "https://product-ingestion.azureedge.net/schema"
 
+# Above every version: a view made at it holds every field, to be capped when read.
+NEWEST = "9999-12-31"
+
 VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:-dev|-preview\d+)?$")
 
 SCHEMAS: dict[str, list[tuple[str, str]]] = {

@@ -27,6 +27,36 @@ class Views(PriceRules):
             return {k: view[k] for k in SUMMARY_FIELDS if k in view}
         return view
 
+    def detail_view(self, resource: dict[str, Any], version: str) -> dict[str, Any]:
+        """A job's resource as ``GET configure/{jobId}`` answers it at ``$version=version``.
+
+        The ceiling rule holds as on the other routes: the closest older schema, without the
+        fields newer than it, and 400 below every version of the resource.
+        """
+        offer = "privateOfferType" in resource
+        kind = "private-offer" if offer else "price-and-availability-private-offer-plan"
+        capped = self.capped(kind, version)
+        out = {**resource, "$schema": schema_url(kind, capped)}
+        for key, since in FIELDS_SINCE.items():
+            if offer and capped < since:
+                out.pop(key, None)
+        return out
+
+    def _awaiting(self, record: dict[str, Any]) -> str:
+        """The subState of an offer out to its customer: accepted, waiting, or expired."""
+        if record.get("accepted"):
+            return "accepted"
+        # "Your private offer expired before the customer accepted it" (docs/api-unknowns.md):
+        # past its acceptBy nobody can accept it any more.
+        accept_by = record["fields"].get("acceptBy")
+        if (
+            self.config.expired_sub_state == "expired"
+            and isinstance(accept_by, str)
+            and accept_by < self.today().isoformat()
+        ):
+            return "expired"
+        return "pendingAcceptance"
+
     def role(self, record: dict[str, Any], account: str) -> str | None:
         if record["owner"] == account:
             return "owner"
@@ -88,7 +118,7 @@ class Views(PriceRules):
         view.update(name=fields.get("name"), privateOfferType=spelling, state=partner["state"])
         customer_live: bool = partner["state"] == "live"
         if customer_live:
-            view["subState"] = "accepted" if record.get("accepted") else "pendingAcceptance"
+            view["subState"] = self._awaiting(record)
         for key in (
             "offerPricingType",
             "customerContractRenewal",
@@ -129,12 +159,12 @@ class Views(PriceRules):
         customer_live = False
         view.update(name=fields.get("name"), privateOfferType=record["type"], state=record["state"])
         if record["state"] == "live" and record["type"] == CUSTOMER:
-            view["subState"] = "accepted" if record.get("accepted") else "pendingAcceptance"
+            view["subState"] = self._awaiting(record)
             customer_live = True
         if record["state"] == "live" and partner is not None:
             customer_live = partner["state"] == "live"
             if customer_live:
-                view["subState"] = "accepted" if record.get("accepted") else "pendingAcceptance"
+                view["subState"] = self._awaiting(record)
             else:
                 view["subState"] = "pendingPartnerAction"
         for key, value in fields.items():

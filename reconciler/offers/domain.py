@@ -155,6 +155,8 @@ class SubState(StrEnum):
     PENDING_ACCEPTANCE = "pendingAcceptance"
     ACCEPTED = "accepted"  # a contract: never changed, never withdrawn
     PENDING_PARTNER_ACTION = "pendingPartnerAction"
+    # Past acceptBy, never accepted: the UI's "Expired"; withdraw it to change and resubmit.
+    EXPIRED = "expired"
 
 
 OFFER_STATES: tuple[str, ...] = tuple(s.value for s in OfferState)

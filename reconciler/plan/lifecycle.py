@@ -218,7 +218,11 @@ class _Live:
         return self.ctx.make(cls, steps=steps)
 
 
-def _to_deleted(ctx: Decision, live: _Live, state_origin: Origin) -> Change:
+def _to_deleted(ctx: Decision, live: _Live, state_origin: Origin) -> Change | None:
+    if live.kind == "cspPromotion" and live.state == "withdrawn":
+        # The service deletes drafts only and a withdrawn CSP offer never becomes a draft
+        # again: it is as gone as it can be, so the file is in sync (no refused delete).
+        return None
     if can_transition(live.state, OfferState.DELETED):
         with_state(ctx, live.state, "deleted", state_origin)
         return live.guarded(DeleteDraft, "delete", [live.minimal("delete", "deleted")])
@@ -294,7 +298,9 @@ def _to_live(ctx: Decision, live: _Live, has_diff: bool, state_origin: Origin) -
         return ctx.blocked(PARTNER_PUBLISHED, wanted="republish")
     if not ctx.allow_republish:
         return ctx.blocked(
-            "a live offer cannot be edited in place; the change needs withdraw, edit and "
+            EXPIRED
+            if live.sub_state == SubState.EXPIRED
+            else "a live offer cannot be edited in place; the change needs withdraw, edit and "
             "republish (the customer's acceptance link stops working meanwhile)",
             override=REPUBLISH_OVERRIDE,
             wanted="republish",
@@ -303,6 +309,11 @@ def _to_live(ctx: Decision, live: _Live, has_diff: bool, state_origin: Origin) -
     return live.guarded(Republish, "republish", [live.minimal("withdraw", "withdrawn"), update])
 
 
+EXPIRED = (
+    "a live offer cannot be edited in place, and this one expired: its acceptBy passed "
+    "before the customer accepted it; the change needs withdraw, edit and republish (give "
+    "it a new acceptBy)"
+)
 PARTNER_PUBLISHED = (
     "the selling partner has published this multiparty offer: the partner must withdraw it "
     "first; after that, plan again here to withdraw, edit and republish it"

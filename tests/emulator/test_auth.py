@@ -202,3 +202,22 @@ def test_plain_httpx_garbles_msals_certificate_assertion(tls_emulator: EmbeddedE
     )
     result = app.acquire_token_for_client(SCOPE)
     assert result["error"] == "invalid_client" and 50027 in result["error_codes"]
+
+
+def test_the_documented_v1_token_request_is_answered() -> None:
+    with EmbeddedEmulator(EmulatorConfig(static_tokens=False)) as emulator:
+        url = emulator.authority("contoso") + "/oauth2/token"
+        form = {  # as the documentation writes it, trailing slash included
+            "grant_type": "client_credentials",
+            "client_id": PUBLISHER.client_id,
+            "client_secret": PUBLISHER.client_secret,
+            "resource": "https://graph.microsoft.com/",
+        }
+        issued = httpx.post(url, data=form)
+        assert issued.status_code == 200, issued.text
+        assert issued.json()["resource"] == "https://graph.microsoft.com/"
+        assert call_api(emulator, issued.json()["access_token"]).status_code == 200
+        other = httpx.post(url, data={**form, "resource": "https://management.azure.com/"})
+        assert other.status_code == 400 and other.json()["error"] == "invalid_resource"
+        wrong = httpx.post(url, data={**form, "client_secret": "not-it"})
+        assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from reconciler.emulator import EmbeddedEmulator, EmulatorConfig
-from tests.emulator.conftest import Api, customer_offer
+from tests.emulator.conftest import Api, customer_offer, originator_offer
 
 
 def test_jobs_run_after_their_latency_and_in_submission_order() -> None:
@@ -143,3 +143,16 @@ def test_a_large_account_lists_every_offer_once_through_its_pages(
         response = api.http.get(link)
     assert pages == 3
     assert sorted(names) == sorted(f"Offer {i}" for i in range(1200))
+
+
+def test_job_detail_honours_version_as_every_read_does(api: Api) -> None:
+    job_id = api.run(originator_offer())["jobId"]
+    newest = api.get(f"/configure/{job_id}", "2024-09-30").json()["resources"][0]
+    assert newest["$schema"].endswith("/private-offer/2024-09-30")
+    assert newest["customerContractRenewal"] is False
+    older = api.get(f"/configure/{job_id}", "2023-07-15").json()["resources"][0]
+    assert older["$schema"].endswith("/private-offer/2023-07-15")
+    assert "customerContractRenewal" not in older  # not in the 2023-07-15 schema
+    assert older["id"] == newest["id"]
+    too_old = api.get(f"/configure/{job_id}", "2021-01-01")
+    assert too_old.status_code == 400 and "older than every version" in too_old.text

@@ -10,6 +10,7 @@ from reconciler.emulator import EmbeddedEmulator, EmulatorConfig
 from tests.emulator.conftest import (
     ANALYTICS,
     CSP_TENANT,
+    DATA_PLATFORM,
     OFFER,
     PRICE,
     SECURE_VM,
@@ -158,6 +159,57 @@ def test_delete_drafts_only(api: Api) -> None:
     failed(api.update(draft), "invalidState")
     live = api.create(customer_offer(state="live"))
     failed(api.run(minimal(live, "deleted")), "invalidState")
+
+
+def test_withdrawn_csp_offer_cannot_be_deleted_unless_set() -> None:
+    for setting, expected in (("refused", "failed"), ("allowed", "succeeded")):
+        config = EmulatorConfig(csp_withdrawn_delete=setting)  # type: ignore[arg-type]
+        with EmbeddedEmulator(config) as emulator:
+            api = Api(emulator)
+            live = api.create(csp_offer(state="live"))
+            api.run(minimal(live, "withdrawn"))
+            status = api.run(minimal(live, "deleted"))
+            assert status["jobResult"] == expected
+            state = api.offer(live["id"])["state"]
+            assert state == ("withdrawn" if expected == "failed" else "deleted")
+            api.close()
+
+
+def test_an_offer_past_accept_by_reads_back_expired_unless_set() -> None:
+    for setting, expected in (("expired", "expired"), ("pendingAcceptance", "pendingAcceptance")):
+        config = EmulatorConfig(expired_sub_state=setting)  # type: ignore[arg-type]
+        with EmbeddedEmulator(config) as emulator:
+            api = Api(emulator)
+            live = api.create(customer_offer(state="live"))  # acceptBy 2030-06-30
+            assert api.offer(live["id"])["subState"] == "pendingAcceptance"
+            emulator.config.today = "2030-07-01"
+            assert api.offer(live["id"])["subState"] == expected
+            assert api.run(minimal(live, "withdrawn"))["jobResult"] == "succeeded"
+            api.close()
+
+
+def test_upgrade_names_a_known_offer_and_carries_its_other_pricing_over(api: Api) -> None:
+    unknown = {"id": "private-offer/00000000-0000-0000-0000-000000000000", "name": "Gone"}
+    error = failed(api.run(customer_offer(upgradedFrom=unknown)), "resourceNotFound")
+    assert "upgradedFrom" in error["message"]
+    extra = {
+        "product": DATA_PLATFORM,
+        "plan": "plan/987654",
+        "discountType": "percentage",
+        "discountPercentage": 7,
+    }
+    original = api.create(
+        customer_offer(state="live", pricing=[*customer_offer()["pricing"], extra])
+    )
+    override = {**customer_offer()["pricing"][0], "discountPercentage": 9}
+    upgrade = customer_offer(
+        name="Upgrade",
+        pricing=[override],
+        upgradedFrom={"id": original["id"], "name": original["name"]},
+    )
+    upgraded = api.create(upgrade)
+    by_plan = {e["plan"].rsplit("/", 1)[-1]: e["discountPercentage"] for e in upgraded["pricing"]}
+    assert by_plan == {"123456": 9, "987654": 7}  # given: overrides; not given: carried over
 
 
 def test_delete_job_has_no_resource_uri(api: Api) -> None:
@@ -353,6 +405,19 @@ def publish(partner_api: Api, view: dict[str, Any]) -> None:
         view, state="live", originatorPricing=with_markup(view), preparedBy="sam@partner.com"
     )
     assert status["jobResult"] == "succeeded", status
+
+
+def test_partner_completion_as_the_sample_writes_it_without_an_id(
+    api: Api, partner_api: Api
+) -> None:
+    view = published_for_partner(api, partner_api)
+    # The documented sample re-sends eTag and lastModified but no id.
+    body = {k: v for k, v in view.items() if k not in ("id", "subState", "acceptanceLinks")}
+    body.update(state="live", originatorPricing=with_markup(view), preparedBy="sam@partner.com")
+    assert partner_api.run(body)["jobResult"] == "succeeded"
+    assert partner_api.offer(view["id"])["state"] == "live"
+    listed = partner_api.get("/private-offer/query").json()["privateOffers"]
+    assert [o["id"] for o in listed] == [view["id"]]  # completed, not a second offer
 
 
 def test_partner_may_not_change_read_only_fields(api: Api, partner_api: Api) -> None:

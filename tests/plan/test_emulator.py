@@ -262,6 +262,44 @@ def test_live_csp_offer_is_recreated_only_when_allowed(
     assert plan_of(emu, settings, edited).changes == []
 
 
+def test_withdrawn_csp_offer_is_never_planned_for_a_delete(
+    emu: EmbeddedEmulator, settings: Settings
+) -> None:
+    from reconciler.offers.loader import load_offer_text
+
+    text = (EXAMPLES / "csp-promotion.yaml").read_text()
+
+    def csp(state: str) -> list[OfferFile]:
+        edited = text.replace("state: live", f"state: {state}")
+        return [load_offer_text(edited, "offers/csp-promotion.yaml", settings, strict=False)]
+
+    send(emu, settings, plan_of(emu, settings, csp("live")))
+    send(emu, settings, plan_of(emu, settings, csp("withdrawn")))
+    name = csp("live")[0].name
+    assert live_offer(emu, settings, name)["state"] == "withdrawn"
+    # The service deletes drafts only; a withdrawn CSP offer is as gone as it can be.
+    assert plan_of(emu, settings, csp("deleted")).changes == []
+
+
+def test_expired_offer_reads_back_expired_and_plans_calmly(
+    emu: EmbeddedEmulator, settings: Settings
+) -> None:
+    send(emu, settings, plan_of(emu, settings, [customer_file(settings, state="live")]))
+    emu.admin.settings(today="2027-02-01")  # the day after the file's acceptBy
+    try:
+        offer_id = live_offer(emu, settings, "Tailspin Analytics")["id"]
+        with client(emu, settings) as c:
+            assert c.get_offer(offer_id)["subState"] == "expired"
+        assert plan_of(emu, settings, [customer_file(settings, state="live")]).changes == []
+        edited = customer_file(settings, state="live", discount=11)
+        (blocked,) = plan_of(emu, settings, [edited]).changes
+        assert blocked.action == "blocked"
+        assert "expired" in (blocked.blocked_reason or "")
+        assert "acceptBy" in (blocked.blocked_reason or "")
+    finally:
+        emu.admin.settings(today="")
+
+
 def test_partner_cannot_create(emu: EmbeddedEmulator, settings: Settings) -> None:
     files = load_offer_files([EXAMPLES / "partner"], settings, strict=False)
     (blocked,) = plan_of(emu, settings, files, role="partner").changes
