@@ -34,7 +34,7 @@ def line_of(text: str, needle: str) -> int:
 def test_a_wrong_type_does_not_hide_the_rules(project: Path) -> None:
     text = (
         WOODGROVE.replace("discountPercentage: 10", "discountPercentage: ten")
-        .replace("acceptBy: 2026-12-31", "acceptBy: 2028-12-31")
+        .replace("acceptBy: 2027-06-30", "acceptBy: 2028-12-31")
         .replace("  - amy@contoso.com", "  - not-an-email")
         .replace("variableStartDate: false", "variableStartDate: maybe")
     )
@@ -53,7 +53,7 @@ def test_a_wrong_type_does_not_hide_the_rules(project: Path) -> None:
 
 def test_an_unknown_type_is_checked_as_its_closest_match(project: Path) -> None:
     text = WOODGROVE.replace("customerPromotion", "customerPromo").replace(
-        "acceptBy: 2026-12-31", "acceptBy: 2028-12-31"
+        "acceptBy: 2027-06-30", "acceptBy: 2028-12-31"
     )
     found = validate(project, text)
     assert len(found) == 2, found

@@ -150,7 +150,7 @@ BROKEN = {
         "end: 2027-12-30",
     ),
     "accept-by-past": Broken(
-        Edit(CUSTOMER, "acceptBy: 2026-12-31", "acceptBy: 2026-11-24"),
+        Edit(CUSTOMER, "acceptBy: 2027-06-30", "acceptBy: 2026-11-24"),
         "acceptBy",
         "accept-by-future",
         "acceptBy: 2026-11-24",
@@ -174,7 +174,7 @@ BROKEN = {
         "pricing: []",
     ),
     "customer-live-without-accept-by": Broken(
-        Edit(CUSTOMER, "acceptBy: 2026-12-31\n", ""),
+        Edit(CUSTOMER, "acceptBy: 2027-06-30\n", ""),
         "acceptBy",
         "customer-accept-by",
         "privateOfferType:",
@@ -734,7 +734,7 @@ PASSING = {
         CUSTOMER, "state: live\n", "state: live\nresourceName: " + "r" * 50 + "\n"
     ),
     "accept-by-equals-end": Edit(ABSOLUTE, "acceptBy: 2027-01-31", "acceptBy: 2027-06-30"),
-    "accept-by-today": Edit(CUSTOMER, "acceptBy: 2026-12-31", "acceptBy: 2026-11-25"),
+    "accept-by-today": Edit(CUSTOMER, "acceptBy: 2027-06-30", "acceptBy: 2026-11-25"),
     "variable-start-without-start": Edit(ABSOLUTE, "", ""),
     "pinned-id": Edit(
         CUSTOMER,
@@ -786,7 +786,7 @@ def test_boundary_variant_is_valid(load: Loader, edit: Edit) -> None:
 
 def test_draft_customer_may_omit_live_fields(load: Loader) -> None:
     text = Edit(CUSTOMER, "state: live", "state: draft").apply()
-    for removed in (CUSTOMER_PRICING, "acceptBy: 2026-12-31\n", "end: 2027-12-31\n"):
+    for removed in (CUSTOMER_PRICING, "acceptBy: 2027-06-30\n", "end: 2027-12-31\n"):
         text = text.replace(removed, "")
     assert load(text).state == "draft"
 
@@ -807,8 +807,8 @@ def test_accept_by_in_the_past_depends_on_today(load: Loader) -> None:
     import datetime as dt
 
     text = example(CUSTOMER)
-    assert load(text, today=dt.date(2026, 12, 31)).name
-    problems = _problems(load, text, today=dt.date(2027, 1, 1))
+    assert load(text, today=dt.date(2027, 6, 30)).name
+    problems = _problems(load, text, today=dt.date(2027, 7, 1))
     assert [p.rule for p in problems] == ["accept-by-future"]
 
 

@@ -32,7 +32,7 @@ def test_apply_report_says_each_offers_state_and_who_acts_next(
     }
     woodgrove = rows["Woodgrove Bank Analytics"].replace("\\", "")
     assert "live: waiting for the customer's acceptance" in woodgrove
-    assert "Woodgrove Bank: accepts it by 2026-12-31 in the Azure portal" in woodgrove
+    assert "Woodgrove Bank: accepts it by 2027-06-30 in the Azure portal" in woodgrove
     coho = rows["Coho Winery Data Platform"].replace("\\", "")
     assert (
         "waiting for the selling partner" in coho and "Market Place Test: adds its markup" in coho

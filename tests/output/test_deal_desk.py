@@ -59,7 +59,7 @@ def test_the_woodgrove_row_says_who_how_much_and_when(project: Path, reconciler:
     assert "90 → 88 (list 100 USD/month)" in row  # the monthly term's price per month
     assert "81 → 79.2 (list 90 USD/month)" in row  # and the yearly one's
     assert "2027-01-01 → 2027-12-31" in row  # the term
-    assert "| 2026-12-31 |" in row  # accept by
+    assert "| 2027-06-30 |" in row  # accept by
     assert "⚠ republish" in row  # the risk, on the offer's own row
     # The alert above the table names the offer it warns about.
     alert = markdown.split("| Offer |")[0]
@@ -135,5 +135,5 @@ def test_the_terminal_shows_the_same_row(project: Path, reconciler: Cli) -> None
     assert code == 0, err
     assert "    Woodgrove Bank · Contoso Analytics · Standard\n" in out
     assert "    1 month: 90 → 88 (list 100 USD/month)\n" in out
-    assert "    2027-01-01 → 2027-12-31 · accept by 2026-12-31\n" in out
+    assert "    2027-01-01 → 2027-12-31 · accept by 2027-06-30\n" in out
     assert "    ⚠ republish\n" in out
