@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from reconciler.api.jobs import JobStatus
 from reconciler.errors import (
@@ -52,17 +52,7 @@ Status = Literal[
     "blocked",
     "waiting",
 ]
-STATUSES: tuple[str, ...] = (
-    "succeeded",
-    "failed",
-    "stale",
-    "running",
-    "unknown",
-    "cancelled",
-    "not-sent",
-    "blocked",
-    "waiting",
-)
+STATUSES: tuple[str, ...] = get_args(Status)
 # Left alone by design (the plan said why), never sent.
 LEFT_ALONE: tuple[str, ...] = ("blocked", "waiting")
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from reconciler.checks.list_prices import PriceClient, plan_key
 from reconciler.checks.price_guard import PriceGuardReport
+from reconciler.checks.watch import as_date
 from reconciler.errors import ApiError
 from reconciler.offers.domain import offer_key
 from reconciler.offers.loader import OfferFile
@@ -240,13 +241,7 @@ def _key(product: str, plan: str) -> str:
 
 
 def _date(value: object) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
+    return as_date(value)
     return None
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from reconciler.markdown import code_block, escape_html, escape_markdown, inline_code, md_inline
 from reconciler.plan.changes import Change
 from reconciler.plan.extras import ExtraKind
-from reconciler.plan.plan import Plan
+from reconciler.plan.plan import SUMMARY_ORDER, Plan
 from reconciler.render.common import (
     EMOJI,
     accepted,
@@ -186,18 +186,8 @@ def heading_counts(plan: Plan) -> str:
     counts = plan.summary()
     parts = [
         f"{counts[key]} to {key}" if key != "blocked" else f"{counts[key]} blocked"
-        for key in (
-            "create",
-            "update",
-            "publish",
-            "partner-complete",
-            "republish",
-            "recreate",
-            "withdraw",
-            "delete",
-            "blocked",
-        )
-        if counts.get(key)
+        for key in SUMMARY_ORDER
+        if key != "unchanged" and counts.get(key)
     ]
     if counts["gone"]:
         parts.append(_count(counts["gone"], "file removed", "files removed"))
