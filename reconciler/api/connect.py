@@ -154,12 +154,15 @@ def open_client(
         ) as client:
             yield client
         return
-    from reconciler.emulator.config import EmulatorConfig
+    from reconciler.emulator.config import EmulatorConfig, default_job_latency
     from reconciler.emulator.server import EmbeddedEmulator
 
     data_dir = emulator_data or (settings.root / DEFAULT_EMULATOR_DATA)
+    config = EmulatorConfig(
+        data_dir=data_dir, tls=True, job_latency=default_job_latency(embedded=True)
+    )
     with (
-        EmbeddedEmulator(EmulatorConfig(data_dir=data_dir, tls=True)) as emu,
+        EmbeddedEmulator(config) as emu,
         connect_emulator(
             emu,
             settings,

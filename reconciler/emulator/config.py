@@ -60,13 +60,18 @@ def default_accounts() -> tuple[Account, ...]:
 
 JOB_LATENCY_ENV = "RECONCILER_EMULATOR_JOB_LATENCY"
 DEFAULT_JOB_LATENCY = 30.0
+# The emulator that `--emulator` embeds in a command: jobs still take time and a created
+# offer is still listed only once its job completes, but a quickstart's apply (a batch job
+# that fails, then one job per offer, then the partner's) finishes in seconds, not minutes.
+EMBEDDED_JOB_LATENCY = 3.0
 
 
-def default_job_latency() -> float:
-    """30 s, or what RECONCILER_EMULATOR_JOB_LATENCY says (a number of seconds >= 0)."""
+def default_job_latency(*, embedded: bool = False) -> float:
+    """30 s (3 s for the emulator embedded in a command), or what
+    RECONCILER_EMULATOR_JOB_LATENCY says (a number of seconds >= 0)."""
     raw = os.environ.get(JOB_LATENCY_ENV, "").strip()
     if not raw:
-        return DEFAULT_JOB_LATENCY
+        return EMBEDDED_JOB_LATENCY if embedded else DEFAULT_JOB_LATENCY
     try:
         value = float(raw)
     except ValueError:
