@@ -8,6 +8,7 @@ reporting, the exit code -- only the client it opens is pointed at the test's em
 from __future__ import annotations
 
 import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ import pytest
 
 from reconciler.api.connect import connect_emulator
 from reconciler.emulator.server import EmbeddedEmulator
-from tests.apply.conftest import EXAMPLES
+from tests.apply.conftest import EXAMPLES, client, fast_settings
 from tests.support.inprocess import run_reconciler
 
 EMU = ["--emulator", "--emulator-data", "emu"]
@@ -88,3 +89,20 @@ def fault_at_post(emu: EmbeddedEmulator, nth: int, kind: str) -> Iterator[None]:
         stop.set()
         thread.join()
         emu.admin.clear_faults()
+
+
+def git(root: Path, *args: str) -> None:
+    """A git command in *root* with a fixed author (the tests commit offer files)."""
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def live(emu: EmbeddedEmulator) -> dict[str, dict[str, object]]:
+    """Every offer not deleted, by name, each read by id (whole resources, not summaries)."""
+    with client(emu, fast_settings(Path.cwd())) as c:
+        listed = [o for o in c.list_offers() if o.get("state") != "deleted"]
+        return {str(o["name"]): c.get_offer(str(o["id"])) for o in listed}

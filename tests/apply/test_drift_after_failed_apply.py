@@ -4,7 +4,6 @@ suggested fix, run, leaves no drift."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,29 +11,13 @@ import pytest
 
 from reconciler.emulator.server import EmbeddedEmulator
 from reconciler.errors import EXIT_CHANGES, EXIT_JOBS_FAILED, EXIT_OK
-from tests.apply.cli_support import EMU, FAST, fault_at_post, run, setup_project
-from tests.apply.conftest import client, fast_settings
+from tests.apply.cli_support import EMU, FAST, fault_at_post, git, live, run, setup_project
 from tests.support.github_server import GitHubServer
 
 CUSTOMER = "offers/customer-percentage.yaml"
 WOODGROVE = "Woodgrove Bank Analytics discount 2027"
 NEW = "offers/northwind.yaml"
 NEW_NAME = "Northwind Traders Analytics discount 2027"
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
-
-
-def live(emu: EmbeddedEmulator) -> dict[str, dict[str, object]]:
-    with client(emu, fast_settings(Path.cwd())) as c:
-        listed = [o for o in c.list_offers() if o.get("state") != "deleted"]
-        return {str(o["name"]): c.get_offer(str(o["id"])) for o in listed}  # not summaries
 
 
 @pytest.fixture(params=["local", "github"])

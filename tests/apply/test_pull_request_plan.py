@@ -4,15 +4,13 @@ saved plan applies exactly the pull request's changes."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from reconciler.emulator.server import EmbeddedEmulator
 from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK
-from tests.apply.cli_support import EMU, run, setup_project
-from tests.apply.conftest import client, fast_settings
+from tests.apply.cli_support import EMU, git, live, run, setup_project
 
 CSP = "offers/csp-promotion.yaml"
 CSP_NAME = "Contoso Analytics CSP margin 2027"
@@ -20,21 +18,6 @@ CUSTOMER = "offers/customer-percentage.yaml"
 WOODGROVE = "Woodgrove Bank Analytics discount 2027"
 NEW = "offers/northwind.yaml"
 NEW_NAME = "Northwind Traders Analytics discount 2027"
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
-
-
-def live(emu: EmbeddedEmulator) -> dict[str, dict[str, object]]:
-    with client(emu, fast_settings(Path.cwd())) as c:
-        listed = [o for o in c.list_offers() if o.get("state") != "deleted"]
-        return {str(o["name"]): c.get_offer(str(o["id"])) for o in listed}
 
 
 @pytest.fixture
