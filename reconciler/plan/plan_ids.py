@@ -27,10 +27,6 @@ PRICING_KEYS = ("pricing", "originatorPricing")
 PLAN_KEYS = ("plan", "basePlan")
 
 
-class PlanLister(Protocol):
-    def list_plans(self, product_id: str) -> list[dict[str, object]]: ...
-
-
 @dataclass
 class PlanIds:
     """Per product (its guid, lower case): every name of each plan -> ``plan/<externalId>``."""
