@@ -95,7 +95,9 @@ class Offers(Lifecycle):
             )
 
         def key(entry: dict[str, Any]) -> tuple[object, str]:
-            return entry.get("product"), str(entry.get("plan", "")).rsplit("/", 1)[-1]
+            # either name of a plan (durable or external id) is the same plan
+            product = str(entry.get("product", ""))
+            return product, self.plan_external_id(product, str(entry.get("plan", "")))
 
         given = list(user.get("pricing") or [])
         keys = {key(e) for e in given}

@@ -39,8 +39,10 @@ def essences(
     live_offer: Mapping[str, object] | None,
     live: LiveState,
 ) -> tuple[dict[str, object], dict[str, object]]:
-    desired = essence(desired_body)
-    current = essence(live_offer, prices=live.prices) if live_offer is not None else {}
+    desired = essence(desired_body, plans=live.plans)
+    current = (
+        essence(live_offer, prices=live.prices, plans=live.plans) if live_offer is not None else {}
+    )
     if f.kind == CHANNEL_PARTNER:
         desired, current = partner_view(desired), partner_view(current)
     return desired, without_carried_over(desired, current)

@@ -211,7 +211,13 @@ def test_upgrade_names_a_known_offer_and_carries_its_other_pricing_over(
         upgradedFrom={"id": original["id"], "name": original["name"]},
     )
     upgraded = api.create(upgrade)
-    by_plan = {e["plan"].rsplit("/", 1)[-1]: e["discountPercentage"] for e in upgraded["pricing"]}
+    external = {
+        plan["id"]: plan["identity"]["externalId"]
+        for product in (ANALYTICS, DATA_PLATFORM)
+        for plan in api.get("/plan", "2022-07-01", product=product).json()["value"]
+    }
+    # read back by durable id (plan/<productGuid>/<planGuid>), whichever form was sent
+    by_plan = {external[e["plan"]]: e["discountPercentage"] for e in upgraded["pricing"]}
     assert by_plan == {"123456": 9, "987654": 7}  # given: overrides; not given: carried over
 
 
