@@ -57,7 +57,7 @@ pricing:
 def prices(offer: dict[str, object]) -> dict[str, object]:
     entries = offer["pricing"]
     assert isinstance(entries, list)
-    return {str(e["plan"]).rsplit("/", 1)[-1]: e["discountPercentage"] for e in entries}
+    return {str(e["planName"]): e["discountPercentage"] for e in entries}  # the plan's alias
 
 
 @pytest.mark.emulator(job_latency=0.05)
@@ -101,7 +101,7 @@ def test_an_upgrade_waits_for_acceptance_and_its_carried_over_pricing_is_no_chan
     emu.admin.accept(original_id)
     code, out, err = run("apply", UPGRADE, "--auto-approve", *EMU)
     assert code == EXIT_OK, out + err
-    assert prices(live(emu)[UPGRADE_NAME]) == {"123456": 12, "234567": 5}
+    assert prices(live(emu)[UPGRADE_NAME]) == {"Standard": 12, "Premium": 5}
     # The carried-over entry is the service's: the next plan is empty.
     code, out, err = run("plan", UPGRADE, "--detailed-exitcode", *EMU)
     assert code == EXIT_OK, out + err
