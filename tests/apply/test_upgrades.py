@@ -93,7 +93,12 @@ def test_an_upgrade_waits_for_acceptance_and_its_carried_over_pricing_is_no_chan
     Path("reconciler.toml").write_text(FAST + '[plan]\nupgrade-from = "any"\n')
     code, out, err = run("apply", UPGRADE, "--auto-approve", *EMU)
     assert code == EXIT_JOBS_FAILED, out + err
-    assert "only an accepted private offer can be upgraded" in " ".join(out.split())
+    text = " ".join(out.split())
+    assert (
+        f"{UPGRADE}:5: upgradedFrom.id: invalidState: upgradedFrom names private offer "
+        f"'{original_id}', which its customer has not accepted"
+    ) in text
+    assert "upgradedFrom.id: only an accepted private offer can be upgraded." in text
     assert UPGRADE_NAME not in live(emu)
 
     # Accepted: the upgrade is created, the price of plan/234567 carried over.

@@ -238,7 +238,7 @@ def test_only_an_accepted_offer_can_be_upgraded_unless_set_otherwise(setting: st
             error = failed(status, "invalidState")
             assert f"upgradedFrom names private offer '{pending['id']}'" in error["message"]
             assert "not accepted" in error["message"]
-            assert error["details"][0]["target"] == "upgradedFrom"
+            assert error["details"][0]["target"] == "upgradedFrom.id"
             emulator.admin.accept(pending["id"])
             assert api.run(upgrade)["jobResult"] == "succeeded"
         api.close()
