@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.secrets import REGISTRY
+from tests.support.schedule import LONG_MODULES, module_of, spread
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,26 +45,11 @@ def _fresh_secret_registry() -> Iterator[None]:
     REGISTRY.clear()
 
 
-# Modules whose tests run for seconds (workflow runs, process kills, many subprocesses) go
-# first, so that each is started early and the short tests fill the workers up at the end.
-_SLOW_FIRST = (
-    "tests/workflows/",
-    "tests/security/test_secrets.py",
-    "tests/bench/",
-    "tests/apply/test_lock_cli.py",
-    "tests/reliability/",
-    "tests/apply/test_kill_and_rerun.py",
-    "tests/apply/test_github_state.py",
-    "tests/apply/test_journal_cli.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid
-        for index, prefix in enumerate(_SLOW_FIRST):
-            if path.startswith(prefix):
-                return index
-        return len(_SLOW_FIRST)
-
-    items.sort(key=rank)  # stable: the order within each group stays as collected
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Each worker collects and orders the tests itself: the same order on every worker (xdist
+    # checks), from the worker count each one finds in its environment.
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1 and config.getoption("dist", "no") == "worksteal":
+        items[:] = spread(items, workers)
+    else:  # one process: the long modules first, the short ones after (stable order)
+        items.sort(key=lambda item: module_of(item) not in LONG_MODULES)
