@@ -38,6 +38,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _scratch_state_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plan and apply keep per-account state (apply history, kept journals, the lock) under
+    $XDG_STATE_HOME/reconciler, and apply looks through every account's folder there: a test
+    gets a scratch one (its subprocesses inherit it), never the user's own, which the suite
+    would otherwise fill with a folder per emulator it starts (thousands, each one more for
+    every later apply to look through)."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state-home")))
+
+
+@pytest.fixture(autouse=True)
 def _fresh_secret_registry() -> Iterator[None]:
     # Secrets registered by one test must not redact (or hide leaks in) another test's output.
     REGISTRY.clear()
@@ -45,11 +57,12 @@ def _fresh_secret_registry() -> Iterator[None]:
     REGISTRY.clear()
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Each worker collects and orders the tests itself: the same order on every worker (xdist
-    # checks), from the worker count each one finds in its environment.
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Each xdist worker collects and orders the tests itself: the same order on every worker
+    # (xdist checks), from the worker count each one finds in its environment. (A worker's own
+    # --dist reads "no": the scheduling mode is the controller's, worksteal in addopts.)
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    if workers > 1 and config.getoption("dist", "no") == "worksteal":
+    if workers > 1:
         items[:] = spread(items, workers)
     else:  # one process: the long modules first, the short ones after (stable order)
         items.sort(key=lambda item: module_of(item) not in LONG_MODULES)
