@@ -120,7 +120,8 @@ class EmulatorConfig:
     # "resourceName exists only inside the request. It is not stored." (docs/api-unknowns.md)
     detail_resource_name: bool = False
     update_mode: Literal["replace", "merge"] = "replace"
-    # Live offers return plan/<productGuid>/<planId> (docs/api-unknowns.md); False echoes as sent.
+    # Reads answer the durable plan/<productGuid>/<planGuid> (docs/api-unknowns.md, "Plan ids");
+    # False reads a plan back in the form it was sent.
     canonical_plan_ids: bool = True
     deleted_offer_get: Literal["resource", "notFound"] = "resource"
     initial_job_status: Literal["notStarted", "running"] = "notStarted"
@@ -154,6 +155,9 @@ class EmulatorConfig:
     # VM software reservations: "newPlanDetails ... will be system generated and available
     # in the response of the job when completed"; "none" stores the entry as sent.
     vmsr_plan_details: Literal["generated", "none"] = "generated"
+    # "upgrade an existing accepted private offer" (Partner Center FAQ; the API page says
+    # only "an existing customer private offer"): "any" also upgrades an offer not accepted.
+    upgrade_source: Literal["accepted", "any"] = "accepted"
     # Rules no Microsoft page states (docs/api-unknowns.md): off unless asked for.
     # acceptBy <= end is a UI rule that every API sample breaks.
     accept_by_within_term: bool = False

@@ -38,6 +38,7 @@ from deepdiff import DeepDiff
 from reconciler.offers import fields
 from reconciler.offers.domain import ALTERNATIVE_SPELLINGS, canonical_type, plan_key
 from reconciler.plan.changes import FieldChange
+from reconciler.plan.plan_ids import PlanIds
 
 # Left out of the essence: what the catalogue does not compare, and a file's `$schema`.
 READ_ONLY = fields.NOT_COMPARED | {"$schema"}
@@ -267,11 +268,16 @@ def essence(
     body: Mapping[str, object],
     *,
     prices: Mapping[str, Mapping[str, object]] | None = None,
+    plans: PlanIds | None = None,
     defaults: bool = True,
 ) -> dict[str, object]:
-    """The comparable form of a private-offer body (a file's ``api_body()`` or a live offer)."""
+    """The comparable form of a private-offer body (a file's ``api_body()`` or a live offer).
+
+    With *plans*, a plan named by its durable id or its external id is one key."""
     if prices:
         body = fold_prices(body, prices)
+    if plans is not None and plans.products:
+        body = plans.named(body)
     if body.get("offerPricingType") == "vmSoftwareReservations":
         body = _without_generated_plans(body)
     result = _norm(None, body, READ_ONLY)

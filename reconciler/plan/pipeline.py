@@ -20,8 +20,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reconciler.errors import ReconcilerError
-from reconciler.offers.domain import INACTIVE_STATES, canonical_type, name_key
+from reconciler.errors import OfferFilesInvalid, ReconcilerError
+from reconciler.offers.domain import INACTIVE_STATES, canonical_type, name_key, offer_key
 from reconciler.offers.loader import OfferFile, load_offer_files
 from reconciler.plan.baseline import Baseline, git_sha, load_baseline
 from reconciler.plan.live import (
@@ -32,9 +32,11 @@ from reconciler.plan.live import (
     managed_selector,
 )
 from reconciler.plan.plan import Plan
+from reconciler.plan.plan_ids import priced_products, read_plan_ids, unknown_plans
 from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
 from reconciler.plan.scope import Scope, Selection, select_files
 from reconciler.plan.targeted import fetch_targeted
+from reconciler.plan.upgrades import upgrade_sources
 from reconciler.settings import Settings
 from reconciler.state.idcache import IdCache, load_cache, save_cache
 
@@ -121,6 +123,15 @@ def fetch_for(
                 )
 
             complete_summaries(client, live, rename_candidate, workers=settings.api.max_connections)
+        # An upgrade about to be created needs to know whether its original was accepted.
+        originals = upgrade_sources(mine, names)
+        if originals:
+            complete_summaries(
+                client,
+                live,
+                lambda offer: offer_key(offer.get("id")) in originals,
+                workers=settings.api.max_connections,
+            )
         return live
 
 
@@ -147,8 +158,24 @@ def plan_live(
         population=cache.population if targeted and cache is not None else None,
         ours=inputs.ours,
     )
+    attach_plan_ids(client, settings, inputs, loaded, live)
     with settled_heap():
         return make_plan(loaded.files, live, settings, baseline=loaded.baseline, options=options)
+
+
+def attach_plan_ids(
+    client: LiveClient, settings: Settings, inputs: PlanInputs, loaded: LoadedFiles, live: LiveState
+) -> None:
+    """Read the plan list of each product the files price (once per product), so a plan
+    named by its durable id or its external id is one plan; a file naming a plan its product
+    does not have is refused with its file, line and field (OfferFilesInvalid)."""
+    mine = [f for f in loaded.files if f.kind in role_kinds(inputs.role)]
+    products = priced_products(f.api_body() for f in mine)
+    read_plan_ids(client, products, workers=settings.api.max_connections, into=live.plans)
+    live.offers = live.plans.named_all(live.offers)
+    problems = unknown_plans(mine, live.plans)
+    if problems:
+        raise OfferFilesInvalid(problems)
 
 
 def plan_loaded(

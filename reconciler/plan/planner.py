@@ -57,9 +57,11 @@ from reconciler.plan.plan import (
     SkippedFile,
     UnmanagedOffer,
 )
+from reconciler.plan.plan_ids import PlanIds
 from reconciler.plan.renames import block_renames
 from reconciler.plan.safety import evaluate
 from reconciler.plan.scope import Scope
+from reconciler.plan.upgrades import block_upgrades
 from reconciler.settings import Settings
 
 __all__ = [
@@ -102,6 +104,14 @@ def make_plan(
         # A targeted plan does not know which other offers are managed; it reads everything
         # instead when a file was removed or an offer renamed (reconciler.plan.scope).
         block_renames(changes, creates, live.offers, listed)
+    block_upgrades(
+        changes,
+        creates,
+        by_path,
+        live.offers,
+        accepted_only=settings.plan.upgrade_from == "accepted",
+        read_all=opts.scope is not Scope.CHANGED,
+    )
     _stamp_versions(changes, settings, live)
     return Plan(
         meta=_meta(opts, baseline),
@@ -171,7 +181,7 @@ def _decide_file(
     desired_ess, live_ess = essences(f, desired_body, live_offer, live)
     raws = diff(live_ess, desired_ess, rules)
     known = baseline is not None and baseline.has(key)
-    base_ess, base_state = _baseline_of(f, baseline if known else None)
+    base_ess, base_state = _baseline_of(f, baseline if known else None, live.plans)
     # Only a field change shows a template: most offers of a large plan have none, and
     # walking every desired body for templates is a cost of its own at thousands of offers.
     shown = shown_templates(desired_body) if raws else {}
@@ -212,13 +222,13 @@ def _decide_file(
 
 
 def _baseline_of(
-    f: OfferFileLike, baseline: Baseline | None
+    f: OfferFileLike, baseline: Baseline | None, plans: PlanIds
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The file's essence and state at the baseline (None when the file is new there)."""
     base_body = baseline.bodies.get(str(f.path)) if baseline is not None else None
     if base_body is None:
         return None, None
-    base_ess = essence(base_body)
+    base_ess = essence(base_body, plans=plans)
     if f.kind == CHANNEL_PARTNER:
         base_ess = partner_view(base_ess)
     return base_ess, str(base_body.get("state")) if base_body.get("state") else None
