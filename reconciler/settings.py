@@ -100,6 +100,10 @@ class PlanSettings(_Section):
     # seen by the last run are remembered (relative to the settings file's folder).
     watch_days: int = Field(default=14, ge=0, le=366)
     watch_state: str = ".reconciler/watch-state.json"
+    # An upgrade (upgradedFrom) of an offer its customer has not accepted: "accepted" plans
+    # it as blocked (Partner Center: "upgrade an existing accepted private offer"), "any"
+    # sends it and lets the service decide (docs/api-unknowns.md).
+    upgrade_from: Literal["accepted", "any"] = "accepted"
 
 
 class ApplySettings(_Section):

@@ -103,6 +103,17 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
+def stamp_epoch(stamp: str | None) -> float:
+    """Epoch seconds of a journal's timestamp (0 when unknown or unreadable: long ago, so a
+    wait measured from it is over)."""
+    if not stamp:
+        return 0.0
+    try:
+        return dt.datetime.fromisoformat(stamp).timestamp()
+    except ValueError:
+        return 0.0
+
+
 class Journal:
     """An open journal file; append records with :meth:`write`."""
 

@@ -12,7 +12,6 @@ are what matters, and a damaged line elsewhere must not hide them.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.apply import journal_frame
-from reconciler.apply.journal import journal_dir
+from reconciler.apply.journal import journal_dir, stamp_epoch
 from reconciler.apply.journal_state import read_bytes
 from reconciler.apply.states import ApplyClient
 from reconciler.errors import ApiError, ReconcilerError
@@ -101,7 +100,7 @@ def unsettled(
             if not status.done:
                 reasons.append(f"job {job_id} is {status.job_status}")
         for req, at in found.lost:
-            age = wall() - _epoch(at)
+            age = wall() - stamp_epoch(at)
             if age < lost_wait:
                 reasons.append(
                     f"the answer to request {req} was lost {max(age, 0):.0f} s ago: its job "
@@ -124,15 +123,6 @@ def refusal(what: str, reasons: list[str]) -> str:
         "the jobs, or run `reconciler jobs resume` (it follows them to the end without "
         "re-sending); --force skips this check"
     )
-
-
-def _epoch(stamp: str | None) -> float:
-    if not stamp:
-        return 0.0
-    try:
-        return dt.datetime.fromisoformat(stamp).timestamp()
-    except ValueError:
-        return 0.0
 
 
 def created_offers(directories: Sequence[Path]) -> tuple[str, ...]:

@@ -15,11 +15,9 @@ or 5 s with ``--emulator``: the wait follows what apply talks to, never its addr
 
 from __future__ import annotations
 
-import datetime as dt
-
 from reconciler.apply.effect import effect_of
 from reconciler.apply.guard import LiveView, read_live, step_target
-from reconciler.apply.journal import RequestState
+from reconciler.apply.journal import RequestState, stamp_epoch
 from reconciler.apply.runs import ApplierBase
 from reconciler.apply.states import RunState, Verdict
 from reconciler.errors import ApiError
@@ -37,7 +35,7 @@ class ResolvePart(ApplierBase):
             self.runs[c].state = RunState.WAITING
         need_list = any(self._target(c, s) is None for _, c, s in items)
         ids = [t for _, c, s in items if (t := self._target(c, s)) is not None]
-        newest = max((_epoch(req.at) for req in requests), default=0.0)
+        newest = max((stamp_epoch(req.at) for req in requests), default=0.0)
         wait = self.lost_wait()
         while True:
             try:
@@ -129,13 +127,3 @@ class ResolvePart(ApplierBase):
             f"Run `reconciler jobs resume` (it looks again and sends only what had no effect "
             f"once {self.lost_wait():g} s have passed), or `reconciler jobs list` to see it",
         )
-
-
-def _epoch(stamp: str | None) -> float:
-    """Epoch seconds of an ISO timestamp from the journal (0 when unknown: long ago)."""
-    if not stamp:
-        return 0.0
-    try:
-        return dt.datetime.fromisoformat(stamp).timestamp()
-    except ValueError:
-        return 0.0

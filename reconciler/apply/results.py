@@ -184,18 +184,7 @@ class ResultsPart(ApplierBase):
             record.items.append([index, run.next_step, verdict.value])
             verdicts.append((run, verdict))
         self.journal.write(
-            {
-                "t": "result",
-                "req": opened.req,
-                "job_id": status.job_id,
-                "job_status": status.job_status,
-                "job_result": status.job_result,
-                "resource_uri": status.resource_uri,
-                "items": record.items,
-                "errors": record.errors,
-                "created": record.created,
-                "etags": record.etags,
-            },
+            record.to_journal(opened, status),
             sync=False,  # a lost result is read again from the job (docs/apply.md)
         )
         for run, verdict in verdicts:
@@ -271,23 +260,11 @@ class ResultsPart(ApplierBase):
         the run; the journal records them as without effect (safe to send again)."""
         if not self.refuses_batch(opened, status, detail):
             return False
-        self.journal.write(
-            {
-                "t": "result",
-                "req": opened.req,
-                "job_id": status.job_id,
-                "job_status": status.job_status,
-                "job_result": status.job_result,
-                "resource_uri": status.resource_uri,
-                "items": [
-                    [index, self.runs[index].next_step, Verdict.NOT_APPLIED.value]
-                    for index, _ in opened.items
-                ],
-                "errors": {},
-                "created": {},
-                "etags": {},
-            }
-        )
+        items: list[list[object]] = [
+            [index, self.runs[index].next_step, Verdict.NOT_APPLIED.value]
+            for index, _ in opened.items
+        ]
+        self.journal.write(_ResultRecord(items=items).to_journal(opened, status))
         told = self.one_offer_per_request
         self.one_offer_per_request = True
         for index, _ in opened.items:
@@ -366,6 +343,21 @@ class _ResultRecord:
     errors: dict[str, list[dict[str, object]]] = field(default_factory=dict)
     created: dict[str, str] = field(default_factory=dict)
     etags: dict[str, str | None] = field(default_factory=dict)
+
+    def to_journal(self, opened: Opened, status: JobStatus) -> dict[str, object]:
+        """The ``result`` line of *opened*'s finished job, as the journal stores it."""
+        return {
+            "t": "result",
+            "req": opened.req,
+            "job_id": status.job_id,
+            "job_status": status.job_status,
+            "job_result": status.job_result,
+            "resource_uri": status.resource_uri,
+            "items": self.items,
+            "errors": self.errors,
+            "created": self.created,
+            "etags": self.etags,
+        }
 
 
 def _claim_errors(opened: Opened, status: JobStatus) -> tuple[list[list[JobError]], list[JobError]]:

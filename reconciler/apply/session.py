@@ -21,11 +21,16 @@ all of them:
 
 A *target* names the service a journal's job ids belong to: the endpoint URL, or
 ``emulator:<data dir>`` for the embedded emulator (whose port changes on every start).
+
+Each of them takes a *record* callback, called with every journal's plan and result as it
+ends: the command keeps the apply history with it (:mod:`reconciler.apply.history`), so a run
+finished by ``jobs resume``, by the settling of a later apply or by ``jobs cancel`` is
+recorded like one finished by the apply that started it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from reconciler.api.jobs import JobStatus
@@ -36,6 +41,15 @@ from reconciler.apply.states import ApplyClient
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.plan.plan import Plan
 from reconciler.settings import Settings
+
+#: Called with a journal's plan and its result when a run over it ends.
+Recorder = Callable[[Plan, ApplyResult], None]
+
+
+def _noted(record: Recorder | None, plan: Plan, result: ApplyResult) -> ApplyResult:
+    if record is not None:
+        record(plan, result)
+    return result
 
 
 def target_for(endpoint: str, *, emulator_data: Path | None = None) -> str:
@@ -73,6 +87,7 @@ def settle_open(
     keep: str | None = None,
     options: ApplyOptions | None = None,
     progress: Progress | None = None,
+    record: Recorder | None = None,
 ) -> list[ApplyResult]:
     """Finish (without sending anything new) every open journal of *target* except the
     one of plan checksum *keep*."""
@@ -81,16 +96,16 @@ def settle_open(
         if keep is not None and info.state.plan.checksum == keep:
             continue
         with Journal.open(info.path) as journal:
-            results.append(
-                apply_plan(
-                    journal.state.plan,
-                    client,
-                    settings,
-                    journal=journal,
-                    progress=progress,
-                    options=_options(options, submit=False),
-                )
+            plan = journal.state.plan
+            result = apply_plan(
+                plan,
+                client,
+                settings,
+                journal=journal,
+                progress=progress,
+                options=_options(options, submit=False),
             )
+            results.append(_noted(record, plan, result))
     return results
 
 
@@ -120,10 +135,20 @@ def run_apply(
     *,
     options: ApplyOptions | None = None,
     progress: Progress | None = None,
+    record: Recorder | None = None,
 ) -> ApplyResult:
-    """Apply *plan*, resuming its own open journal if there is one (see the module doc)."""
+    """Apply *plan*, resuming its own open journal if there is one (see the module doc).
+
+    *record* is called for the other journals settled first; *plan*'s own result is
+    returned for the caller to record."""
     settled = settle_open(
-        client, settings, target, keep=plan.checksum, options=options, progress=progress
+        client,
+        settings,
+        target,
+        keep=plan.checksum,
+        options=options,
+        progress=progress,
+        record=record,
     )
     waiting = unfinished(settled)
     if waiting is not None:
@@ -156,20 +181,16 @@ def resume_open(
     *,
     options: ApplyOptions | None = None,
     progress: Progress | None = None,
+    record: Recorder | None = None,
 ) -> list[ApplyResult]:
     results = []
     for info in open_journals(settings, target, paths):
         with Journal.open(info.path) as journal:
-            results.append(
-                apply_plan(
-                    journal.state.plan,
-                    client,
-                    settings,
-                    journal=journal,
-                    progress=progress,
-                    options=options,
-                )
+            plan = journal.state.plan
+            result = apply_plan(
+                plan, client, settings, journal=journal, progress=progress, options=options
             )
+            results.append(_noted(record, plan, result))
     return results
 
 
@@ -178,6 +199,8 @@ def cancel_open(
     settings: Settings,
     target: str,
     paths: Sequence[Path] | None = None,
+    *,
+    record: Recorder | None = None,
 ) -> list[ApplyResult]:
     """Cancel every in-flight job of the open journals and close them.
 
@@ -238,13 +261,12 @@ def cancel_open(
                         outcomes[c].status = "succeeded"
             if not any(r.in_flight for r in journal.state.requests.values()):
                 journal.close_journal("cancelled")
-            results.append(
-                ApplyResult(
-                    plan_checksum=plan.checksum,
-                    outcomes=[outcomes[c] for c in sorted(outcomes)],
-                    journal=str(info.path),
-                    journal_closed=journal.state.closed,
-                    endpoint=client.endpoint,
-                )
+            result = ApplyResult(
+                plan_checksum=plan.checksum,
+                outcomes=[outcomes[c] for c in sorted(outcomes)],
+                journal=str(info.path),
+                journal_closed=journal.state.closed,
+                endpoint=client.endpoint,
             )
+            results.append(_noted(record, plan, result))
     return results

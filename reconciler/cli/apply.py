@@ -44,6 +44,7 @@ from reconciler.cli.common import (
     pass_app,
     role_option,
 )
+from reconciler.cli.history import recorder, remember
 from reconciler.cli.lock import LOCK_TIMEOUT, apply_lock
 from reconciler.errors import EXIT_BLOCKED, PlanFileError, ReconcilerError
 from reconciler.plan.pipeline import PlanInputs, load_files, plan_loaded
@@ -284,7 +285,10 @@ def _locked(
         check_same_service(plan, client.endpoint)
     if loaded is not None:
         # Finish what an interrupted apply left open first, so the plan sees its effect.
-        settled = settle_open(client, settings, target, options=options, progress=progress)
+        history = recorder(api, settings, client.endpoint)
+        settled = settle_open(
+            client, settings, target, options=options, progress=progress, record=history
+        )
         waiting = unfinished(settled)
         if waiting is not None:
             progress.close()
@@ -312,25 +316,19 @@ def _locked(
     assert plan is not None  # read from the file, or planned just above
     with jobs_go_on_when_interrupted():
         try:
-            result = run_apply(plan, client, settings, target, options=options, progress=progress)
+            result = run_apply(
+                plan,
+                client,
+                settings,
+                target,
+                options=options,
+                progress=progress,
+                record=recorder(api, settings, client.endpoint),
+            )
         finally:
             progress.close()
     remember(api, settings, client.endpoint, plan, result)
     return result
-
-
-def remember(
-    api: ApiTarget, settings: Settings, endpoint: str, plan: Plan, result: ApplyResult
-) -> None:
-    """Keep each offer's outcome in the apply history (drift and import read it)."""
-    from reconciler.apply.history import record_apply
-    from reconciler.cli.history import history_store
-
-    try:
-        record_apply(history_store(api, settings, endpoint, plan.meta.role), plan, result)
-    except ReconcilerError as exc:
-        # The apply itself is done; drift then judges this offer by git alone.
-        echo_err(redact(f"warning: the apply history was not updated ({exc.message})"))
 
 
 def any_open(settings: Settings, target: str) -> bool:

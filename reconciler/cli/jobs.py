@@ -12,6 +12,8 @@
   apply would send their changes again. Apply works again after it.
 
 ``resume`` and ``cancel`` open the client with ``writes=True``; exit codes as ``apply``.
+Both record each offer's outcome in the apply history as ``apply`` does, so ``drift`` and
+``import`` judge an offer by how its change really ended.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from reconciler.cli.common import (
     jobs_go_on_when_interrupted,
     pass_app,
 )
+from reconciler.cli.history import recorder
 from reconciler.cli.lock import LOCK_TIMEOUT, apply_lock, refuse_unless_settled
 from reconciler.errors import EXIT_JOBS_RUNNING, EXIT_OK
 from reconciler.report.progress import ProgressPrinter
@@ -141,7 +144,13 @@ def resume_command(
         try:
             with jobs_go_on_when_interrupted():
                 results = resume_open(
-                    client, settings, target, list(journals), options=options, progress=progress
+                    client,
+                    settings,
+                    target,
+                    list(journals),
+                    options=options,
+                    progress=progress,
+                    record=recorder(api, settings, client.endpoint),
                 )
         finally:
             progress.close()
@@ -177,7 +186,13 @@ def cancel_command(
     ):
         target = api.journal_target(settings, client.endpoint)
         try:
-            results = cancel_open(client, settings, target, list(journals))
+            results = cancel_open(
+                client,
+                settings,
+                target,
+                list(journals),
+                record=recorder(api, settings, client.endpoint),
+            )
         finally:
             lock.release(open_jobs=any_open(settings, target))
     if not results:

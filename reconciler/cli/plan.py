@@ -182,7 +182,8 @@ def command(
         raise
     # Settings are part of the pull request: what they change is its change, not drift.
     if not (baseline and settings_changed_since(baseline)):
-        plan.extras += drift_notes(plan, separate_drift(plan, include=include_drift))
+        included = separate_drift(plan, include=include_drift, settings=app.settings.plan)
+        plan.extras += drift_notes(plan, included)
     if out is not None:
         write_file(out, plan.to_json())
     if markdown_out is not None:

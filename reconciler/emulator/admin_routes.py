@@ -37,7 +37,7 @@ SETTABLE = {
     "drafts": str, "multi_offer_requests": str, "request_latency": float,
     "list_shape": str, "price_order": str, "vmsr_plan_details": str,
     "newest_offer_version": str, "newest_price_version": str, "csp_withdrawn_delete": str,
-    "expired_sub_state": str, "republish": str,
+    "expired_sub_state": str, "republish": str, "upgrade_source": str,
 }  # fmt: skip
 
 Handler = Callable[[Request], Awaitable[Response]]

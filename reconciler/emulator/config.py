@@ -154,6 +154,9 @@ class EmulatorConfig:
     # VM software reservations: "newPlanDetails ... will be system generated and available
     # in the response of the job when completed"; "none" stores the entry as sent.
     vmsr_plan_details: Literal["generated", "none"] = "generated"
+    # "upgrade an existing accepted private offer" (Partner Center FAQ; the API page says
+    # only "an existing customer private offer"): "any" also upgrades an offer not accepted.
+    upgrade_source: Literal["accepted", "any"] = "accepted"
     # Rules no Microsoft page states (docs/api-unknowns.md): off unless asked for.
     # acceptBy <= end is a UI rule that every API sample breaks.
     accept_by_within_term: bool = False

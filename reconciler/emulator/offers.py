@@ -78,6 +78,21 @@ class Offers(Lifecycle):
                 "resourceNotFound",
                 f"upgradedFrom names private offer '{offer_id}', which does not exist.",
             )
+        if not original.get("accepted") and self.config.upgrade_source == "accepted":
+            # "This allows you to upgrade an existing accepted private offer" (Partner
+            # Center FAQ, docs/api-unknowns.md); the API page is silent, so: a setting.
+            raise RuleError(
+                "invalidState",
+                f"upgradedFrom names private offer '{offer_id}', which its customer has not "
+                "accepted: only an accepted private offer can be upgraded.",
+                [
+                    _detail(
+                        "invalidState",
+                        "Only an accepted private offer can be upgraded.",
+                        "upgradedFrom",
+                    )
+                ],
+            )
 
         def key(entry: dict[str, Any]) -> tuple[object, str]:
             return entry.get("product"), str(entry.get("plan", "")).rsplit("/", 1)[-1]

@@ -14,7 +14,9 @@ Each :class:`OfferField` says, for one field of the private-offer resource:
 * **rendering** -- ``secret_url`` (a SAS URL, whose signature the importer and the renderers
   keep out of files and output); the catalogue order is the order a written file uses;
 * **model** -- ``annotation`` and ``constraints`` for a field the offer models do not declare
-  themselves (:mod:`reconciler.offers.model` adds it to each kind that carries it).
+  themselves (:mod:`reconciler.offers.model` adds it to each kind that carries it);
+* **carries_over** -- the list field whose entries the service copies from the offer this
+  field names (an upgrade's pricing): entries the file does not name are the service's.
 
 The offer models, the file-format messages, normalize, the partner's request body, the
 importer and the renderers read these entries; the emulator keeps its own copy
@@ -78,6 +80,7 @@ class OfferField:
     annotation: object = None
     constraints: Constraints = field(default_factory=lambda: Constraints())
     doc: str | None = None
+    carries_over: str | None = None
 
     @property
     def has_default(self) -> bool:
@@ -116,7 +119,9 @@ CATALOGUE: tuple[OfferField, ...] = (
     OfferField("partners", ORIGINATOR, _O, compare="keyed-id"),
     OfferField("pricing", DATED, _O, compare="keyed-pricing"),
     OfferField("originatorPricing", PARTNER, _P, compare="keyed-pricing"),
-    OfferField("upgradedFrom", CUSTOMER | CSP),
+    # "If you do not provide new pricing information, the pricing information from the
+    # original private offer will be carried over" (docs/api-unknowns.md, upgradedFrom).
+    OfferField("upgradedFrom", CUSTOMER | CSP, carries_over="pricing"),
     OfferField("notes", ORIGINATOR | PARTNER, _P),
     # Set by the API, never by a file (a file copied from a GET response carries them).
     *(
@@ -156,6 +161,8 @@ SET_FIELDS: frozenset[str] = frozenset(f.name for f in CATALOGUE if f.compare ==
 KEYED_FIELDS: Mapping[str, str] = {
     f.name: f.compare.removeprefix("keyed-") for f in CATALOGUE if f.compare.startswith("keyed-")
 }
+#: field naming another offer -> the list field whose entries the service carries over from it.
+CARRIED_OVER: Mapping[str, str] = {f.name: f.carries_over for f in CATALOGUE if f.carries_over}
 SECRET_URL_FIELDS: frozenset[str] = frozenset(f.name for f in CATALOGUE if f.secret_url)
 #: Keys of a SAS URL anywhere in an offer: the top-level ones and a terms document's ``sasUrl``.
 SAS_URL_KEYS: frozenset[str] = SECRET_URL_FIELDS | {"sasUrl"}

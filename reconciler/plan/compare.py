@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.offers.domain import CHANNEL_PARTNER
-from reconciler.offers.fields import PARTNER_OWNED_FIELDS, PARTNER_PRICING_VIEW
+from reconciler.offers.fields import CARRIED_OVER, PARTNER_OWNED_FIELDS, PARTNER_PRICING_VIEW
 from reconciler.offers.template_value import Template, mark_live
 from reconciler.plan.changes import FieldChange, Origin, Reason
 from reconciler.plan.inputs import OfferFileLike
@@ -43,7 +43,30 @@ def essences(
     current = essence(live_offer, prices=live.prices) if live_offer is not None else {}
     if f.kind == CHANNEL_PARTNER:
         desired, current = partner_view(desired), partner_view(current)
-    return desired, current
+    return desired, without_carried_over(desired, current)
+
+
+def without_carried_over(
+    desired: Mapping[str, object], current: dict[str, object]
+) -> dict[str, object]:
+    """*current* without the entries the service carried over into an upgrade.
+
+    An upgrade keeps the original offer's pricing for every product/plan the request does
+    not name (docs/api-unknowns.md, ``upgradedFrom``): those entries are the service's, not
+    a difference from the file, which names only what it changes. Entries the file names
+    are compared as usual.
+    """
+    for ref, field in CARRIED_OVER.items():
+        theirs = current.get(field)
+        if desired.get(ref) is None or not isinstance(theirs, Keyed):
+            continue
+        mine = desired.get(field)
+        named = mine if isinstance(mine, Mapping) else {}
+        kept = Keyed({k: v for k, v in theirs.items() if k in named})
+        current = {**current, field: kept}
+        if not kept and field not in desired:
+            del current[field]  # every entry carried over: the file names none
+    return current
 
 
 def origin_of(raw: RawChange, base: Mapping[str, object] | None, known: bool) -> Origin:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.errors import ReconcilerError
-from reconciler.offers.domain import INACTIVE_STATES, canonical_type, name_key
+from reconciler.offers.domain import INACTIVE_STATES, canonical_type, name_key, offer_key
 from reconciler.offers.loader import OfferFile, load_offer_files
 from reconciler.plan.baseline import Baseline, git_sha, load_baseline
 from reconciler.plan.live import (
@@ -35,6 +35,7 @@ from reconciler.plan.plan import Plan
 from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
 from reconciler.plan.scope import Scope, Selection, select_files
 from reconciler.plan.targeted import fetch_targeted
+from reconciler.plan.upgrades import upgrade_sources
 from reconciler.settings import Settings
 from reconciler.state.idcache import IdCache, load_cache, save_cache
 
@@ -121,6 +122,15 @@ def fetch_for(
                 )
 
             complete_summaries(client, live, rename_candidate, workers=settings.api.max_connections)
+        # An upgrade about to be created needs to know whether its original was accepted.
+        originals = upgrade_sources(mine, names)
+        if originals:
+            complete_summaries(
+                client,
+                live,
+                lambda offer: offer_key(offer.get("id")) in originals,
+                workers=settings.api.max_connections,
+            )
         return live
 
 

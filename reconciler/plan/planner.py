@@ -60,6 +60,7 @@ from reconciler.plan.plan import (
 from reconciler.plan.renames import block_renames
 from reconciler.plan.safety import evaluate
 from reconciler.plan.scope import Scope
+from reconciler.plan.upgrades import block_upgrades
 from reconciler.settings import Settings
 
 __all__ = [
@@ -102,6 +103,14 @@ def make_plan(
         # A targeted plan does not know which other offers are managed; it reads everything
         # instead when a file was removed or an offer renamed (reconciler.plan.scope).
         block_renames(changes, creates, live.offers, listed)
+    block_upgrades(
+        changes,
+        creates,
+        by_path,
+        live.offers,
+        accepted_only=settings.plan.upgrade_from == "accepted",
+        read_all=opts.scope is not Scope.CHANGED,
+    )
     _stamp_versions(changes, settings, live)
     return Plan(
         meta=_meta(opts, baseline),

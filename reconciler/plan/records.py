@@ -95,6 +95,15 @@ class SafetyReport(MutableRecord):
     managed: int = Field(default=0, ge=0)
     updates: int = Field(default=0, ge=0)
     removals: int = Field(default=0, ge=0)
+    # The managed offers not withdrawn or deleted (the withdraw-all guard's population).
+    active: int = Field(default=0, ge=0, exclude_if=lambda n: n == 0)
+    drift: int = Field(
+        default=0,
+        ge=0,
+        exclude_if=lambda n: n == 0,
+        description="changes made outside git set apart from a pull request's plan: not "
+        "counted by the thresholds, which count only the changes the pull request proposes",
+    )
 
     @property
     def blocked(self) -> bool:

@@ -11,6 +11,11 @@ Per-offer protection (``reconciler: {protect: true}``) is enforced by the planne
 turns the disruptive change into a ``Blocked`` one; the guards here only count.
 
 Violations block the plan (exit 3) unless ``--force`` was given; each names its override.
+
+A pull request's plan counts only the changes the pull request proposes: once
+:func:`reconciler.plan.sections.separate_drift` has set the changes made outside git apart,
+:func:`recount` evaluates the thresholds again without them (they are not applied with the
+plan, so they cannot make it too large), and the report and its messages say so.
 """
 
 from __future__ import annotations
@@ -25,13 +30,29 @@ UPDATE_ACTIONS = frozenset({"update", "publish", "partner-complete"})
 REMOVE_ACTIONS = frozenset({"withdraw", "delete", "recreate", "republish"})
 
 
+#: The guards this module evaluates (other checks add violations of their own, e.g. prices).
+THRESHOLD_RULES = frozenset(
+    {SafetyRule.WITHDRAW_THRESHOLD, SafetyRule.UPDATE_THRESHOLD, SafetyRule.WITHDRAW_ALL}
+)
+
+
 def evaluate(
-    changes: Sequence[Change], managed: int, active: int, settings: PlanSettings, *, force: bool
+    changes: Sequence[Change],
+    managed: int,
+    active: int,
+    settings: PlanSettings,
+    *,
+    force: bool,
+    drift: int = 0,
 ) -> SafetyReport:
-    """*managed*: live offers claimed by a file; *active*: those not yet withdrawn/deleted."""
+    """*managed*: live offers claimed by a file; *active*: those not yet withdrawn/deleted;
+    *drift*: changes made outside git left out of *changes* (named in each message)."""
     updates = sum(1 for c in changes if c.action in UPDATE_ACTIONS)
     removals = sum(1 for c in changes if c.action in REMOVE_ACTIONS)
     takedowns = sum(1 for c in changes if c.action in ("withdraw", "delete"))
+    counted = (
+        f"; counted: this pull request's changes, not the {drift} made outside git" if drift else ""
+    )
     violations: list[SafetyViolation] = []
     if managed >= settings.min_existing and managed > 0:
         share = removals / managed
@@ -43,7 +64,7 @@ def evaluate(
                         f"{removals} of {managed} managed offers would be withdrawn, deleted, "
                         f"recreated or republished ({share:.0%}; limits "
                         f"{settings.withdraw_threshold:.0%} "
-                        f"and {settings.withdraw_max})"
+                        f"and {settings.withdraw_max}{counted})"
                     ),
                     override="--force, or raise plan.withdraw-threshold / plan.withdraw-max",
                 )
@@ -55,7 +76,8 @@ def evaluate(
                     rule=SafetyRule.UPDATE_THRESHOLD,
                     message=(
                         f"{updates} of {managed} managed offers would be updated ({share:.0%}; "
-                        f"limits {settings.update_threshold:.0%} and {settings.update_max})"
+                        f"limits {settings.update_threshold:.0%} and {settings.update_max}"
+                        f"{counted})"
                     ),
                     override="--force, or raise plan.update-threshold / plan.update-max",
                 )
@@ -69,5 +91,24 @@ def evaluate(
             )
         )
     return SafetyReport(
-        violations=violations, forced=force, managed=managed, updates=updates, removals=removals
+        violations=violations,
+        forced=force,
+        managed=managed,
+        updates=updates,
+        removals=removals,
+        active=active,
+        drift=drift,
     )
+
+
+def recount(
+    report: SafetyReport, changes: Sequence[Change], drift: int, settings: PlanSettings
+) -> SafetyReport:
+    """*report* evaluated again over *changes* alone (*drift* changes were set apart), with
+    the same population; violations of other checks (prices) are kept as they were."""
+    again = evaluate(
+        changes, report.managed, report.active, settings, force=report.forced, drift=drift
+    )
+    others = [v for v in report.violations if v.rule not in THRESHOLD_RULES]
+    again.violations = [*again.violations, *others]
+    return again

@@ -9,7 +9,10 @@ restored. Such changes leave ``plan.changes`` (so they are neither applied with 
 approved plan, nor counted for its exit code or its checksum) and are kept in
 ``plan.drift``; the renderers (``reconciler.render.plan_notes``) show them in a section
 "Not part of this pull request" with how to include them (``--include-drift``; in the
-shipped workflow, the pull request label ``offers:include-drift``).
+shipped workflow, the pull request label ``offers:include-drift``). The safety thresholds
+are counted again over the pull request's own changes (:func:`reconciler.plan.safety.recount`):
+a Partner Center edit of many offers must not block (nor tip over a limit) a pull request
+that changes one.
 
 Without a baseline (a laptop's ``reconciler plan``, ``apply PATHS``) there is no pull
 request to separate from: every change stays in the plan.
@@ -19,6 +22,8 @@ from __future__ import annotations
 
 from reconciler.plan.changes import Change
 from reconciler.plan.plan import Plan
+from reconciler.plan.safety import recount
+from reconciler.settings import PlanSettings
 
 
 def is_drift(change: Change) -> bool:
@@ -26,8 +31,9 @@ def is_drift(change: Change) -> bool:
     return change.reason == "live"
 
 
-def separate_drift(plan: Plan, *, include: bool) -> list[Change]:
-    """Move the changes git did not ask for into ``plan.drift`` (unless *include*).
+def separate_drift(plan: Plan, *, include: bool, settings: PlanSettings) -> list[Change]:
+    """Move the changes git did not ask for into ``plan.drift`` (unless *include*), and
+    count the safety thresholds again over the changes left.
 
     Returns the drift changes *include* kept in ``plan.changes`` (the renderers warn of them);
     the ones moved out are ``plan.drift``.
@@ -39,4 +45,5 @@ def separate_drift(plan: Plan, *, include: bool) -> list[Change]:
         return drift
     plan.changes = [c for c in plan.changes if not is_drift(c)]
     plan.drift = drift
+    plan.safety = recount(plan.safety, plan.changes, len(drift), settings)
     return []

@@ -53,8 +53,9 @@ _WANTED = {
 
 
 def accepted(change: Change) -> bool:
-    """The refusal is because a customer accepted the offer (it is a contract)."""
-    return "accepted" in (change.blocked_reason or "").lower()
+    """The refusal is because a customer accepted the offer (it is a contract); not an
+    offer that expired before it was accepted, nor an upgrade of one not accepted."""
+    return "the customer accepted this offer" in (change.blocked_reason or "").lower()
 
 
 def headline(change: Change) -> str:

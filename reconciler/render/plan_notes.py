@@ -14,7 +14,7 @@ from reconciler.markdown import escape_markdown, inline_code, md_inline
 from reconciler.plan.changes import Change
 from reconciler.plan.extras import ExtraKind, ExtraLevel, PlanExtra
 from reconciler.plan.gone import MovedFile
-from reconciler.plan.plan import Plan
+from reconciler.plan.plan import Plan, SafetyReport
 from reconciler.secrets import redact
 
 DRIFT_TITLE = "Not part of this pull request: changed outside git"
@@ -31,7 +31,7 @@ def drift_notes(plan: Plan, included: Sequence[Change]) -> list[PlanExtra]:
     in the plan (*included*), a section for the drift set apart (``plan.drift``)."""
     notes = [included_drift_banner(len(included))] if included else []
     if plan.drift:
-        notes.append(drift_section(plan.drift))
+        notes.append(drift_section(plan.drift, counted(plan.safety)))
     return notes
 
 
@@ -73,16 +73,29 @@ def included_drift_banner(count: int) -> PlanExtra:
     )
 
 
-def drift_section(drift: list[Change]) -> PlanExtra:
-    """The section listing the drift, each offer with what apply would do and why not now."""
+def counted(safety: SafetyReport) -> str:
+    """What the safety thresholds counted once the drift was set apart."""
+    return (
+        f"The safety thresholds do not count these {safety.drift} change(s): they counted "
+        f"this pull request's own, {safety.updates} update(s) and {safety.removals} "
+        f"withdrawal(s), deletion(s) or replacement(s) of {safety.managed} managed offer(s)"
+    )
+
+
+def drift_section(drift: list[Change], counts: str | None = None) -> PlanExtra:
+    """The section listing the drift, each offer with what apply would do and why not now;
+    *counts* says what the safety thresholds counted instead."""
     md = [
         "These offers differ from their files, but this pull request does not change them: "
         "merging it does not touch them. "
         + md_inline(HOW_TO_INCLUDE[0].upper() + HOW_TO_INCLUDE[1:])
-        + ".",
+        + "."
+        + (f" {md_inline(counts)}." if counts else ""),
         "",
     ]
     text = [HOW_TO_INCLUDE[0].upper() + HOW_TO_INCLUDE[1:] + "."]
+    if counts:
+        text.append(counts + ".")
     for change in drift:
         what = _what(change)
         md.append(

@@ -1,6 +1,6 @@
 """A failed apply is not drift: the next drift run says "approved in git, not applied yet"
 and suggests applying again, never importing; import keeps git's approved values; the
-suggested fix, run, leaves no drift."""
+suggested fix, run, leaves no drift. A run finished by `jobs resume` is recorded the same."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.apply.session import target_for
 from reconciler.emulator.server import EmbeddedEmulator
-from reconciler.errors import EXIT_CHANGES, EXIT_JOBS_FAILED, EXIT_OK
+from reconciler.errors import EXIT_CHANGES, EXIT_JOBS_FAILED, EXIT_JOBS_RUNNING, EXIT_OK
+from reconciler.state.history import LocalHistory
 from tests.apply.cli_support import EMU, FAST, fault_at_post, git, live, run, setup_project
 from tests.support.github_server import GitHubServer
 
@@ -87,3 +89,34 @@ def test_one_failed_job_is_approved_not_applied_and_the_fix_is_to_apply_again(
     code, out, err = run("drift", CUSTOMER, NEW, *EMU)
     assert code == EXIT_OK, out + err
     assert live(emu)[WOODGROVE]["pricing"][0]["discountPercentage"] == 12  # type: ignore[index]
+
+
+@pytest.mark.emulator(job_latency=1.0)
+def test_jobs_resume_records_how_the_apply_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator
+) -> None:
+    """An apply that stops waiting (its job still running) records "running"; the job then
+    fails, and `jobs resume` records that, as apply would have: drift says it failed."""
+    setup_project(tmp_path, monkeypatch, emu)
+    draft = Path(CUSTOMER).read_text().replace("state: live\n", "state: draft\n")
+    Path(CUSTOMER).write_text(draft)
+    code, out, err = run("apply", CUSTOMER, "--auto-approve", *EMU)
+    assert code == EXIT_OK, out + err
+    Path(CUSTOMER).write_text(draft.replace("Percentage: 10\n", "Percentage: 12\n"))
+    (tmp_path / ".gitignore").write_text("emu/\n.reconciler/\n")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "12 %")  # approved in git
+    with fault_at_post(emu, 1, "fail_job"):
+        code, out, err = run("apply", CUSTOMER, "--auto-approve", "--timeout", "0.2", *EMU)
+    assert code == EXIT_JOBS_RUNNING, out + err
+    history = LocalHistory(target_for("", emulator_data=Path("emu")), "publisher")
+    assert history.load().offers[CUSTOMER].status == "running"
+
+    code, out, err = run("jobs", "resume", *EMU)
+    assert code == EXIT_JOBS_FAILED, out + err
+    assert history.load().offers[CUSTOMER].status == "failed"
+    code, out, err = run("drift", CUSTOMER, *EMU)
+    assert code == EXIT_CHANGES, out + err
+    assert "approved in git, not applied yet: the apply of" in out
+    assert "ended failed" in out and "ended running" not in out

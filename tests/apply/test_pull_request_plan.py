@@ -10,7 +10,7 @@ import pytest
 
 from reconciler.emulator.server import EmbeddedEmulator
 from reconciler.errors import EXIT_BLOCKED, EXIT_CHANGES, EXIT_OK
-from tests.apply.cli_support import EMU, git, live, run, setup_project
+from tests.apply.cli_support import EMU, FAST, git, live, run, setup_project
 
 CSP = "offers/csp-promotion.yaml"
 CSP_NAME = "Contoso Analytics CSP margin 2027"
@@ -72,3 +72,65 @@ def test_the_drift_can_be_included_and_then_blocks(drifted: EmbeddedEmulator) ->
     saved = json.loads(Path("p.json").read_text())
     assert "drift" not in saved
     assert {c["offer_name"] for c in saved["changes"]} == {NEW_NAME, CSP_NAME}
+
+
+THRESHOLDS = """\
+[plan]
+min-existing = 1
+allow-republish = true
+withdraw-threshold = 1.0
+withdraw-max = 2
+[environments.tight.plan]
+withdraw-max = 1
+"""
+
+
+def test_the_safety_thresholds_count_the_pull_request_not_the_drift(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator
+) -> None:
+    """Two offers edited in Partner Center and two in the pull request: each a republish.
+    At most two may be republished; the four together would block the pull request."""
+    setup_project(tmp_path, monkeypatch, emu)
+    monkeypatch.setenv("COLUMNS", "200")
+    (tmp_path / "reconciler.toml").write_text(FAST + THRESHOLDS)
+    (tmp_path / ".gitignore").write_text("emu/\n.reconciler/\n*.json\n")
+    text = Path(CUSTOMER).read_text()
+    files = [CUSTOMER] + [f"offers/woodgrove-{n}.yaml" for n in (2, 3, 4)]
+    for n, name in enumerate(files[1:], start=2):
+        Path(name).write_text(text.replace(WOODGROVE, f"{WOODGROVE} no. {n}"))
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "offers")
+    code, out, err = run("apply", *files, "--auto-approve", *EMU)
+    assert code == EXIT_OK, out + err
+    offers = live(emu)
+    for n in (3, 4):  # changed outside git
+        emu.admin.edit(str(offers[f"{WOODGROVE} no. {n}"]["id"]), {"preparedBy": "eve@contoso.com"})
+    git(tmp_path, "checkout", "-q", "-b", "feature")
+    for name in files[:2]:  # the pull request: 10 % -> 12 % on two offers
+        Path(name).write_text(
+            Path(name).read_text().replace("Percentage: 10\n", "Percentage: 12\n")
+        )
+    git(tmp_path, "commit", "-q", "-am", "12 %")
+
+    plan_args = ["plan", *files, "--baseline", "main", "--detailed-exitcode", *EMU]
+    code, out, err = run(*plan_args, "--out", "plan.json")
+    assert code == EXIT_CHANGES, out + err  # 2 republishes of the pull request: within 2
+    saved = json.loads(Path("plan.json").read_text())
+    assert saved["safety"]["violations"] == []
+    assert (saved["safety"]["removals"], saved["safety"]["drift"]) == (2, 2)
+    assert len(saved["changes"]) == 2 and len(saved["drift"]) == 2
+    text = " ".join(out.split())
+    assert (
+        "The safety thresholds do not count these 2 change(s): they counted this pull "
+        "request's own, 0 update(s) and 2 withdrawal(s), deletion(s) or replacement(s) of 4 "
+        "managed offer(s)."
+    ) in text
+
+    # Over the limit by the pull request's own changes: blocked, saying what was counted.
+    code, out, err = run("--environment", "tight", *plan_args)
+    assert code == EXIT_BLOCKED, out + err
+    assert (
+        "2 of 4 managed offers would be withdrawn, deleted, recreated or republished (50%; "
+        "limits 100% and 1; counted: this pull request's changes, not the 2 made outside git)"
+    ) in " ".join(out.split())

@@ -40,6 +40,7 @@ PESSIMISTIC: dict[str, Any] = {
     "job_latency": 30.0,
     "clock_rate": 100.0,
     "vmsr_plan_details": "generated",
+    "upgrade_source": "accepted",
 }
 # The emulator's own defaults, with 30 s jobs on a clock 100 times faster.
 DEFAULTS: dict[str, Any] = {"job_latency": DEFAULT_JOB_LATENCY, "clock_rate": 100.0}
@@ -49,6 +50,7 @@ OPTIMISTIC: dict[str, Any] = {
     "multi_offer_requests": "allowed",
     "job_latency": 0.0,
     "vmsr_plan_details": "none",
+    "upgrade_source": "any",
 }
 
 
@@ -87,7 +89,8 @@ def _vm_plan_details(emu: EmbeddedEmulator) -> list[Any]:
 
 def test_the_emulator_defaults_are_the_pessimistic_reading() -> None:
     defaults = EmulatorConfig(job_latency=DEFAULT_JOB_LATENCY)  # the suite sets 0 otherwise
-    for key in ("list_shape", "price_order", "multi_offer_requests", "vmsr_plan_details"):
+    pessimistic = ("list_shape", "price_order", "multi_offer_requests", "vmsr_plan_details")
+    for key in (*pessimistic, "upgrade_source"):
         assert getattr(defaults, key) == PESSIMISTIC[key], key
     assert defaults.job_latency == PESSIMISTIC["job_latency"] == 30.0
 
