@@ -11,6 +11,7 @@ import functools
 import logging
 import os
 import sys
+import textwrap
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -65,6 +66,7 @@ def use_colour(stream: object = None) -> bool:
     return bool(getattr(target, "isatty", lambda: False)())
 
 
+HELP_WIDTH = 78  # click lays --help out within 80 columns; the epilog is written as laid out
 LOG_WIDTH = 100  # no terminal (a CI log, a pipe): lines a log viewer shows unwrapped
 
 
@@ -86,11 +88,28 @@ def text_width(stream: Any = None) -> int:
 def epilog(exit_codes: list[tuple[int, str]], examples: list[tuple[str, str]]) -> str:
     """The end of a command's --help: its exit codes and examples, laid out as written."""
     lines = ["\b", "Exit codes:"]
-    lines += [f"  {code}  {meaning}" for code, meaning in exit_codes]
-    lines += [f"  {EXIT_USAGE} usage error: an unknown option or a bad value (never 0 or 2)"]
+    codes = [
+        *exit_codes,
+        (EXIT_USAGE, "usage error: an unknown option or a bad value (never 0 or 2)"),
+    ]
+    for code, meaning in codes:
+        head = f"  {str(code).ljust(2)} "  # codes 0-9 and 64 in one column
+        lines += textwrap.wrap(
+            meaning, HELP_WIDTH, initial_indent=head, subsequent_indent=" " * len(head)
+        )
     lines += ["", "\b", "Examples:"]
     for comment, example in examples:
-        lines += [f"  # {comment}", f"  $ {example}"]
+        lines += textwrap.wrap(comment, HELP_WIDTH, initial_indent="  # ", subsequent_indent="  # ")
+        # A long command goes on with a shell continuation, so it still pastes as one.
+        shell = textwrap.wrap(
+            example,
+            HELP_WIDTH - 2,
+            initial_indent="  $ ",
+            subsequent_indent="      ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        lines += [line + " \\" for line in shell[:-1]] + shell[-1:]
     return "\n".join(lines)
 
 

@@ -31,10 +31,12 @@ from .conftest import Cli
     ],
 )
 def test_help_lists_exit_codes_and_two_examples(
-    reconciler: Cli, command: list[str], codes: list[str]
+    reconciler: Cli, command: list[str], codes: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
     code, out, _ = reconciler(*command, "--help")
     assert code == 0
+    assert [line for line in out.splitlines() if len(line) > 80] == []  # an 80-column terminal
     assert "Exit codes:" in out and "Examples:" in out
     section = out.split("Exit codes:")[1].split("Examples:")[0]
     for prefix in [*codes, "64 usage error"]:
