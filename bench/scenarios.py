@@ -230,7 +230,10 @@ def apply_ours(ctx: Context) -> dict[str, Any]:
     assert ctx.client is not None
     plan: Plan = ctx.state["plan"]
     endpoint = ctx.client.endpoint
-    journal = Journal.create(journal_dir(ctx.settings), plan, target=endpoint, endpoint=endpoint)
+    # As `reconciler apply` does: the header is written while the guard reads.
+    journal = Journal.create(
+        journal_dir(ctx.settings), plan, target=endpoint, endpoint=endpoint, background=True
+    )
     start = time.perf_counter()
     submitted: list[float] = []
     done: list[float] = []

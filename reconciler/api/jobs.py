@@ -15,6 +15,7 @@ running on the service and the interrupt propagates.
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import logging
 import time
@@ -103,6 +104,25 @@ class JobStatus:
     @property
     def succeeded(self) -> bool:
         return self.done and self.job_result == "succeeded"
+
+    @property
+    def ran(self) -> float | None:
+        """Seconds from ``jobStart`` to ``jobEnd`` by the service's own clock (None until
+        both are set). A time without fractions of a second may be up to a second late: it
+        counts a second more, so the figure never understates how long a job can take."""
+        if not self.done or not self.job_start or not self.job_end:
+            return None
+        try:
+            start, end = _instant(self.job_start), _instant(self.job_end)
+            seconds = (end - start).total_seconds()
+        except (TypeError, ValueError):
+            return None
+        coarse = "." not in self.job_start or "." not in self.job_end
+        return max(0.0, seconds) + (1.0 if coarse else 0.0)
+
+
+def _instant(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("z", "Z"))
 
 
 class JobClient(Protocol):

@@ -8,7 +8,12 @@ how many polls it costs. :class:`PollSchedule` answers "which jobs are due now":
   ``interval`` after its submission: never more than one poll per job per interval;
 * its first poll is at the **expected completion**: the median time the jobs of this run
   took to be seen done (a job seen done at age *a* took at most *a*), or ``interval``
-  while none has finished; so a job typically costs exactly one poll;
+  while none has finished; so a job typically costs exactly one poll. When the service
+  says how long a job ran (``jobStart`` to ``jobEnd``), that is the tighter figure: a
+  job's age counts from the answer to its submission, and the job started before that
+  answer, so it is done by then. Were those times to understate the wait (a service whose
+  ``jobStart`` is when a queued job began), the first job found still running at its
+  expected completion turns them off for the rest of the run;
 * while no job of this run has finished, one job is polled per quarter interval (a
   probe): the oldest due job not polled yet. Jobs submitted later cannot be expected to
   finish first, so polling all of them would only learn "not yet" hundreds of times. Each
@@ -24,6 +29,7 @@ is unknown and this run has not polled them yet.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Collection
 from dataclasses import dataclass
 
 PROBES_PER_INTERVAL = 4
@@ -42,6 +48,8 @@ class PollSchedule:
         self.interval = interval
         self._jobs: dict[str, _Job] = {}
         self._took: list[float] = []  # ages at which jobs of this run were seen done
+        self._ran: list[float] = []  # the same, at most what the service says each job ran
+        self._trust_ran = True
         self._next_probe = float("-inf")
 
     @property
@@ -49,7 +57,8 @@ class PollSchedule:
         """Seconds from submission to the first poll of a new job."""
         if not self._took:
             return self.interval
-        return max(self.interval, statistics.median(self._took))
+        took = self._ran if self._trust_ran and self._ran else self._took
+        return max(self.interval, statistics.median(took))
 
     def add(self, job_id: str, submitted: float, *, known_age: bool = True) -> None:
         if job_id in self._jobs:
@@ -63,15 +72,18 @@ class PollSchedule:
     def __len__(self) -> int:
         return len(self._jobs)
 
-    def due(self, now: float) -> list[str]:
-        """The jobs to poll now, oldest first (a single probe while none has finished)."""
+    def due(self, now: float, busy: Collection[str] = ()) -> list[str]:
+        """The jobs to poll now, oldest first (a single probe while none has finished);
+        *busy*: jobs whose poll is still on its way (never polled twice at once)."""
         # A job of this run is not polled before its expected completion (what was learned
         # since it was added moves it later), nor within an interval of its last poll.
         for job in self._jobs.values():
             if job.fresh:
                 job.due = max(job.due, job.submitted + self.expected)
         ready = sorted(
-            (j.polls, j.submitted, job_id) for job_id, j in self._jobs.items() if j.due <= now
+            (j.polls, j.submitted, job_id)
+            for job_id, j in self._jobs.items()
+            if j.due <= now and job_id not in busy
         )
         if self._took:
             return [job_id for _, _, job_id in sorted(ready, key=lambda r: r[1])]
@@ -82,19 +94,19 @@ class PollSchedule:
         self._next_probe = now + self.interval / PROBES_PER_INTERVAL
         return [*taken_over, mine[0]]
 
-    def next_due(self) -> float | None:
-        """When :meth:`due` may next return a job (None: no job open)."""
-        if not self._jobs:
+    def next_due(self, busy: Collection[str] = ()) -> float | None:
+        """When :meth:`due` may next return a job (None: no job open but the *busy* ones)."""
+        jobs = [j for job_id, j in self._jobs.items() if job_id not in busy]
+        if not jobs:
             return None
         if self._took:
-            return min(j.due for j in self._jobs.values())
-        return min(
-            j.due if not j.fresh else max(j.due, self._next_probe) for j in self._jobs.values()
-        )
+            return min(j.due for j in jobs)
+        return min(j.due if not j.fresh else max(j.due, self._next_probe) for j in jobs)
 
-    def seen(self, job_id: str, now: float, *, done: bool) -> None:
+    def seen(self, job_id: str, now: float, *, done: bool, ran: float | None = None) -> None:
         """Record a poll of *job_id* made at *now* (the round's start); *done* forgets the
-        job and, when this run submitted it, learns how long it took."""
+        job and, when this run submitted it, learns how long it took (*ran*: how long the
+        service says it ran)."""
         job = self._jobs.get(job_id)
         if job is None:
             return
@@ -102,6 +114,11 @@ class PollSchedule:
         if done:
             del self._jobs[job_id]
             if job.fresh:
-                self._took.append(now - job.submitted)
+                took = now - job.submitted
+                self._took.append(took)
+                if ran is not None:
+                    self._ran.append(min(took, ran))
             return
+        if job.fresh and self._ran and self._trust_ran and now >= job.submitted + self.expected:
+            self._trust_ran = False  # still running when the service's times said it was done
         job.due = now + self.interval

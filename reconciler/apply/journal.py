@@ -44,6 +44,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable
+from concurrent.futures import Future
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,10 +117,18 @@ def stamp_epoch(stamp: str | None) -> float:
 class Journal:
     """An open journal file; append records with :meth:`write`."""
 
-    def __init__(self, path: Path, state: JournalState, handle: BinaryIO) -> None:
+    def __init__(
+        self,
+        path: Path,
+        state: JournalState,
+        handle: BinaryIO | None,
+        opening: Future[BinaryIO] | None = None,
+    ) -> None:
         self.path = path
         self.state = state
         self._handle = handle
+        self._opening = opening  # the header still being written (Journal.create)
+        self.checksum: str | None = None  # the plan's, when this run computed it already
         self._lock = threading.Lock()  # requests are sent from a thread pool
         self._sync_lock = threading.Lock()
         self._appended = 0  # records appended (and flushed) so far
@@ -129,27 +138,61 @@ class Journal:
     # ---- opening ------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, directory: Path, plan: Plan, *, target: str, endpoint: str) -> Journal:
+    def create(
+        cls, directory: Path, plan: Plan, *, target: str, endpoint: str, background: bool = False
+    ) -> Journal:
+        """A new journal of *plan*. With *background*, its header (the whole plan, often a
+        megabyte and an fsync) is written by a thread while the caller goes on: the first
+        record written waits for it, so nothing is sent before the header is on disk, and
+        the reads of the stale-plan guard overlap the write."""
         private_dir(directory)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        short = plan.checksum.removeprefix("sha256:")[:12]
-        path = directory / f"{stamp}-{short}.jsonl"
+        checksum = plan.checksum  # computed once: a serialisation of every change
+        path = directory / f"{stamp}-{checksum.removeprefix('sha256:')[:12]}.jsonl"
         state = JournalState(plan=plan, target=target, endpoint=endpoint, created_at=_now())
-        header = {
-            "t": "open",
-            "v": JOURNAL_VERSION,
-            "at": state.created_at,
-            "plan_checksum": plan.checksum,
-            "target": target,
-            "endpoint": endpoint,
-            # The plan is stored as planned: its bodies are already in template form
-            # (``${TERMS_SIG}`` stays a template), so its checksum still verifies on resume.
-            "plan": plan.to_data(),
-        }
-        text = json.dumps(header, sort_keys=True, ensure_ascii=False)
-        atomic_write(path, journal_frame.frame(text).decode("utf-8"))
-        handle = _open_locked(path, create=False)
-        return cls(path, state, handle)
+
+        def write_header() -> BinaryIO:
+            header = {
+                "t": "open",
+                "v": JOURNAL_VERSION,
+                "at": state.created_at,
+                "plan_checksum": checksum,
+                "target": target,
+                "endpoint": endpoint,
+                # The plan is stored as planned: its bodies are already in template form
+                # (``${TERMS_SIG}`` stays a template), so its checksum still verifies on resume.
+                "plan": plan.to_data(),
+            }
+            text = json.dumps(header, sort_keys=True, ensure_ascii=False)
+            atomic_write(path, journal_frame.frame(text).decode("utf-8"))
+            return _open_locked(path, create=False)
+
+        if not background:
+            journal = cls(path, state, write_header())
+            journal.checksum = checksum
+            return journal
+        opening: Future[BinaryIO] = Future()
+
+        def run() -> None:
+            try:
+                opening.set_result(write_header())
+            except BaseException as exc:  # handed to the first write, in the caller's thread
+                opening.set_exception(exc)
+
+        threading.Thread(target=run, name="journal-header", daemon=True).start()
+        journal = cls(path, state, None, opening)
+        journal.checksum = checksum
+        return journal
+
+    def _file(self) -> BinaryIO:
+        """The open journal file, once its header is on disk (raises what writing it
+        raised)."""
+        opening = self._opening
+        if opening is not None:
+            self._handle = opening.result()
+            self._opening = None
+        assert self._handle is not None
+        return self._handle
 
     @classmethod
     def open(cls, path: Path) -> Journal:
@@ -186,7 +229,7 @@ class Journal:
                 return  # another writer's fsync started after this record was flushed
             upto = self._appended  # every record counted here was flushed before the fsync
             try:
-                os.fsync(self._handle.fileno())
+                os.fsync(self._file().fileno())
             except OSError as exc:
                 raise self._fail(exc) from None
             self._synced = upto
@@ -195,7 +238,7 @@ class Journal:
         """Write one framed line whole, or cut the file back to where it was and fail."""
         if self._broken is not None:
             raise self._broken  # one failed write stops the run: nothing is sent unrecorded
-        fd = self._handle.fileno()
+        fd = self._file().fileno()
         try:
             start = os.lseek(fd, 0, os.SEEK_END)
         except OSError as exc:
@@ -226,10 +269,14 @@ class Journal:
 
     def release(self) -> None:
         """Unlock and close the file (the journal stays on disk)."""
-        if not self._handle.closed:
+        try:
+            handle = self._file()
+        except Exception:  # the header was never written: nothing to close
+            return
+        if not handle.closed:
             # Nothing is buffered (records are written whole): only the descriptor goes.
             with suppress(OSError):
-                self._handle.close()
+                handle.close()
 
     def __enter__(self) -> Journal:
         return self

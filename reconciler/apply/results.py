@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.api.jobs import JobError, JobStatus
+from reconciler.api.schedule import PollSchedule
 from reconciler.apply.guard import step_target
 from reconciler.apply.outcome import OutcomeError, ProgressEvent
 from reconciler.apply.runs import ApplierBase, Opened, Run
@@ -56,13 +57,9 @@ class ResultsPart(ApplierBase):
         """Poll the open jobs that are due (:class:`~reconciler.api.schedule.PollSchedule`)
         until all are done, or some finished and successors are ready to send; False when
         the deadline passed first."""
-        schedule = self.poll_schedule()
         while self.open_jobs:
             now = self.opts.clock()
-            for job_id in self.open_jobs:
-                if job_id not in schedule:
-                    sent = self.sent_at.get(job_id)
-                    schedule.add(job_id, now if sent is None else sent, known_age=sent is not None)
+            schedule = self.scheduled(now)
             due = schedule.due(now)
             if not due:
                 wake = schedule.next_due()
@@ -74,62 +71,83 @@ class ResultsPart(ApplierBase):
                 continue
             finished = False
             for job_id, status, detail in self.check_jobs(due):
-                schedule.seen(job_id, now, done=status is not None and status.done)
-                if status is None:
-                    continue
-                opened = self.open_jobs.get(job_id)
-                if status.done and detail is None:
-                    detail = self.read_detail(status.job_id)
-                # A batch the service takes one offer at a time is said once as info (in
-                # job_done), not as a failed job.
-                refused = opened is not None and self.refuses_batch(opened, status, detail or [])
-                if self.last_status.get(job_id) != status and not refused:
-                    self.last_status[job_id] = status
-                    offers = (
-                        tuple(self.runs[i].change.offer_name for i, _ in opened.items)
-                        if opened
-                        else ()
-                    )
-                    self.progress(ProgressEvent("job", offers, job_id, status))
-                if status.done:
-                    self.job_done(self.open_jobs.pop(job_id), status, detail)
-                    finished = True
+                finished |= self.take_status(job_id, status, detail, now)
             if finished and (self.ready or self.unresolved):
                 return True
+        return True
+
+    def scheduled(self, now: float) -> PollSchedule:
+        """The poll schedule, with every open job on it (a job is timed from its answer)."""
+        schedule = self.poll_schedule()
+        for job_id in self.open_jobs:
+            if job_id not in schedule:
+                sent = self.sent_at.get(job_id)
+                schedule.add(job_id, now if sent is None else sent, known_age=sent is not None)
+        return schedule
+
+    def take_status(
+        self,
+        job_id: str,
+        status: JobStatus | None,
+        detail: list[dict[str, Any]] | None,
+        polled_at: float,
+    ) -> bool:
+        """One poll's answer (made at *polled_at*): report a change of status, and a job
+        that is done moves its steps on; True when it was done."""
+        done = status is not None and status.done
+        ran = status.ran if status is not None else None
+        self.poll_schedule().seen(job_id, polled_at, done=done, ran=ran)
+        if status is None:
+            return False
+        opened = self.open_jobs.get(job_id)
+        if status.done and detail is None:
+            detail = self.read_detail(status.job_id)
+        # A batch the service takes one offer at a time is said once as info (in
+        # job_done), not as a failed job.
+        refused = opened is not None and self.refuses_batch(opened, status, detail or [])
+        if self.last_status.get(job_id) != status and not refused:
+            self.last_status[job_id] = status
+            offers = (
+                tuple(self.runs[i].change.offer_name for i, _ in opened.items) if opened else ()
+            )
+            self.progress(ProgressEvent("job", offers, job_id, status))
+        if not status.done:
+            return False
+        self.job_done(self.open_jobs.pop(job_id), status, detail)
         return True
 
     def check_jobs(
         self, job_ids: list[str]
     ) -> list[tuple[str, JobStatus | None, list[dict[str, Any]] | None]]:
         """Read the status of *job_ids* side by side (within the client's rate budget), and
-        the detail of each one that is done; a status that cannot be read is None (still
-        pending: one bad poll must not abandon a job that runs fine)."""
-
-        def check(job_id: str) -> tuple[str, JobStatus | None, list[dict[str, Any]] | None]:
-            try:
-                status = self.client.job_status(job_id, retry=False)
-            except (ApiServerError, ApiUnreachable, ThrottledError) as exc:
-                log.info("job %s: status poll failed (%s); still pending", job_id, exc.message)
-                return job_id, None, None
-            detail: list[dict[str, Any]] | None = None
-            if status.done and not self.needs_detail(job_id, status):
-                detail = []
-            elif status.done:
-                try:
-                    detail = self.client.job_detail(job_id)
-                except ApiError as exc:
-                    log.warning("job %s: cannot read its detail (%s)", job_id, exc.message)
-                    detail = []
-            return job_id, status, detail
-
+        the detail of each one that is done (:meth:`check_job`)."""
         workers = max(1, min(self.settings.apply.max_concurrent_requests, len(job_ids)))
         if workers == 1:
-            return [check(job_id) for job_id in job_ids]
+            return [self.check_job(job_id) for job_id in job_ids]
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll")
         try:
-            return list(pool.map(check, job_ids))
+            return list(pool.map(self.check_job, job_ids))
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def check_job(self, job_id: str) -> tuple[str, JobStatus | None, list[dict[str, Any]] | None]:
+        """The status of one job, and its detail once done; a status that cannot be read is
+        None (still pending: one bad poll must not abandon a job that runs fine)."""
+        try:
+            status = self.client.job_status(job_id, retry=False)
+        except (ApiServerError, ApiUnreachable, ThrottledError) as exc:
+            log.info("job %s: status poll failed (%s); still pending", job_id, exc.message)
+            return job_id, None, None
+        detail: list[dict[str, Any]] | None = None
+        if status.done and not self.needs_detail(job_id, status):
+            detail = []
+        elif status.done:
+            try:
+                detail = self.client.job_detail(job_id)
+            except ApiError as exc:
+                log.warning("job %s: cannot read its detail (%s)", job_id, exc.message)
+                detail = []
+        return job_id, status, detail
 
     def needs_detail(self, job_id: str, status: JobStatus) -> bool:
         """Whether a finished job's detail has anything to teach: new offers' ids, the eTag

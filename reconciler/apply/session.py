@@ -163,8 +163,9 @@ def run_apply(
             endpoint=client.endpoint,
         )
     else:
+        # The header is written while the stale-plan guard reads the live offers.
         journal = Journal.create(
-            journal_dir(settings), plan, target=target, endpoint=client.endpoint
+            journal_dir(settings), plan, target=target, endpoint=client.endpoint, background=True
         )
     with journal:
         return apply_plan(

@@ -18,6 +18,10 @@ from reconciler.plan.plan import batches
 from reconciler.plan.sealed import unseal
 from reconciler.secrets import VAR_PREFIX, UnsetVariable, VariableNotAllowed, redact
 
+# Expected of a service that takes one offer per request (the documented samples send one):
+# one plain line, no offer names, nothing that reads as a failure.
+ONE_BY_ONE = "info: the service takes one offer per request; sending them one by one"
+
 
 @dataclass
 class Sent:
@@ -48,10 +52,7 @@ class SubmitPart(ApplierBase):
         retry = [item for sent in results if sent.split for item in sent.items]
         if retry:
             self.one_offer_per_request = True
-            # Expected of a service that takes one offer per request (the documented samples
-            # send one): one plain line, no offer names, nothing that reads as a failure.
-            message = "info: the service takes one offer per request; sending them one by one"
-            self.progress(ProgressEvent("note", (), message=message))
+            self.progress(ProgressEvent("note", (), message=ONE_BY_ONE))
             results = [s for s in results if not s.split]
             results += self.send_groups(self.groups(retry), before)
         for sent in results:

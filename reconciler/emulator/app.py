@@ -25,7 +25,8 @@ from starlette.types import Message, Receive, Scope, Send
 
 from reconciler.emulator.admin_routes import AdminRoutes
 from reconciler.emulator.api_call import ApiCall
-from reconciler.emulator.auth import TokenError, TokenService, openid_configuration
+from reconciler.emulator.assertions import TokenError
+from reconciler.emulator.auth import TokenService, openid_configuration
 from reconciler.emulator.catalogue_routes import CatalogueRoutes
 from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.engine import Engine

@@ -84,12 +84,12 @@ class Offers(Lifecycle):
             raise RuleError(
                 "invalidState",
                 f"upgradedFrom names private offer '{offer_id}', which its customer has not "
-                "accepted: only an accepted private offer can be upgraded.",
+                "accepted: it cannot be upgraded.",
                 [
                     _detail(
                         "invalidState",
-                        "Only an accepted private offer can be upgraded.",
-                        "upgradedFrom",
+                        "upgradedFrom.id: only an accepted private offer can be upgraded.",
+                        "upgradedFrom.id",
                     )
                 ],
             )

@@ -106,7 +106,7 @@ def select_offers(client: LiveClient, selection: Selection) -> Selected:
     # Partner Center and the form of the documentation's samples, not the GUID of its
     # durable id (docs/import.md).
     plans = read_plan_ids(client, priced_products(offers), into=live.plans)
-    offers = [plans.named(o) for o in offers]
+    offers = plans.named_all(offers)
     return Selected(offers, prices, filtered, live.offers)
 
 

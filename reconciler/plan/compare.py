@@ -9,9 +9,10 @@ from reconciler.offers.domain import CHANNEL_PARTNER
 from reconciler.offers.fields import CARRIED_OVER, PARTNER_OWNED_FIELDS, PARTNER_PRICING_VIEW
 from reconciler.offers.template_value import Template, mark_live
 from reconciler.plan.changes import FieldChange, Origin, Reason
+from reconciler.plan.fielddiff import MISSING, Keyed, RawChange, lookup
 from reconciler.plan.inputs import OfferFileLike
 from reconciler.plan.live import LiveState
-from reconciler.plan.normalize import MISSING, Keyed, RawChange, essence, lookup, pricing_key
+from reconciler.plan.normalize import essence, pricing_key
 from reconciler.secrets import REGISTRY
 from reconciler.settings import Settings
 

@@ -27,10 +27,6 @@ PRICING_KEYS = ("pricing", "originatorPricing")
 PLAN_KEYS = ("plan", "basePlan")
 
 
-class PlanLister(Protocol):
-    def list_plans(self, product_id: str) -> list[dict[str, object]]: ...
-
-
 @dataclass
 class PlanIds:
     """Per product (its guid, lower case): every name of each plan -> ``plan/<externalId>``."""
@@ -70,31 +66,44 @@ class PlanIds:
         names = self.products.get(product_guid(product).lower(), {})
         return sorted(set(names.values()))
 
-    def named(self, body: Mapping[str, object]) -> dict[str, object]:
-        """*body* with each known plan reference of its pricing entries as ``plan/<externalId>``."""
-        result = dict(body)
+    def named(self, body: Mapping[str, object]) -> Mapping[str, object]:
+        """*body* with each known plan reference of its pricing entries as ``plan/<externalId>``
+        (*body* itself when nothing is renamed: most offers of a large plan)."""
+        result: dict[str, object] | None = None
         for key in PRICING_KEYS:
             entries = body.get(key)
-            if isinstance(entries, list):
-                result[key] = [self._entry(e) for e in entries]
-        return result
+            if not isinstance(entries, list):
+                continue
+            renamed = [self._entry(e) for e in entries]
+            if any(new is not old for new, old in zip(renamed, entries, strict=True)):
+                result = dict(body) if result is None else result
+                result[key] = renamed
+        return body if result is None else result
 
     def named_all(self, offers: list[dict[str, object]]) -> list[dict[str, object]]:
         """:meth:`named` of each offer (the same list when no plan list was read)."""
         if not self.products:
             return offers
-        return [self.named(o) for o in offers]
+        out = []
+        for offer in offers:
+            named = self.named(offer)
+            out.append(offer if named is offer else dict(named))
+        return out
 
     def _entry(self, entry: object) -> object:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("product"), str):
             return entry
         product = str(entry["product"])
-        out = dict(entry)
+        out: dict[str, object] | None = None
         for key in PLAN_KEYS:
             ref = entry.get(key)
-            if isinstance(ref, str):
-                out[key] = self.key(product, ref) or ref
-        return out
+            if not isinstance(ref, str):
+                continue
+            name = self.key(product, ref)
+            if name is not None and name != ref:
+                out = dict(entry) if out is None else out
+                out[key] = name
+        return entry if out is None else out
 
 
 def priced_products(bodies: Iterable[Mapping[str, Any]], *, durable_only: bool = False) -> set[str]:

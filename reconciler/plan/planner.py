@@ -42,13 +42,14 @@ from reconciler.plan.compare import (
     template_field,
     top_level_ignored,
 )
+from reconciler.plan.fielddiff import diff
 from reconciler.plan.identity import Identity, identify, match_offers
 from reconciler.plan.inputs import OfferFileLike, PlanOptions
 from reconciler.plan.labels import catalogue_names, describe, field_line
 from reconciler.plan.lifecycle import Decision, decide
 from reconciler.plan.live import LiveState
 from reconciler.plan.namesakes import ambiguous_change, duplicate_withdraws
-from reconciler.plan.normalize import diff, essence
+from reconciler.plan.normalize import essence
 from reconciler.plan.plan import (
     OfferRef,
     Plan,

@@ -88,3 +88,36 @@ def test_the_budget_keeps_its_rate_and_a_retry_after_pauses_every_caller() -> No
     unlimited.pause(1.0)
     unlimited.acquire()
     assert now[0] == pytest.approx(6.1)
+
+
+def test_the_service_s_job_times_put_each_first_poll_at_the_job_s_end() -> None:
+    """A job seen done late (by a probe) overstates how long jobs take; the times the service
+    reports (jobStart to jobEnd) do not: the later jobs are polled right when they end."""
+    interval, latency = 0.5, 2.0
+    schedule = PollSchedule(interval)
+    schedule.add("first", 0.0)
+    schedule.seen("first", 2.1, done=True, ran=latency)  # a probe saw it 0.1 s late
+    schedule.add("next", 1.0)
+    assert schedule.next_due() == pytest.approx(1.0 + latency)
+    without_times = PollSchedule(interval)
+    without_times.add("first", 0.0)
+    without_times.seen("first", 2.1, done=True)
+    without_times.add("next", 1.0)
+    assert without_times.next_due() == pytest.approx(1.0 + 2.1)
+
+
+def test_job_times_that_understate_the_wait_are_dropped_after_the_first_miss() -> None:
+    """A service whose jobStart is when a queued job began running reports less than the
+    wait: the first job still running when those times said it was done turns them off,
+    and the schedule goes back to the ages at which jobs were seen done."""
+    interval = 0.5
+    schedule = PollSchedule(interval)
+    schedule.add("first", 0.0)
+    schedule.seen("first", 3.0, done=True, ran=1.0)  # queued 2 s, ran 1 s
+    schedule.add("next", 10.0)
+    assert schedule.next_due() == pytest.approx(11.0)
+    schedule.seen("next", 11.0, done=False)  # still running
+    schedule.seen("next", 13.0, done=True, ran=1.0)
+    schedule.add("third", 20.0)
+    assert schedule.due(22.9) == []
+    assert schedule.due(23.0) == ["third"]
