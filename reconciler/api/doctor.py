@@ -17,6 +17,7 @@ Each :class:`Finding` is "assumption -> what the service did -> what the tool wi
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -70,17 +71,30 @@ class DoctorReport:
             "posts": self.posts,
         }
 
-    def render_text(self) -> str:
+    def render_text(self, width: int = 100) -> str:
+        """The findings for a terminal or a log, wrapped at *width* columns (ids and
+        addresses are never broken: a line holding one may be longer)."""
         lines = [f"reconciler doctor: {self.endpoint}", ""]
         for f in self.findings:
             mark = "ok  " if f.ok else "WARN"
             lines.append(f"[{mark}] {f.topic}")
-            lines.append(f"       assumption: {f.assumption}")
-            lines.append(f"       -> service: {f.observed}")
-            lines.append(f"       -> tool:    {f.action}")
+            lines += _wrapped("       assumption: ", f.assumption, width)
+            lines += _wrapped("       -> service: ", f.observed, width)
+            lines += _wrapped("       -> tool:    ", f.action, width)
         sent = ", ".join(f"{label} x{n}" for label, n in sorted(self.requests.items()))
-        lines += ["", f"requests sent: {sent or 'none'} (POST: {self.posts})"]
+        lines += ["", *_wrapped("requests sent: ", f"{sent or 'none'} (POST: {self.posts})", width)]
         return "\n".join(lines) + "\n"
+
+
+def _wrapped(label: str, text: str, width: int) -> list[str]:
+    return textwrap.wrap(
+        text,
+        width=max(width, len(label) + 20),
+        initial_indent=label,
+        subsequent_indent=" " * len(label),
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [label.rstrip()]
 
 
 def _list_key(page: Mapping[str, object]) -> str | None:

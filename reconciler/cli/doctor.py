@@ -13,7 +13,14 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.common import ApiTarget, AppContext, api_options, epilog, pass_app
+from reconciler.cli.common import (
+    ApiTarget,
+    AppContext,
+    api_options,
+    epilog,
+    pass_app,
+    text_width,
+)
 from reconciler.errors import EXIT_ERROR, EXIT_OK
 
 
@@ -44,7 +51,7 @@ def command(app: AppContext, out: Path | None, api: ApiTarget) -> int:
     pinned = set(app.settings.api.versions.model_fields_set)
     with api.open(app.settings) as client:
         report = examine(client, pinned=pinned)
-    click.echo(report.render_text(), nl=False)
+    click.echo(report.render_text(width=text_width()), nl=False)
     if out is not None:
         out.write_text(json.dumps(report.to_data(), indent=2) + "\n")
         click.echo(f"report written to {out}")

@@ -33,10 +33,9 @@ def render_watch_text(report: WatchReport) -> str:
         for item in items:
             lines.append(f"  {title}: {redact(item.name)} ({item.id}): {_when(item, key)}")
     if report.first_run:
-        lines.append(
-            f"  No earlier watch state ({report.state_file}): acceptances are "
-            "reported from the next run on."
-        )
+        # Two lines: the state file's path is long, and the text reads at 80 columns.
+        lines.append(f"  No earlier watch state ({report.state_file}):")
+        lines.append("  acceptances are reported from the next run on.")
     if not report.has_news and not report.first_run:
         lines.append("  Nothing to report.")
     return "\n".join(lines) + "\n"

@@ -37,9 +37,13 @@ def test_doctor_reports_the_list_mode_and_versions_and_sends_no_post(
     with EmbeddedEmulator(config) as emu:
         emu.admin.seed([customer_offer(name=f"Doctor {n}") for n in range(3)] + [csp_offer()])
         emu.admin.reset_stats()
-        code, out = reconciler(["doctor", "--out", "doctor.json"], client_env(emu), tmp_path)
+        env = {**client_env(emu), "COLUMNS": "80"}
+        code, out = reconciler(["doctor", "--out", "doctor.json"], env, tmp_path)
         received = emu.admin.stats()
     assert code == 0, out
+    # An 80-column terminal: lines wrap, except around an address or id too long to break.
+    long = [line for line in out.splitlines() if len(line) > 80]
+    assert all(max(len(word) for word in line.split()) > 40 for line in long), long
     assert not [k for k in received if k.startswith("POST")], received
     report = json.loads((tmp_path / "doctor.json").read_text())
     assert report["posts"] == 0
