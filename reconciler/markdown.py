@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 __all__ = [
     "code_block",
@@ -181,9 +181,10 @@ _DETAILS_OPEN = re.compile(r"<details\b", re.IGNORECASE)
 _DETAILS_CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
 
 
-def _cut_points(lines: list[str]) -> list[tuple[int, str]]:
-    """(end offset, closing text) after each line; closing text re-closes what is open there."""
-    points: list[tuple[int, str]] = []
+def _cut_points(lines: list[str]) -> Iterator[tuple[int, str]]:
+    """(end offset, closing text) after each line; closing text re-closes what is open there.
+
+    A generator: the caller stops at its budget, so a long text is not scanned past the cut."""
     offset = 0
     fence: str | None = None  # the opening fence while inside a fenced block
     depth = 0  # open <details> elements
@@ -207,8 +208,7 @@ def _cut_points(lines: list[str]) -> list[tuple[int, str]]:
             closing += "\n" + fence + "\n"
         if depth:
             closing += "\n</details>" * depth + "\n"
-        points.append((offset, closing))
-    return points
+        yield offset, closing
 
 
 def truncate_markdown(

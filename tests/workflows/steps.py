@@ -4,38 +4,33 @@ Center, push to a pull request, merge it."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 from tests.support.github_server import GitHubServer
+from tests.support.inprocess import run_reconciler_with
 
 from .harness import REPOSITORY, Repository, event, git
 
 
 def apply_locally(repo: Repository) -> None:
-    """`reconciler apply` from a laptop: the live offers become main's files (no workflow)."""
+    """`reconciler apply` from a laptop: the live offers become main's files (no workflow).
+
+    In-process (the command exactly as a shell runs it, with its cwd and environment): the
+    point is the live offers it leaves, not the process."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "GITHUB_", "ACTIONS_"))
     }
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "reconciler"),
-            "apply",
-            "offers",
-            "--auto-approve",
-            "--emulator",
-            "--emulator-data",
-            str(repo.emulator_data),
-        ],
-        cwd=repo.path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    code, out, err = run_reconciler_with(
+        repo.path,
+        env,
+        "apply",
+        "offers",
+        "--auto-approve",
+        "--emulator",
+        "--emulator-data",
+        str(repo.emulator_data),
     )
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert code == 0, out + err
 
 
 def live_edit(repo: Repository, name: str, fields: dict[str, Any]) -> None:
