@@ -40,6 +40,7 @@ from reconciler.api.credentials import (
     credentials_from_env,
     no_credentials_error,
 )
+from reconciler.api.lanes import LanePool
 from reconciler.errors import CredentialError, SettingsError
 from reconciler.settings import (
     API_HOSTS,
@@ -64,6 +65,7 @@ def build_http_client(
     *,
     transport: httpx.BaseTransport | None = None,
     verify: str | bool = True,
+    writes: bool = False,
 ) -> httpx.Client:
     api = settings.api
     if isinstance(verify, str):
@@ -72,13 +74,11 @@ def build_http_client(
     else:
         verify_arg = verify
     if transport is None:
-        # Limits and verify belong on the transport: httpx ignores the client's when one is given.
-        transport = httpx.HTTPTransport(
-            verify=verify_arg,
-            limits=httpx.Limits(
-                max_connections=api.max_connections, max_keepalive_connections=api.max_connections
-            ),
-        )
+        # Verify belongs on the transport: httpx ignores the client's when one is given.
+        # Apply's threads (submissions, guard reads, polls) each need a connection, or they
+        # wait for one of the reads' pool.
+        connections = max(api.max_connections, settings.apply.max_concurrent_requests * writes)
+        transport = LanePool.http(connections, verify=verify_arg)
     return httpx.Client(
         transport=transport,
         timeout=httpx.Timeout(api.timeout, connect=api.connect_timeout),
@@ -233,7 +233,7 @@ def connect(
         if demo_account is None:
             raise no_credentials_error()
         creds = _demo_credentials(demo_account, EMULATOR_DEMO_TENANT)
-    with build_http_client(settings, transport=transport, verify=verify) as http:
+    with build_http_client(settings, transport=transport, verify=verify, writes=writes) as http:
         tokens = MsalTokenProvider(
             creds,
             authority=f"{authority_base.rstrip('/')}/{creds.tenant_id}",
