@@ -153,7 +153,8 @@ def _legend(results: dict[str, Any]) -> list[str]:
         "apply: the naive script sends one change at a time and polls its job every 0.5 s (in "
         "the 1/10-scale row: every 5 s of real time); the tool polls each job at most once per "
         "interval (the 1/10-scale row: 6 s = the documented once a minute).",
-        "floor: a plan's minimum requests (list pages + one GET per price resource) and the "
+        "floor: a plan's minimum requests (list pages + one GET per price resource + one "
+        "GET plan per priced product) and the "
         "time to read + parse the files (safe C loader, no validation); apply: job latency "
         "plus the time to submit.",
     ]

@@ -47,6 +47,7 @@ from bench.generator import (
 from bench.processes import EmulatorProcess, Workers
 from bench.scenarios import Spec
 from reconciler.api.retry import APPLY_RATE_REAL_API
+from reconciler.plan.plan_ids import priced_products
 from reconciler.settings import ApiSettings, ApplySettings
 
 DEFAULT_SIZES = (100, 1000, 5000)
@@ -127,6 +128,7 @@ class SizeFacts:
     publisher_offers: int
     partner_files: int
     price_resources: int
+    priced_products: int  # one plan list each: plan/<externalId> meets the durable plan id
     drafts: int
     bytes: int
     page_size: int
@@ -135,7 +137,8 @@ class SizeFacts:
 
     @property
     def request_floor(self) -> int:
-        return math.ceil(self.publisher_offers / self.page_size) + self.price_resources
+        pages = math.ceil(self.publisher_offers / self.page_size)
+        return pages + self.price_resources + self.priced_products
 
 
 @dataclass
@@ -213,6 +216,7 @@ def run_size(
             publisher_offers=len(offer_set.publisher),
             partner_files=len(offer_set.offers) - len(offer_set.publisher),
             price_resources=_price_resources(offer_set),
+            priced_products=len(priced_products(o.data for o in offer_set.publisher)),
             drafts=len(offer_set.drafts),
             bytes=written,
             page_size=ApiSettings().page_size,

@@ -320,10 +320,12 @@ def bodies(runner: Runner = run_subprocess) -> dict[str, str]:
 
 
 def _failed_apply(project: Path, runner: Runner) -> str:
-    """A republish whose second step fails (a plan the catalogue does not have): the offer is
-    left withdrawn, and the report has to say so."""
+    """A republish whose second step fails (a product the catalogue does not have; an unknown
+    plan of a known product is refused by the plan itself): the offer is left withdrawn, and
+    the report has to say so."""
     woodgrove = project / "offers" / "customer-percentage.yaml"
-    _edit(woodgrove, "plan: plan/123456", "plan: plan/999999")
+    unknown = "product/00000000-0000-4000-8000-000000000999"
+    _edit(woodgrove, "product: product/34771906-9711-4196-9f60-4af380fd5042", f"product: {unknown}")
     args = ("apply", "offers/customer-percentage.yaml", "--emulator", "--auto-approve")
     _run(project, runner, *args, "--allow-republish", "--markdown-out", "failed.md", ok=(5,))
     return _run(

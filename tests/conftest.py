@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.secrets import REGISTRY
+from tests.support.schedule import LONG_MODULES, module_of, spread
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,6 +38,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _scratch_state_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plan and apply keep per-account state (apply history, kept journals, the lock) under
+    $XDG_STATE_HOME/reconciler, and apply looks through every account's folder there: a test
+    gets a scratch one (its subprocesses inherit it), never the user's own, which the suite
+    would otherwise fill with a folder per emulator it starts (thousands, each one more for
+    every later apply to look through)."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state-home")))
+
+
+@pytest.fixture(autouse=True)
 def _fresh_secret_registry() -> Iterator[None]:
     # Secrets registered by one test must not redact (or hide leaks in) another test's output.
     REGISTRY.clear()
@@ -44,26 +57,12 @@ def _fresh_secret_registry() -> Iterator[None]:
     REGISTRY.clear()
 
 
-# Modules whose tests run for seconds (workflow runs, process kills, many subprocesses) go
-# first, so that each is started early and the short tests fill the workers up at the end.
-_SLOW_FIRST = (
-    "tests/workflows/",
-    "tests/security/test_secrets.py",
-    "tests/bench/",
-    "tests/apply/test_lock_cli.py",
-    "tests/reliability/",
-    "tests/apply/test_kill_and_rerun.py",
-    "tests/apply/test_github_state.py",
-    "tests/apply/test_journal_cli.py",
-)
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid
-        for index, prefix in enumerate(_SLOW_FIRST):
-            if path.startswith(prefix):
-                return index
-        return len(_SLOW_FIRST)
-
-    items.sort(key=rank)  # stable: the order within each group stays as collected
+    # Each xdist worker collects and orders the tests itself: the same order on every worker
+    # (xdist checks), from the worker count each one finds in its environment. (A worker's own
+    # --dist reads "no": the scheduling mode is the controller's, worksteal in addopts.)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        items[:] = spread(items, workers)
+    else:  # one process: the long modules first, the short ones after (stable order)
+        items.sort(key=lambda item: module_of(item) not in LONG_MODULES)

@@ -57,20 +57,29 @@ def test_every_usage_error_exits_the_usage_code(args: list[str]) -> None:
     assert "Usage: " in err and "Try " in err
 
 
-def test_validate_starts_without_loading_the_api_layers() -> None:
+def test_validate_and_github_start_without_loading_what_they_do_not_use(tmp_path: Path) -> None:
+    body = tmp_path / "plan.md"
+    body.write_text("## Offers plan\n", encoding="utf-8")
     code = (
         "import sys\n"
         "from reconciler.cli.common import run\n"
         "from reconciler.cli import cli\n"
+        "def loaded(*names):\n"
+        "    return [m for m in names if sys.modules.get(m) is not None]\n"
+        # posting a report needs neither the plan and offer models nor httpx's own CLI (rich)
+        f"rc = run(cli, ['github', 'comment-plan', '--dry-run', '--body-file', {str(body)!r}])\n"
+        "print(rc, loaded('reconciler.plan', 'reconciler.offers', 'httpx._main', 'rich'))\n"
         "rc = run(cli, ['validate', 'offers'])\n"
-        "heavy = [m for m in ('msal', 'uvicorn', 'reconciler.emulator', 'reconciler.api')"
-        " if m in sys.modules]\n"
+        "heavy = loaded('msal', 'uvicorn', 'reconciler.emulator', 'reconciler.api',"
+        " 'reconciler.plan', 'reconciler.render')\n"
         "print(rc, heavy)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
-    assert out.strip().splitlines()[-1] == "0 []"  # the validate summary comes first
+    lines = out.strip().splitlines()
+    assert "0 []" in lines[:-1], out  # github comment-plan, before its body on stdout
+    assert lines[-1] == "0 []"  # validate, after its summary
 
 
 def test_python_dash_m_runs_the_same_cli() -> None:

@@ -27,6 +27,7 @@ from reconciler.errors import (
     WriteRefused,
 )
 from reconciler.offers.domain import canonical_type, product_guid
+from reconciler.offers.domain import product_id as product_id_of
 from reconciler.offers.schema_urls import (
     CONFIGURE_SCHEMA,
     OFFER_VERSION_SETTING,
@@ -40,6 +41,8 @@ __all__ = ["ProductIngestionClient", "RequestStats"]
 V_CONFIGURE = "2022-07-01"
 V_STATUS = "2022-07-01"
 V_DETAIL = "2023-07-15"
+# The plan list's documented version: GET plan?product=...&$version=2022-07-01.
+PLAN_LIST_VERSION = "2022-07-01"
 
 
 def _bare_offer_id(offer_id: str) -> str:
@@ -120,6 +123,12 @@ class ProductIngestionClient(ApiTransport):
         version = self.offer_version if kind == "private-offer" else self.price_version
         data = self._versioned_get(durable_id, {"$version": version}, label=f"GET {kind}/{{id}}")
         return _normalised(dict(data))
+
+    def list_plans(self, product_id: str) -> list[dict[str, object]]:
+        """``GET plan?product=<product-durableId>``: each plan's durable ``id``
+        (``plan/<productGuid>/<planGuid>``) and ``identity.externalId`` (docs/api-unknowns.md)."""
+        params = {"$version": PLAN_LIST_VERSION, "product": product_id_of(product_id)}
+        return list(self._paged("plan", params, label="GET plan", keys=("value",)))
 
     def get_price_template(self, product_id: str, plan_id: str) -> dict[str, object]:
         data = self._versioned_get(

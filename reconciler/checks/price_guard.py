@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from statistics import median
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
@@ -40,8 +41,10 @@ from reconciler.checks.list_prices import (
 from reconciler.errors import Problem
 from reconciler.offers.loader import OfferFile
 from reconciler.offers.model import ChannelPartnerOffer, PriceDetails, PricingEntry
-from reconciler.plan.plan import Plan
 from reconciler.settings import Settings
+
+if TYPE_CHECKING:  # `validate` checks files without loading the plan models
+    from reconciler.plan.plan import Plan
 
 SLIP_FACTORS = (10.0, 100.0, 1000.0)
 SLIP_TOLERANCE = 0.02  # 9.4 vs 95 is a slip; 9 vs 95 is a different price

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from reconciler.checks.drift import DriftReport
-from reconciler.checks.price_guard import PriceGuardReport
 from reconciler.errors import Problem
 from reconciler.github.actions import (
     annotate_error,
@@ -27,9 +26,12 @@ from reconciler.github.actions import (
     write_outputs,
     write_step_summary,
 )
-from reconciler.plan.plan import Plan
-from reconciler.render import render_markdown
-from reconciler.render.drift import render_markdown_report
+
+if TYPE_CHECKING:
+    # `validate` uses only the annotations: it does not load the plan and report models.
+    from reconciler.checks.drift import DriftReport
+    from reconciler.checks.price_guard import PriceGuardReport
+    from reconciler.plan.plan import Plan
 
 
 def annotate_problems(problems: Iterable[Problem], *, machine_stdout: bool = False) -> None:
@@ -58,6 +60,8 @@ def report_plan(plan: Plan, exit_code: int, *, machine_stdout: bool = False) -> 
             "plan blocked",
             stream=stream,
         )
+    from reconciler.render import render_markdown
+
     write_step_summary(render_markdown(plan))
     counts = plan.summary()
     write_outputs(
@@ -85,5 +89,7 @@ def report_price_warnings(report: PriceGuardReport, *, machine_stdout: bool = Fa
 def report_drift(report: DriftReport, exit_code: int) -> None:
     if not in_actions():
         return
+    from reconciler.render.drift import render_markdown_report
+
     write_step_summary(render_markdown_report(report))
     write_outputs({**report.counts(), "drift": int(report.has_drift), "exit-code": exit_code})

@@ -25,15 +25,14 @@ from reconciler.github.actions import (
     write_outputs,
     write_step_summary,
 )
+from reconciler.github.apply_comment import build_apply_body, report_apply
 from reconciler.github.client import GitHubClient
 from reconciler.github.comments import (
     DEFAULT_ARTIFACT,
     DEFAULT_AUTHOR,
     PlanSummary,
-    build_apply_body,
     build_plan_body,
     plan_summary,
-    report_apply,
     sync_plan_labels,
     upsert_plan_comment,
 )

@@ -13,25 +13,33 @@ left out).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reconciler.cli.common import AppContext, epilog, pass_app
 from reconciler.errors import GitHubError, PlanFileError, ReconcilerError
 from reconciler.github.actions import write_outputs, write_step_summary
-from reconciler.github.approved import Approved, compare, find_approved, render_comparison
 from reconciler.github.client import GitHubClient
 from reconciler.github.comments import DEFAULT_AUTHOR, find_own_comment
 from reconciler.github.context import ActionsContext
 from reconciler.github.markers import marker_key, marker_tag
 from reconciler.github.posting import warn
-from reconciler.plan.plan import Plan
 from reconciler.state.files import atomic_write
+
+if TYPE_CHECKING:
+    from reconciler.github.approved import Approved
+    from reconciler.plan.plan import Plan
+
+# The comparison and the plan model (pydantic, the offer models) are imported when this
+# command runs: the other `reconciler github` commands, which post reports, skip them.
 
 MERGE_MARKER = "<!-- reconciler:merge-plan -->"
 
 
 def _read_plan(path: Path) -> Plan:
+    from reconciler.plan.plan import Plan
+
     try:
         return Plan.from_json(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -42,6 +50,8 @@ def _read_plan(path: Path) -> Plan:
 
 def _approved(ctx: ActionsContext, sha: str, tag: str, author: str) -> Approved:
     """The approved plan, or why there is none (then nothing is applied: the safe side)."""
+    from reconciler.github.approved import Approved, find_approved
+
     if not ctx.token or not ctx.repository:
         return Approved(None, missing="no GITHUB_TOKEN: the approved plan could not be read")
     try:
@@ -122,6 +132,8 @@ def approved_plan(
     author: str,
 ) -> int:
     """Compare the fresh plan with the approved one; write the plan the apply job applies."""
+    from reconciler.github.approved import Approved, compare, render_comparison
+
     plan = _read_plan(fresh)
     ctx = ActionsContext.from_env()
     commit = sha or ctx.sha

@@ -44,6 +44,7 @@ def command(
 ) -> int:
     """Write every managed offer's deal terms, state and timeline as one HTML page."""
     from reconciler.checks.deal import DealBuilder
+    from reconciler.plan.plan_ids import priced_products, read_plan_ids
     from reconciler.render.html_report import ReportRow, render_html_report
 
     settings = app.settings
@@ -54,7 +55,9 @@ def command(
         if f.kind in kinds
     ]
     with api.open(settings) as client:
-        live = list(client.list_offers())
+        # plans by the external id the files write, whichever name the service reads back
+        plans = read_plan_ids(client, priced_products(f.api_body() for f in files))
+        live = plans.named_all(list(client.list_offers()))
         by_id = {offer_key(str(o.get("id", ""))): o for o in live if o.get("id")}
         by_name = {str(o.get("name")): o for o in live if o.get("state") != "deleted"}
         builder = DealBuilder(files, live, client)

@@ -24,8 +24,11 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from reconciler.emulator.admin_routes import AdminRoutes
-from reconciler.emulator.auth import TokenError, TokenService, openid_configuration
-from reconciler.emulator.config import Account, EmulatorConfig
+from reconciler.emulator.api_call import ApiCall
+from reconciler.emulator.assertions import TokenError
+from reconciler.emulator.auth import TokenService, openid_configuration
+from reconciler.emulator.catalogue_routes import CatalogueRoutes
+from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.engine import Engine
 from reconciler.emulator.faults import Fault, Faults, endpoint_key
 from reconciler.emulator.hosts import host_allowed
@@ -42,15 +45,6 @@ ADMIN_PREFIX = "/_emulator"
 PRICES = API_PREFIX + "/price-and-availability-private-offer-plan"
 
 
-class ApiCall:
-    """What every API route has once auth and ``$version`` passed."""
-
-    def __init__(self, request: Request, account: Account, version: str) -> None:
-        self.request = request
-        self.account = account
-        self.version = version
-
-
 class EmulatorApp:
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
@@ -59,6 +53,7 @@ class EmulatorApp:
         self.tokens = TokenService(config, self.store)
         self.faults = Faults(config.fault_seed)
         self.server: Any = None  # the uvicorn.Server, for dropping connections
+        catalogue = CatalogueRoutes(self.store, self.engine)
         routes = [
             Route(
                 "/{tenant}/v2.0/.well-known/openid-configuration", self.discovery, methods=["GET"]
@@ -75,11 +70,11 @@ class EmulatorApp:
             Route(API_PREFIX + "/configure/{job}", self.api(self.job_detail), methods=["GET"]),
             Route(API_PREFIX + "/private-offer/query", self.api(self.list_offers), methods=["GET"]),
             Route(API_PREFIX + "/private-offer/{guid}", self.api(self.get_offer), methods=["GET"]),
-            Route(PRICES + "/{product}", self.api(self.price_template), methods=["GET"]),
+            Route(PRICES + "/{product}", self.api(catalogue.price_template), methods=["GET"]),
             Route(PRICES + "/{product}/{pid}", self.api(self.get_price), methods=["GET"]),
-            Route(API_PREFIX + "/product", self.api(self.list_products), methods=["GET"]),
-            Route(API_PREFIX + "/product/{guid}", self.api(self.get_product), methods=["GET"]),
-            Route(API_PREFIX + "/plan", self.api(self.list_plans), methods=["GET"]),
+            Route(API_PREFIX + "/product", self.api(catalogue.list_products), methods=["GET"]),
+            Route(API_PREFIX + "/product/{guid}", self.api(catalogue.get_product), methods=["GET"]),
+            Route(API_PREFIX + "/plan", self.api(catalogue.list_plans), methods=["GET"]),
         ]
         if config.admin:
             routes += AdminRoutes(self).routes()
@@ -356,30 +351,6 @@ class EmulatorApp:
 
     # ---- prices and catalogue -----------------------------------------------------------
 
-    async def price_template(self, call: ApiCall) -> Response:
-        product_id = "product/" + call.request.path_params["product"]
-        plan_ref = call.request.query_params.get("plan")
-        if not plan_ref:
-            return api_error(400, "badRequest", "The query parameter 'plan' is required.")
-        product = self.store.product(product_id)
-        plan = self.store.plan(product_id, plan_ref.split("/")[-1]) if product else None
-        if product is None or plan is None:
-            return api_error(404, "notFound", f"No plan '{plan_ref}' in '{product_id}'.")
-        is_vm = product["type"] == "azureVirtualMachine"
-        body = {
-            "$schema": schema_url(
-                "price-and-availability-private-offer-plan",
-                self.engine.capped("price-and-availability-private-offer-plan", call.version),
-            ),
-            "product": product_id,
-            "plan": self.engine.canonical_plan(product_id, f"plan/{plan['planId']}"),
-            "offerPricingType": "vmSoftwareReservations"
-            if is_vm
-            else "editExistingOfferPricingOnly",
-            **plan["template"],
-        }
-        return JSONResponse(body)
-
     async def get_price(self, call: ApiCall) -> Response:
         params = call.request.path_params
         durable_id = (
@@ -389,52 +360,6 @@ class EmulatorApp:
         if doc is None or doc.get("_owner") != call.account.name:
             return api_error(404, "notFound", f"Resource '{durable_id}' was not found.")
         return JSONResponse(self.engine.price_view(doc, call.version))
-
-    def _product_view(self, product: dict[str, object], version: str) -> dict[str, object]:
-        return {
-            "$schema": schema_url("product", version),
-            "id": product["id"],
-            "identity": {"externalId": product["externalId"]},
-            "type": product["type"],
-            "alias": product["alias"],
-        }
-
-    async def list_products(self, call: ApiCall) -> Response:
-        params = call.request.query_params
-        wanted_type = params.get("type")
-        external = params.get("externalId") or params.get("externalID")
-        items = [
-            self._product_view(p, call.version)
-            for p in self.store.products()
-            if (not wanted_type or p["type"] == wanted_type)
-            and (not external or p["externalId"] == external)
-        ]
-        return JSONResponse({"value": items})
-
-    async def get_product(self, call: ApiCall) -> Response:
-        product = self.store.product("product/" + call.request.path_params["guid"])
-        if product is None:
-            return api_error(404, "notFound", "Product not found.")
-        return JSONResponse(self._product_view(product, call.version))
-
-    async def list_plans(self, call: ApiCall) -> Response:
-        product_id = call.request.query_params.get("product")
-        if not product_id:
-            return api_error(400, "badRequest", "The query parameter 'product' is required.")
-        if self.store.product(product_id) is None:
-            return api_error(404, "notFound", f"Product '{product_id}' was not found.")
-        guid = product_id.split("/", 1)[1]
-        items = [
-            {
-                "$schema": schema_url("plan", call.version),
-                "product": product_id,
-                "id": f"plan/{guid}/{plan['planId']}",
-                "identity": {"externalId": plan["externalId"]},
-                "alias": plan["alias"],
-            }
-            for plan in self.store.plans(product_id)
-        ]
-        return JSONResponse({"value": items})
 
 
 def create_app(config: EmulatorConfig) -> EmulatorApp:

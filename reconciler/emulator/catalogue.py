@@ -1,16 +1,23 @@
 """Products and plans a user adds to the emulator's catalogue (a file, or POST to the controls).
 
 The shape is the packaged ``data/catalogue.json``: ``{"products": [{"id", "alias", "type",
-"externalId", "meters", "vmSizes", "plans": [{"planId", "alias", "externalId",
+"externalId", "meters", "vmSizes", "plans": [{"planId", "planGuid", "alias",
 "template"}]}]}``. Only ``id`` (``product/<guid>`` or a bare guid) and each plan's
 ``planId`` are required; the rest defaults so a user can say just which products and plans
 their offer files price.
+
+A plan has two names, as in the Product Ingestion API: its external id ``planId`` (the
+"plan ID" a publisher chose, which the documentation's samples write as ``plan/123456``;
+``externalId`` is read as a synonym) and its durable id ``plan/<productGuid>/<planGuid>``
+(``GET plan`` answers ``"id":"plan/<productGuid>/<planGuid>"``). Without a ``planGuid`` the
+GUID is derived from the product and the plan id, so it is the same on every start.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -40,17 +47,20 @@ def _product(raw: object, where: str) -> dict[str, object]:
         at = f"{where}.plans[{i}]"
         if not isinstance(plan, dict):
             raise CatalogueError(f"{at}: expected an object")
-        plan_id = str(plan.get("planId", "")).split("/")[-1]
+        plan_id = str(plan.get("planId", plan.get("externalId", ""))).split("/")[-1]
         if not PLAN_ID.match(plan_id):
             raise CatalogueError(f"{at}.planId: expected letters, digits, - or _, got {plan_id!r}")
+        plan_guid = str(plan.get("planGuid") or uuid.uuid5(uuid.UUID(guid), plan_id)).lower()
+        if not GUID.match(plan_guid):
+            raise CatalogueError(f"{at}.planGuid: expected a guid, got {plan_guid!r}")
         template = plan.get("template", {"pricing": {}})
         if not isinstance(template, dict):
             raise CatalogueError(f"{at}.template: expected an object")
         plans.append(
             {
                 "planId": plan_id,
+                "planGuid": plan_guid,
                 "alias": str(plan.get("alias", plan_id)),
-                "externalId": str(plan.get("externalId", plan_id)),
                 "template": template,
             }
         )

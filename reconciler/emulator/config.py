@@ -120,7 +120,8 @@ class EmulatorConfig:
     # "resourceName exists only inside the request. It is not stored." (docs/api-unknowns.md)
     detail_resource_name: bool = False
     update_mode: Literal["replace", "merge"] = "replace"
-    # Live offers return plan/<productGuid>/<planId> (docs/api-unknowns.md); False echoes as sent.
+    # Reads answer the durable plan/<productGuid>/<planGuid> (docs/api-unknowns.md, "Plan ids");
+    # False reads a plan back in the form it was sent.
     canonical_plan_ids: bool = True
     deleted_offer_get: Literal["resource", "notFound"] = "resource"
     initial_job_status: Literal["notStarted", "running"] = "notStarted"

@@ -26,8 +26,8 @@ class Lifecycle(OfferRules):
         out = {k: v for k, v in entry.items() if k not in strip}
         for key in ("plan", "basePlan"):
             if isinstance(out.get(key), str) and "product" in out:
-                guid = str(out["product"]).split("/", 1)[-1]
-                out[key] = f"plan/{guid}/{out[key].split('/')[-1]}"
+                plan = self.store.find_plan(str(out["product"]), out[key])
+                out[key] = plan["planGuid"] if plan is not None else out[key]
         return out
 
     def _publish(self, record: dict[str, Any]) -> None:

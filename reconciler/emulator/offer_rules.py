@@ -79,7 +79,8 @@ class OfferRules(Views):
     def _generated_plan(self, entry: dict[str, object]) -> dict[str, str]:
         # "... will be system generated and available in the response of the job when
         # completed" (docs/api-unknowns.md): stable per base plan, so a re-send keeps it.
-        base = str(entry.get("basePlan") or entry.get("plan") or "").rsplit("/", 1)[-1]
+        ref = str(entry.get("basePlan") or entry.get("plan") or "")
+        base = self.plan_external_id(str(entry.get("product", "")), ref)
         return {
             "name": f"Software reservation {base}",
             "description": f"Software reservation of plan {base}",

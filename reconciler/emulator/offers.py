@@ -84,18 +84,20 @@ class Offers(Lifecycle):
             raise RuleError(
                 "invalidState",
                 f"upgradedFrom names private offer '{offer_id}', which its customer has not "
-                "accepted: only an accepted private offer can be upgraded.",
+                "accepted: it cannot be upgraded.",
                 [
                     _detail(
                         "invalidState",
-                        "Only an accepted private offer can be upgraded.",
-                        "upgradedFrom",
+                        "upgradedFrom.id: only an accepted private offer can be upgraded.",
+                        "upgradedFrom.id",
                     )
                 ],
             )
 
         def key(entry: dict[str, Any]) -> tuple[object, str]:
-            return entry.get("product"), str(entry.get("plan", "")).rsplit("/", 1)[-1]
+            # either name of a plan (durable or external id) is the same plan
+            product = str(entry.get("product", ""))
+            return product, self.plan_external_id(product, str(entry.get("plan", "")))
 
         given = list(user.get("pricing") or [])
         keys = {key(e) for e in given}

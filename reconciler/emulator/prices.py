@@ -9,15 +9,20 @@ from reconciler.emulator.base import PRICE_PREFIX, EngineBase, JobContext, RuleE
 from reconciler.emulator.versions import NEWEST, schema_url
 
 
+def durable_plan_id(product_id: str, plan: dict[str, Any]) -> str:
+    """``plan/<productGuid>/<planGuid>``, as ``GET plan`` names a plan."""
+    return f"plan/{product_id.split('/', 1)[1]}/{plan['planGuid']}"
+
+
 class PriceRules(EngineBase):
-    def _resolve_plan(self, product_id: str, plan_ref: str, where: str) -> dict[str, object]:
+    def _resolve_plan(self, product_id: str, plan_ref: str, where: str) -> dict[str, Any]:
         parts = plan_ref.split("/")
-        if len(parts) == 3 and f"product/{parts[1]}" != product_id:
+        if len(parts) == 3 and f"product/{parts[1].lower()}" != product_id.lower():
             raise RuleError(
                 "businessValidationError",
                 f"{where}: plan '{plan_ref}' belongs to another product than '{product_id}'.",
             )
-        plan = self.store.plan(product_id, parts[-1])
+        plan = self.store.find_plan(product_id, plan_ref)
         if plan is None:
             raise RuleError(
                 "resourceNotFound", f"{where}: plan '{plan_ref}' does not exist in '{product_id}'."
@@ -31,9 +36,20 @@ class PriceRules(EngineBase):
         return product
 
     def canonical_plan(self, product_id: str, plan_ref: str) -> str:
+        """The form a read answers: the durable ``plan/<productGuid>/<planGuid>`` (``GET plan``
+        answers that id; no page shows a pricing entry read back in the form it was sent), or
+        as sent with ``canonical_plan_ids`` off (docs/api-unknowns.md)."""
         if not self.config.canonical_plan_ids:
             return plan_ref
-        return f"plan/{product_id.split('/', 1)[1]}/{plan_ref.split('/')[-1]}"
+        plan = self.store.find_plan(product_id, plan_ref)
+        if plan is None:
+            return plan_ref
+        return durable_plan_id(product_id, plan)
+
+    def plan_external_id(self, product_id: str, plan_ref: str) -> str:
+        """The plan's external id (its ``planId``), whichever form *plan_ref* is in."""
+        plan = self.store.find_plan(product_id, plan_ref)
+        return str(plan["planId"]) if plan is not None else plan_ref.rsplit("/", 1)[-1]
 
     def _apply_price(self, ctx: JobContext, res: dict[str, Any]) -> dict[str, Any]:
         product_id = res["product"]

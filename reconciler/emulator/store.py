@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from reconciler.emulator.catalogue import parse_catalogue
 from reconciler.emulator.job_record import JobRecord
 
 DB_NAME = "emulator.sqlite3"
@@ -54,10 +55,10 @@ CREATE INDEX IF NOT EXISTS jobs_pending ON jobs (done, seq);
 """
 
 
-def load_catalogue() -> dict[str, Any]:
+def load_catalogue() -> list[dict[str, Any]]:
+    """The packaged catalogue's products, completed like a user's (plan GUIDs derived)."""
     text = resources.files("reconciler.emulator").joinpath("data/catalogue.json").read_text("utf-8")
-    data: dict[str, object] = json.loads(text)
-    return data
+    return parse_catalogue(json.loads(text), "data/catalogue.json")
 
 
 class Store:
@@ -120,7 +121,7 @@ class Store:
     # ---- catalogue ----------------------------------------------------------------------
 
     def _seed_catalogue(self) -> None:
-        self._put_products(load_catalogue()["products"])
+        self._put_products(load_catalogue())
 
     def _put_products(self, products: list[dict[str, Any]]) -> None:
         start = self._db.execute("SELECT COUNT(*) FROM products").fetchone()[0]
@@ -167,6 +168,20 @@ class Store:
                 "SELECT doc FROM plans WHERE product = ? AND plan_id = ?", (product_id, plan_id)
             ).fetchone()
         return None if row is None else json.loads(row[0])
+
+    def find_plan(self, product_id: str, ref: str) -> dict[str, Any] | None:
+        """The plan *ref* names in *product_id*: ``plan/<productGuid>/<planGuid>`` (its durable
+        id) or ``plan/<planId>`` / ``<planId>`` (its external id). A three-part reference is a
+        durable id only: ``plan/<productGuid>/<planId>`` names no plan."""
+        parts = ref.split("/")
+        if len(parts) == 3 and parts[0] == "plan":
+            if f"product/{parts[1].lower()}" != product_id.lower():
+                return None
+            guid = parts[2].lower()
+            return next((p for p in self.plans(product_id) if p.get("planGuid") == guid), None)
+        if len(parts) > 2 or (len(parts) == 2 and parts[0] != "plan"):
+            return None
+        return self.plan(product_id, parts[-1])
 
     # ---- offers -------------------------------------------------------------------------
 

@@ -72,7 +72,7 @@ class Views(PriceRules):
             out["productName"] = product["alias"]
             plan_ref = entry.get("plan") or entry.get("basePlan")
             if plan_ref:
-                plan = self.store.plan(entry["product"], plan_ref.split("/")[-1])
+                plan = self.store.find_plan(entry["product"], str(plan_ref))
                 if plan is not None:
                     out["planName"] = plan["alias"]
         return out

@@ -23,8 +23,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from reconciler.github.apply_comment import pick_pull_request
 from reconciler.github.client import GitHubClient
-from reconciler.github.comments import find_own_comment, pick_pull_request
+from reconciler.github.comments import find_own_comment
 from reconciler.github.digests import change_digests, change_key
 from reconciler.github.markers import decode_meta
 from reconciler.markdown import escape_markdown, inline_code, md_inline

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from reconciler.errors import ReconcilerError
 from reconciler.offers.domain import OFFER_STATES, is_channel_partner, name_key
 from reconciler.plan.live import LiveClient, LiveState, fetch_live, price_references, short_id
+from reconciler.plan.plan_ids import priced_products, read_plan_ids
 
 STATES = OFFER_STATES
 DEFAULT_STATES = ("draft", "live")
@@ -101,6 +102,11 @@ def select_offers(client: LiveClient, selection: Selection) -> Selected:
     for ref in _refs(o for o in offers if not is_channel_partner(o.get("privateOfferType"))):
         if ref not in prices:
             prices[ref] = client.get_resource(ref)
+    # A file names a plan as its user would write it: plan/<externalId>, the plan ID chosen in
+    # Partner Center and the form of the documentation's samples, not the GUID of its
+    # durable id (docs/import.md).
+    plans = read_plan_ids(client, priced_products(offers), into=live.plans)
+    offers = plans.named_all(offers)
     return Selected(offers, prices, filtered, live.offers)
 
 

@@ -34,7 +34,8 @@ from ruamel.yaml.scalarstring import ScalarString
 
 from reconciler.importer.render import FLOW_KEYS
 from reconciler.offers.domain import same_plan
-from reconciler.plan.normalize import DEFAULTS, KEYED_LISTS, SET_LISTS, is_ignored, short_plan
+from reconciler.plan.fielddiff import is_ignored
+from reconciler.plan.normalize import DEFAULTS, KEYED_LISTS, SET_LISTS, short_plan
 from reconciler.secrets import UnsetVariable, env_references, expand_string
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema={ref}\n"

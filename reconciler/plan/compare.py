@@ -9,9 +9,10 @@ from reconciler.offers.domain import CHANNEL_PARTNER
 from reconciler.offers.fields import CARRIED_OVER, PARTNER_OWNED_FIELDS, PARTNER_PRICING_VIEW
 from reconciler.offers.template_value import Template, mark_live
 from reconciler.plan.changes import FieldChange, Origin, Reason
+from reconciler.plan.fielddiff import MISSING, Keyed, RawChange, lookup
 from reconciler.plan.inputs import OfferFileLike
 from reconciler.plan.live import LiveState
-from reconciler.plan.normalize import MISSING, Keyed, RawChange, essence, lookup, pricing_key
+from reconciler.plan.normalize import essence, pricing_key
 from reconciler.secrets import REGISTRY
 from reconciler.settings import Settings
 
@@ -39,8 +40,10 @@ def essences(
     live_offer: Mapping[str, object] | None,
     live: LiveState,
 ) -> tuple[dict[str, object], dict[str, object]]:
-    desired = essence(desired_body)
-    current = essence(live_offer, prices=live.prices) if live_offer is not None else {}
+    desired = essence(desired_body, plans=live.plans)
+    current = (
+        essence(live_offer, prices=live.prices, plans=live.plans) if live_offer is not None else {}
+    )
     if f.kind == CHANNEL_PARTNER:
         desired, current = partner_view(desired), partner_view(current)
     return desired, without_carried_over(desired, current)

@@ -40,8 +40,9 @@ from reconciler.plan.changes import (
     Withdraw,
 )
 from reconciler.plan.compare import partner_view, shown_templates, template_field
+from reconciler.plan.fielddiff import leaves
 from reconciler.plan.inputs import OfferFileLike
-from reconciler.plan.normalize import essence, leaves
+from reconciler.plan.normalize import essence
 
 REPUBLISH_OVERRIDE = (
     "`reconciler: {allowRepublish: true}` in the file, plan.allow-republish in the settings, "

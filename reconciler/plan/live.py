@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from reconciler.api.shapes import is_summary
 from reconciler.offers.domain import offer_key
 from reconciler.offers.schema_urls import reported_versions
+from reconciler.plan.plan_ids import PlanIds, priced_products, read_plan_ids
 
 
 class LiveClient(Protocol):
@@ -36,6 +37,8 @@ class LiveClient(Protocol):
 class LiveState:
     offers: list[dict[str, object]] = field(default_factory=list)
     prices: dict[str, dict[str, object]] = field(default_factory=dict)  # durable id -> resource
+    # Both names of the plans of the products the files price (read by the pipeline).
+    plans: PlanIds = field(default_factory=PlanIds)
 
     def reported_versions(self) -> dict[str, str]:
         """The newest schema version per resource type the service answered with."""
@@ -109,7 +112,8 @@ def fetch_live(
                 offer = client.get_offer(str(offer["id"]))
             offers.append(offer)
             refs.update(dict.fromkeys(_wanted_refs(offer, managed)))
-        return LiveState(offers=offers, prices={ref: client.get_resource(ref) for ref in refs})
+        prices = {ref: client.get_resource(ref) for ref in refs}
+        return _with_plans(client, LiveState(offers=offers, prices=prices), managed, 1)
     # The paging holds one of the *workers* connections meanwhile. More requesters than
     # connections would queue in httpx's pool, where a queued request can have its
     # connection closed under it by another thread (encode/httpcore#1110): a failed read,
@@ -144,7 +148,22 @@ def fetch_live(
     finally:
         # On an error, reads not yet started are dropped rather than sent for nothing.
         pool.shutdown(wait=True, cancel_futures=True)
-    return LiveState(offers=offers, prices=prices)
+    return _with_plans(client, LiveState(offers=offers, prices=prices), managed, workers)
+
+
+def _with_plans(
+    client: LiveClient,
+    live: LiveState,
+    managed: Callable[[dict[str, object]], bool] | None,
+    workers: int,
+) -> LiveState:
+    """*live* with the plans its managed offers name by durable id renamed ``plan/<externalId>``
+    (the form files write; docs/api-unknowns.md, "Plan ids"): one ``GET plan`` per product."""
+    mine = [o for o in live.offers if managed is None or managed(o)]
+    products = priced_products(mine, durable_only=True)
+    read_plan_ids(client, products, workers=workers, into=live.plans)
+    live.offers = live.plans.named_all(live.offers)
+    return live
 
 
 def complete_summaries(

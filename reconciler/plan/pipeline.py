@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import OfferFilesInvalid, ReconcilerError
 from reconciler.offers.domain import INACTIVE_STATES, canonical_type, name_key, offer_key
 from reconciler.offers.loader import OfferFile, load_offer_files
 from reconciler.plan.baseline import Baseline, git_sha, load_baseline
@@ -32,6 +32,7 @@ from reconciler.plan.live import (
     managed_selector,
 )
 from reconciler.plan.plan import Plan
+from reconciler.plan.plan_ids import priced_products, read_plan_ids, unknown_plans
 from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
 from reconciler.plan.scope import Scope, Selection, select_files
 from reconciler.plan.targeted import fetch_targeted
@@ -157,8 +158,24 @@ def plan_live(
         population=cache.population if targeted and cache is not None else None,
         ours=inputs.ours,
     )
+    attach_plan_ids(client, settings, inputs, loaded, live)
     with settled_heap():
         return make_plan(loaded.files, live, settings, baseline=loaded.baseline, options=options)
+
+
+def attach_plan_ids(
+    client: LiveClient, settings: Settings, inputs: PlanInputs, loaded: LoadedFiles, live: LiveState
+) -> None:
+    """Read the plan list of each product the files price (once per product), so a plan
+    named by its durable id or its external id is one plan; a file naming a plan its product
+    does not have is refused with its file, line and field (OfferFilesInvalid)."""
+    mine = [f for f in loaded.files if f.kind in role_kinds(inputs.role)]
+    products = priced_products(f.api_body() for f in mine)
+    read_plan_ids(client, products, workers=settings.api.max_connections, into=live.plans)
+    live.offers = live.plans.named_all(live.offers)
+    problems = unknown_plans(mine, live.plans)
+    if problems:
+        raise OfferFilesInvalid(problems)
 
 
 def plan_loaded(

@@ -42,13 +42,14 @@ from reconciler.plan.compare import (
     template_field,
     top_level_ignored,
 )
+from reconciler.plan.fielddiff import diff
 from reconciler.plan.identity import Identity, identify, match_offers
 from reconciler.plan.inputs import OfferFileLike, PlanOptions
 from reconciler.plan.labels import catalogue_names, describe, field_line
 from reconciler.plan.lifecycle import Decision, decide
 from reconciler.plan.live import LiveState
 from reconciler.plan.namesakes import ambiguous_change, duplicate_withdraws
-from reconciler.plan.normalize import diff, essence
+from reconciler.plan.normalize import essence
 from reconciler.plan.plan import (
     OfferRef,
     Plan,
@@ -57,6 +58,7 @@ from reconciler.plan.plan import (
     SkippedFile,
     UnmanagedOffer,
 )
+from reconciler.plan.plan_ids import PlanIds
 from reconciler.plan.renames import block_renames
 from reconciler.plan.safety import evaluate
 from reconciler.plan.scope import Scope
@@ -180,7 +182,7 @@ def _decide_file(
     desired_ess, live_ess = essences(f, desired_body, live_offer, live)
     raws = diff(live_ess, desired_ess, rules)
     known = baseline is not None and baseline.has(key)
-    base_ess, base_state = _baseline_of(f, baseline if known else None)
+    base_ess, base_state = _baseline_of(f, baseline if known else None, live.plans)
     # Only a field change shows a template: most offers of a large plan have none, and
     # walking every desired body for templates is a cost of its own at thousands of offers.
     shown = shown_templates(desired_body) if raws else {}
@@ -221,13 +223,13 @@ def _decide_file(
 
 
 def _baseline_of(
-    f: OfferFileLike, baseline: Baseline | None
+    f: OfferFileLike, baseline: Baseline | None, plans: PlanIds
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The file's essence and state at the baseline (None when the file is new there)."""
     base_body = baseline.bodies.get(str(f.path)) if baseline is not None else None
     if base_body is None:
         return None, None
-    base_ess = essence(base_body)
+    base_ess = essence(base_body, plans=plans)
     if f.kind == CHANNEL_PARTNER:
         base_ess = partner_view(base_ess)
     return base_ess, str(base_body.get("state")) if base_body.get("state") else None

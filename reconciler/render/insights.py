@@ -24,6 +24,7 @@ from reconciler.offers.loader import OfferFile
 from reconciler.plan.extras import ExtraKind, ExtraLevel, PlanExtra
 from reconciler.plan.live import managed_selector
 from reconciler.plan.plan import Plan, SafetyRule, SafetyViolation
+from reconciler.plan.plan_ids import PlanIds
 from reconciler.render import timeline
 from reconciler.secrets import redact
 from reconciler.settings import Settings
@@ -50,6 +51,7 @@ class RecordingClient:
         self._lock = threading.Lock()  # the reads by id run side by side
         self._at: dict[str, int] = {}  # listed offer id -> its place in self.offers
         self._templates: dict[tuple[str, str], dict[str, object]] = {}
+        self.plans = PlanIds()  # the plan lists read through this client
 
     @property
     def endpoint(self) -> str:
@@ -65,6 +67,17 @@ class RecordingClient:
 
     def get_resource(self, durable_id: str) -> dict[str, object]:
         return self._client.get_resource(durable_id)
+
+    def list_plans(self, product_id: str) -> list[dict[str, object]]:
+        lister = getattr(self._client, "list_plans", None)
+        found: list[dict[str, object]] = [] if lister is None else list(lister(product_id))
+        with self._lock:
+            self.plans.add(product_id, found)
+        return found
+
+    def live_offers(self) -> list[dict[str, object]]:
+        """The offers listed, their plans named ``plan/<externalId>`` as the plan compared them."""
+        return self.plans.named_all(self.offers)
 
     def get_offer(self, offer_id: str) -> dict[str, object]:
         # A targeted plan reads its few offers by id instead of listing them all; a list of
@@ -97,6 +110,11 @@ class RecordingClient:
             return
         with ThreadPoolExecutor(max(1, min(workers, len(wanted))), thread_name_prefix="watch") as p:
             list(p.map(self.get_offer, wanted))
+
+
+def _live_offers(client: object) -> list[dict[str, object]]:
+    named = getattr(client, "live_offers", None)
+    return list(named()) if named is not None else list(getattr(client, "offers", []))
 
 
 def today() -> dt.date:
@@ -178,7 +196,7 @@ def add_price_guard(
         strict=strict or settings.plan.strict_prices,
     )
     if report.warnings or report.unavailable:
-        names = plan_namer(getattr(client, "offers", []))
+        names = plan_namer(_live_offers(client))
         plan.extras.append(price_banner(report, names))
     if report.blocked:
         plan.safety.violations.append(
@@ -287,7 +305,11 @@ class PlanInsights:
         # The summary table's rows: names, prices against list (read with the price guard's
         # plans), dates and risks of every change.
         add_deals(
-            plan, files, reader.offers, reader if self.want_prices else None, self.price_report
+            plan,
+            files,
+            reader.live_offers(),
+            reader if self.want_prices else None,
+            self.price_report,
         )
         self.timeline_built = add_timeline(plan, files, reader.offers, self.day)
         if self.want_watch:

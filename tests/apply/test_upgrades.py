@@ -57,7 +57,7 @@ pricing:
 def prices(offer: dict[str, object]) -> dict[str, object]:
     entries = offer["pricing"]
     assert isinstance(entries, list)
-    return {str(e["plan"]).rsplit("/", 1)[-1]: e["discountPercentage"] for e in entries}
+    return {str(e["planName"]): e["discountPercentage"] for e in entries}  # the plan's alias
 
 
 @pytest.mark.emulator(job_latency=0.05)
@@ -93,7 +93,12 @@ def test_an_upgrade_waits_for_acceptance_and_its_carried_over_pricing_is_no_chan
     Path("reconciler.toml").write_text(FAST + '[plan]\nupgrade-from = "any"\n')
     code, out, err = run("apply", UPGRADE, "--auto-approve", *EMU)
     assert code == EXIT_JOBS_FAILED, out + err
-    assert "only an accepted private offer can be upgraded" in " ".join(out.split())
+    text = " ".join(out.split())
+    assert (
+        f"{UPGRADE}:5: upgradedFrom.id: invalidState: upgradedFrom names private offer "
+        f"'{original_id}', which its customer has not accepted"
+    ) in text
+    assert "upgradedFrom.id: only an accepted private offer can be upgraded." in text
     assert UPGRADE_NAME not in live(emu)
 
     # Accepted: the upgrade is created, the price of plan/234567 carried over.
@@ -101,7 +106,7 @@ def test_an_upgrade_waits_for_acceptance_and_its_carried_over_pricing_is_no_chan
     emu.admin.accept(original_id)
     code, out, err = run("apply", UPGRADE, "--auto-approve", *EMU)
     assert code == EXIT_OK, out + err
-    assert prices(live(emu)[UPGRADE_NAME]) == {"123456": 12, "234567": 5}
+    assert prices(live(emu)[UPGRADE_NAME]) == {"Standard": 12, "Premium": 5}
     # The carried-over entry is the service's: the next plan is empty.
     code, out, err = run("plan", UPGRADE, "--detailed-exitcode", *EMU)
     assert code == EXIT_OK, out + err

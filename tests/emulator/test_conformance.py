@@ -433,11 +433,20 @@ def test_catalogue_products_plans_and_price_templates(api: Api) -> None:
     assert [p["id"] for p in products] == [ANALYTICS, DATA_PLATFORM, SECURE_VM]
     assert products[2]["type"] == "azureVirtualMachine"
     plans = api.get("/plan", "2022-07-01", product=DATA_PLATFORM).json()["value"]
-    assert [p["id"] for p in plans] == [
-        "plan/7ba807c8-386a-4efe-80f1-b97bf8a554f8/987654",
-        "plan/7ba807c8-386a-4efe-80f1-b97bf8a554f8/876543",
-    ]
+    # "id":"plan/<productGuid>/<planGuid>", "identity":{"externalId"} (GET plan, documented)
+    assert all(
+        re.fullmatch(r"plan/7ba807c8-386a-4efe-80f1-b97bf8a554f8/[0-9a-f-]{36}", p["id"])
+        for p in plans
+    ), plans
+    assert [p["identity"]["externalId"] for p in plans] == ["987654", "876543"]
     assert [p["alias"] for p in plans] == ["Flat rate", "Per user"]
+    one = api.get("/plan", "2022-07-01", product=DATA_PLATFORM, externalId="876543").json()
+    assert one["value"] == [plans[1]]
+    by_durable_id = api.get(
+        "/price-and-availability-private-offer-plan/7ba807c8-386a-4efe-80f1-b97bf8a554f8",
+        plan=plans[0]["id"],
+    ).json()
+    assert by_durable_id["plan"] == plans[0]["id"]
     template = api.get(
         "/price-and-availability-private-offer-plan/7ba807c8-386a-4efe-80f1-b97bf8a554f8",
         plan="plan/987654",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.plan.normalize import diff, essence, is_ignored
+from reconciler.plan.fielddiff import diff, is_ignored
+from reconciler.plan.normalize import essence
 
 P = "product/34771906-9711-4196-9f60-4af380fd5042"
 

@@ -106,7 +106,11 @@ def _write_offers(root: Path) -> Path:
         lines = [described if ln.startswith("    description: ") else ln for ln in lines]
         text = "\n".join(lines) + "\n"
         if i == 0:  # its job fails: error messages (which quote the offer) are rendered too
-            text = text.replace("plan: plan/123456", "plan: plan/999999")
+            # (an unknown product: an unknown plan of a known product is refused at plan time)
+            text = text.replace(
+                "product/34771906-9711-4196-9f60-4af380fd5042",
+                "product/00000000-0000-4000-8000-000000000999",
+            )
         (offers / f"hostile-{i}.yaml").write_text(text)
     return offers
 

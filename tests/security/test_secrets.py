@@ -180,9 +180,9 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
     coho = offers / "originator-absolute.yaml"
     text = coho.read_text()
     coho.write_text(re.sub(r"sasUrl: \S+", "sasUrl: ${SAS_URL}", text, count=1))
-    # A file that validates but whose job fails (no such plan): the failure path of apply.
+    # A file that validates but whose job fails (no such product): the failure path of apply.
     failing = (offers / "customer-percentage.yaml").read_text()
-    failing = failing.replace("plan: plan/123456", "plan: plan/999999")
+    failing = failing.replace("product/34771906-9711-4196-9f60-4af380fd5042", UNKNOWN_PRODUCT)
     (offers / "failing.yaml").write_text(failing.replace("name: ", "name: Failing ", 1))
     (tmp_path / "reconciler.toml").write_text('env = ["SAS_URL"]\n[apply]\npoll-interval = 0.05\n')
     with GitHubServer(repository="octo/offers", token=GITHUB_TOKEN) as github:
@@ -191,6 +191,9 @@ def runner(tmp_path: Path) -> Iterator[Runner]:
 
 
 EMU = ("--emulator", "--emulator-data", "emu")
+# No such product in the emulator's catalogue: its plan list is not found, so the plan cannot
+# tell (an unknown plan of a known product is refused before any request); the job fails.
+UNKNOWN_PRODUCT = "product/00000000-0000-4000-8000-000000000999"
 # The refused attempts run beside the good ones, so they get an emulator data folder of their own.
 EMU_REFUSED = ("--emulator", "--emulator-data", "emu-refused")
 
