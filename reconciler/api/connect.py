@@ -40,7 +40,6 @@ from reconciler.api.credentials import (
     credentials_from_env,
     no_credentials_error,
 )
-from reconciler.api.lanes import LanePool
 from reconciler.errors import CredentialError, SettingsError
 from reconciler.settings import (
     API_HOSTS,
@@ -74,11 +73,15 @@ def build_http_client(
     else:
         verify_arg = verify
     if transport is None:
-        # Verify belongs on the transport: httpx ignores the client's when one is given.
-        # Apply's threads (submissions, guard reads, polls) each need a connection, or they
-        # wait for one of the reads' pool.
+        # Limits and verify belong on the transport: httpx ignores the client's when one is
+        # given. Apply's threads (guard reads, submissions, polls) each need a connection, or
+        # they queue in httpx's pool, where a queued request can have its connection closed
+        # under it by another thread (encode/httpcore#1110).
         connections = max(api.max_connections, settings.apply.max_concurrent_requests * writes)
-        transport = LanePool.http(connections, verify=verify_arg)
+        transport = httpx.HTTPTransport(
+            verify=verify_arg,
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        )
     return httpx.Client(
         transport=transport,
         timeout=httpx.Timeout(api.timeout, connect=api.connect_timeout),

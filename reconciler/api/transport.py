@@ -38,7 +38,6 @@ import httpx
 
 from reconciler.api.budget import RateBudget
 from reconciler.api.credentials import TokenProvider
-from reconciler.api.lanes import LanePool
 from reconciler.api.retry import (
     RETRY_AFTER_STATUSES,
     RETRY_STATUSES,
@@ -155,7 +154,13 @@ class ApiTransport:
                 api.max_connections, self.settings.apply.max_concurrent_requests if writes else 0
             )
             http = httpx.Client(
-                transport=transport or LanePool.http(connections),
+                transport=transport
+                or httpx.HTTPTransport(
+                    limits=httpx.Limits(
+                        max_connections=connections,
+                        max_keepalive_connections=connections,
+                    )
+                ),
                 timeout=httpx.Timeout(api.timeout, connect=api.connect_timeout),
                 follow_redirects=False,
             )
