@@ -8,7 +8,9 @@ never retries: a first contact should fail fast and say why. Reads, at most:
   type present has been seen, at most :data:`MAX_PAGES`), which also fetches the token;
 * one ``GET private-offer/{id}`` per offer type present;
 * one price template (``GET price-and-availability-private-offer-plan/{product}?plan=``)
-  of a plan some offer prices, or else of the first plan of the first product listed.
+  of a plan some offer prices, or else of the first plan of the first product listed;
+* the plan list (``GET plan?product=``) of the product the first priced entry names: which
+  name of a plan the service reads back, and whether the list relates it to the external id.
 
 Each :class:`Finding` is "assumption -> what the service did -> what the tool will do".
 """
@@ -19,10 +21,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from reconciler.api.client import ProductIngestionClient
+from reconciler.api.client import PLAN_LIST_VERSION, ProductIngestionClient
 from reconciler.api.paging import NEXT_LINK_KEYS, TOKEN_KEYS, resolve_link
 from reconciler.api.shapes import SUMMARY_FIELDS, is_summary
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, ForbiddenError, NotFoundError
 from reconciler.offers.domain import canonical_type, product_guid
 from reconciler.offers.schema_urls import (
     OFFER_RESOURCE,
@@ -253,6 +255,66 @@ def _template(
     return template
 
 
+PLAN_NAMES = (
+    "a plan has a durable id plan/<productGuid>/<planGuid> and an external id (plan/123456 in "
+    "the documentation's requests); GET plan?product= names both"
+)
+
+
+def _plan_names(
+    client: ProductIngestionClient, offers: list[dict[str, Any]], report: DoctorReport
+) -> None:
+    """Which name of a plan a pricing entry reads back with, and whether the plan list
+    relates it to the external id a file writes (docs/api-unknowns.md, "Plan ids")."""
+    found = [
+        (str(e["product"]), str(e.get("plan") or e.get("basePlan")))
+        for o in offers
+        for e in o.get("pricing") or []
+        if isinstance(e, dict) and e.get("product") and (e.get("plan") or e.get("basePlan"))
+    ]
+    if not found:
+        report.add("plan ids", PLAN_NAMES, "no offer read prices a plan", "nothing to compare yet")
+        return
+    product, ref = found[0]
+    form = "durable id" if ref.count("/") == 2 else "external id"
+    try:
+        listed = client._get_json(
+            "plan",
+            {"$version": PLAN_LIST_VERSION, "product": product},
+            label="GET plan",
+            retry=False,
+        )
+    except (NotFoundError, ForbiddenError) as exc:
+        report.add(
+            "plan ids",
+            PLAN_NAMES,
+            f"pricing reads back by {form} ({ref}); GET plan refused ({exc.status})",
+            "plans compare by their text: name them in files as the service reads them back "
+            "(import writes that form)",
+            ok=form == "external id",
+        )
+        return
+    items = [p for p in (listed or {}).get("value") or [] if isinstance(p, dict)]
+    external = {
+        str(p.get("id", "")).lower(): str((p.get("identity") or {}).get("externalId", ""))
+        for p in items
+    }
+    short = ref.rsplit("/", 1)[-1]
+    known = ref.lower() in external or short in external.values()
+    report.add(
+        "plan ids",
+        PLAN_NAMES,
+        f"pricing reads back by {form} ({ref}); GET plan lists {len(items)} plan(s) of {product}"
+        + ("" if known else ", none of them this one"),
+        "plan, drift and import read GET plan once per priced product and compare both names "
+        "as one; import writes plan/<externalId>"
+        if known
+        else "this plan cannot be named by its external id: name it as the service reads it "
+        "back (please report it)",
+        ok=known,
+    )
+
+
 def _versions(
     client: ProductIngestionClient,
     pinned: set[str],
@@ -288,6 +350,7 @@ def examine(client: ProductIngestionClient, *, pinned: set[str] | None = None) -
         _shape(items, report)
         offers = _offers_by_type(client, items, report)
         template = _template(client, offers, report)
+        _plan_names(client, offers, report)
         answered = [*items, *offers, *([template] if template else [])]
         _versions(client, pinned or set(), answered, report)
     except ApiError:

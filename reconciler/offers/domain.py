@@ -11,6 +11,7 @@ docs/validation.md; the document is named beside each fact.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 
@@ -117,16 +118,20 @@ def product_id(product: str) -> str:
     return product if product.startswith("product/") else f"product/{product}"
 
 
-def plan_key(plan: str, product: str | None = None) -> str:
-    """One key for a plan, whichever form names it.
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
-    Live offers return ``plan/<productGuid>/<planId>`` while the docs' samples (and offer
-    files) write ``plan/<planId>``; both map to ``plan/<planId>``. With *product* given the
-    long form is shortened only when its product guid is that product's (a plan id of
-    another product stays as written, so the mismatch shows).
+
+def plan_key(plan: str, product: str | None = None) -> str:
+    """One key for a plan, whichever form names it, as far as the text alone tells.
+
+    ``plan/<productGuid>/<planId>`` and ``plan/<planId>`` map to ``plan/<planId>``. With
+    *product* given the long form is shortened only when its product guid is that product's
+    (a plan id of another product stays as written, so the mismatch shows). A durable id
+    ``plan/<productGuid>/<planGuid>`` stays whole: only the product's plan list relates it
+    to the external id a file writes (:mod:`reconciler.plan.plan_ids`).
     """
     parts = plan.split("/")
-    if len(parts) != 3 or parts[0] != "plan":
+    if len(parts) != 3 or parts[0] != "plan" or _GUID.fullmatch(parts[2]):
         return plan
     if product is None or product_guid(product).lower() == parts[1].lower():
         return f"plan/{parts[2]}"

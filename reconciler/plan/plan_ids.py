@@ -7,9 +7,9 @@ external id. A file may use either; a live offer may answer either. Both are bro
 key, ``plan/<externalId>`` -- the form a user writes and reads in Partner Center -- with the
 plan list of each product the files price, read once per product for the run.
 
-Without a product's list (a reader that has none, or a list the account may not read) the
-old rule stands: ``plan/<productGuid>/<id>`` equals ``plan/<id>``
-(:func:`reconciler.offers.domain.plan_key`).
+Without a product's list (a reader that has none, or a list the account may not read) only
+the text tells: ``plan/<productGuid>/<id>`` equals ``plan/<id>`` unless ``<id>`` is a GUID,
+and a durable id equals only itself (:func:`reconciler.offers.domain.plan_key`).
 """
 
 from __future__ import annotations

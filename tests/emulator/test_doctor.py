@@ -63,6 +63,11 @@ def test_doctor_reports_the_list_mode_and_versions_and_sends_no_post(
     }
     assert received.get("GET private-offer/{id}") == 2, received
     assert "price template" in findings and "assumption:" in out and "-> tool:" in out
+    # the service reads a plan back by its durable id; its plan list names both
+    plans = findings["plan ids"]
+    assert plans["observed"].startswith("pricing reads back by durable id (plan/"), plans
+    assert plans["ok"] and "compare both names as one" in plans["action"], plans
+    assert received.get("GET plan") == 1, received
 
 
 def test_doctor_against_an_unreachable_endpoint_is_a_clear_error(tmp_path: Path) -> None:

@@ -54,6 +54,9 @@ def test_plan_ids_of_the_live_form_and_the_docs_form_are_one_key() -> None:
     # a plan of another product keeps its long form so the mismatch shows
     assert domain.plan_key(long, "product/00000000-0000-0000-0000-000000000000") == long
     assert domain.product_id(domain.product_guid(product)) == product
+    # a durable id (a GUID) names its plan by itself: only the plan list relates the two
+    durable = "plan/34771906-9711-4196-9f60-4af380fd5042/c61642ed-1d5e-51b8-9491-0668505383aa"
+    assert domain.plan_key(durable, product) == durable
 
 
 def test_each_multiparty_field_has_one_owner() -> None:
