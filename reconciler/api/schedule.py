@@ -53,14 +53,15 @@ class PollSchedule:
         self._ran: list[float] = []  # how long the service says each of them ran
         self._trust_ran = True
         self._next_probe = float("-inf")
+        self._expected: float | None = None  # the median below, until a job teaches more
 
     @property
     def expected(self) -> float:
         """Seconds from submission to the first poll of a new job."""
-        if not self._took:
-            return self.interval
-        took = self._ran if self._trust_ran and self._ran else self._took
-        return max(self.interval, statistics.median(took))
+        if self._expected is None:
+            took = self._ran if self._trust_ran and self._ran else self._took
+            self._expected = max(self.interval, statistics.median(took)) if took else self.interval
+        return self._expected
 
     def add(self, job_id: str, submitted: float, *, known_age: bool = True) -> None:
         if job_id in self._jobs:
@@ -79,9 +80,10 @@ class PollSchedule:
         *busy*: jobs whose poll is still on its way (never polled twice at once)."""
         # A job of this run is not polled before its expected completion (what was learned
         # since it was added moves it later), nor within an interval of its last poll.
+        expected = self.expected
         for job in self._jobs.values():
             if job.fresh:
-                job.due = max(job.due, job.submitted + self.expected)
+                job.due = max(job.due, job.submitted + expected)
         ready = sorted(
             (j.polls, j.submitted, job_id)
             for job_id, j in self._jobs.items()
@@ -116,11 +118,12 @@ class PollSchedule:
         if done:
             del self._jobs[job_id]
             if job.fresh:
-                took = now - job.submitted
-                self._took.append(took)
+                self._took.append(now - job.submitted)
                 if ran is not None:
                     self._ran.append(ran)
+                self._expected = None
             return
         if job.fresh and self._ran and self._trust_ran and now >= job.submitted + self.expected:
             self._trust_ran = False  # still running when the service's times said it was done
+            self._expected = None
         job.due = now + self.interval
