@@ -121,7 +121,9 @@ def emit_result(result: ApplyResult, fmt: str, markdown_out: Path | None) -> Non
     if fmt == "json":
         click.echo(redact(json.dumps(result.to_data(), indent=2, ensure_ascii=False)))
     else:
-        click.echo(render_table(result), nl=False)
+        from reconciler.cli.common import text_width
+
+        click.echo(render_table(result, width=text_width()), nl=False)
     markdown = render_markdown(result)
     if markdown_out is not None:
         try:

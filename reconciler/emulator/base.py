@@ -1,4 +1,8 @@
-"""The emulator engine's shared ground: constants, rule errors, job context, the clock."""
+"""The emulator engine's shared ground: constants, rule errors, job context, clock, versions.
+
+The lowest layer of the engine (see :mod:`reconciler.emulator.engine`): it imports no other
+part of it.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reconciler.emulator.config import Account, EmulatorConfig
-from reconciler.emulator.store import Store
 
 NOT_STORED = {
     "$schema", "id", "resourceName", "state", "eTag", "lastModified", "subState",
@@ -58,44 +61,49 @@ def _faster(clock: Callable[[], float], rate: float) -> Callable[[], float]:
     return lambda: anchor + (clock() - anchor) * rate
 
 
-class EngineBase:
-    """State every part of the engine shares: settings, store, clock."""
+def user_fields(res: dict[str, object]) -> dict[str, object]:
+    """The fields of a sent resource a user sets (never the service's own)."""
+    return {k: copy.deepcopy(v) for k, v in res.items() if k not in NOT_STORED}
 
-    def __init__(
-        self, config: EmulatorConfig, store: Store, clock: Callable[[], float] = time.time
-    ) -> None:
-        self.config = config
-        self.store = store
-        self.clock = clock
-        if config.clock_rate != 1.0:
-            self.clock = _faster(clock, config.clock_rate)
-        self.api_url = ""  # set by the app once the server knows its address
 
-    # ---- schema versions ----------------------------------------------------------------
+class Clock:
+    """The engine's time: now (``clock_rate`` times faster), today, and a record's touch."""
+
+    def __init__(self, config: EmulatorConfig, clock: Callable[[], float] = time.time) -> None:
+        self._config = config
+        self._now = _faster(clock, config.clock_rate) if config.clock_rate != 1.0 else clock
+
+    def now(self) -> float:
+        return self._now()
+
+    def today(self) -> dt.date:
+        # A pinned day (``today``) is the day whatever the clock says: date rules stay
+        # reproducible in tests and demos.
+        if self._config.today:
+            return dt.date.fromisoformat(self._config.today)
+        return dt.datetime.now(dt.UTC).date()
+
+    def touch(self, record: dict[str, object]) -> None:
+        """A changed offer gets a new eTag and today's lastModified."""
+        record["eTag"] = new_etag()
+        record["lastModified"] = self.today().isoformat()
+
+
+class Ceiling:
+    """Schema versions: the newest one the service has of a resource, and the ceiling rule."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self._config = config
 
     def newest(self, resource: str) -> str | None:
         """The newest version of *resource* this service has (None: every known one)."""
         if resource == "private-offer":
-            return self.config.newest_offer_version
+            return self._config.newest_offer_version
         if resource == "price-and-availability-private-offer-plan":
-            return self.config.newest_price_version
+            return self._config.newest_price_version
         return None
 
     def capped(self, resource: str, version: str) -> str:
         """The version a read of *resource* at ``$version=version`` is answered with."""
         newest = self.newest(resource)
         return min(version, newest) if newest else version
-
-    # ---- clock --------------------------------------------------------------------------
-
-    def today(self) -> dt.date:
-        if self.config.today:
-            return dt.date.fromisoformat(self.config.today)
-        return dt.datetime.now(dt.UTC).date()
-
-    def _user_fields(self, res: dict[str, object]) -> dict[str, object]:
-        return {k: copy.deepcopy(v) for k, v in res.items() if k not in NOT_STORED}
-
-    def _touch(self, record: dict[str, object]) -> None:
-        record["eTag"] = new_etag()
-        record["lastModified"] = self.today().isoformat()

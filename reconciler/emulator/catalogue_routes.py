@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from reconciler.emulator.api_call import ApiCall
 from reconciler.emulator.engine import Engine
-from reconciler.emulator.prices import durable_plan_id
+from reconciler.emulator.lookup import durable_plan_id
 from reconciler.emulator.responses import api_error
 from reconciler.emulator.store import Store
 from reconciler.emulator.versions import schema_url

@@ -1,16 +1,25 @@
-"""The private-offer store's behaviour: jobs, business rules, lifecycle and views.
+"""The private-offer service's behaviour: jobs, business rules, lifecycle and views.
 
-Jobs are processed lazily and deterministically: a job becomes due ``job_latency`` seconds
-after submission, and every request first runs :meth:`Engine.advance`, which completes the
-due jobs strictly in submission order (one writer, so jobs never interleave). A job's state
-lives in SQLite, so a job still pending when the emulator stops completes after a restart.
-With ``job_latency = 0`` a job is ``notStarted`` in the 202 answer and completed at the next
-request.
+:class:`Engine` builds the parts and wires them; each part receives in its constructor exactly
+what it uses (the settings, the store, the clock, the parts it calls) and nothing reaches
+another part's state. The modules in layers, each importing only those below it (``|``:
+parts of one layer, which know nothing of each other; the ``emulator-engine`` contract of
+``.importlinter`` keeps this order)::
 
-Within a job, price resources are processed before private offers (offers refer to them by
-``resourceName``), each resource in its own savepoint: a failed resource is rolled back
-alone and the others stay (``atomic_jobs=False``), or the whole job is rolled back
-(``atomic_jobs=True``). Business-rule failures are job errors, never HTTP errors.
+    engine.py                        Engine: the wiring; the surface the routes call
+    jobs.py                          Jobs: submit, in-order completion, status, cancel
+    offers.py                        Offers: create, or route an update by the sender's role
+    lifecycle.py | admin_actions.py  Lifecycle: edit, publish, withdraw, delete, partner side
+                                     | AdminActions: accept, drift, partner withdraw
+    offer_rules.py | views.py        OfferRules: dates, pricing, partners | Views: what each
+                                     account reads of an offer
+    prices.py                        PriceRules: price resources and their view
+    lookup.py                        CatalogueLookup: products, plans, plan id forms
+    base.py                          Clock, Ceiling (schema versions), RuleError, JobContext
+
+Who calls whom: Engine -> Jobs, Views, PriceRules, AdminActions; Jobs -> Offers, PriceRules;
+Offers -> Lifecycle, OfferRules, Views, CatalogueLookup; Lifecycle -> OfferRules, Views;
+OfferRules, PriceRules -> CatalogueLookup.
 
 A multiparty offer is one record with two views: the originator's (type
 ``multipartyPromotionOriginator``) and the selling partner's (type
@@ -21,26 +30,54 @@ originator publishes; the customer sees the offer once the partner publishes.
 
 from __future__ import annotations
 
-import uuid
+import time
+from collections.abc import Callable
 from typing import Any
 
-from reconciler.emulator.base import (
-    JOB_END_UNSET,
-    JobContext,
-    RuleError,
-    _detail,
-    job_timestamp,
-)
-from reconciler.emulator.config import Account
+from reconciler.emulator.admin_actions import AdminActions
+from reconciler.emulator.base import Ceiling, Clock, RuleError
+from reconciler.emulator.config import Account, EmulatorConfig
 from reconciler.emulator.job_record import JobRecord
+from reconciler.emulator.jobs import Jobs
+from reconciler.emulator.lifecycle import Lifecycle
+from reconciler.emulator.lookup import CatalogueLookup
+from reconciler.emulator.offer_rules import OfferRules
 from reconciler.emulator.offers import Offers
-from reconciler.emulator.versions import schema_url
+from reconciler.emulator.prices import PriceRules
+from reconciler.emulator.store import Store
+from reconciler.emulator.views import Views
 
 __all__ = ["Engine", "RuleError"]
 
 
-class Engine(Offers):
-    """Jobs: submission, in-order completion, status views, cancel."""
+class Engine:
+    """The parts, wired once; the methods the API, catalogue and admin routes call."""
+
+    def __init__(
+        self, config: EmulatorConfig, store: Store, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.clock = Clock(config, clock)
+        self.ceiling = Ceiling(config)
+        lookup = CatalogueLookup(config, store)
+        self.prices = PriceRules(store, lookup, self.ceiling)
+        self.views = Views(config, store, self.clock, self.ceiling)
+        rules = OfferRules(config, store, self.clock, lookup)
+        lifecycle = Lifecycle(config, store, self.clock, rules, self.views)
+        offers = Offers(config, store, self.clock, lookup, rules, self.views, lifecycle)
+        self.jobs = Jobs(config, store, self.clock, self.ceiling, offers, self.prices)
+        self.admin = AdminActions(store, self.clock)
+        self._lookup = lookup
+
+    @property
+    def api_url(self) -> str:
+        """The API's base URL, for a job's ``resourceUri``: set once the server knows it."""
+        return self.jobs.api_url
+
+    @api_url.setter
+    def api_url(self, value: str) -> None:
+        self.jobs.api_url = value
+
+    # ---- jobs -----------------------------------------------------------------------------
 
     def submit(
         self,
@@ -49,141 +86,54 @@ class Engine(Offers):
         resources: list[dict[str, object]],
         fail: dict[str, Any] | None = None,
     ) -> JobRecord:
-        now = self.clock()
-        job_id = str(uuid.uuid4())
-        delete_only = all(
-            r.get("state") == "deleted" for r in resources if "privateOfferType" in r
-        ) and any("privateOfferType" in r for r in resources)
-        schema = str(resources[0].get("$schema", "")) if resources else ""
-        version = schema.rsplit("/", 1)[-1] or "2023-07-15"
-        job = JobRecord(
-            job_id=job_id,
-            account=account.name,
-            status=self.config.initial_job_status,
-            result="pending",
-            start=job_timestamp(now),
-            end=JOB_END_UNSET,
-            submitted=now,
-            resources=resources,
-            delete_only=delete_only,
-            fail=fail,
-            version=version,
-        )
-        self.store.add_job(job, now + self.config.job_latency)
-        return job
+        return self.jobs.submit(account, body, resources, fail)
 
     def advance(self) -> None:
-        """Complete every due job, oldest first; stop at the first one not yet due."""
-        now = self.clock()
-        with self.store.lock:
-            for job_id, due in self.store.pending_jobs():
-                if due > now:
-                    break
-                job = self.store.get_job(job_id)
-                if job is not None:
-                    self._run(job)
+        self.jobs.advance()
 
     def job_view(self, job: JobRecord, version: str) -> dict[str, object]:
-        status = job.status
-        latency = self.config.job_latency
-        if status != "completed" and latency > 0 and self.clock() >= job.submitted + latency / 2:
-            status = "running"
-        view: dict[str, object] = {
-            "$schema": schema_url("configure-status", version),
-            "jobId": job.job_id,
-            "jobStatus": status,
-            "jobResult": job.result,
-            "jobStart": job.start,
-            "jobEnd": job.end,
-            "errors": job.errors,
-        }
-        if job.resource_uri:
-            view["resourceUri"] = job.resource_uri
-        return view
+        return self.jobs.job_view(job, version)
 
     def cancel(self, job: JobRecord) -> JobRecord:
-        job.status, job.result, job.end = "completed", "cancelled", job_timestamp(self.clock())
-        self.store.put_job(job, done=True)
-        return job
-
-    def _run(self, job: JobRecord) -> None:
-        account = self.config.account(job.account)
-        errors: list[dict[str, object]] = []
-        detail: list[dict[str, object]] = []
-        with self.store.transaction():
-            if job.fail or account is None:
-                fault = job.fail or {
-                    "code": "internalServerError",
-                    "message": "Unknown account.",
-                }
-                errors.append({"code": fault["code"], "message": fault["message"], "details": []})
-            else:
-                errors, detail = self.process(account, job.resources, job.version)
-            job.status, job.result = "completed", "failed" if errors else "succeeded"
-            job.end, job.errors, job.detail = job_timestamp(self.clock()), errors, detail
-            if not errors and not job.delete_only:
-                job.resource_uri = f"{self.api_url}/configure/{job.job_id}"
-            self.store.put_job(job, done=True)
-
-    def _check_version(self, resource: dict[str, object]) -> None:
-        """A resource naming a schema version newer than the service's fails in its job."""
-        schema = str(resource.get("$schema", ""))
-        parts = schema.rsplit("/", 2)
-        if len(parts) < 3:
-            return
-        kind = parts[1].removesuffix("-customer").removesuffix("-csp")
-        kind = kind.removesuffix("-mpo-originator").removesuffix("-mpo-channel-partner")
-        newest = self.newest(kind)
-        if newest and parts[2].removesuffix("-dev") > newest:
-            raise RuleError(
-                "schemaValidationError",
-                f"The $schema version {parts[2]} of {kind} is not supported; the newest is "
-                f"{newest}.",
-                [_detail("invalidVersion", f"Use {kind}/{newest}.", "$schema")],
-            )
+        return self.jobs.cancel(job)
 
     def process(
         self, account: Account, resources: list[dict[str, object]], version: str
     ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-        """Apply *resources* (inside an open transaction); return (errors, detail)."""
-        ctx = JobContext(account=account, version=version)
-        errors: list[dict[str, object]] = []
-        detail: list[dict[str, object]] = []
-        ordered = resources
-        if self.config.price_order == "any":
-            # Offers refer to price resources by resourceName: those go first.
-            prices = [r for r in resources if "privateOfferType" not in r]
-            ordered = [*prices, *(r for r in resources if "privateOfferType" in r)]
-        self.store.savepoint("job")
-        for index, resource in enumerate(ordered):
-            point = f"r{index}"
-            self.store.savepoint(point)
-            try:
-                self._check_version(resource)
-                if "privateOfferType" in resource:
-                    view = self._apply_offer(ctx, resource)
-                else:
-                    view = self._apply_price(ctx, resource)
-            except RuleError as exc:
-                self.store.rollback_to(point)
-                name = resource.get("resourceName")
-                if isinstance(name, str) and "privateOfferType" not in resource:
-                    ctx.failed_names.add(name)
-                errors.append(
-                    {
-                        "resourceId": resource.get("id") or name or f"resources[{index}]",
-                        "code": exc.code,
-                        "message": exc.message,
-                        "details": exc.details,
-                    }
-                )
-                continue
-            self.store.release(point)
-            if self.config.detail_resource_name and resource.get("resourceName"):
-                view["resourceName"] = resource["resourceName"]
-            detail.append(view)
-        if errors and self.config.atomic_jobs:
-            self.store.rollback_to("job")
-            return errors, []
-        self.store.release("job")
-        return errors, detail
+        return self.jobs.process(account, resources, version)
+
+    # ---- reads ----------------------------------------------------------------------------
+
+    def detail_view(self, resource: dict[str, Any], version: str) -> dict[str, Any]:
+        return self.views.detail_view(resource, version)
+
+    def list_item(self, record: dict[str, object], account: str, version: str) -> dict[str, object]:
+        return self.views.list_item(record, account, version)
+
+    def role(self, record: dict[str, Any], account: str) -> str | None:
+        return self.views.role(record, account)
+
+    def offer_view(self, record: dict[str, Any], account: str, version: str) -> dict[str, Any]:
+        return self.views.offer_view(record, account, version)
+
+    def price_view(self, doc: dict[str, object], version: str) -> dict[str, object]:
+        return self.prices.view(doc, version)
+
+    def capped(self, resource: str, version: str) -> str:
+        return self.ceiling.capped(resource, version)
+
+    def canonical_plan(self, product_id: str, plan_ref: str) -> str:
+        return self._lookup.canonical_plan(product_id, plan_ref)
+
+    # ---- the controls (behind the API's back) -----------------------------------------------
+
+    def accept(self, guid: str) -> dict[str, object]:
+        return self.admin.accept(guid)
+
+    def edit(
+        self, guid: str, patch: dict[str, object], state: str | None = None
+    ) -> dict[str, object]:
+        return self.admin.edit(guid, patch, state)
+
+    def partner_withdraw(self, guid: str) -> dict[str, object]:
+        return self.admin.partner_withdraw(guid)

@@ -1,4 +1,8 @@
-"""Lifecycle of a private offer: publish, edit, withdraw, delete, partner completion."""
+"""Lifecycle of a private offer: publish, edit, withdraw, delete, partner completion.
+
+A part of the engine (see :mod:`reconciler.emulator.engine`): it calls the offer rules (an
+edit's fields), the views (what the partner read) and the clock (touch) it is given.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,16 @@ import copy
 from typing import Any
 
 from reconciler.emulator.base import (
+    Clock,
     JobContext,
     RuleError,
     _detail,
+    user_fields,
 )
+from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.offer_rules import OfferRules
+from reconciler.emulator.store import Store
+from reconciler.emulator.views import Views
 from reconciler.emulator.vocabulary import (
     CHANNEL,
     CSP,
@@ -20,17 +29,33 @@ from reconciler.emulator.vocabulary import (
 )
 
 
-class Lifecycle(OfferRules):
+class Lifecycle:
+    """An update of an existing offer by its owner or its selling partner, and publishing."""
+
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        store: Store,
+        clock: Clock,
+        rules: OfferRules,
+        views: Views,
+    ) -> None:
+        self._config = config
+        self._store = store
+        self._clock = clock
+        self._rules = rules
+        self._views = views
+
     def _comparable(self, entry: dict[str, Any], strip: tuple[str, ...]) -> dict[str, Any]:
         """A pricing entry without *strip*, its plan ids in one form (both forms are sent)."""
         out = {k: v for k, v in entry.items() if k not in strip}
         for key in ("plan", "basePlan"):
             if isinstance(out.get(key), str) and "product" in out:
-                plan = self.store.find_plan(str(out["product"]), out[key])
+                plan = self._store.find_plan(str(out["product"]), out[key])
                 out[key] = plan["planGuid"] if plan is not None else out[key]
         return out
 
-    def _publish(self, record: dict[str, Any]) -> None:
+    def publish(self, record: dict[str, Any]) -> None:
         record["state"] = "live"
         partner = record.get("partner")
         if partner is not None:
@@ -43,7 +68,7 @@ class Lifecycle(OfferRules):
             partner["state"] = "draft"
             partner["markups"] = [None] * len(record["fields"].get("pricing") or [])
 
-    def _owner_update(
+    def owner_update(
         self,
         ctx: JobContext,
         record: dict[str, object],
@@ -86,7 +111,7 @@ class Lifecycle(OfferRules):
         state, partner = record["state"], record.get("partner")
         # Delete is documented "while it's still in draft state": a withdrawn CSP offer never
         # returns to draft, so its delete is refused unless the setting allows it.
-        if state == "withdrawn" and kind == CSP and self.config.csp_withdrawn_delete == "refused":
+        if state == "withdrawn" and kind == CSP and self._config.csp_withdrawn_delete == "refused":
             raise RuleError(
                 "invalidState",
                 "Only draft private offers can be deleted; a withdrawn CSP private offer "
@@ -101,7 +126,7 @@ class Lifecycle(OfferRules):
         record["state"] = "deleted"
         if partner is not None:
             partner.update(visible=False, state=None)
-        self._touch(record)
+        self._clock.touch(record)
 
     def _owner_withdraw(self, record: dict[str, Any], kind: str) -> None:
         """A live offer is withdrawn (back to draft, by the setting); again is a no-op."""
@@ -126,12 +151,12 @@ class Lifecycle(OfferRules):
             )
         # "a withdrawn offer goes back to Draft" (docs/api-unknowns.md); CSP offers cannot be
         # edited again, so they keep the withdrawn state.
-        back_to_draft = self.config.withdrawn_state == "draft" and kind != CSP
+        back_to_draft = self._config.withdrawn_state == "draft" and kind != CSP
         record["state"] = "draft" if back_to_draft else "withdrawn"
         record["withdrawn"] = True
         if partner is not None:
             partner.update(visible=False, state=None)
-        self._touch(record)
+        self._clock.touch(record)
 
     def _owner_edit(
         self, ctx: JobContext, record: dict[str, Any], kind: str, target: str, res: dict[str, Any]
@@ -160,28 +185,28 @@ class Lifecycle(OfferRules):
             )
         if target == "live":
             self._may_publish_again(record)
-        fields = self._user_fields(res)
-        if self.config.update_mode == "merge":
+        fields = user_fields(res)
+        if self._config.update_mode == "merge":
             fields = {**record["fields"], **fields}
-        record["fields"] = self._validate_fields(ctx, kind, fields)
+        record["fields"] = self._rules.validate_fields(ctx, kind, fields)
         if kind == ORIGINATOR and partner is not None:
             partners = record["fields"].get("partners") or []
-            account = self.config.account_by_partner_id(partners[0]["id"]) if partners else None
+            account = self._config.account_by_partner_id(partners[0]["id"]) if partners else None
             partner["account"] = account.name if account else None
         record["state"] = "draft"
         if target == "live":
-            self._publish(record)
-        self._touch(record)
+            self.publish(record)
+        self._clock.touch(record)
 
     def _may_publish_again(self, record: dict[str, Any]) -> None:
         """The 2022 API's limits, each a setting (off by default): no publishing of an offer
         that was withdrawn, no publishing of a draft (docs/api-unknowns.md)."""
-        if record.get("withdrawn") and self.config.republish == "refused":
+        if record.get("withdrawn") and self._config.republish == "refused":
             raise RuleError(
                 "invalidState",
                 "A withdrawn private offer cannot be published again: create a new offer.",
             )
-        if not record.get("withdrawn") and self.config.drafts == "refused":
+        if not record.get("withdrawn") and self._config.drafts == "refused":
             raise RuleError(
                 "invalidState",
                 "Private offers cannot be published from a draft through the API: create it "
@@ -190,12 +215,12 @@ class Lifecycle(OfferRules):
 
     def _unchanged(self, ctx: JobContext, record: dict[str, Any], res: dict[str, Any]) -> bool:
         try:
-            fields = self._validate_fields(ctx, record["type"], self._user_fields(res))
+            fields = self._rules.validate_fields(ctx, record["type"], user_fields(res))
         except RuleError:
             return False
         return bool(fields == record["fields"])
 
-    def _partner_update(
+    def partner_update(
         self, ctx: JobContext, record: dict[str, Any], kind: str, target: str, res: dict[str, Any]
     ) -> None:
         partner = record["partner"]
@@ -215,13 +240,13 @@ class Lifecycle(OfferRules):
             raise RuleError(
                 "invalidRequest", "Only the originator can delete a multiparty private offer."
             )
-        current = self.offer_view(record, ctx.account.name, ctx.version)
+        current = self._views.offer_view(record, ctx.account.name, ctx.version)
         markups = self._partner_markups(current, res, list(partner["markups"]))
         if target == "withdrawn":
             self._partner_withdraw(record)
             return
         own = {k: copy.deepcopy(res[k]) for k in PARTNER_OWN if k in res}
-        if self.config.update_mode == "merge":
+        if self._config.update_mode == "merge":
             own = {**partner["fields"], **own}
         if partner["state"] == "live":
             if target == "live" and own == partner["fields"] and markups == partner["markups"]:
@@ -235,7 +260,7 @@ class Lifecycle(OfferRules):
         partner["fields"] = own
         partner["markups"] = markups
         partner["state"] = target
-        self._touch(record)
+        self._clock.touch(record)
 
     def _partner_markups(
         self, current: dict[str, Any], res: dict[str, Any], markups: list[object]
@@ -292,63 +317,7 @@ class Lifecycle(OfferRules):
                 f"Only a live private offer can be withdrawn; the partner's view is '{state}'.",
             )
         partner["state"] = "withdrawn"
-        self._touch(record)
-
-    # ---- admin operations ---------------------------------------------------------------
-
-    def accept(self, guid: str) -> dict[str, object]:
-        record = self.store.get_offer(guid)
-        if record is None:
-            raise RuleError("notFound", f"Private offer '{guid}' does not exist.")
-        partner = record.get("partner")
-        customer_live = record["state"] == "live" and (
-            partner is None or partner["state"] == "live"
-        )
-        if not customer_live:
-            raise RuleError(
-                "invalidState", "Only an offer that is live for the customer can be accepted."
-            )
-        record["accepted"] = True
-        self._touch(record)
-        self.store.put_offer(guid, record)
-        return record
-
-    def edit(
-        self, guid: str, patch: dict[str, object], state: str | None = None
-    ) -> dict[str, object]:
-        """Change an offer behind the API's back (drift): None removes a field."""
-        record = self.store.get_offer(guid)
-        if record is None:
-            raise RuleError("notFound", f"Private offer '{guid}' does not exist.")
-        for key, value in patch.items():
-            if value is None:
-                record["fields"].pop(key, None)
-            else:
-                record["fields"][key] = value
-        if state is not None:
-            record["state"] = state
-        self._touch(record)
-        self.store.put_offer(guid, record)
-        return record
-
-    def partner_withdraw(self, guid: str) -> dict[str, object]:
-        """The selling partner withdraws its published view (what its API call would do)."""
-        record = self.store.get_offer(guid)
-        if record is None:
-            raise RuleError("notFound", f"Private offer '{guid}' does not exist.")
-        partner = record.get("partner")
-        if partner is None or partner.get("state") != "live":
-            raise RuleError(
-                "invalidState", "Only a multiparty offer the partner published can be withdrawn."
-            )
-        if record.get("accepted"):
-            raise RuleError(
-                "invalidState", "The customer accepted this private offer: it cannot be withdrawn."
-            )
-        partner["state"] = "withdrawn"
-        self._touch(record)
-        self.store.put_offer(guid, record)
-        return record
+        self._clock.touch(record)
 
 
 def _ready_to_publish(own: dict[str, object], markups: list[object]) -> None:

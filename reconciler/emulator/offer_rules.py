@@ -1,4 +1,8 @@
-"""Business validation of a private offer's fields: dates, pricing entries, partners."""
+"""Business validation of a private offer's fields: dates, pricing entries, partners.
+
+A part of the engine (see :mod:`reconciler.emulator.engine`): it calls the catalogue lookup,
+the clock (today) and the store (price resources) it is given.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,32 @@ import calendar
 from typing import Any
 
 from reconciler.emulator.base import (
+    Clock,
     JobContext,
     RuleError,
     _detail,
 )
-from reconciler.emulator.validation import parse_date
-from reconciler.emulator.views import Views
+from reconciler.emulator.config import EmulatorConfig
+from reconciler.emulator.lookup import CatalogueLookup
+from reconciler.emulator.store import Store
+from reconciler.emulator.validation_base import parse_date
 from reconciler.emulator.vocabulary import (
     CSP,
     ORIGINATOR,
 )
 
 
-class OfferRules(Views):
+class OfferRules:
+    """Checks a private offer's fields against the catalogue, the job and the day."""
+
+    def __init__(
+        self, config: EmulatorConfig, store: Store, clock: Clock, lookup: CatalogueLookup
+    ) -> None:
+        self._config = config
+        self._store = store
+        self._clock = clock
+        self._lookup = lookup
+
     def _check_dates(self, fields: dict[str, Any]) -> list[dict[str, Any]]:
         problems = []
         start = parse_date(fields["start"]) if fields.get("start") else None
@@ -41,7 +58,7 @@ class OfferRules(Views):
                     "start",
                 )
             )
-        if accept_by and end and accept_by > end and self.config.accept_by_within_term:
+        if accept_by and end and accept_by > end and self._config.accept_by_within_term:
             problems.append(
                 _detail(
                     "businessValidationError",
@@ -49,8 +66,8 @@ class OfferRules(Views):
                     "acceptBy",
                 )
             )
-        if self.config.strict_dates:
-            if accept_by and accept_by < self.today():
+        if self._config.strict_dates:
+            if accept_by and accept_by < self._clock.today():
                 problems.append(
                     _detail(
                         "businessValidationError",
@@ -80,7 +97,7 @@ class OfferRules(Views):
         # "... will be system generated and available in the response of the job when
         # completed" (docs/api-unknowns.md): stable per base plan, so a re-send keeps it.
         ref = str(entry.get("basePlan") or entry.get("plan") or "")
-        base = self.plan_external_id(str(entry.get("product", "")), ref)
+        base = self._lookup.plan_external_id(str(entry.get("product", "")), ref)
         return {
             "name": f"Software reservation {base}",
             "description": f"Software reservation of plan {base}",
@@ -96,11 +113,11 @@ class OfferRules(Views):
             entry = {k: v for k, v in raw.items() if k not in ("productName", "planName")}
             where = f"pricing[{i}]"
             try:
-                product = self._product(entry["product"], where)
+                product = self._lookup.product(entry["product"], where)
                 for key in ("plan", "basePlan"):
                     if key in entry:
-                        self._resolve_plan(entry["product"], entry[key], f"{where}.{key}")
-                        entry[key] = self.canonical_plan(entry["product"], entry[key])
+                        self._lookup.resolve_plan(entry["product"], entry[key], f"{where}.{key}")
+                        entry[key] = self._lookup.canonical_plan(entry["product"], entry[key])
                 is_vm = product["type"] == "azureVirtualMachine"
                 if (
                     is_vm
@@ -137,7 +154,7 @@ class OfferRules(Views):
                         )
                     entry["priceDetails"] = ctx.names[name]
                 if isinstance(entry.get("priceDetails"), str):
-                    price = self.store.get_price(entry["priceDetails"])
+                    price = self._store.get_price(entry["priceDetails"])
                     if price is None or price.get("_owner") != ctx.account.name:
                         raise RuleError(
                             "resourceNotFound",
@@ -152,7 +169,7 @@ class OfferRules(Views):
             except RuleError as exc:
                 problems.append(_detail(exc.code, exc.message, where))
                 continue
-            if pricing_type == "vmSoftwareReservations" and self.config.vmsr_plan_details == (
+            if pricing_type == "vmSoftwareReservations" and self._config.vmsr_plan_details == (
                 "generated"
             ):
                 entry["newPlanDetails"] = self._generated_plan(entry)
@@ -163,9 +180,7 @@ class OfferRules(Views):
             )
         return resolved
 
-    def _validate_fields(
-        self, ctx: JobContext, kind: str, fields: dict[str, Any]
-    ) -> dict[str, Any]:
+    def validate_fields(self, ctx: JobContext, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
         fields = dict(fields)
         problems = self._check_dates(fields)
         if problems:
@@ -174,7 +189,7 @@ class OfferRules(Views):
             fields["pricing"] = self._resolve_pricing(ctx, kind, fields)
         if kind == ORIGINATOR and fields.get("partners"):
             partner_id = fields["partners"][0]["id"]
-            partner = self.config.account_by_partner_id(partner_id)
+            partner = self._config.account_by_partner_id(partner_id)
             if partner is None:
                 raise RuleError(
                     "businessValidationError",

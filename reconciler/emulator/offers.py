@@ -1,4 +1,9 @@
-"""Private-offer resources in a job: create, or dispatch an update to its owner or partner."""
+"""Private-offer resources in a job: create, or dispatch an update to its owner or partner.
+
+A part of the engine (see :mod:`reconciler.emulator.engine`): it calls the lifecycle (an
+update, publishing), the offer rules (a new offer's fields), the views (roles, the answer),
+the catalogue lookup (an upgrade's plans), the clock and the store it is given.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,48 @@ import uuid
 from typing import Any
 
 from reconciler.emulator.base import (
+    Clock,
     JobContext,
     RuleError,
     _detail,
+    user_fields,
 )
+from reconciler.emulator.config import EmulatorConfig
 from reconciler.emulator.lifecycle import Lifecycle
-from reconciler.emulator.validation import normalize_type
+from reconciler.emulator.lookup import CatalogueLookup
+from reconciler.emulator.offer_rules import OfferRules
+from reconciler.emulator.store import Store
 from reconciler.emulator.versions import NEWEST
+from reconciler.emulator.views import Views
 from reconciler.emulator.vocabulary import (
     CHANNEL,
     ORIGINATOR,
+    normalize_type,
 )
 
 
-class Offers(Lifecycle):
-    def _apply_offer(self, ctx: JobContext, res: dict[str, Any]) -> dict[str, Any]:
+class Offers:
+    """A private-offer resource of a job: a new offer, or an update routed by the sender's role."""
+
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        store: Store,
+        clock: Clock,
+        lookup: CatalogueLookup,
+        rules: OfferRules,
+        views: Views,
+        lifecycle: Lifecycle,
+    ) -> None:
+        self._config = config
+        self._store = store
+        self._clock = clock
+        self._lookup = lookup
+        self._rules = rules
+        self._views = views
+        self._lifecycle = lifecycle
+
+    def apply(self, ctx: JobContext, res: dict[str, Any]) -> dict[str, Any]:
         kind = normalize_type(res["privateOfferType"])
         target = res["state"]
         record: dict[str, Any] | None
@@ -31,13 +63,13 @@ class Offers(Lifecycle):
             record = self._create(ctx, kind, res)
         else:
             guid = str(res["id"]).split("/", 1)[1]
-            record = self.store.get_offer(guid)
-            if record is None or self.role(record, ctx.account.name) is None:
+            record = self._store.get_offer(guid)
+            if record is None or self._views.role(record, ctx.account.name) is None:
                 raise RuleError("resourceNotFound", f"Private offer '{res['id']}' does not exist.")
             if record["state"] == "deleted":
                 raise RuleError("invalidState", f"Private offer '{res['id']}' has been deleted.")
             etag = res.get("eTag")
-            if etag is None and self.config.require_etag:
+            if etag is None and self._config.require_etag:
                 raise RuleError(
                     "conflict",
                     "An eTag is required to update a private offer.",
@@ -55,20 +87,20 @@ class Offers(Lifecycle):
                         )
                     ],
                 )
-            if self.role(record, ctx.account.name) == "partner":
-                self._partner_update(ctx, record, kind, target, res)
+            if self._views.role(record, ctx.account.name) == "partner":
+                self._lifecycle.partner_update(ctx, record, kind, target, res)
             else:
-                self._owner_update(ctx, record, kind, target, res)
-        self.store.put_offer(record["guid"], record)
+                self._lifecycle.owner_update(ctx, record, kind, target, res)
+        self._store.put_offer(record["guid"], record)
         # Kept at the newest version: GET configure/{jobId} answers it at its own $version.
-        return self.offer_view(record, ctx.account.name, NEWEST)
+        return self._views.offer_view(record, ctx.account.name, NEWEST)
 
     def _upgrade(self, ctx: JobContext, user: dict[str, Any]) -> dict[str, Any]:
         """An upgrade names an offer of this account; "pricing given in the request overrides
         the original per product/plan; anything not given carries over" (docs/api-unknowns.md)."""
         ref = user["upgradedFrom"]
         offer_id = str(ref.get("id", "")) if isinstance(ref, dict) else ""
-        original = self.store.get_offer(offer_id.split("/", 1)[-1])
+        original = self._store.get_offer(offer_id.split("/", 1)[-1])
         if (
             original is None
             or original["owner"] != ctx.account.name
@@ -78,7 +110,7 @@ class Offers(Lifecycle):
                 "resourceNotFound",
                 f"upgradedFrom names private offer '{offer_id}', which does not exist.",
             )
-        if not original.get("accepted") and self.config.upgrade_source == "accepted":
+        if not original.get("accepted") and self._config.upgrade_source == "accepted":
             # "This allows you to upgrade an existing accepted private offer" (Partner
             # Center FAQ, docs/api-unknowns.md); the API page is silent, so: a setting.
             raise RuleError(
@@ -97,7 +129,7 @@ class Offers(Lifecycle):
         def key(entry: dict[str, Any]) -> tuple[object, str]:
             # either name of a plan (durable or external id) is the same plan
             product = str(entry.get("product", ""))
-            return product, self.plan_external_id(product, str(entry.get("plan", "")))
+            return product, self._lookup.plan_external_id(product, str(entry.get("plan", "")))
 
         given = list(user.get("pricing") or [])
         keys = {key(e) for e in given}
@@ -110,8 +142,11 @@ class Offers(Lifecycle):
         etag = res.get("eTag")
         if etag is None:
             return res
-        for _, record in self.store.list_offers(ctx.account.name, 0, 1_000_000):
-            if record.get("eTag") == etag and self.role(record, ctx.account.name) == "partner":
+        for _, record in self._store.list_offers(ctx.account.name, 0, 1_000_000):
+            if (
+                record.get("eTag") == etag
+                and self._views.role(record, ctx.account.name) == "partner"
+            ):
                 return {**res, "id": record["id"]}
         return res
 
@@ -123,7 +158,7 @@ class Offers(Lifecycle):
                 "A selling partner cannot create a multiparty private offer: the originator "
                 "creates it and the partner completes it by id.",
             )
-        if target == "draft" and self.config.drafts == "refused":
+        if target == "draft" and self._config.drafts == "refused":
             # The 2022 API always published on create (docs/api-unknowns.md, drafts
             # through the API); a setting.
             raise RuleError(
@@ -135,10 +170,10 @@ class Offers(Lifecycle):
                 "invalidState",
                 f"A new private offer must be created as 'draft' or 'live', not '{target}'.",
             )
-        user = self._user_fields(res)
+        user = user_fields(res)
         if "upgradedFrom" in user:
             user = self._upgrade(ctx, user)
-        fields = self._validate_fields(ctx, kind, user)
+        fields = self._rules.validate_fields(ctx, kind, user)
         guid = str(uuid.uuid4())
         record: dict[str, object] = {
             "guid": guid,
@@ -151,7 +186,7 @@ class Offers(Lifecycle):
         }
         if kind == ORIGINATOR:
             partner = (
-                self.config.account_by_partner_id(fields["partners"][0]["id"])
+                self._config.account_by_partner_id(fields["partners"][0]["id"])
                 if fields.get("partners")
                 else None
             )
@@ -163,6 +198,6 @@ class Offers(Lifecycle):
                 "markups": [],
             }
         if target == "live":
-            self._publish(record)
-        self._touch(record)
+            self._lifecycle.publish(record)
+        self._clock.touch(record)
         return record

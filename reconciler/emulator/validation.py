@@ -8,6 +8,13 @@ docs/validation.md and docs/api-unknowns.md. Business rules (catalogue, lifecycl
 cross-references, dates beyond their format) are checked later, inside the job.
 
 This is deliberately independent of the reconciler's own offer model.
+
+Its parts, by composition (each arrow: "calls"; nothing points back up)::
+
+    Checker (the envelope, $schema versions)
+      -> OfferChecks (validation_offer.py)  -> FieldChecker (validation_base.py)
+      -> PriceChecks (validation_price.py)  -> FieldChecker
+                                               (findings and typed primitives, shared)
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from reconciler.emulator.validation_base import (
     GUID_RE,
     OFFER_RE,
     PRICE_RE,
+    FieldChecker,
     parse_date,
 )
 from reconciler.emulator.validation_offer import OfferChecks
@@ -29,51 +37,64 @@ from reconciler.emulator.vocabulary import (
 __all__ = ["GUID_RE", "check_configure", "normalize_type", "parse_date"]
 
 
-class Checker(OfferChecks, PriceChecks):
+class Checker:
+    """One request's check: the envelope here, each resource by the offer or price checker."""
+
+    def __init__(self) -> None:
+        self.check = FieldChecker()
+        self.offers = OfferChecks(self.check)
+        self.prices = PriceChecks(self.check)
+
+    @property
+    def findings(self) -> list[dict[str, object]]:
+        return self.check.findings
+
     def envelope(self, body: object) -> list[dict[str, object]]:
         if not isinstance(body, dict):
-            self.fail("$", "The request body must be a JSON object.")
+            self.check.fail("$", "The request body must be a JSON object.")
             return []
         for key in sorted(set(body) - {"$schema", "resources"}):
-            self.fail(key, f"Property '{key}' is not allowed in the configure envelope.")
+            self.check.fail(key, f"Property '{key}' is not allowed in the configure envelope.")
         schema = body.get("$schema")
         if not isinstance(schema, str) or not CONFIGURE_RE.match(schema):
-            self.fail(
+            self.check.fail(
                 "$schema",
                 "'$schema' must be a configure schema URL, e.g. https://schema.mp.microsoft.com/schema/configure/2022-07-01.",
             )
         resources = body.get("resources")
         if not isinstance(resources, list) or not resources:
-            self.fail("resources", "'resources' must be a non-empty array.")
+            self.check.fail("resources", "'resources' must be a non-empty array.")
             return []
         names: set[str] = set()
         for index, resource in enumerate(resources):
             where = f"resources[{index}]"
             if not isinstance(resource, dict):
-                self.fail(where, "Each resource must be an object.")
+                self.check.fail(where, "Each resource must be an object.")
                 continue
             name = resource.get("resourceName")
-            self._resource_name = name if isinstance(name, str) else None
+            self.check.resource_name = name if isinstance(name, str) else None
             if isinstance(name, str):
                 if name in names:
-                    self.fail(f"{where}.resourceName", f"resourceName '{name}' is used twice.")
+                    self.check.fail(
+                        f"{where}.resourceName", f"resourceName '{name}' is used twice."
+                    )
                 names.add(name)
             schema = resource.get("$schema")
             if not isinstance(schema, str):
-                self.fail(f"{where}.$schema", "Required property '$schema' is missing.")
+                self.check.fail(f"{where}.$schema", "Required property '$schema' is missing.")
             elif not self.known_version(schema, where):
                 pass
             elif OFFER_RE.match(schema):
-                self.offer(resource, where)
+                self.offers.offer(resource, where)
             elif PRICE_RE.match(schema):
-                self.price(resource, where)
+                self.prices.price(resource, where)
             else:
-                self.fail(
+                self.check.fail(
                     f"{where}.$schema",
                     f"Unsupported resource schema '{schema}': this API serves private-offer and "
                     "price-and-availability-private-offer-plan resources.",
                 )
-            self._resource_name = None
+            self.check.resource_name = None
         return [r for r in resources if isinstance(r, dict)]
 
     def known_version(self, schema: str, where: str) -> bool:
@@ -87,7 +108,7 @@ class Checker(OfferChecks, PriceChecks):
         known = [v for v, _ in SCHEMAS.get(family, [])]
         if version.removesuffix("-dev") in known:
             return True
-        self.fail(
+        self.check.fail(
             f"{where}.$schema",
             f"Unknown schema version '{version}' of {family} (known: {', '.join(known)}).",
         )

@@ -53,12 +53,17 @@ def parse_date(value: str) -> dt.date | None:
         return None
 
 
-class CheckerBase:
-    """Collects findings; typed primitive checks every resource check is built from."""
+class FieldChecker:
+    """Collects findings; typed primitive checks every resource check is built from.
+
+    One object is shared by the offer and price checkers of a request, so their findings
+    land in one list in the order the body is read.
+    """
 
     def __init__(self) -> None:
         self.findings: list[dict[str, object]] = []
-        self._resource_name: str | None = None
+        # The resourceName of the resource being checked: every finding names it.
+        self.resource_name: str | None = None
 
     def fail(self, target: str, message: str) -> None:
         detail: dict[str, object] = {
@@ -66,8 +71,8 @@ class CheckerBase:
             "message": message,
             "target": target,
         }
-        if self._resource_name:
-            detail["resourceName"] = self._resource_name
+        if self.resource_name:
+            detail["resourceName"] = self.resource_name
         self.findings.append(detail)
 
     # ---- primitives ---------------------------------------------------------------------

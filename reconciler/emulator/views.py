@@ -1,10 +1,16 @@
-"""What each account sees of an offer: the originator's view, the selling partner's view."""
+"""What each account sees of an offer: the originator's view, the selling partner's view.
+
+A part of the engine (see :mod:`reconciler.emulator.engine`): it reads the store, the clock
+(an offer past its acceptBy) and the version ceiling it is given; it changes nothing.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from reconciler.emulator.prices import PriceRules
+from reconciler.emulator.base import Ceiling, Clock
+from reconciler.emulator.config import EmulatorConfig
+from reconciler.emulator.store import Store
 from reconciler.emulator.versions import schema_url
 from reconciler.emulator.vocabulary import (
     CUSTOMER,
@@ -19,11 +25,21 @@ FIELDS_SINCE = {"customerContractRenewal": "2024-09-30"}
 SUMMARY_FIELDS = ("id", "name", "privateOfferType", "state")
 
 
-class Views(PriceRules):
+class Views:
+    """What each account reads of an offer record, at the ``$version`` it asks for."""
+
+    def __init__(
+        self, config: EmulatorConfig, store: Store, clock: Clock, ceiling: Ceiling
+    ) -> None:
+        self._config = config
+        self._store = store
+        self._clock = clock
+        self._ceiling = ceiling
+
     def list_item(self, record: dict[str, object], account: str, version: str) -> dict[str, object]:
         """One offer as the list shows it: the full view, or its summary (``list_shape``)."""
         view = self.offer_view(record, account, version)
-        if self.config.list_shape == "summary":
+        if self._config.list_shape == "summary":
             return {k: view[k] for k in SUMMARY_FIELDS if k in view}
         return view
 
@@ -35,7 +51,7 @@ class Views(PriceRules):
         """
         offer = "privateOfferType" in resource
         kind = "private-offer" if offer else "price-and-availability-private-offer-plan"
-        capped = self.capped(kind, version)
+        capped = self._ceiling.capped(kind, version)
         out = {**resource, "$schema": schema_url(kind, capped)}
         for key, since in FIELDS_SINCE.items():
             if offer and capped < since:
@@ -50,9 +66,9 @@ class Views(PriceRules):
         # past its acceptBy nobody can accept it any more.
         accept_by = record["fields"].get("acceptBy")
         if (
-            self.config.expired_sub_state == "expired"
+            self._config.expired_sub_state == "expired"
             and isinstance(accept_by, str)
-            and accept_by < self.today().isoformat()
+            and accept_by < self._clock.today().isoformat()
         ):
             return "expired"
         return "pendingAcceptance"
@@ -67,12 +83,12 @@ class Views(PriceRules):
 
     def _names(self, entry: dict[str, Any]) -> dict[str, Any]:
         out = dict(entry)
-        product = self.store.product(entry["product"])
+        product = self._store.product(entry["product"])
         if product is not None:
             out["productName"] = product["alias"]
             plan_ref = entry.get("plan") or entry.get("basePlan")
             if plan_ref:
-                plan = self.store.find_plan(entry["product"], str(plan_ref))
+                plan = self._store.find_plan(entry["product"], str(plan_ref))
                 if plan is not None:
                     out["planName"] = plan["alias"]
         return out
@@ -88,7 +104,7 @@ class Views(PriceRules):
         ]
 
     def offer_view(self, record: dict[str, Any], account: str, version: str) -> dict[str, Any]:
-        version = self.capped("private-offer", version)
+        version = self._ceiling.capped("private-offer", version)
         role = self.role(record, account)
         view: dict[str, object] = {
             "$schema": schema_url("private-offer", version),
@@ -114,7 +130,7 @@ class Views(PriceRules):
     ) -> bool:
         """The selling partner's view: the originator's part read-only, its own beside it."""
         fields = record["fields"]
-        spelling = self.config.channel_partner_spelling
+        spelling = self._config.channel_partner_spelling
         view.update(name=fields.get("name"), privateOfferType=spelling, state=partner["state"])
         customer_live: bool = partner["state"] == "live"
         if customer_live:

@@ -9,6 +9,8 @@ PR comment) escapes every value that comes from offer files or the API through
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from reconciler.apply.outcome import ApplyResult, ChangeOutcome
 from reconciler.markdown import escape_markdown, inline_code, md_inline
 from reconciler.report.next_state import state_and_next
@@ -49,7 +51,9 @@ def _detail(outcome: ChangeOutcome) -> list[str]:
     return lines
 
 
-def render_table(result: ApplyResult) -> str:
+def render_table(result: ApplyResult, width: int | None = None) -> str:
+    """One row per change; when *width* (the terminal's columns) cannot hold the table's
+    rows, each change becomes a short block instead, so nothing wraps mid-column."""
     if not result.outcomes:
         return redact("Apply: nothing to do.\n")
     header = ("OFFER", "ACTION", "JOB", "RESULT", "FILE")
@@ -65,7 +69,25 @@ def render_table(result: ApplyResult) -> str:
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     widths[0] = min(widths[0], 60)
+    if width is not None and sum(widths) + 2 * (len(widths) - 1) > width:
+        lines = _blocks(result, width)
+    else:
+        lines = _table(result, header, rows, widths)
+    lines.append("")
+    lines.append(f"Apply: {result.summary_line()}.")
+    if result.journal and not result.journal_closed:
+        lines.append(
+            f"Unfinished work is kept in {result.journal}; `reconciler jobs resume` continues it."
+        )
+    return "\n".join(redact(line) for line in lines) + "\n"
 
+
+def _table(
+    result: ApplyResult,
+    header: tuple[str, ...],
+    rows: Sequence[tuple[str, ...]],
+    widths: list[int],
+) -> list[str]:
     def fmt(row: tuple[str, ...]) -> str:
         cells = []
         for i, cell in enumerate(row):
@@ -77,13 +99,29 @@ def render_table(result: ApplyResult) -> str:
     for outcome, row in zip(result.outcomes, rows, strict=True):
         lines.append(fmt(row))
         lines.extend(f"    {text}" for text in _detail(outcome))
-    lines.append("")
-    lines.append(f"Apply: {result.summary_line()}.")
-    if result.journal and not result.journal_closed:
-        lines.append(
-            f"Unfinished work is kept in {result.journal}; `reconciler jobs resume` continues it."
-        )
-    return "\n".join(redact(line) for line in lines) + "\n"
+    return lines
+
+
+def _blocks(result: ApplyResult, width: int) -> list[str]:
+    """The narrow form: "RESULT ACTION offer" on one line, then the file and the jobs
+    indented below it (together when they fit), then the errors."""
+    status_w = max(len(ICONS.get(o.status, o.status)) for o in result.outcomes)
+    action_w = max(len(o.action) for o in result.outcomes)
+    lines: list[str] = []
+    for o in result.outcomes:
+        head = f"{ICONS.get(o.status, o.status).ljust(status_w)}  {o.action.ljust(action_w)}  "
+        room = max(width - len(head), 12)
+        name = o.offer_name if len(o.offer_name) <= room else o.offer_name[: room - 1] + "…"
+        lines.append(head + name)
+        where = f"{o.file}:{o.line}"
+        jobs = f"job {_jobs(o)}" if o.job_ids else ""
+        together = f"    {where}  {jobs}".rstrip()
+        if len(together) <= width or not jobs:
+            lines.append(together)
+        else:
+            lines += [f"    {where}", f"    {jobs}"]
+        lines.extend(f"    {text}" for text in _detail(o))
+    return lines
 
 
 def next_steps(result: ApplyResult) -> str | None:

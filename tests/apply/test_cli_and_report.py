@@ -218,3 +218,27 @@ def test_a_plan_for_another_service_is_refused() -> None:
         check_same_service(plan_for(local.format(5001)), real)
     with pytest.raises(PlanFileError):
         check_same_service(plan_for(real), local.format(5002))
+
+
+def test_the_apply_table_fits_an_80_column_terminal() -> None:
+    """Long offer names and job ids: at 80 columns each offer is a block whose lines fit,
+    with its file, its job and its errors whole; a wide terminal keeps the one-row table."""
+    result = _result("succeeded", "failed")
+    result.outcomes[0].offer_name = "Contoso Data Platform CSP margin for Fabrikam customers"
+    result.outcomes[0].job_ids = ["59b4a008-80c2-4164-a8f6-0cf426e0c164"]
+    result.outcomes[1].file = "offers/team-emea/originator-saas-per-user-plan-2027.yaml"
+    result.outcomes[1].job_ids = ["ca772ffb-c17b-45ce-adae-ff709fd656e1"]
+    result.outcomes[1].errors = [OutcomeError("invalid", "bad", result.outcomes[1].file, 9)]
+    narrow = render_table(result, width=80).splitlines()
+    assert max(len(line) for line in narrow) <= 80, narrow
+    assert narrow[0] == "ok      create  Contoso Data Platform CSP margin for Fabrikam customers"
+    assert narrow[1] == "    offers/o0.yaml:3  job 59b4a008-80c2-4164-a8f6-0cf426e0c164"
+    assert narrow[2].startswith("FAILED  create  Offer 1")
+    assert narrow[3:6] == [
+        "    offers/team-emea/originator-saas-per-user-plan-2027.yaml:3",
+        "    job ca772ffb-c17b-45ce-adae-ff709fd656e1",
+        "    offers/team-emea/originator-saas-per-user-plan-2027.yaml:9: invalid: bad",
+    ]
+    wide = render_table(result, width=200).splitlines()
+    assert wide[0].split() == ["OFFER", "ACTION", "JOB", "RESULT", "FILE"]
+    assert len(wide[1]) > 80
