@@ -10,8 +10,9 @@ how many polls it costs. :class:`PollSchedule` answers "which jobs are due now":
   took to be seen done (a job seen done at age *a* took at most *a*), or ``interval``
   while none has finished; so a job typically costs exactly one poll. When the service
   says how long its jobs ran (``jobStart`` to ``jobEnd``), the median of that is the
-  figure: a job's age counts from the answer to its submission and the job started
-  before that answer, so it is done by then. (An age at which a job was *seen* done says
+  figure (at most the age at which the job was seen done plus one interval: the service's
+  clock is not ours): a job's age counts from the answer to its submission and the job
+  started before that answer, so it is done by then. (An age at which a job was *seen* done says
   less: a job whose answer came late -- a busy client, a slow network -- is seen done
   "young", and polling the others at that age finds them running.) Were the service's
   times to understate the wait (a ``jobStart`` that is when a queued job began), the first
@@ -118,9 +119,12 @@ class PollSchedule:
         if done:
             del self._jobs[job_id]
             if job.fresh:
-                self._took.append(now - job.submitted)
+                took = now - job.submitted
+                self._took.append(took)
                 if ran is not None:
-                    self._ran.append(ran)
+                    # The service's clock is not ours: a figure beyond what was seen (plus
+                    # one interval for an answer that came late) is not believed.
+                    self._ran.append(min(ran, took + self.interval))
                 self._expected = None
             return
         if job.fresh and self._ran and self._trust_ran and now >= job.submitted + self.expected:

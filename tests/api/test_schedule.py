@@ -124,3 +124,13 @@ def test_job_times_that_understate_the_wait_are_dropped_after_the_first_miss() -
     schedule.add("third", 20.0)
     assert schedule.due(22.9) == []
     assert schedule.due(23.0) == ["third"]
+
+
+def test_job_times_beyond_what_was_seen_are_not_believed() -> None:
+    """The service's clock is not ours: a job it says ran an hour, seen done two seconds
+    after its answer, took at most those two seconds and one interval."""
+    schedule = PollSchedule(0.5)
+    schedule.add("first", 0.0)
+    schedule.seen("first", 2.0, done=True, ran=3600.0)
+    schedule.add("next", 10.0)
+    assert schedule.next_due() == pytest.approx(12.5)
