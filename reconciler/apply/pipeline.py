@@ -16,7 +16,9 @@ So a job is polled when it should be done even while later offers are still bein
 and sent, and an offer's submission never waits for another offer's read. Only the
 guard's by-id mode is a pipeline: a list pass (creates, or more changes than
 :func:`~reconciler.apply.guard.by_id_limit` allows) reads everything at once anyway, and
-a create re-checks that very listing; those waves run as before (:mod:`.applier`).
+a create re-checks that very listing; those waves run as before (:mod:`.applier`). Once
+every request is answered, the wave's jobs are still polled here, each when it is due,
+until they end or a successor step (or a lost answer) needs the caller's loop.
 
 The main thread alone changes the runs, the report and the journal's stale and result
 records; the tasks only read, and send (each send writes its own intent, durable before
