@@ -39,13 +39,20 @@ def essences(
     desired_body: Mapping[str, object],
     live_offer: Mapping[str, object] | None,
     live: LiveState,
+    prepared: dict[str, object] | None = None,
 ) -> tuple[dict[str, object], dict[str, object]]:
-    desired = essence(desired_body, plans=live.plans)
+    """The desired and live essences (*prepared*: the desired one, already computed from
+    *desired_body* and in the partner's view where the file is a partner's)."""
     current = (
         essence(live_offer, prices=live.prices, plans=live.plans) if live_offer is not None else {}
     )
-    if f.kind == CHANNEL_PARTNER:
-        desired, current = partner_view(desired), partner_view(current)
+    partner = f.kind == CHANNEL_PARTNER
+    if partner:
+        current = partner_view(current)
+    desired = prepared
+    if desired is None:
+        desired = essence(desired_body, plans=live.plans)
+        desired = partner_view(desired) if partner else desired
     return desired, without_carried_over(desired, current)
 
 
@@ -110,6 +117,14 @@ def ignore_rules(settings: Settings, f: OfferFileLike) -> list[str]:
     return [*settings.plan.ignore, *own]
 
 
+def live_kept(live_offer: Mapping[str, Any] | None, rules: list[str]) -> list[str]:
+    """The ignored top-level fields whose live value the body we send keeps."""
+    if not live_offer:
+        return []
+    stripped = (rule.strip() for rule in rules)
+    return [r for r in stripped if r and all(ch not in r for ch in "*[.") and r in live_offer]
+
+
 def top_level_ignored(
     body: dict[str, Any], live_offer: Mapping[str, Any] | None, rules: list[str]
 ) -> dict[str, object]:
@@ -118,11 +133,9 @@ def top_level_ignored(
     if not live_offer:
         return body
     body = dict(body)
-    for rule in rules:
-        rule = rule.strip()
-        if rule and all(ch not in rule for ch in "*[.") and rule in live_offer:
-            # Live text, never a template; a secret in it is kept by reference (plan.sealed).
-            body[rule] = mark_live(live_offer[rule], live_offer.get("id"), (rule,))
+    for rule in live_kept(live_offer, rules):
+        # Live text, never a template; a secret in it is kept by reference (plan.sealed).
+        body[rule] = mark_live(live_offer[rule], live_offer.get("id"), (rule,))
     return body
 
 

@@ -34,6 +34,7 @@ from reconciler.plan.live import (
 from reconciler.plan.plan import Plan
 from reconciler.plan.plan_ids import priced_products, read_plan_ids, unknown_plans
 from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
+from reconciler.plan.prepared import DesiredEssences
 from reconciler.plan.scope import Scope, Selection, select_files
 from reconciler.plan.targeted import fetch_targeted
 from reconciler.plan.upgrades import upgrade_sources
@@ -58,6 +59,8 @@ class LoadedFiles:
     files: list[OfferFile]
     baseline: Baseline | None
     selection: Selection | None = None  # which files were read (None: all of them)
+    # The files' desired essences, filled while the live reads are in flight (fetch_for).
+    prepared: DesiredEssences = field(default_factory=DesiredEssences, compare=False)
 
     @property
     def scope(self) -> Scope:
@@ -108,7 +111,12 @@ def fetch_for(
     mine = [f for f in loaded.files if f.kind in role_kinds(inputs.role)]
     managed = managed_selector({f.name for f in mine}, {f.id for f in mine if f.id})
     with settled_heap():
-        live = fetch_live(client, managed=managed, workers=settings.api.max_connections)
+        live = fetch_live(
+            client,
+            managed=managed,
+            workers=settings.api.max_connections,
+            meanwhile=lambda: loaded.prepared.prepare(mine),
+        )
         # A file no live offer has the name of is a create, unless it renames an unmanaged
         # offer of the same deal (plan.renames): those offers' fields are needed too.
         names = {name_key(o.get("name")) for o in live.offers}
@@ -160,7 +168,14 @@ def plan_live(
     )
     attach_plan_ids(client, settings, inputs, loaded, live)
     with settled_heap():
-        return make_plan(loaded.files, live, settings, baseline=loaded.baseline, options=options)
+        return make_plan(
+            loaded.files,
+            live,
+            settings,
+            baseline=loaded.baseline,
+            options=options,
+            prepared=loaded.prepared,
+        )
 
 
 def attach_plan_ids(
