@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from reconciler.offers.domain import CHANNEL_PARTNER
@@ -39,20 +39,22 @@ def essences(
     desired_body: Mapping[str, object],
     live_offer: Mapping[str, object] | None,
     live: LiveState,
-    prepared: dict[str, object] | None = None,
+    same_as: Callable[[Mapping[str, object]], bool] | None = None,
 ) -> tuple[dict[str, object], dict[str, object]]:
-    """The desired and live essences (*prepared*: the desired one, already computed from
-    *desired_body* and in the partner's view where the file is a partner's)."""
+    """The desired and live essences. *same_as*: whether a live essence equals the desired
+    one (prepared while the live reads were in flight); then that one essence is both."""
     current = (
         essence(live_offer, prices=live.prices, plans=live.plans) if live_offer is not None else {}
     )
     partner = f.kind == CHANNEL_PARTNER
     if partner:
         current = partner_view(current)
-    desired = prepared
-    if desired is None:
-        desired = essence(desired_body, plans=live.plans)
-        desired = partner_view(desired) if partner else desired
+    if same_as is not None and live_offer is not None and same_as(current):
+        # Equal essences: what an upgrade carried over is named by the file too, so kept.
+        return current, current
+    desired = essence(desired_body, plans=live.plans)
+    if partner:
+        desired = partner_view(desired)
     return desired, without_carried_over(desired, current)
 
 

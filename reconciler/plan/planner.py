@@ -60,7 +60,7 @@ from reconciler.plan.plan import (
     UnmanagedOffer,
 )
 from reconciler.plan.plan_ids import PlanIds
-from reconciler.plan.prepared import DesiredEssences
+from reconciler.plan.prepared import DesiredEssences, digest
 from reconciler.plan.renames import block_renames
 from reconciler.plan.safety import evaluate
 from reconciler.plan.scope import Scope
@@ -192,8 +192,9 @@ def _decide_file(
     ready = prepared.take(f, body, live.plans)
     if live_kept(live_offer, rules):  # a live value replaces the file's: not what was prepared
         ready = None
+    same = None if ready is None else (lambda ess: digest(ess) == ready)
     desired_body = top_level_ignored(dict(body), live_offer, rules)
-    desired_ess, live_ess = essences(f, desired_body, live_offer, live, ready)
+    desired_ess, live_ess = essences(f, desired_body, live_offer, live, same)
     raws = diff(live_ess, desired_ess, rules)
     known = baseline is not None and baseline.has(key)
     base_ess, base_state = _baseline_of(f, baseline if known else None, live.plans)
