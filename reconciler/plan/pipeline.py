@@ -32,7 +32,11 @@ from reconciler.plan.live import (
     managed_selector,
 )
 from reconciler.plan.plan import Plan
-from reconciler.plan.plan_ids import priced_products, read_plan_ids, unknown_plans
+from reconciler.plan.plan_ids import (
+    read_plan_ids,
+    referenced_products,
+    unknown_plans,
+)
 from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
 from reconciler.plan.prepared import DesiredEssences
 from reconciler.plan.scope import Scope, Selection, select_files
@@ -185,10 +189,11 @@ def attach_plan_ids(
     named by its durable id or its external id is one plan; a file naming a plan its product
     does not have is refused with its file, line and field (OfferFilesInvalid)."""
     mine = [f for f in loaded.files if f.kind in role_kinds(inputs.role)]
-    products = priced_products(f.api_body() for f in mine)
+    refs_of = loaded.prepared.plan_refs  # read while the live reads were in flight
+    products = referenced_products(r for f in mine for r in refs_of(f))
     read_plan_ids(client, products, workers=settings.api.max_connections, into=live.plans)
     live.offers = live.plans.named_all(live.offers)
-    problems = unknown_plans(mine, live.plans)
+    problems = unknown_plans(mine, live.plans, refs_of)
     if problems:
         raise OfferFilesInvalid(problems)
 

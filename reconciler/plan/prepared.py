@@ -26,7 +26,7 @@ from reconciler.offers.domain import CHANNEL_PARTNER
 from reconciler.plan.compare import partner_view
 from reconciler.plan.inputs import OfferFileLike
 from reconciler.plan.normalize import essence
-from reconciler.plan.plan_ids import PlanIds
+from reconciler.plan.plan_ids import PlanIds, PlanRef, plan_refs
 
 
 def digest(ess: Mapping[str, object]) -> bytes | None:
@@ -41,21 +41,31 @@ def digest(ess: Mapping[str, object]) -> bytes | None:
 
 class DesiredEssences:
     """Per file object: the digest of its essence without plan ids (of the partner's view
-    for a partner's file)."""
+    for a partner's file), and its plan references (read twice before the comparison)."""
 
     def __init__(self) -> None:
         # id() of the file -> (the file, its digest); the file is kept so an id reused by
         # another object after the first was freed never matches.
         self._found: dict[int, tuple[OfferFileLike, bytes]] = {}
+        self._refs: dict[int, tuple[OfferFileLike, list[PlanRef]]] = {}
 
     def prepare(self, files: Iterable[OfferFileLike]) -> None:
         for f in files:
             if id(f) in self._found:
                 continue
-            ess = essence(f.api_body())
+            body = f.api_body()
+            self._refs[id(f)] = (f, plan_refs(body))
+            ess = essence(body)
             found = digest(partner_view(ess) if f.kind == CHANNEL_PARTNER else ess)
             if found is not None:
                 self._found[id(f)] = (f, found)
+
+    def plan_refs(self, f: OfferFileLike) -> list[PlanRef]:
+        """The plan references of *f*'s body (read from it once)."""
+        found = self._refs.get(id(f))
+        if found is None or found[0] is not f:
+            found = self._refs[id(f)] = (f, plan_refs(f.api_body()))
+        return found[1]
 
     def take(self, f: OfferFileLike, body: Mapping[str, object], plans: PlanIds) -> bytes | None:
         """The prepared digest of *f*, whose desired *body* is its unchanged ``api_body()``,
