@@ -6,11 +6,14 @@ produces some, so the same user-visible checks guard both.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tests.support.github_server import GitHubServer
 
-from .harness import Run
+from .harness import Repository, Run
 
 WOODGROVE = "Woodgrove Bank Analytics discount 2027"
+CSP = "Contoso Analytics CSP margin 2027"
 DISCOUNT_FILE = "offers/customer-percentage.yaml"
 PLAN_MARKER = "<!-- reconciler:plan"
 # A pull request that changes a live offer's discount, allowing the republish it needs.
@@ -41,3 +44,16 @@ def plan_problems(run: Run, github: GitHubServer, number: int, *, expect: list[s
     elif missing := [text for text in expect if text not in artifact["plan.md"]]:
         problems.append(f"the plan artifact does not show {missing}")
     return problems
+
+
+@dataclass(frozen=True)
+class MergedAfterReview:
+    """A pull request planned, an offer edited in Partner Center after the review, the merge
+    applied: the runs, and what GitHub showed of the plan run when it ended."""
+
+    repo: Repository
+    github: GitHubServer
+    number: int
+    planned: Run
+    plan_problems: list[str]
+    applied: Run
