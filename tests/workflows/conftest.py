@@ -11,7 +11,7 @@ import pytest
 from tests.support.github_server import GitHubServer
 
 from .harness import REPOSITORY, Repository, new_repository
-from .scenarios import CSP, MergedAfterReview, discount, plan_problems
+from .scenarios import CSP, WOODGROVE, MergedAfterReview, PlanSeen, discount
 from .steps import (
     apply_locally,
     live_edit,
@@ -54,18 +54,24 @@ def merged_after_review(
     tmp_path_factory: pytest.TempPathFactory, applied_data: Path
 ) -> Iterator[MergedAfterReview]:
     """One pull request's life on a live repository, for the tests that each read another
-    part of it (none changes it): three workflow jobs run once, not once per test. The tests
+    part of it (none changes it): five workflow jobs run once, not once per test. The tests
     that use it run on one worker (tests/support/schedule.py, ``SHARED_RUNS``)."""
     base = tmp_path_factory.mktemp("merged-after-review")
     with GitHubServer(repository=REPOSITORY) as github:
         repo = new_repository(base, github, base / "emulator-data")
         shutil.copytree(applied_data, repo.emulator_data)
         number = github.add_pull(7)
-        head = open_pull_request(repo, number, discount(10, 12))
-        planned = repo.run("offers-plan.yml", "pull_request", pull_request_event(number, head))
-        problems = plan_problems(planned, github, number, expect=["1 to republish"])
+        sha = open_pull_request(repo, number, discount(10, 15))
+        run = repo.run("offers-plan.yml", "pull_request", pull_request_event(number, sha))
+        first = PlanSeen.after(
+            run, github, number, ["1 to republish", WOODGROVE, "discountPercentage: 15"]
+        )
+        # A second push to the pull request.
+        head = open_pull_request(repo, number, discount(15, 20))
+        run = repo.run("offers-plan.yml", "pull_request", pull_request_event(number, head))
+        second = PlanSeen.after(run, github, number, ["1 to republish", "discountPercentage: 20"])
         # After the review, someone edits another offer in Partner Center.
         live_edit(repo, CSP, {"preparedBy": "someone@contoso.com"})
         push = merge_pull_request(repo, github, number, head)
         applied = repo.run("offers-apply.yml", "push", push)
-        yield MergedAfterReview(repo, github, number, planned, problems, applied)
+        yield MergedAfterReview(repo, github, number, first, second, applied)

@@ -24,8 +24,8 @@ def test_a_merge_is_applied_in_the_offers_environment_and_reported_on_the_pull_r
     # The pull request's plan, then the merge's apply: one shared run (conftest.py), read
     # here for what GitHub shows of the apply.
     scenario = merged_after_review
-    github, number, planned = scenario.github, scenario.number, scenario.planned
-    assert scenario.plan_problems == []
+    github, number, planned = scenario.github, scenario.number, scenario.second.run
+    assert scenario.second.problems == []
 
     applied = scenario.applied
     assert applied.succeeded, applied.failure()
@@ -43,10 +43,10 @@ def test_a_merge_is_applied_in_the_offers_environment_and_reported_on_the_pull_r
     assert "✅ Applied" in outcome[0] and WOODGROVE in outcome[0]
     (sticky,) = [c["body"] for c in github.comments_on(number) if "reconciler:plan" in c["body"]]
     # The approved plan stays readable on the pull request, with the outcome below it ...
-    assert "discountPercentage: 12" in sticky and "Applied after merge: ✅ Applied" in sticky
-    assert sticky.index("discountPercentage: 12") < sticky.index("Applied after merge")
+    assert "discountPercentage: 20" in sticky and "Applied after merge: ✅ Applied" in sticky
+    assert sticky.index("discountPercentage: 20") < sticky.index("Applied after merge")
     # ... and in full in the pull request run's artifact.
-    assert "discountPercentage: 12" in planned.artifact("offers-plan")["plan.md"]
+    assert "discountPercentage: 20" in planned.artifact("offers-plan")["plan.md"]
     kept = applied.artifact("offers-apply")
     assert set(kept) == {"plan.json", "comparison.md", "apply.md"}
     assert WOODGROVE in kept["apply.md"]

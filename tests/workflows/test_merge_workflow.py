@@ -36,11 +36,11 @@ def test_only_the_approved_change_is_applied_and_a_live_edit_after_the_review_st
     # apply: one shared run (conftest.py), read here for what reached the live offers.
     scenario = merged_after_review
     repo, github, number = scenario.repo, scenario.github, scenario.number
-    assert scenario.plan_problems == []
+    assert scenario.second.problems == []
     applied = scenario.applied
     assert applied.succeeded, applied.failure()
 
-    assert discount_of(repo, WOODGROVE) == 12  # the approved change, applied
+    assert discount_of(repo, WOODGROVE) == 20  # the approved change, applied
     assert live_offers(repo)[CSP]["preparedBy"] == "someone@contoso.com"  # the edit stays
     (comparison,) = [c["body"] for c in github.comments_on(number) if MERGE_MARKER in c["body"]]
     assert "Applied: as approved (1)" in comparison and WOODGROVE in comparison
