@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,12 +34,28 @@ def repo(tmp_path: Path, github: GitHubServer) -> Repository:
 
 
 @pytest.fixture(scope="session")
-def applied_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Emulator data whose live offers are main's files: applied once, copied per test."""
-    base = tmp_path_factory.mktemp("applied")
+def applied_data(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """Emulator data whose live offers are main's files: applied once, copied per test.
+
+    Once per run, not once per worker: the workers of one run share the run's temporary
+    folder, and the first to need the data applies it there while the others wait."""
+    if worker_id == "master":
+        # One process: nothing to share (and the folder's parent is not this run's own).
+        return _applied(tmp_path_factory.mktemp("applied"))
+    shared = tmp_path_factory.getbasetemp().parent / "applied"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (shared / "done").exists():
+            return shared / "emulator-data"
+        return _applied(shared)
+
+
+def _applied(base: Path) -> Path:
     with GitHubServer(repository=REPOSITORY) as server:
         seed = new_repository(base, server, base / "emulator-data")
         apply_locally(seed)
+    (base / "done").touch()
     return seed.emulator_data
 
 
