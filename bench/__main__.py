@@ -8,7 +8,14 @@ from pathlib import Path
 
 from bench.processes import REPO
 from bench.report import render_text, write_results
-from bench.runner import DEFAULT_SIZES, ApplyRun, Options, run_all, scaled_run
+from bench.runner import (
+    DEFAULT_SIZES,
+    LATENCY_SUBMITTERS,
+    ApplyRun,
+    Options,
+    run_all,
+    scaled_run,
+)
 
 ALL_SCENARIOS = (
     "validate",
@@ -73,6 +80,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="emulator round trip per request of the latency runs, seconds (0 = skip them)",
     )
     parser.add_argument(
+        "--latency-submitters",
+        type=int,
+        default=LATENCY_SUBMITTERS,
+        help="apply.max-concurrent-requests of the apply row at --request-latency "
+        f"(default {LATENCY_SUBMITTERS}; the other rows use 32)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         default=None,
@@ -103,13 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     runs = [ApplyRun(f"{one} (job {args.latency:g} s)", args.latency, None, sample(10))]
     if args.request_latency > 0:
         ms = args.request_latency * 1000
+        lanes = args.latency_submitters
         runs.append(
             ApplyRun(
-                f"{one} (job {args.latency:g} s, {ms:g} ms/request)",
+                f"{one} (job {args.latency:g} s, {ms:g} ms/request, {lanes} submitters)",
                 args.latency,
                 None,
                 sample(10),
                 request_latency=args.request_latency,
+                apply={"max_concurrent_requests": lanes},
             )
         )
     if args.scaled_latency > 0:

@@ -64,6 +64,7 @@ def build_http_client(
     *,
     transport: httpx.BaseTransport | None = None,
     verify: str | bool = True,
+    writes: bool = False,
 ) -> httpx.Client:
     api = settings.api
     if isinstance(verify, str):
@@ -72,12 +73,14 @@ def build_http_client(
     else:
         verify_arg = verify
     if transport is None:
-        # Limits and verify belong on the transport: httpx ignores the client's when one is given.
+        # Limits and verify belong on the transport: httpx ignores the client's when one is
+        # given. Apply's threads (guard reads, submissions, polls) each need a connection, or
+        # they queue in httpx's pool, where a queued request can have its connection closed
+        # under it by another thread (encode/httpcore#1110).
+        connections = max(api.max_connections, settings.apply.max_concurrent_requests * writes)
         transport = httpx.HTTPTransport(
             verify=verify_arg,
-            limits=httpx.Limits(
-                max_connections=api.max_connections, max_keepalive_connections=api.max_connections
-            ),
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         )
     return httpx.Client(
         transport=transport,
@@ -233,7 +236,7 @@ def connect(
         if demo_account is None:
             raise no_credentials_error()
         creds = _demo_credentials(demo_account, EMULATOR_DEMO_TENANT)
-    with build_http_client(settings, transport=transport, verify=verify) as http:
+    with build_http_client(settings, transport=transport, verify=verify, writes=writes) as http:
         tokens = MsalTokenProvider(
             creds,
             authority=f"{authority_base.rstrip('/')}/{creds.tenant_id}",

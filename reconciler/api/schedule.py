@@ -9,11 +9,14 @@ how many polls it costs. :class:`PollSchedule` answers "which jobs are due now":
 * its first poll is at the **expected completion**: the median time the jobs of this run
   took to be seen done (a job seen done at age *a* took at most *a*), or ``interval``
   while none has finished; so a job typically costs exactly one poll. When the service
-  says how long a job ran (``jobStart`` to ``jobEnd``), that is the tighter figure: a
-  job's age counts from the answer to its submission, and the job started before that
-  answer, so it is done by then. Were those times to understate the wait (a service whose
-  ``jobStart`` is when a queued job began), the first job found still running at its
-  expected completion turns them off for the rest of the run;
+  says how long its jobs ran (``jobStart`` to ``jobEnd``), the median of that is the
+  figure (at most the age at which the job was seen done plus one interval: the service's
+  clock is not ours): a job's age counts from the answer to its submission and the job
+  started before that answer, so it is done by then. (An age at which a job was *seen* done says
+  less: a job whose answer came late -- a busy client, a slow network -- is seen done
+  "young", and polling the others at that age finds them running.) Were the service's
+  times to understate the wait (a ``jobStart`` that is when a queued job began), the first
+  job found still running at its expected completion turns them off for the run;
 * while no job of this run has finished, one job is polled per quarter interval (a
   probe): the oldest due job not polled yet. Jobs submitted later cannot be expected to
   finish first, so polling all of them would only learn "not yet" hundreds of times. Each
@@ -48,17 +51,18 @@ class PollSchedule:
         self.interval = interval
         self._jobs: dict[str, _Job] = {}
         self._took: list[float] = []  # ages at which jobs of this run were seen done
-        self._ran: list[float] = []  # the same, at most what the service says each job ran
+        self._ran: list[float] = []  # how long the service says each of them ran
         self._trust_ran = True
         self._next_probe = float("-inf")
+        self._expected: float | None = None  # the median below, until a job teaches more
 
     @property
     def expected(self) -> float:
         """Seconds from submission to the first poll of a new job."""
-        if not self._took:
-            return self.interval
-        took = self._ran if self._trust_ran and self._ran else self._took
-        return max(self.interval, statistics.median(took))
+        if self._expected is None:
+            took = self._ran if self._trust_ran and self._ran else self._took
+            self._expected = max(self.interval, statistics.median(took)) if took else self.interval
+        return self._expected
 
     def add(self, job_id: str, submitted: float, *, known_age: bool = True) -> None:
         if job_id in self._jobs:
@@ -77,9 +81,10 @@ class PollSchedule:
         *busy*: jobs whose poll is still on its way (never polled twice at once)."""
         # A job of this run is not polled before its expected completion (what was learned
         # since it was added moves it later), nor within an interval of its last poll.
+        expected = self.expected
         for job in self._jobs.values():
             if job.fresh:
-                job.due = max(job.due, job.submitted + self.expected)
+                job.due = max(job.due, job.submitted + expected)
         ready = sorted(
             (j.polls, j.submitted, job_id)
             for job_id, j in self._jobs.items()
@@ -117,8 +122,12 @@ class PollSchedule:
                 took = now - job.submitted
                 self._took.append(took)
                 if ran is not None:
-                    self._ran.append(min(took, ran))
+                    # The service's clock is not ours: a figure beyond what was seen (plus
+                    # one interval for an answer that came late) is not believed.
+                    self._ran.append(min(ran, took + self.interval))
+                self._expected = None
             return
         if job.fresh and self._ran and self._trust_ran and now >= job.submitted + self.expected:
             self._trust_ran = False  # still running when the service's times said it was done
+            self._expected = None
         job.due = now + self.interval

@@ -16,7 +16,9 @@ So a job is polled when it should be done even while later offers are still bein
 and sent, and an offer's submission never waits for another offer's read. Only the
 guard's by-id mode is a pipeline: a list pass (creates, or more changes than
 :func:`~reconciler.apply.guard.by_id_limit` allows) reads everything at once anyway, and
-a create re-checks that very listing; those waves run as before (:mod:`.applier`).
+a create re-checks that very listing; those waves run as before (:mod:`.applier`). Once
+every request is answered, the wave's jobs are still polled here, each when it is due,
+until they end or a successor step (or a lost answer) needs the caller's loop.
 
 The main thread alone changes the runs, the report and the journal's stale and result
 records; the tasks only read, and send (each send writes its own intent, durable before
@@ -57,8 +59,9 @@ class _Task:
 class PipelinePart(SubmitPart, ResultsPart):
     def pipeline(self, wave: list[int], guarded: set[int]) -> None:
         """Send the first step of every change in *wave*; the changes in *guarded* are
-        read first (stale-plan guard, by id). Returns when every request has been answered
-        or the deadline passed; jobs still open are polled by the caller's loop."""
+        read first (stale-plan guard, by id); poll their jobs until they end. Returns early
+        for the caller's loop when a step has a successor to send or an answer was lost,
+        or when the deadline comes."""
         wave = [i for i in wave if self.fillable(i)]
         groups = [
             _Group([i for i, _ in g], {i for i, _ in g if i in guarded})
@@ -100,7 +103,16 @@ class PipelinePart(SubmitPart, ResultsPart):
                     else:
                         break
                 if not running:
-                    return
+                    # Polled here until they end, each when it is due (no rounds): the
+                    # jobs of the first wave, unless a successor step or a lost answer
+                    # needs the caller's loop, or the deadline comes first.
+                    wake = schedule.next_due(polling)
+                    if self.ready or self.unresolved or reads or sendable or wake is None:
+                        return
+                    if wake >= self.deadline:
+                        return
+                    self.opts.sleep(max(0.0, wake - now))
+                    continue
                 wake = None if due else schedule.next_due(polling)
                 timeout = None if wake is None else max(0.0, wake - now)
                 finished, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)

@@ -90,20 +90,23 @@ def test_the_budget_keeps_its_rate_and_a_retry_after_pauses_every_caller() -> No
     assert now[0] == pytest.approx(6.1)
 
 
-def test_the_service_s_job_times_put_each_first_poll_at_the_job_s_end() -> None:
-    """A job seen done late (by a probe) overstates how long jobs take; the times the service
-    reports (jobStart to jobEnd) do not: the later jobs are polled right when they end."""
+@pytest.mark.parametrize("seen_at", [2.1, 1.6])
+def test_the_service_s_job_times_put_each_first_poll_at_the_job_s_end(seen_at: float) -> None:
+    """The age at which a job was seen done is late when a probe saw it late (2.1 s), and
+    early when its submission's answer came late (1.6 s: the job had started 0.4 s before
+    it). The times the service reports (jobStart to jobEnd) are neither: the later jobs
+    are polled when they end."""
     interval, latency = 0.5, 2.0
     schedule = PollSchedule(interval)
     schedule.add("first", 0.0)
-    schedule.seen("first", 2.1, done=True, ran=latency)  # a probe saw it 0.1 s late
+    schedule.seen("first", seen_at, done=True, ran=latency)
     schedule.add("next", 1.0)
     assert schedule.next_due() == pytest.approx(1.0 + latency)
     without_times = PollSchedule(interval)
     without_times.add("first", 0.0)
-    without_times.seen("first", 2.1, done=True)
+    without_times.seen("first", seen_at, done=True)
     without_times.add("next", 1.0)
-    assert without_times.next_due() == pytest.approx(1.0 + 2.1)
+    assert without_times.next_due() == pytest.approx(1.0 + seen_at)
 
 
 def test_job_times_that_understate_the_wait_are_dropped_after_the_first_miss() -> None:
@@ -121,3 +124,13 @@ def test_job_times_that_understate_the_wait_are_dropped_after_the_first_miss() -
     schedule.add("third", 20.0)
     assert schedule.due(22.9) == []
     assert schedule.due(23.0) == ["third"]
+
+
+def test_job_times_beyond_what_was_seen_are_not_believed() -> None:
+    """The service's clock is not ours: a job it says ran an hour, seen done two seconds
+    after its answer, took at most those two seconds and one interval."""
+    schedule = PollSchedule(0.5)
+    schedule.add("first", 0.0)
+    schedule.seen("first", 2.0, done=True, ran=3600.0)
+    schedule.add("next", 10.0)
+    assert schedule.next_due() == pytest.approx(12.5)
