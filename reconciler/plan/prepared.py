@@ -33,10 +33,11 @@ def digest(ess: Mapping[str, object]) -> bytes | None:
     """A digest of *ess* (None for a value JSON cannot hold exactly): equal digests mean
     equal essences -- keys sorted, and the essence's numbers are already normalised."""
     try:
-        text = json.dumps(ess, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        # ASCII escapes: the encoder's fast path (an essence holds no cycles).
+        text = json.dumps(ess, sort_keys=True, allow_nan=False, check_circular=False)
     except (TypeError, ValueError):
         return None
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+    return hashlib.blake2b(text.encode("ascii"), digest_size=20).digest()
 
 
 class DesiredEssences:
