@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.offers.domain import CHANNEL_PARTNER
@@ -39,22 +39,13 @@ def essences(
     desired_body: Mapping[str, object],
     live_offer: Mapping[str, object] | None,
     live: LiveState,
-    same_as: Callable[[Mapping[str, object]], bool] | None = None,
 ) -> tuple[dict[str, object], dict[str, object]]:
-    """The desired and live essences. *same_as*: whether a live essence equals the desired
-    one (prepared while the live reads were in flight); then that one essence is both."""
+    desired = essence(desired_body, plans=live.plans)
     current = (
         essence(live_offer, prices=live.prices, plans=live.plans) if live_offer is not None else {}
     )
-    partner = f.kind == CHANNEL_PARTNER
-    if partner:
-        current = partner_view(current)
-    if same_as is not None and live_offer is not None and same_as(current):
-        # Equal essences: what an upgrade carried over is named by the file too, so kept.
-        return current, current
-    desired = essence(desired_body, plans=live.plans)
-    if partner:
-        desired = partner_view(desired)
+    if f.kind == CHANNEL_PARTNER:
+        desired, current = partner_view(desired), partner_view(current)
     return desired, without_carried_over(desired, current)
 
 
@@ -119,14 +110,6 @@ def ignore_rules(settings: Settings, f: OfferFileLike) -> list[str]:
     return [*settings.plan.ignore, *own]
 
 
-def live_kept(live_offer: Mapping[str, Any] | None, rules: list[str]) -> list[str]:
-    """The ignored top-level fields whose live value the body we send keeps."""
-    if not live_offer:
-        return []
-    stripped = (rule.strip() for rule in rules)
-    return [r for r in stripped if r and all(ch not in r for ch in "*[.") and r in live_offer]
-
-
 def top_level_ignored(
     body: dict[str, Any], live_offer: Mapping[str, Any] | None, rules: list[str]
 ) -> dict[str, object]:
@@ -135,9 +118,11 @@ def top_level_ignored(
     if not live_offer:
         return body
     body = dict(body)
-    for rule in live_kept(live_offer, rules):
-        # Live text, never a template; a secret in it is kept by reference (plan.sealed).
-        body[rule] = mark_live(live_offer[rule], live_offer.get("id"), (rule,))
+    for rule in rules:
+        rule = rule.strip()
+        if rule and all(ch not in rule for ch in "*[.") and rule in live_offer:
+            # Live text, never a template; a secret in it is kept by reference (plan.sealed).
+            body[rule] = mark_live(live_offer[rule], live_offer.get("id"), (rule,))
     return body
 
 

@@ -91,7 +91,6 @@ def fetch_live(
     managed: Callable[[dict[str, object]], bool] | None = None,
     workers: int = 1,
     complete: Callable[[dict[str, object]], bool] | None = None,
-    meanwhile: Callable[[], object] | None = None,
 ) -> LiveState:
     """List all offers; fetch the price resources of the offers *managed* selects (all if None).
 
@@ -103,10 +102,6 @@ def fetch_live(
     against the real API (~100 ms a request) thousands of them one by one take minutes.
     They start as soon as the page naming them arrives, so they overlap the paging instead
     of waiting for the last page; the client's rate budget paces them all.
-
-    *meanwhile* runs on the calling thread once the last page is in, while the reads are
-    still answered: work that needs no live data, instead of waiting idle. With one worker
-    there is no such wait and it does not run.
     """
     complete = managed if complete is None else complete
     if workers <= 1:
@@ -146,8 +141,6 @@ def fetch_live(
             else:
                 slots.append(offer)
                 want_prices(offer)
-        if meanwhile is not None:
-            meanwhile()
         offers = [s.result() if isinstance(s, Future) else s for s in slots]
         with lock:
             pending = dict(futures)

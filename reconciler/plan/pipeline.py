@@ -33,12 +33,12 @@ from reconciler.plan.live import (
 )
 from reconciler.plan.plan import Plan
 from reconciler.plan.plan_ids import (
+    plan_refs,
     read_plan_ids,
     referenced_products,
     unknown_plans,
 )
 from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
-from reconciler.plan.prepared import DesiredEssences
 from reconciler.plan.scope import Scope, Selection, select_files
 from reconciler.plan.targeted import fetch_targeted
 from reconciler.plan.upgrades import upgrade_sources
@@ -63,8 +63,6 @@ class LoadedFiles:
     files: list[OfferFile]
     baseline: Baseline | None
     selection: Selection | None = None  # which files were read (None: all of them)
-    # The files' desired essences, filled while the live reads are in flight (fetch_for).
-    prepared: DesiredEssences = field(default_factory=DesiredEssences, compare=False)
 
     @property
     def scope(self) -> Scope:
@@ -115,12 +113,7 @@ def fetch_for(
     mine = [f for f in loaded.files if f.kind in role_kinds(inputs.role)]
     managed = managed_selector({f.name for f in mine}, {f.id for f in mine if f.id})
     with settled_heap():
-        live = fetch_live(
-            client,
-            managed=managed,
-            workers=settings.api.max_connections,
-            meanwhile=lambda: loaded.prepared.prepare(mine),
-        )
+        live = fetch_live(client, managed=managed, workers=settings.api.max_connections)
         # A file no live offer has the name of is a create, unless it renames an unmanaged
         # offer of the same deal (plan.renames): those offers' fields are needed too.
         names = {name_key(o.get("name")) for o in live.offers}
@@ -172,14 +165,7 @@ def plan_live(
     )
     attach_plan_ids(client, settings, inputs, loaded, live)
     with settled_heap():
-        return make_plan(
-            loaded.files,
-            live,
-            settings,
-            baseline=loaded.baseline,
-            options=options,
-            prepared=loaded.prepared,
-        )
+        return make_plan(loaded.files, live, settings, baseline=loaded.baseline, options=options)
 
 
 def attach_plan_ids(
@@ -189,11 +175,12 @@ def attach_plan_ids(
     named by its durable id or its external id is one plan; a file naming a plan its product
     does not have is refused with its file, line and field (OfferFilesInvalid)."""
     mine = [f for f in loaded.files if f.kind in role_kinds(inputs.role)]
-    refs_of = loaded.prepared.plan_refs  # read while the live reads were in flight
-    products = referenced_products(r for f in mine for r in refs_of(f))
+    # Each body's plan references, read from it once (a body is a dump of the file's model).
+    refs = {id(f): plan_refs(f.api_body()) for f in mine}
+    products = referenced_products(r for found in refs.values() for r in found)
     read_plan_ids(client, products, workers=settings.api.max_connections, into=live.plans)
     live.offers = live.plans.named_all(live.offers)
-    problems = unknown_plans(mine, live.plans, refs_of)
+    problems = unknown_plans(mine, live.plans, lambda f: refs[id(f)])
     if problems:
         raise OfferFilesInvalid(problems)
 

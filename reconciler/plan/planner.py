@@ -36,7 +36,6 @@ from reconciler.plan.compare import (
     aggregate_reason,
     essences,
     ignore_rules,
-    live_kept,
     origin_of,
     partner_view,
     shown_templates,
@@ -60,7 +59,6 @@ from reconciler.plan.plan import (
     UnmanagedOffer,
 )
 from reconciler.plan.plan_ids import PlanIds
-from reconciler.plan.prepared import DesiredEssences, digest
 from reconciler.plan.renames import block_renames
 from reconciler.plan.safety import evaluate
 from reconciler.plan.scope import Scope
@@ -88,11 +86,8 @@ def make_plan(
     *,
     baseline: Baseline | None = None,
     options: PlanOptions | None = None,
-    prepared: DesiredEssences | None = None,
 ) -> Plan:
     """The plan of *files* against the *live* offers (the stages of the module docstring).
-
-    *prepared*: the files' desired essences, computed while the live reads were in flight.
 
     Files of the other role are skipped; each file of this role gets a change or is
     unchanged; then renames are blocked, the bodies stamped with the schema versions to
@@ -102,8 +97,7 @@ def make_plan(
     kinds = role_kinds(opts.role)
     mine = [f for f in files if f.kind in kinds]
     found = identify(mine, live, opts.ours)
-    ready = prepared if prepared is not None else DesiredEssences()
-    changes, unchanged = _decide_files(mine, found, live, settings, baseline, opts, ready)
+    changes, unchanged = _decide_files(mine, found, live, settings, baseline, opts)
     listed = _listed(found)
     by_path = {str(f.path): f for f in mine}
     creates = {c.file: by_path[c.file].api_body() for c in changes if c.action == "create"}
@@ -152,7 +146,6 @@ def _decide_files(
     settings: Settings,
     baseline: Baseline | None,
     opts: PlanOptions,
-    prepared: DesiredEssences,
 ) -> tuple[list[Change], list[OfferRef]]:
     """Each file of the role: its change (with the withdrawal of its duplicates), or unchanged."""
     changes: list[Change] = []
@@ -165,9 +158,7 @@ def _decide_files(
             continue
         if key in found.duplicates:  # the other live offers of its name: offered to withdraw
             changes.extend(duplicate_withdraws(f, found.duplicates[key]))
-        decided = _decide_file(
-            f, found.matches.get(key), live, settings, baseline, opts, names, prepared
-        )
+        decided = _decide_file(f, found.matches.get(key), live, settings, baseline, opts, names)
         if isinstance(decided, OfferRef):
             unchanged.append(decided)
         else:
@@ -183,18 +174,12 @@ def _decide_file(
     baseline: Baseline | None,
     opts: PlanOptions,
     names: dict[str, str],
-    prepared: DesiredEssences,
 ) -> Change | OfferRef:
     """One file against its live offer: diff, origins, the lifecycle's decision, labels."""
     key = str(f.path)
     rules = ignore_rules(settings, f)
-    body = f.api_body()
-    ready = prepared.take(f, body, live.plans)
-    if live_kept(live_offer, rules):  # a live value replaces the file's: not what was prepared
-        ready = None
-    same = None if ready is None else (lambda ess: digest(ess) == ready)
-    desired_body = top_level_ignored(dict(body), live_offer, rules)
-    desired_ess, live_ess = essences(f, desired_body, live_offer, live, same)
+    desired_body = top_level_ignored(dict(f.api_body()), live_offer, rules)
+    desired_ess, live_ess = essences(f, desired_body, live_offer, live)
     raws = diff(live_ess, desired_ess, rules)
     known = baseline is not None and baseline.has(key)
     base_ess, base_state = _baseline_of(f, baseline if known else None, live.plans)
