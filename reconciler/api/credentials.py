@@ -26,13 +26,15 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
-import msal
 
 from reconciler.errors import CredentialError
 from reconciler.secrets import add_secret, redact
+
+if TYPE_CHECKING:  # msal (and requests under it) load when a token is first needed
+    import msal
 
 log = logging.getLogger(__name__)
 
@@ -342,6 +344,8 @@ class MsalTokenProvider:
     def _application(self) -> msal.ConfidentialClientApplication:
         if self._app is None:
             try:
+                import msal
+
                 self._app = msal.ConfidentialClientApplication(
                     self.credentials.client_id,
                     client_credential=self._client_credential(),

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from reconciler.errors import OfferFilesInvalid, ReconcilerError
+from reconciler.plan.blobs import BlobReadError, as_text, read_at
 from reconciler.settings import Settings
 
 
@@ -69,33 +70,44 @@ def git_sha(cwd: Path, ref: str = "HEAD") -> str | None:
 
 
 def load_baseline(ref: str, files: Sequence[HasPath], settings: Settings) -> Baseline:
-    """Read every file of *files* at *ref* through ``load_offer_text``."""
-    from reconciler.offers.loader import load_offer_text
-
+    """Read every file of *files* at *ref* (one git process) through ``load_offer_text``."""
     cwd = Path.cwd()
     top = git_toplevel(cwd)
-    if git_sha(top, ref) is None:
+    sha = git_sha(top, ref)
+    if sha is None:
         raise BaselineError(f"--baseline {ref!r}: not a commit in {top}")
     baseline = Baseline(ref=ref)
+    where: dict[str, str] = {}  # file path -> repository-relative path
     for offer_file in files:
         key = str(offer_file.path)
-        absolute = (cwd / offer_file.path).resolve()
+        baseline.bodies[key] = None  # filled in below; the files keep their order
         try:
-            rel = absolute.relative_to(top.resolve()).as_posix()
+            where[key] = (cwd / offer_file.path).resolve().relative_to(top.resolve()).as_posix()
         except ValueError:
-            baseline.bodies[key] = None
             baseline.unreadable.add(key)
-            continue
-        shown = _git(["show", f"{ref}:{rel}"], top)
-        if shown.returncode != 0:
-            baseline.bodies[key] = None  # new since REF
-            continue
-        try:
-            # not strict: a baseline explains a plan; past dates there must not hide it
-            loaded = load_offer_text(shown.stdout, key, settings, strict=False)
-        except OfferFilesInvalid:
-            baseline.bodies[key] = None
+    try:
+        blobs = read_at(top, sha, where.values())
+    except (OSError, subprocess.SubprocessError, BlobReadError) as err:
+        raise BaselineError(f"--baseline {ref!r}: cannot read the files at it: {err}") from err
+    for key, rel in where.items():
+        blob = blobs[rel]
+        if blob is None:
+            continue  # new since REF
+        body = _body(as_text(blob), key, settings)
+        baseline.bodies[key] = body
+        if body is None:
             baseline.unreadable.add(key)
-            continue
-        baseline.bodies[key] = dict(loaded.api_body())
     return baseline
+
+
+def _body(text: str | None, key: str, settings: Settings) -> dict[str, object] | None:
+    """The api_body() of an offer file's text at the ref; None: not UTF-8, or not valid."""
+    from reconciler.offers.loader import load_offer_text
+
+    if text is None:
+        return None
+    try:
+        # not strict: a baseline explains a plan; past dates there must not hide it
+        return dict(load_offer_text(text, key, settings, strict=False).api_body())
+    except OfferFilesInvalid:
+        return None

@@ -9,7 +9,8 @@ was renamed (git sees the rename): without a pinned ``id`` the new name is a new
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import subprocess
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from reconciler.errors import ReconcilerError
 from reconciler.offers.domain import offer_key, role_types
 from reconciler.plan.baseline import BaselineError, _git, git_toplevel
+from reconciler.plan.blobs import BlobReadError, as_text, read_at
 from reconciler.plan.inputs import OfferFileLike
 from reconciler.plan.records import GoneFile, UnmanagedOffer
 from reconciler.settings import Settings
@@ -111,9 +113,19 @@ class _History:
     settings: Settings
     renames: dict[str, str]
 
-    def _load(self, text: str, shown: str) -> OfferFile | None:
+    def _read(self, rels: Iterable[str]) -> dict[str, str | None]:
+        """The files at the ref, all read by one git process (None: absent, or not UTF-8)."""
+        try:
+            blobs = read_at(self.top, self.ref, rels)
+        except (OSError, subprocess.SubprocessError, BlobReadError):
+            return {}
+        return {rel: None if blob is None else as_text(blob) for rel, blob in blobs.items()}
+
+    def _load(self, text: str | None, shown: str) -> OfferFile | None:
         from reconciler.offers.loader import load_offer_text
 
+        if text is None:
+            return None
         try:
             return load_offer_text(text, shown, self.settings, strict=False)
         except ReconcilerError:
@@ -128,12 +140,17 @@ class _History:
     ) -> list[GoneFile]:
         """Files at *ref* that no longer exist, matched with the live offer each managed."""
         gone: list[GoneFile] = []
-        for rel in listed:
-            absolute = (self.top / rel).resolve()
-            if not rel.endswith((".yaml", ".yml")) or absolute in current or absolute.exists():
-                continue
-            shown = os.path.relpath(absolute, self.cwd)
-            old = self._load(_git(["show", f"{self.ref}:{rel}"], self.top).stdout, shown)
+        removed = [
+            rel
+            for rel in listed
+            if rel.endswith((".yaml", ".yml"))
+            and (self.top / rel).resolve() not in current
+            and not (self.top / rel).resolve().exists()
+        ]
+        texts = self._read(removed)
+        for rel in removed:
+            shown = os.path.relpath((self.top / rel).resolve(), self.cwd)
+            old = self._load(texts.get(rel), shown)
             if old is None or old.kind not in kinds:
                 continue
             match = _take(
@@ -166,14 +183,16 @@ class _History:
         """Creates whose file had another offer name at *ref*: that offer is left behind."""
         back = {new: old for old, new in self.renames.items()}
         gone: list[GoneFile] = []
-        for change in plan.changes:
-            if change.action != "create" and change.wanted != "create":  # a blocked rename too
-                continue
+        creates = [  # a blocked rename too
+            c for c in plan.changes if c.action == "create" or c.wanted == "create"
+        ]
+        before: dict[str, str] = {}  # the file now -> its path at the ref
+        for change in creates:
             rel = (self.cwd / change.file).resolve().relative_to(self.top.resolve()).as_posix()
-            shown_text = _git(["show", f"{self.ref}:{back.get(rel, rel)}"], self.top)
-            if shown_text.returncode != 0:
-                continue
-            old = self._load(shown_text.stdout, change.file)
+            before[change.file] = back.get(rel, rel)
+        texts = self._read(before.values())
+        for change in creates:
+            old = self._load(texts.get(before[change.file]), change.file)
             if old is None or old.id or old.name == change.offer_name:
                 continue
             match = _take(unmanaged, next((u for u in unmanaged if u.name == old.name), None))

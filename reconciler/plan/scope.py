@@ -23,6 +23,7 @@ from pathlib import Path
 
 from reconciler.offers.loader import discover_offer_files
 from reconciler.plan.baseline import BaselineError, git_toplevel
+from reconciler.plan.blobs import BlobReadError, read_at
 
 
 class Scope(StrEnum):
@@ -109,10 +110,10 @@ def needs_full(changed: set[str], folders: Sequence[str], baseline: str) -> str 
             continue
         if any(path == f or path.startswith(f + os.sep) for f in folders):
             return "an offer file was removed or renamed"
-    for path in sorted(changed):
-        if not path.endswith((".yaml", ".yml")) or not os.path.exists(path):
-            continue
-        before = _at(baseline, path)
+    edited = sorted(p for p in changed if p.endswith((".yaml", ".yml")) and os.path.exists(p))
+    befores = _at(baseline, edited)
+    for path in edited:
+        before = befores.get(path)
         now = Path(path).read_text(encoding="utf-8", errors="replace")
         if before is not None and _name(now) != _name(before):
             return "an offer was renamed"
@@ -128,13 +129,19 @@ def _name(text: str) -> str | None:
     return found.group(1) if found else None
 
 
-def _at(ref: str, path: str) -> str | None:
-    """The file at *ref* (None: it did not exist there, a new file is no rename)."""
-    top = git_toplevel(Path(path).parent).resolve()
-    relative = Path(path).resolve().relative_to(top).as_posix()
-    shown = subprocess.run(
-        ["git", "show", f"{ref}:{relative}"], cwd=top, capture_output=True, check=False, timeout=60
-    )
-    if shown.returncode != 0:
-        return None
-    return shown.stdout.decode("utf-8", "replace")
+def _at(ref: str, paths: list[str]) -> dict[str, str | None]:
+    """Each file at *ref* (None: it did not exist there, a new file is no rename), all read
+    by one git process."""
+    if not paths:
+        return {}
+    top = git_toplevel(Path(paths[0]).parent).resolve()
+    inside = {p: Path(p).resolve().relative_to(top).as_posix() for p in paths}
+    try:
+        blobs = read_at(top, ref, inside.values())
+    except (OSError, subprocess.SubprocessError, BlobReadError):
+        return {}
+    texts: dict[str, str | None] = {}
+    for path, rel in inside.items():
+        blob = blobs[rel]
+        texts[path] = None if blob is None else blob.decode("utf-8", "replace")
+    return texts

@@ -36,6 +36,9 @@ LONG_MODULES: dict[str, float] = {
     "tests/workflows/test_lock.py": 1,
 }
 _SHARED_SCOPES = ("module", "class", "package")
+# Session fixtures whose one run several modules' tests read: those tests go to one worker
+# together (on two workers, each would run it again).
+SHARED_RUNS = ("merged_after_review",)
 
 
 def module_of(item: pytest.Item) -> str:
@@ -69,8 +72,31 @@ def _units(items: list[pytest.Item]) -> list[tuple[float, list[pytest.Item]]]:
             units.append((seconds, tests))
         else:
             units += [(seconds / len(tests), [test]) for test in tests]
+    units = _together(units)
     units.sort(key=lambda unit: -unit[0])  # stable: ties keep the collection's order
     return units
+
+
+def _together(
+    units: list[tuple[float, list[pytest.Item]]],
+) -> list[tuple[float, list[pytest.Item]]]:
+    """*units* with those whose tests use one of :data:`SHARED_RUNS` merged into one each."""
+    merged: dict[str, tuple[float, list[pytest.Item]]] = {}
+    rest: list[tuple[float, list[pytest.Item]]] = []
+    for seconds, tests in units:
+        names = {
+            name
+            for test in tests
+            for name in getattr(test, "fixturenames", ())
+            if name in SHARED_RUNS
+        }
+        if not names:
+            rest.append((seconds, tests))
+            continue
+        key = min(names)
+        held = merged.get(key, (0.0, []))
+        merged[key] = (held[0] + seconds, held[1] + tests)
+    return rest + list(merged.values())
 
 
 def spread(items: list[pytest.Item], workers: int) -> list[pytest.Item]:

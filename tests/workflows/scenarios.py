@@ -6,11 +6,16 @@ produces some, so the same user-visible checks guard both.
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
+from typing import Any
+
 from tests.support.github_server import GitHubServer
 
-from .harness import Run
+from .harness import Repository, Run
 
 WOODGROVE = "Woodgrove Bank Analytics discount 2027"
+CSP = "Contoso Analytics CSP margin 2027"
 DISCOUNT_FILE = "offers/customer-percentage.yaml"
 PLAN_MARKER = "<!-- reconciler:plan"
 # A pull request that changes a live offer's discount, allowing the republish it needs.
@@ -41,3 +46,38 @@ def plan_problems(run: Run, github: GitHubServer, number: int, *, expect: list[s
     elif missing := [text for text in expect if text not in artifact["plan.md"]]:
         problems.append(f"the plan artifact does not show {missing}")
     return problems
+
+
+@dataclass(frozen=True)
+class PlanSeen:
+    """A plan run on a pull request, and what GitHub showed when it ended (copies: later
+    runs edit the comment and the labels)."""
+
+    run: Run
+    problems: list[str]  # :func:`plan_problems` of the run, checked when it ended
+    comments: list[dict[str, Any]]
+    labels: set[str]
+    oidc_subjects: list[str]
+
+    @classmethod
+    def after(cls, run: Run, github: GitHubServer, number: int, expect: list[str]) -> PlanSeen:
+        return cls(
+            run,
+            plan_problems(run, github, number, expect=expect),
+            copy.deepcopy(github.comments_on(number)),
+            {label["name"] for label in github.issues[number]["labels"]},
+            [claims["sub"] for claims in github.oidc_issued],
+        )
+
+
+@dataclass(frozen=True)
+class MergedAfterReview:
+    """A pull request planned, pushed to and planned again, an offer edited in Partner Center
+    after the review, the merge applied: the runs, and what GitHub showed after each plan."""
+
+    repo: Repository
+    github: GitHubServer
+    number: int
+    first: PlanSeen
+    second: PlanSeen  # the plan the reviewers approved
+    applied: Run

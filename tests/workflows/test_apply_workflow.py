@@ -7,8 +7,7 @@ import pytest
 from tests.support.github_server import GitHubServer
 
 from .harness import Repository, event
-from .scenarios import WOODGROVE, discount, plan_problems
-from .steps import merge_pull_request, open_pull_request, pull_request_event
+from .scenarios import WOODGROVE, MergedAfterReview
 
 # act is an external runner whose job log, under a loaded machine, has once lost a step's last
 # line; one rerun tells such a hiccup from a broken workflow, which fails both times.
@@ -20,15 +19,15 @@ APPLY_UNSEEN = event("workflow_dispatch", inputs={"apply_unseen": True})
 
 
 def test_a_merge_is_applied_in_the_offers_environment_and_reported_on_the_pull_request(
-    live_repo: Repository, github: GitHubServer
+    merged_after_review: MergedAfterReview,
 ) -> None:
-    repo = live_repo
-    number = github.add_pull(7)
-    sha = open_pull_request(repo, number, discount(10, 15))
-    planned = repo.run("offers-plan.yml", "pull_request", pull_request_event(number, sha))
-    assert plan_problems(planned, github, number, expect=["1 to republish"]) == []
+    # The pull request's plan, then the merge's apply: one shared run (conftest.py), read
+    # here for what GitHub shows of the apply.
+    scenario = merged_after_review
+    github, number, planned = scenario.github, scenario.number, scenario.second.run
+    assert scenario.second.problems == []
 
-    applied = repo.run("offers-apply.yml", "push", merge_pull_request(repo, github, number, sha))
+    applied = scenario.applied
     assert applied.succeeded, applied.failure()
     # The lock was the repository's state ref (the github backend), released at the end.
     refs = [(r.method, r.path.split("/git/")[-1]) for r in github.requests if "/git/ref" in r.path]
@@ -44,10 +43,10 @@ def test_a_merge_is_applied_in_the_offers_environment_and_reported_on_the_pull_r
     assert "✅ Applied" in outcome[0] and WOODGROVE in outcome[0]
     (sticky,) = [c["body"] for c in github.comments_on(number) if "reconciler:plan" in c["body"]]
     # The approved plan stays readable on the pull request, with the outcome below it ...
-    assert "discountPercentage: 15" in sticky and "Applied after merge: ✅ Applied" in sticky
-    assert sticky.index("discountPercentage: 15") < sticky.index("Applied after merge")
+    assert "discountPercentage: 20" in sticky and "Applied after merge: ✅ Applied" in sticky
+    assert sticky.index("discountPercentage: 20") < sticky.index("Applied after merge")
     # ... and in full in the pull request run's artifact.
-    assert "discountPercentage: 15" in planned.artifact("offers-plan")["plan.md"]
+    assert "discountPercentage: 20" in planned.artifact("offers-plan")["plan.md"]
     kept = applied.artifact("offers-apply")
     assert set(kept) == {"plan.json", "comparison.md", "apply.md"}
     assert WOODGROVE in kept["apply.md"]

@@ -7,7 +7,7 @@ import pytest
 from tests.support.github_server import GitHubServer
 
 from .harness import Repository, git
-from .scenarios import DISCOUNT_FILE, WOODGROVE, discount, plan_problems
+from .scenarios import CSP, DISCOUNT_FILE, WOODGROVE, MergedAfterReview, discount, plan_problems
 from .steps import (
     live_edit,
     live_offers,
@@ -20,7 +20,6 @@ from .steps import (
 # line; one rerun tells such a hiccup from a broken workflow, which fails both times.
 pytestmark = pytest.mark.flaky(reruns=1)
 
-CSP = "Contoso Analytics CSP margin 2027"
 MERGE_MARKER = "<!-- reconciler:merge-plan -->"
 NEW_FILE = "offers/northwind.yaml"
 NEW_NAME = "Northwind Traders Analytics discount 2027"
@@ -31,20 +30,17 @@ def discount_of(repo: Repository, name: str) -> float:
 
 
 def test_only_the_approved_change_is_applied_and_a_live_edit_after_the_review_stays(
-    live_repo: Repository, github: GitHubServer
+    merged_after_review: MergedAfterReview,
 ) -> None:
-    repo = live_repo
-    number = github.add_pull(7)
-    head = open_pull_request(repo, number, discount(10, 12))
-    planned = repo.run("offers-plan.yml", "pull_request", pull_request_event(number, head))
-    assert plan_problems(planned, github, number, expect=["1 to republish"]) == []
-
-    # After the review, someone edits another offer in Partner Center.
-    live_edit(repo, CSP, {"preparedBy": "someone@contoso.com"})
-    applied = repo.run("offers-apply.yml", "push", merge_pull_request(repo, github, number, head))
+    # The pull request's plan, a live edit of another offer after the review, the merge's
+    # apply: one shared run (conftest.py), read here for what reached the live offers.
+    scenario = merged_after_review
+    repo, github, number = scenario.repo, scenario.github, scenario.number
+    assert scenario.second.problems == []
+    applied = scenario.applied
     assert applied.succeeded, applied.failure()
 
-    assert discount_of(repo, WOODGROVE) == 12  # the approved change, applied
+    assert discount_of(repo, WOODGROVE) == 20  # the approved change, applied
     assert live_offers(repo)[CSP]["preparedBy"] == "someone@contoso.com"  # the edit stays
     (comparison,) = [c["body"] for c in github.comments_on(number) if MERGE_MARKER in c["body"]]
     assert "Applied: as approved (1)" in comparison and WOODGROVE in comparison

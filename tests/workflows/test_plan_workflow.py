@@ -7,7 +7,7 @@ import pytest
 from tests.support.github_server import GitHubServer
 
 from .harness import Repository
-from .scenarios import WOODGROVE, discount, plan_problems
+from .scenarios import MergedAfterReview, discount
 from .steps import open_pull_request, pull_request_event
 
 # act is an external runner whose job log, under a loaded machine, has once lost a step's last
@@ -16,37 +16,24 @@ pytestmark = pytest.mark.flaky(reruns=1)
 
 
 def test_a_pull_request_gets_one_sticky_plan_comment_a_label_and_the_plan_artifact(
-    live_repo: Repository, github: GitHubServer
+    merged_after_review: MergedAfterReview,
 ) -> None:
-    repo = live_repo
-    number = github.add_pull(7)
-
-    sha = open_pull_request(repo, number, discount(10, 15))
-    first = repo.run("offers-plan.yml", "pull_request", pull_request_event(number, sha))
-    assert (
-        plan_problems(
-            first, github, number, expect=["1 to republish", WOODGROVE, "discountPercentage: 15"]
-        )
-        == []
-    )
-    assert first.pip_calls == [
+    # Two pushes to a pull request on a live repository, each planned: the first two runs of
+    # a shared pull request (conftest.py), each read as GitHub showed it when the run ended.
+    first, second = merged_after_review.first, merged_after_review.second
+    assert first.problems == []
+    assert first.run.pip_calls == [
         ["install", "--require-hashes", "--no-deps", "-r", ".github/requirements/reconciler.txt"]
     ]
-    (comment,) = github.comments_on(number)
+    (comment,) = first.comments
     assert "discountPercentage: 10" in comment["body"]
-    labels = {label["name"] for label in github.issues[number]["labels"]}
-    assert labels == {"offers:changes", "offers:destructive"}
+    assert first.labels == {"offers:changes", "offers:destructive"}
     # The plan job asks GitHub for an OIDC token as a pull request, for the read-only app.
-    assert [claims["sub"] for claims in github.oidc_issued] == ["repo:octo/offers:pull_request"]
+    assert first.oidc_subjects == ["repo:octo/offers:pull_request"]
 
     # A second push: the same comment is edited, never a second one.
-    sha = open_pull_request(repo, number, discount(15, 20))
-    second = repo.run("offers-plan.yml", "pull_request", pull_request_event(number, sha))
-    assert (
-        plan_problems(second, github, number, expect=["1 to republish", "discountPercentage: 20"])
-        == []
-    )
-    (edited,) = github.comments_on(number)
+    assert second.problems == []
+    (edited,) = second.comments
     assert edited["id"] == comment["id"] and edited["body"] != comment["body"]
     assert "discountPercentage: 15" not in edited["body"]
 

@@ -13,4 +13,4 @@ SHIM
 chmod +x "${bin}/python"
 ln -sf python "${bin}/python3"
 echo "${bin}" >> "${GITHUB_PATH}"
-echo "python-version=$("${HARNESS_PYTHON}" -c 'import platform; print(platform.python_version())')" >> "${GITHUB_OUTPUT}"
+echo "python-version=${HARNESS_PYTHON_VERSION}" >> "${GITHUB_OUTPUT}"
