@@ -1,7 +1,7 @@
 """The Product Ingestion API client every command uses, against the real API or the emulator.
 
-Typed calls (``configure``, ``job_status``, ``list_offers``, ...) on top of
-:class:`~reconciler.api.transport.ApiTransport` (tokens, retries, errors). Each call sends
+Typed calls (``configure``, ``job_status``, ``list_offers``, ...) through the
+:class:`~reconciler.api.transport.ApiTransport` it holds (tokens, retries, errors). Each call sends
 the ``$version`` it documents; private offers and price resources are read at the
 ``api.versions`` setting, the same versions the plan writes, so a field written is never
 missing on read. Lists follow :mod:`reconciler.api.paging`; a lost ``POST configure``
@@ -10,6 +10,8 @@ response raises :class:`~reconciler.errors.AmbiguousSubmission` and is never re-
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -17,6 +19,7 @@ import httpx
 
 from reconciler.api import jobs as jobs_module
 from reconciler.api import paging
+from reconciler.api.credentials import TokenProvider
 from reconciler.api.jobs import JobStatus
 from reconciler.api.transport import ApiTransport, RequestStats
 from reconciler.errors import (
@@ -34,6 +37,7 @@ from reconciler.offers.schema_urls import (
     PRICE_VERSION_SETTING,
     schema_version,
 )
+from reconciler.settings import Settings
 
 __all__ = ["ProductIngestionClient", "RequestStats"]
 
@@ -56,14 +60,62 @@ def _normalised(offer: dict[str, object]) -> dict[str, object]:
     return offer
 
 
-class ProductIngestionClient(ApiTransport):
-    """See the module docstring. Open it through :func:`reconciler.api.connect.open_client`."""
+class ProductIngestionClient:
+    """See the module docstring. Open it through :func:`reconciler.api.connect.open_client`.
+
+    It holds its :class:`~reconciler.api.transport.ApiTransport` (built from the same
+    arguments) rather than deriving from it: the typed calls use only the transport's
+    request methods, and callers see the endpoint, settings, stats and write switch."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        settings: Settings | None = None,
+        tokens: TokenProvider | None = None,
+        http: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        writes: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.transport = ApiTransport(
+            endpoint,
+            settings=settings,
+            tokens=tokens,
+            http=http,
+            transport=transport,
+            writes=writes,
+            sleep=sleep,
+            clock=clock,
+            rand=rand,
+        )
+        # The same objects as the transport's (the endpoint without its trailing slash).
+        self.endpoint = self.transport.endpoint
+        self.settings = self.transport.settings
+        self._clock = clock
+        self._sleep = sleep
 
     def __repr__(self) -> str:
         return f"ProductIngestionClient(endpoint={self.endpoint!r}, writes={self.writes_enabled})"
 
     def __enter__(self) -> ProductIngestionClient:
         return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.transport.close()
+
+    @property
+    def writes_enabled(self) -> bool:
+        return self.transport.writes_enabled
+
+    @property
+    def stats(self) -> RequestStats:
+        return self.transport.stats
 
     @property
     def offer_version(self) -> str:
@@ -75,7 +127,7 @@ class ProductIngestionClient(ApiTransport):
 
     def _versioned_get(self, path: str, params: Mapping[str, str], *, label: str) -> Any:
         try:
-            return self._get_json(path, params, label=label)
+            return self.transport._get_json(path, params, label=label)
         except ApiClientError as exc:
             raise _version_refused(exc, params.get("$version", "")) from None
 
@@ -86,13 +138,13 @@ class ProductIngestionClient(ApiTransport):
     ) -> Iterator[dict[str, object]]:
         def page(url: httpx.URL) -> object:
             try:
-                return self._json(self._send("GET", url, label=label), label)
+                return self.transport._json(self.transport._send("GET", url, label=label), label)
             except ApiClientError as exc:
                 raise _version_refused(exc, params.get("$version", "")) from None
 
         return paging.paged(
             page,
-            self._url(path, params),
+            self.transport._url(path, params),
             endpoint=self.endpoint,
             label=label,
             keys=keys,
@@ -141,7 +193,7 @@ class ProductIngestionClient(ApiTransport):
     # ------------------------------------------------------------------ jobs
 
     def job_status(self, job_id: str, *, retry: bool = True) -> JobStatus:
-        data = self._get_json(
+        data = self.transport._get_json(
             f"configure/{job_id}/status",
             {"$version": V_STATUS},
             label="GET configure/{id}/status",
@@ -151,7 +203,7 @@ class ProductIngestionClient(ApiTransport):
         return status if status.job_id else JobStatus.from_data({**data, "jobId": job_id})
 
     def job_detail(self, job_id: str) -> list[dict[str, object]]:
-        data = self._get_json(
+        data = self.transport._get_json(
             f"configure/{job_id}", {"$version": V_DETAIL}, label="GET configure/{id}"
         )
         resources = data.get("resources") if isinstance(data, dict) else None
@@ -159,9 +211,9 @@ class ProductIngestionClient(ApiTransport):
 
     def cancel_job(self, job_id: str) -> JobStatus:
         self._require_writes(f"cancel job {job_id}")
-        url = self._url(f"configure/{job_id}/cancel", {"$version": V_STATUS})
-        response = self._send("POST", url, label="POST configure/{id}/cancel")
-        data = self._json(response, "POST configure/{id}/cancel")
+        url = self.transport._url(f"configure/{job_id}/cancel", {"$version": V_STATUS})
+        response = self.transport._send("POST", url, label="POST configure/{id}/cancel")
+        data = self.transport._json(response, "POST configure/{id}/cancel")
         status = JobStatus.from_data(data)
         return status if status.job_id else JobStatus.from_data({**data, "jobId": job_id})
 
@@ -209,7 +261,7 @@ class ProductIngestionClient(ApiTransport):
         if not resources:
             raise ValueError("configure needs at least one resource")
         body = {"$schema": CONFIGURE_SCHEMA, "resources": resources}
-        url = self._url("configure", {"$version": V_CONFIGURE})
+        url = self.transport._url("configure", {"$version": V_CONFIGURE})
 
         def resolve(error: ApiError) -> None:
             raise AmbiguousSubmission(
@@ -217,12 +269,12 @@ class ProductIngestionClient(ApiTransport):
             )
 
         try:
-            response = self._send(
+            response = self.transport._send(
                 "POST", url, label="POST configure", body=body, resolve_lost=resolve
             )
         except ApiClientError as exc:
             raise _schema_refused(exc, resources) from None
-        data = self._json(response, "POST configure")
+        data = self.transport._json(response, "POST configure")
         status = JobStatus.from_data(data if isinstance(data, dict) else {})
         if not status.job_id:
             raise ApiServerError(

@@ -107,7 +107,7 @@ def _continuation(page: Mapping[str, object]) -> str | None:
 
 def _read_list(client: ProductIngestionClient, report: DoctorReport) -> list[dict[str, object]]:
     params = {"$version": client.offer_version}
-    page = client._get_json("private-offer/query", params, label=LIST, retry=False)
+    page = client.transport._get_json("private-offer/query", params, label=LIST, retry=False)
     report.add(
         "token",
         "the configured credential gets a token for https://graph.microsoft.com/.default",
@@ -134,14 +134,16 @@ def _read_list(client: ProductIngestionClient, report: DoctorReport) -> list[dic
     items: list[dict[str, object]] = [i for i in page[key] if isinstance(i, dict)]
     link_key, pages = _continuation(page), 1
     first_link_key = link_key
-    url = client._url("private-offer/query", params)
+    url = client.transport._url("private-offer/query", params)
     while link_key is not None and pages < MAX_PAGES and not _every_type(items):
         link = str(page[link_key])
         if link_key in TOKEN_KEYS:
-            url = client._url("private-offer/query", {**params, link_key: link})
+            url = client.transport._url("private-offer/query", {**params, link_key: link})
         else:
             url = resolve_link(client.endpoint, url, link)
-        page = client._json(client._send("GET", url, label=LIST, retry=False), LIST)
+        page = client.transport._json(
+            client.transport._send("GET", url, label=LIST, retry=False), LIST
+        )
         items += [i for i in page.get(key) or [] if isinstance(i, dict)]
         link_key, pages = _continuation(page), pages + 1
     report.add(
@@ -198,7 +200,7 @@ def _offers_by_type(
     full: list[dict[str, object]] = []
     for kind, item in sorted(firsts.items()):
         bare = str(item["id"]).removeprefix("private-offer/")
-        offer = client._get_json(
+        offer = client.transport._get_json(
             f"private-offer/{bare}",
             {"$version": client.offer_version},
             label="GET private-offer/{id}",
@@ -226,11 +228,11 @@ def _template_target(
             plan = entry.get("plan") or entry.get("basePlan") if isinstance(entry, dict) else None
             if isinstance(entry, dict) and entry.get("product") and plan:
                 return str(entry["product"]), str(plan)
-    products = client._get_json(
+    products = client.transport._get_json(
         "product", {"$version": "2022-07-01"}, label="GET product", retry=False
     )
     for product in (products or {}).get("value") or []:
-        plans = client._get_json(
+        plans = client.transport._get_json(
             "plan",
             {"$version": "2022-07-01", "product": str(product.get("id"))},
             label="GET plan",
@@ -254,7 +256,7 @@ def _template(
         )
         return None
     product, plan = target
-    template: dict[str, object] = client._get_json(
+    template: dict[str, object] = client.transport._get_json(
         f"{PRICE_RESOURCE}/{product_guid(product)}",
         {"$version": client.price_version, "plan": plan},
         label=f"GET {PRICE_RESOURCE}/{{id}}",
@@ -292,7 +294,7 @@ def _plan_names(
     product, ref = found[0]
     form = "durable id" if ref.count("/") == 2 else "external id"
     try:
-        listed = client._get_json(
+        listed = client.transport._get_json(
             "plan",
             {"$version": PLAN_LIST_VERSION, "product": product},
             label="GET plan",

@@ -22,7 +22,7 @@ until they end or a successor step (or a lost answer) needs the caller's loop.
 
 The main thread alone changes the runs, the report and the journal's stale and result
 records; the tasks only read, and send (each send writes its own intent, durable before
-the request goes out: :meth:`~reconciler.apply.submit.SubmitPart.send`).
+the request goes out: :meth:`~reconciler.apply.submit.Submitter.send`).
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ from typing import Any
 
 from reconciler.apply.guard import LiveView, stale_reason
 from reconciler.apply.outcome import ProgressEvent
-from reconciler.apply.results import ResultsPart
+from reconciler.apply.results import Results
+from reconciler.apply.runs import RunBook
 from reconciler.apply.states import RunState
-from reconciler.apply.submit import ONE_BY_ONE, Sent, SubmitPart
+from reconciler.apply.submit import ONE_BY_ONE, Sent, Submitter
 from reconciler.errors import NotFoundError
 from reconciler.offers.domain import name_key, offer_key
 
@@ -56,24 +57,31 @@ class _Task:
     at: float  # when it was started (a poll's time, for the schedule)
 
 
-class PipelinePart(SubmitPart, ResultsPart):
-    def pipeline(self, wave: list[int], guarded: set[int]) -> None:
+class Pipeline:
+    """The first wave's reads, sends and polls on one pool (see the module docstring)."""
+
+    def __init__(self, book: RunBook, submitter: Submitter, results: Results) -> None:
+        self.book = book
+        self.submitter = submitter
+        self.results = results
+
+    def run(self, wave: list[int], guarded: set[int]) -> None:
         """Send the first step of every change in *wave*; the changes in *guarded* are
         read first (stale-plan guard, by id); poll their jobs until they end. Returns early
         for the caller's loop when a step has a successor to send or an answer was lost,
         or when the deadline comes."""
-        wave = [i for i in wave if self.fillable(i)]
+        wave = [i for i in wave if self.submitter.fillable(i)]
         groups = [
             _Group([i for i, _ in g], {i for i, _ in g if i in guarded})
-            for g in self.groups([(i, self.runs[i].step) for i in wave])
+            for g in self.submitter.groups([(i, self.book.runs[i].step) for i in wave])
         ]
         group_of = {i: g for g in groups for i in g.items}
         reads = deque(i for i in wave if i in guarded)
         sendable = deque(g for g in groups if not g.unread)
-        workers = max(1, self.settings.apply.max_concurrent_requests)
+        workers = max(1, self.book.settings.apply.max_concurrent_requests)
         running: dict[Future[Any], _Task] = {}
         polling: set[str] = set()
-        next_req = self.journal.state.next_req
+        next_req = self.book.journal.state.next_req
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply")
 
         def start(task: _Task, fn: Any, *args: Any) -> None:
@@ -81,21 +89,27 @@ class PipelinePart(SubmitPart, ResultsPart):
 
         try:
             while True:
-                now = self.opts.clock()
-                sending = now < self.deadline
-                schedule = self.scheduled(now)
+                now = self.book.opts.clock()
+                sending = now < self.book.deadline
+                schedule = self.results.scheduled(now)
                 due = deque(schedule.due(now, polling))
                 while len(running) < workers:
                     if due:
                         job_id = due.popleft()
                         polling.add(job_id)
-                        start(_Task("poll", job_id, now), self.check_job, job_id)
+                        start(_Task("poll", job_id, now), self.results.check_job, job_id)
                     elif sendable and sending:
                         for items in self._requests(sendable.popleft()):
                             for index in items:
-                                self.runs[index].state = RunState.WAITING
-                            body = [(i, self.runs[i].step) for i in items]
-                            start(_Task("send", next_req, now), self.send, next_req, body, {})
+                                self.book.runs[index].state = RunState.WAITING
+                            body = [(i, self.book.runs[i].step) for i in items]
+                            start(
+                                _Task("send", next_req, now),
+                                self.submitter.send,
+                                next_req,
+                                body,
+                                {},
+                            )
                             next_req += 1
                     elif reads and sending:
                         index = reads.popleft()
@@ -107,11 +121,11 @@ class PipelinePart(SubmitPart, ResultsPart):
                     # jobs of the first wave, unless a successor step or a lost answer
                     # needs the caller's loop, or the deadline comes first.
                     wake = schedule.next_due(polling)
-                    if self.ready or self.unresolved or reads or sendable or wake is None:
+                    if self.book.ready or self.book.unresolved or reads or sendable or wake is None:
                         return
-                    if wake >= self.deadline:
+                    if wake >= self.book.deadline:
                         return
-                    self.opts.sleep(max(0.0, wake - now))
+                    self.book.opts.sleep(max(0.0, wake - now))
                     continue
                 wake = None if due else schedule.next_due(polling)
                 timeout = None if wake is None else max(0.0, wake - now)
@@ -129,7 +143,7 @@ class PipelinePart(SubmitPart, ResultsPart):
                     else:
                         polling.discard(task.key)
                         job_id, status, detail = future.result()
-                        self.take_status(job_id, status, detail, task.at)
+                        self.results.take_status(job_id, status, detail, task.at)
         except BaseException:
             # Ctrl-C (or a bug): send nothing more; what went out is in the journal.
             pool.shutdown(wait=True, cancel_futures=True)
@@ -138,16 +152,16 @@ class PipelinePart(SubmitPart, ResultsPart):
             pool.shutdown(wait=True)
 
     def _read(self, index: int) -> dict[str, object] | None:
-        offer_id = self.runs[index].change.offer_id
+        offer_id = self.book.runs[index].change.offer_id
         assert offer_id is not None  # guarded changes act on an existing offer
         try:
-            return self.client.get_offer(offer_id)
+            return self.book.client.get_offer(offer_id)
         except NotFoundError:
             return None
 
     def _guarded(self, index: int, offer: dict[str, object] | None) -> None:
         """The stale-plan guard of one change, from its offer as just read."""
-        run = self.runs[index]
+        run = self.book.runs[index]
         key = offer_key(run.change.offer_id)
         if offer is None:
             live = LiveView({}, {}, listed=False)
@@ -155,25 +169,25 @@ class PipelinePart(SubmitPart, ResultsPart):
             live = LiveView({key: offer}, {name_key(offer.get("name")): [offer]}, listed=False)
         reason = stale_reason(run.change, live)
         if reason:
-            self.stale(run, reason, record=True)
+            self.book.stale(run, reason, record=True)
 
     def _requests(self, group: _Group) -> list[list[int]]:
         """The requests a group goes out as: without its stale changes, and one per offer
         once the service has refused a request holding several."""
-        items = [i for i in group.items if self.runs[i].state is RunState.READY]
+        items = [i for i in group.items if self.book.runs[i].state is RunState.READY]
         if not items:
             return []
-        return [[i] for i in items] if self.one_offer_per_request else [items]
+        return [[i] for i in items] if self.book.one_offer_per_request else [items]
 
     def _answered(self, sent: Sent) -> list[_Group]:
         """A submission's answer; the offers of a multi-offer request the service refused
         come back to be sent one by one."""
         if not sent.split:
-            self.after_send(sent)
+            self.submitter.after_send(sent)
             return []
-        if not self.one_offer_per_request:
-            self.one_offer_per_request = True
-            self.progress(ProgressEvent("note", (), message=ONE_BY_ONE))
+        if not self.book.one_offer_per_request:
+            self.book.one_offer_per_request = True
+            self.book.progress(ProgressEvent("note", (), message=ONE_BY_ONE))
         for index, _ in sent.items:
-            self.runs[index].state = RunState.READY
+            self.book.runs[index].state = RunState.READY
         return [_Group([index]) for index, _ in sent.items]

@@ -18,28 +18,33 @@ from __future__ import annotations
 from reconciler.apply.effect import effect_of
 from reconciler.apply.guard import LiveView, read_live, step_target
 from reconciler.apply.journal import RequestState, stamp_epoch
-from reconciler.apply.runs import ApplierBase
+from reconciler.apply.runs import RunBook
 from reconciler.apply.states import RunState, Verdict
 from reconciler.errors import ApiError
 
 Item = tuple[RequestState, int, int]
 
 
-class ResolvePart(ApplierBase):
+class Resolver:
+    """Lost answers settled from the live offers (see the module docstring)."""
+
+    def __init__(self, book: RunBook) -> None:
+        self.book = book
+
     def resolve(self, requests: list[RequestState]) -> None:
         """Settle the requests whose answer was lost (see the module docstring)."""
-        items = [(req, c, s) for req in requests for c, s in req.items if c in self.runs]
+        items = [(req, c, s) for req in requests for c, s in req.items if c in self.book.runs]
         if not items:
             return
         for _, c, _s in items:
-            self.runs[c].state = RunState.WAITING
+            self.book.runs[c].state = RunState.WAITING
         need_list = any(self._target(c, s) is None for _, c, s in items)
         ids = [t for _, c, s in items if (t := self._target(c, s)) is not None]
         newest = max((stamp_epoch(req.at) for req in requests), default=0.0)
-        wait = self.lost_wait()
+        wait = self.book.lost_wait()
         while True:
             try:
-                live = read_live(self.client, ids, need_list=need_list)
+                live = read_live(self.book.client, ids, need_list=need_list)
             except ApiError as exc:
                 for _, c, _s in items:
                     self._unknown(c, f"checking its effect failed ({exc.message})")
@@ -48,19 +53,19 @@ class ResolvePart(ApplierBase):
             open_ = any(
                 v in (Verdict.NOT_APPLIED, Verdict.UNRESOLVED) for v, _ in verdicts.values()
             )
-            remaining = newest + wait - self.opts.wall()
-            left = self.deadline - self.opts.clock()
+            remaining = newest + wait - self.book.opts.wall()
+            left = self.book.deadline - self.book.opts.clock()
             if not open_ or remaining <= 0 or left <= 0:
                 break
-            self.opts.sleep(max(0.0, min(self.interval(), remaining, left)))
+            self.book.opts.sleep(max(0.0, min(self.book.interval(), remaining, left)))
         if live.listed:
-            self.listing = live  # fresh: the create re-check of this wave may use it
+            self.book.listing = live  # fresh: the create re-check of this wave may use it
         waited = remaining <= 0
         for req in requests:
             record: list[list[object]] = []
             created: dict[str, str] = {}
             for c, s in req.items:
-                if c not in self.runs:
+                if c not in self.book.runs:
                     continue
                 verdict, durable = verdicts[(req.req, c)]
                 if verdict is Verdict.NOT_APPLIED and not waited:
@@ -73,33 +78,33 @@ class ResolvePart(ApplierBase):
                 if verdict is Verdict.APPLIED and durable and self._target(c, s) is None:
                     created[str(c)] = durable  # a plan tells this offer from namesakes by it
             if record:
-                self.journal.write(
+                self.book.journal.write(
                     {"t": "resolved", "req": req.req, "items": record, "created": created}
                 )
 
     def _target(self, c: int, s: int) -> str | None:
-        return step_target(self.plan.changes[c].steps[s])[0]
+        return step_target(self.book.plan.changes[c].steps[s])[0]
 
     def _effect(
         self, req: RequestState, c: int, s: int, live: LiveView
     ) -> tuple[Verdict, str | None]:
-        step = self.plan.changes[c].steps[s]
+        step = self.book.plan.changes[c].steps[s]
         before = req.before.get(c) if step_target(step)[0] is None else []
         return effect_of(step, live, sent_etag=req.sent_etags.get(c), before=before)
 
     def _settle(
         self, c: int, s: int, verdict: Verdict, durable: str | None, etag: str | None
     ) -> None:
-        run = self.runs[c]
+        run = self.book.runs[c]
         step = run.change.steps[s]
         name = run.change.offer_name
         if verdict is Verdict.APPLIED:
             # the target's eTag as the lost step left it: the next step's precondition
-            self.learned(run, step, durable if run.target(step) is None else None, etag)
-            self.note(f"{name}: an earlier request took effect; not re-sent", run)
-            self.step_done(run, s, queue=True)
+            self.book.learned(run, step, durable if run.target(step) is None else None, etag)
+            self.book.note(f"{name}: an earlier request took effect; not re-sent", run)
+            self.book.step_done(run, s, queue=True)
         elif verdict is Verdict.MOVED:
-            self.stale(
+            self.book.stale(
                 run,
                 "the answer to an earlier request was lost and the offer changed since in a "
                 "way that request does not explain; run plan again",
@@ -108,8 +113,8 @@ class ResolvePart(ApplierBase):
         elif verdict is Verdict.NOT_APPLIED:
             run.next_step = s
             run.state = RunState.READY
-            self.ready.append(c)
-            self.note(f"{name}: an earlier request had no effect; sending it", run)
+            self.book.ready.append(c)
+            self.book.note(f"{name}: an earlier request had no effect; sending it", run)
         else:
             what = "created" if run.target(step) is None else f"{step.kind} took effect"
             self._unknown(
@@ -119,11 +124,11 @@ class ResolvePart(ApplierBase):
             )
 
     def _unknown(self, c: int, why: str) -> None:
-        run = self.runs[c]
-        self.end(
+        run = self.book.runs[c]
+        self.book.end(
             run,
             "unknown",
             f"the answer to a configure request was lost and {why}; nothing was re-sent. "
             f"Run `reconciler jobs resume` (it looks again and sends only what had no effect "
-            f"once {self.lost_wait():g} s have passed), or `reconciler jobs list` to see it",
+            f"once {self.book.lost_wait():g} s have passed), or `reconciler jobs list` to see it",
         )

@@ -13,7 +13,7 @@ from reconciler.api.jobs import JobError, JobStatus
 from reconciler.api.schedule import PollSchedule
 from reconciler.apply.guard import step_target
 from reconciler.apply.outcome import OutcomeError, ProgressEvent
-from reconciler.apply.runs import ApplierBase, Opened, Run
+from reconciler.apply.runs import Opened, Run, RunBook
 from reconciler.apply.states import RunState, Verdict
 from reconciler.errors import ApiError, ApiServerError, ApiUnreachable, ThrottledError
 from reconciler.offers.domain import canonical_type, name_key
@@ -52,36 +52,41 @@ def path_text(segments: Sequence[str | int]) -> str:
     return out
 
 
-class ResultsPart(ApplierBase):
+class Results:
+    """The open jobs: their polls, their results, each step's verdict."""
+
+    def __init__(self, book: RunBook) -> None:
+        self.book = book
+
     def poll(self, deadline: float) -> bool:
         """Poll the open jobs that are due (:class:`~reconciler.api.schedule.PollSchedule`)
         until all are done, or some finished and successors are ready to send; False when
         the deadline passed first."""
-        while self.open_jobs:
-            now = self.opts.clock()
+        while self.book.open_jobs:
+            now = self.book.opts.clock()
             schedule = self.scheduled(now)
             due = schedule.due(now)
             if not due:
                 wake = schedule.next_due()
                 if now >= deadline or wake is None or wake >= deadline:
                     if now < deadline:
-                        self.opts.sleep(deadline - now)
+                        self.book.opts.sleep(deadline - now)
                     return False
-                self.opts.sleep(max(0.0, wake - now))
+                self.book.opts.sleep(max(0.0, wake - now))
                 continue
             finished = False
             for job_id, status, detail in self.check_jobs(due):
                 finished |= self.take_status(job_id, status, detail, now)
-            if finished and (self.ready or self.unresolved):
+            if finished and (self.book.ready or self.book.unresolved):
                 return True
         return True
 
     def scheduled(self, now: float) -> PollSchedule:
         """The poll schedule, with every open job on it (a job is timed from its answer)."""
-        schedule = self.poll_schedule()
-        for job_id in self.open_jobs:
+        schedule = self.book.poll_schedule()
+        for job_id in self.book.open_jobs:
             if job_id not in schedule:
-                sent = self.sent_at.get(job_id)
+                sent = self.book.sent_at.get(job_id)
                 schedule.add(job_id, now if sent is None else sent, known_age=sent is not None)
         return schedule
 
@@ -96,24 +101,26 @@ class ResultsPart(ApplierBase):
         that is done moves its steps on; True when it was done."""
         done = status is not None and status.done
         ran = status.ran if status is not None else None
-        self.poll_schedule().seen(job_id, polled_at, done=done, ran=ran)
+        self.book.poll_schedule().seen(job_id, polled_at, done=done, ran=ran)
         if status is None:
             return False
-        opened = self.open_jobs.get(job_id)
+        opened = self.book.open_jobs.get(job_id)
         if status.done and detail is None:
             detail = self.read_detail(status.job_id)
         # A batch the service takes one offer at a time is said once as info (in
         # job_done), not as a failed job.
         refused = opened is not None and self.refuses_batch(opened, status, detail or [])
-        if self.last_status.get(job_id) != status and not refused:
-            self.last_status[job_id] = status
+        if self.book.last_status.get(job_id) != status and not refused:
+            self.book.last_status[job_id] = status
             offers = (
-                tuple(self.runs[i].change.offer_name for i, _ in opened.items) if opened else ()
+                tuple(self.book.runs[i].change.offer_name for i, _ in opened.items)
+                if opened
+                else ()
             )
-            self.progress(ProgressEvent("job", offers, job_id, status))
+            self.book.progress(ProgressEvent("job", offers, job_id, status))
         if not status.done:
             return False
-        self.job_done(self.open_jobs.pop(job_id), status, detail)
+        self.job_done(self.book.open_jobs.pop(job_id), status, detail)
         return True
 
     def check_jobs(
@@ -121,7 +128,7 @@ class ResultsPart(ApplierBase):
     ) -> list[tuple[str, JobStatus | None, list[dict[str, Any]] | None]]:
         """Read the status of *job_ids* side by side (within the client's rate budget), and
         the detail of each one that is done (:meth:`check_job`)."""
-        workers = max(1, min(self.settings.apply.max_concurrent_requests, len(job_ids)))
+        workers = max(1, min(self.book.settings.apply.max_concurrent_requests, len(job_ids)))
         if workers == 1:
             return [self.check_job(job_id) for job_id in job_ids]
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll")
@@ -134,7 +141,7 @@ class ResultsPart(ApplierBase):
         """The status of one job, and its detail once done; a status that cannot be read is
         None (still pending: one bad poll must not abandon a job that runs fine)."""
         try:
-            status = self.client.job_status(job_id, retry=False)
+            status = self.book.client.job_status(job_id, retry=False)
         except (ApiServerError, ApiUnreachable, ThrottledError) as exc:
             log.info("job %s: status poll failed (%s); still pending", job_id, exc.message)
             return job_id, None, None
@@ -143,7 +150,7 @@ class ResultsPart(ApplierBase):
             detail = []
         elif status.done:
             try:
-                detail = self.client.job_detail(job_id)
+                detail = self.book.client.job_detail(job_id)
             except ApiError as exc:
                 log.warning("job %s: cannot read its detail (%s)", job_id, exc.message)
                 detail = []
@@ -154,11 +161,11 @@ class ResultsPart(ApplierBase):
         a next step must carry, which items of a failed job went through. A job that
         succeeded with the last step of existing offers' changes has nothing (its new eTags
         would never be sent), so its detail read is spared: one request per change."""
-        opened = self.open_jobs.get(job_id)
+        opened = self.book.open_jobs.get(job_id)
         if not status.succeeded or opened is None:
             return True
         for index, step in opened.items:
-            run = self.runs[index]
+            run = self.book.runs[index]
             if run.target(step) is None or run.next_step + 1 < len(run.change.steps):
                 return True
         return False
@@ -177,21 +184,21 @@ class ResultsPart(ApplierBase):
         record = _ResultRecord()
         verdicts: list[tuple[Run, Verdict]] = []
         for (index, step), mine in zip(opened.items, mine_of, strict=True):
-            run = self.runs[index]
+            run = self.book.runs[index]
             verdict = self._step_verdict(
                 run, step, str(index), status, resources, mine, unclaimed, record
             )
             record.items.append([index, run.next_step, verdict.value])
             verdicts.append((run, verdict))
-        self.journal.write(
+        self.book.journal.write(
             record.to_journal(opened, status),
             sync=False,  # a lost result is read again from the job (docs/apply.md)
         )
         for run, verdict in verdicts:
             if verdict is Verdict.SUCCEEDED:
-                self.step_done(run, run.next_step, queue=True)
+                self.book.step_done(run, run.next_step, queue=True)
             else:
-                self.end(run, "failed" if verdict is Verdict.FAILED else "cancelled")
+                self.book.end(run, "failed" if verdict is Verdict.FAILED else "cancelled")
 
     def _step_verdict(
         self,
@@ -210,7 +217,7 @@ class ResultsPart(ApplierBase):
         if found is not None:
             new_id = str(found["id"]) if found.get("id") and target is None else None
             etag = str(found.get("eTag")) if found.get("eTag") else None
-            self.learned(run, step, new_id, etag)
+            self.book.learned(run, step, new_id, etag)
             if new_id:
                 record.created[index] = new_id
             record.etags[index] = etag
@@ -228,7 +235,7 @@ class ResultsPart(ApplierBase):
 
     def read_detail(self, job_id: str) -> list[dict[str, Any]]:
         try:
-            return self.client.job_detail(job_id)
+            return self.book.client.job_detail(job_id)
         except ApiError as exc:
             log.warning("job %s: cannot read its detail (%s)", job_id, exc.message)
             return []
@@ -261,24 +268,24 @@ class ResultsPart(ApplierBase):
         if not self.refuses_batch(opened, status, detail):
             return False
         items: list[list[object]] = [
-            [index, self.runs[index].next_step, Verdict.NOT_APPLIED.value]
+            [index, self.book.runs[index].next_step, Verdict.NOT_APPLIED.value]
             for index, _ in opened.items
         ]
-        self.journal.write(_ResultRecord(items=items).to_journal(opened, status))
-        told = self.one_offer_per_request
-        self.one_offer_per_request = True
+        self.book.journal.write(_ResultRecord(items=items).to_journal(opened, status))
+        told = self.book.one_offer_per_request
+        self.book.one_offer_per_request = True
         for index, _ in opened.items:
-            run = self.runs[index]
+            run = self.book.runs[index]
             run.state = RunState.READY
             # it carried nothing of the change: the report names the jobs that did
             run.outcome.job_ids = [j for j in run.outcome.job_ids if j != status.job_id]
-            self.ready.append(index)
+            self.book.ready.append(index)
         if told:
             return True
         # The same plain line as for a request refused with a 400 (apply.submit): expected
         # of a service that takes one offer per request, said once, not a failure.
         message = "info: the service takes one offer per request; sending them one by one"
-        self.progress(ProgressEvent("note", (), message=message))
+        self.book.progress(ProgressEvent("note", (), message=message))
         return True
 
     def locate(self, change: Change, errors: Sequence[JobError]) -> list[OutcomeError]:
@@ -291,8 +298,8 @@ class ResultsPart(ApplierBase):
                     message += version_hint(message)
                 path = field_path(leaf.message) or field_path(error.message)
                 line, col = change.line, 0
-                if path and self.opts.locate is not None:
-                    found = self.opts.locate(change.file, path)
+                if path and self.book.opts.locate is not None:
+                    found = self.book.opts.locate(change.file, path)
                     if found:
                         line, col = found
                 out.append(

@@ -1,4 +1,4 @@
-"""The applier's state: one run per change (its state machine), options, and bookkeeping."""
+"""The apply run's shared state: one run per change (its state machine), options, bookkeeping."""
 
 from __future__ import annotations
 
@@ -93,8 +93,10 @@ class ApplyOptions:
     emulator: bool = False  # talking to the embedded emulator (--emulator): short safety waits
 
 
-class ApplierBase:
-    """Shared state of the applier's parts (submit, results, resolve) and its bookkeeping."""
+class RunBook:
+    """The state one apply run shares between the engine's parts (:mod:`.applier` wires
+    them), and the state transitions every part makes: each part holds this object, never
+    another part's state."""
 
     def __init__(
         self,

@@ -10,7 +10,7 @@ from reconciler.api.jobs import JobStatus
 from reconciler.apply.guard import named, read_live, unknown_same_name
 from reconciler.apply.journal import body_digest
 from reconciler.apply.outcome import OutcomeError, ProgressEvent
-from reconciler.apply.runs import ApplierBase, Opened, Run
+from reconciler.apply.runs import Opened, Run, RunBook
 from reconciler.apply.states import RunState
 from reconciler.errors import AmbiguousSubmission, ApiClientError, ReconcilerError
 from reconciler.plan.changes import Step
@@ -37,37 +37,42 @@ class Sent:
     at: float = 0.0  # when the answer came (the job's age counts from here)
 
 
-class SubmitPart(ApplierBase):
+class Submitter:
+    """Configure requests: the create re-check, each step's body, the journal's intent."""
+
+    def __init__(self, book: RunBook) -> None:
+        self.book = book
+
     def submit(self, wave: list[int]) -> None:
         """Send the next step of every change in *wave*, packed into configure requests."""
         before = self.recheck_creates(wave)
-        wave = [i for i in wave if self.runs[i].state is not RunState.DONE]
+        wave = [i for i in wave if self.book.runs[i].state is not RunState.DONE]
         wave = [i for i in wave if self.fillable(i)]
         if not wave:
             return
-        items = [(i, self.runs[i].step) for i in wave]
+        items = [(i, self.book.runs[i].step) for i in wave]
         for index in wave:
-            self.runs[index].state = RunState.WAITING
+            self.book.runs[index].state = RunState.WAITING
         results = self.send_groups(self.groups(items), before)
         retry = [item for sent in results if sent.split for item in sent.items]
         if retry:
-            self.one_offer_per_request = True
-            self.progress(ProgressEvent("note", (), message=ONE_BY_ONE))
+            self.book.one_offer_per_request = True
+            self.book.progress(ProgressEvent("note", (), message=ONE_BY_ONE))
             results = [s for s in results if not s.split]
             results += self.send_groups(self.groups(retry), before)
         for sent in results:
             self.after_send(sent)
 
     def groups(self, items: list[tuple[int, Step]]) -> list[list[tuple[int, Step]]]:
-        if self.one_offer_per_request:
+        if self.book.one_offer_per_request:
             return [[item] for item in items]
-        return batches(items, self.settings.apply.max_resources_per_request)
+        return batches(items, self.book.settings.apply.max_resources_per_request)
 
     def send_groups(
         self, groups: list[list[tuple[int, Step]]], before: dict[int, list[str]]
     ) -> list[Sent]:
-        first = self.journal.state.next_req
-        workers = max(1, min(self.settings.apply.max_concurrent_requests, len(groups)))
+        first = self.book.journal.state.next_req
+        workers = max(1, min(self.book.settings.apply.max_concurrent_requests, len(groups)))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply")
         try:
             futures = [
@@ -84,19 +89,19 @@ class SubmitPart(ApplierBase):
     def recheck_creates(self, wave: list[int]) -> dict[int, list[str]]:
         """List the live offers just before creating: an offer of that name the plan did not
         know makes the create stale; the ids listed are the journal's evidence base."""
-        creates = [i for i in wave if self.runs[i].target(self.runs[i].step) is None]
+        creates = [i for i in wave if self.book.runs[i].target(self.book.runs[i].step) is None]
         if not creates:
             return {}
-        live = self.listing or read_live(self.client, [], need_list=True)
-        self.listing = None  # used once: the next wave lists again
-        made = self.made_ids()
+        live = self.book.listing or read_live(self.book.client, [], need_list=True)
+        self.book.listing = None  # used once: the next wave lists again
+        made = self.book.made_ids()
         before: dict[int, list[str]] = {}
         for index in creates:
-            run = self.runs[index]
+            run = self.book.runs[index]
             taken = unknown_same_name(run.change, live, made)
             if taken:
                 ids = ", ".join(str(o.get("id")) for o in taken)
-                self.stale(
+                self.book.stale(
                     run,
                     f"an offer named {run.change.offer_name!r} exists now that the plan did not "
                     f"know ({ids}); nothing was sent for it: run plan again",
@@ -119,7 +124,7 @@ class SubmitPart(ApplierBase):
     def fillable(self, index: int) -> bool:
         """Whether the step's body can be filled in; if not, only that change fails (an
         unset variable of one offer file never stops the offers sharing its request)."""
-        step = self.runs[index].step
+        step = self.book.runs[index].step
         try:
             self.unsealed(step, step.resources)
         except ReconcilerError as exc:
@@ -137,9 +142,9 @@ class SubmitPart(ApplierBase):
                 copy.deepcopy(body),
                 step.templates,
                 step.live_values,
-                env=self.opts.env,
-                allowed=self.settings.env,
-                read_offer=self.client.get_offer,
+                env=self.book.opts.env,
+                allowed=self.book.settings.env,
+                read_offer=self.book.client.get_offer,
             )
         except VariableNotAllowed as exc:
             raise ReconcilerError(
@@ -155,7 +160,7 @@ class SubmitPart(ApplierBase):
         etags: dict[str, str | None] = {}
         targets: dict[str, str | None] = {}
         for index, step in group:
-            run = self.runs[index]
+            run = self.book.runs[index]
             body, etag = self.body(run, step)
             resources.extend(body)
             etags[str(index)] = etag
@@ -164,13 +169,13 @@ class SubmitPart(ApplierBase):
                 expanded.extend(self.unsealed(step, body))
             except ReconcilerError as exc:
                 return Sent(req, group, error=exc, unsent=True)
-        self.journal.write(
+        self.book.journal.write(
             {
                 "t": "intent",
                 "req": req,
-                "items": [[i, self.runs[i].next_step] for i, _ in group],
+                "items": [[i, self.book.runs[i].next_step] for i, _ in group],
                 "changes": [f"c{i}" for i, _ in group],
-                "offers": [self.runs[i].change.offer_name for i, _ in group],
+                "offers": [self.book.runs[i].change.offer_name for i, _ in group],
                 "resource_names": [str(r.get("resourceName")) for r in resources],
                 "targets": targets,
                 "etags": etags,
@@ -179,43 +184,43 @@ class SubmitPart(ApplierBase):
             }
         )
         try:
-            status = self.client.configure(expanded)
+            status = self.book.client.configure(expanded)
         except AmbiguousSubmission as exc:
             # Never re-sent here: the effect is decided from the journal (apply.resolve).
-            self.journal.write({"t": "ambiguous", "req": req, "accepted": None, "found": []})
+            self.book.journal.write({"t": "ambiguous", "req": req, "accepted": None, "found": []})
             return Sent(req, group, lost=exc)
         except ReconcilerError as exc:
             # A 400 is answered before any job exists: nothing took effect, so the offers
             # can go again, one per request, in case the API takes one offer at a time.
             split = len(group) > 1 and isinstance(exc, ApiClientError) and exc.status == 400
             refused = {"t": "refused", "req": req, "error": redact(str(exc)), "split": split}
-            self.journal.write(refused)
+            self.book.journal.write(refused)
             return Sent(req, group, error=exc, split=split)
-        at = self.opts.clock()
-        self.journal.write({"t": "submitted", "req": req, "job_id": status.job_id})
+        at = self.book.opts.clock()
+        self.book.journal.write({"t": "submitted", "req": req, "job_id": status.job_id})
         return Sent(req, group, status=status, at=at)
 
     def after_send(self, sent: Sent) -> None:
-        offers = tuple(self.runs[i].change.offer_name for i, _ in sent.items)
+        offers = tuple(self.book.runs[i].change.offer_name for i, _ in sent.items)
         if sent.status is not None:
             job_id = sent.status.job_id
-            self.open_jobs[job_id] = Opened(sent.req, sent.items)
-            self.sent_at[job_id] = sent.at
+            self.book.open_jobs[job_id] = Opened(sent.req, sent.items)
+            self.book.sent_at[job_id] = sent.at
             for index, _ in sent.items:
-                self.runs[index].outcome.job_ids.append(job_id)
-            self.progress(ProgressEvent("submitted", offers, job_id, sent.status))
+                self.book.runs[index].outcome.job_ids.append(job_id)
+            self.book.progress(ProgressEvent("submitted", offers, job_id, sent.status))
             return
         if sent.lost is not None:
-            self.unresolved.append(sent.req)
+            self.book.unresolved.append(sent.req)
             message = f"{sent.lost.message}; checking its effect, not re-sending it"
-            self.progress(ProgressEvent("note", offers, message=redact(message)))
+            self.book.progress(ProgressEvent("note", offers, message=redact(message)))
             return
         error = sent.error or ReconcilerError("not sent")
         for index, _ in sent.items:
-            run = self.runs[index]
+            run = self.book.runs[index]
             code = getattr(error, "code", None) or ("not-sent" if sent.unsent else "refused")
             run.outcome.errors.append(
                 OutcomeError(str(code), redact(error.message), run.change.file, run.change.line)
             )
-            self.end(run, "failed")
-        self.progress(ProgressEvent("failed-submit", offers, message=redact(str(error))))
+            self.book.end(run, "failed")
+        self.book.progress(ProgressEvent("failed-submit", offers, message=redact(str(error))))

@@ -12,6 +12,7 @@ import pytest
 
 from reconciler.api.client import ProductIngestionClient
 from reconciler.api.retry import parse_retry_after
+from reconciler.api.transport import ApiTransport
 from reconciler.errors import (
     ApiClientError,
     ApiServerError,
@@ -224,3 +225,17 @@ def test_writes_refused_without_writes_flag() -> None:
     with pytest.raises(WriteRefused):
         client.cancel_job("job-1")
     assert api.requests == []
+
+
+def test_the_client_holds_its_transport_and_counts_its_requests_there() -> None:
+    # Composition: the typed calls go through the transport the client holds.
+    api, clock = FakeApi(), FakeClock()
+    seed(api, 2)
+    with make_client(api, clock) as client:
+        assert not isinstance(client, ApiTransport)
+        assert len(list(client.list_offers())) == 2
+        assert client.stats is client.transport.stats
+        assert client.stats.by_endpoint["GET private-offer/query"] == 1
+        assert client.endpoint == client.transport.endpoint == ENDPOINT.rstrip("/")
+        with pytest.raises(WriteRefused):
+            client.configure([{"resourceName": "x"}])

@@ -72,9 +72,11 @@ def test_client_secret(
     caplog.set_level(logging.DEBUG)
     with client_for(emulator, env) as client:
         assert list(client.list_offers()) == []
-        token = client._tokens.token() if client._tokens else ""
+        token = client.transport._tokens.token() if client.transport._tokens else ""
         assert client.stats.tokens_fetched == 1
-        logging.getLogger("test").info("client %r tokens %r error %s", client, client._tokens, "x")
+        logging.getLogger("test").info(
+            "client %r tokens %r error %s", client, client.transport._tokens, "x"
+        )
     out = capsys.readouterr()
     assert_no_leak(
         [caplog.text, out.out, out.err, repr(client)], ["emulator-publisher-secret", token]
@@ -152,7 +154,7 @@ def test_github_actions_oidc(
     caplog.set_level(logging.DEBUG)
     with client_for(emulator, env) as client:
         assert list(client.list_offers()) == []
-        access_token = client._tokens.token() if client._tokens else ""
+        access_token = client.transport._tokens.token() if client.transport._tokens else ""
     [request] = runner_token_server.requests
     # The runner URL's own query survives; the audience is added to it.
     assert request["path"].startswith("/idtoken?")
@@ -172,8 +174,8 @@ def test_github_actions_oidc(
 def test_token_expiring_mid_run_is_renewed(emulator: Emulator) -> None:
     env = creds(AZURE_CLIENT_SECRET="emulator-publisher-secret")
     with client_for(emulator, env) as client:
-        assert client._tokens is not None
-        tokens = client._tokens
+        assert client.transport._tokens is not None
+        tokens = client.transport._tokens
         # Pin the first token, as a cache that trusts a longer lifetime would, so the API
         # itself sees it expire: the client must renew on the 401 and carry on.
         first = tokens.token()
@@ -189,7 +191,7 @@ def test_token_expiring_mid_run_is_renewed(emulator: Emulator) -> None:
                 tokens.invalidate()
                 pinned["token"] = tokens.token()
 
-        client._tokens = Pinned()
+        client.transport._tokens = Pinned()
         list(client.list_offers())
         time.sleep(2.1)
         list(client.list_offers())
