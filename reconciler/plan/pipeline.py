@@ -32,12 +32,7 @@ from reconciler.plan.live import (
     managed_selector,
 )
 from reconciler.plan.plan import Plan
-from reconciler.plan.plan_ids import (
-    plan_refs,
-    read_plan_ids,
-    referenced_products,
-    unknown_plans,
-)
+from reconciler.plan.plan_ids import priced_products, read_plan_ids, unknown_plans
 from reconciler.plan.planner import PlanOptions, make_plan, role_kinds
 from reconciler.plan.scope import Scope, Selection, select_files
 from reconciler.plan.targeted import fetch_targeted
@@ -175,12 +170,10 @@ def attach_plan_ids(
     named by its durable id or its external id is one plan; a file naming a plan its product
     does not have is refused with its file, line and field (OfferFilesInvalid)."""
     mine = [f for f in loaded.files if f.kind in role_kinds(inputs.role)]
-    # Each body's plan references, read from it once (a body is a dump of the file's model).
-    refs = {id(f): plan_refs(f.api_body()) for f in mine}
-    products = referenced_products(r for found in refs.values() for r in found)
+    products = priced_products(f.api_body() for f in mine)
     read_plan_ids(client, products, workers=settings.api.max_connections, into=live.plans)
     live.offers = live.plans.named_all(live.offers)
-    problems = unknown_plans(mine, live.plans, lambda f: refs[id(f)])
+    problems = unknown_plans(mine, live.plans)
     if problems:
         raise OfferFilesInvalid(problems)
 

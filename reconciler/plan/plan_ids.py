@@ -14,11 +14,11 @@ and a durable id equals only itself (:func:`reconciler.offers.domain.plan_key`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from reconciler.errors import ForbiddenError, NotFoundError, Problem
 from reconciler.offers.domain import product_guid
@@ -162,67 +162,36 @@ class PricedFile(Protocol):
     def api_body(self) -> dict[str, object]: ...
 
 
-@dataclass(frozen=True)
-class PlanRef:
-    """A plan reference of a body: ``<key>[<index>].<field>`` = *ref*, a plan of *product*."""
-
-    key: str
-    index: int
-    field: str
-    product: str
-    ref: str
-
-
-def plan_refs(body: Mapping[str, Any]) -> list[PlanRef]:
-    """Every plan reference of *body*'s pricing entries that name a product."""
-    found: list[PlanRef] = []
-    for key in PRICING_KEYS:
-        entries = body.get(key)
-        for i, entry in enumerate(entries if isinstance(entries, list) else []):
-            if not isinstance(entry, Mapping) or not isinstance(entry.get("product"), str):
-                continue
-            product = str(entry["product"])
-            for name in PLAN_KEYS:
-                ref = entry.get(name)
-                if isinstance(ref, str):
-                    found.append(PlanRef(key, i, name, product, ref))
-    return found
-
-
-def referenced_products(refs: Iterable[PlanRef]) -> set[str]:
-    """``product/<guid>`` of each reference (what :func:`priced_products` finds in bodies)."""
-    return {f"product/{product_guid(r.product).lower()}" for r in refs}
-
-
-F = TypeVar("F", bound=PricedFile)
-
-
-def unknown_plans(
-    files: Iterable[F],
-    plans: PlanIds,
-    refs_of: Callable[[F], list[PlanRef]] | None = None,
-) -> list[Problem]:
-    """A file's plan reference that is none of its product's plans (by either name).
-
-    *refs_of*: a file's plan references (default: read from its ``api_body()``)."""
+def unknown_plans(files: Iterable[PricedFile], plans: PlanIds) -> list[Problem]:
+    """A file's plan reference that is none of its product's plans (by either name)."""
     problems: list[Problem] = []
     for f in files:
-        for r in refs_of(f) if refs_of is not None else plan_refs(f.api_body()):
-            if not plans.knows(r.product) or plans.key(r.product, r.ref) is not None:
-                continue
-            line, col = f.position([r.key, r.index, r.field])
-            known = ", ".join(plans.external_ids(r.product)) or "none"
-            problems.append(
-                Problem(
-                    file=f.path.as_posix(),
-                    line=line,
-                    col=col,
-                    path=f"{r.key}[{r.index}].{r.field}",
-                    message=(
-                        f"{r.product} has no plan {r.ref!r} (by external id or durable id); "
-                        f"its plans: {known}"
-                    ),
-                    rule="known-plan",
-                )
-            )
+        body = f.api_body()
+        for key in PRICING_KEYS:
+            entries = body.get(key)
+            for i, entry in enumerate(entries if isinstance(entries, list) else []):
+                if not isinstance(entry, Mapping) or not isinstance(entry.get("product"), str):
+                    continue
+                product = str(entry["product"])
+                if not plans.knows(product):
+                    continue
+                for name in PLAN_KEYS:
+                    ref = entry.get(name)
+                    if not isinstance(ref, str) or plans.key(product, ref) is not None:
+                        continue
+                    line, col = f.position([key, i, name])
+                    known = ", ".join(plans.external_ids(product)) or "none"
+                    problems.append(
+                        Problem(
+                            file=f.path.as_posix(),
+                            line=line,
+                            col=col,
+                            path=f"{key}[{i}].{name}",
+                            message=(
+                                f"{product} has no plan {ref!r} (by external id or durable id); "
+                                f"its plans: {known}"
+                            ),
+                            rule="known-plan",
+                        )
+                    )
     return problems

@@ -5,13 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.errors import ForbiddenError
-from reconciler.plan.plan_ids import (
-    PlanIds,
-    plan_refs,
-    priced_products,
-    read_plan_ids,
-    referenced_products,
-)
+from reconciler.plan.plan_ids import PlanIds, priced_products, read_plan_ids
 
 PRODUCT = "product/34771906-9711-4196-9f60-4af380fd5042"
 DURABLE = "plan/34771906-9711-4196-9f60-4af380fd5042/c61642ed-1d5e-51b8-9491-0668505383aa"
@@ -61,9 +55,3 @@ def test_only_durable_references_ask_for_a_list_when_asked_so() -> None:
     ]
     assert priced_products(bodies) == {PRODUCT, "product/other"}
     assert priced_products(bodies, durable_only=True) == {"product/other"}
-    refs = [r for body in bodies for r in plan_refs(body)]
-    assert referenced_products(refs) == priced_products(bodies)
-    assert [(r.key, r.index, r.field, r.ref) for r in refs] == [
-        ("pricing", 0, "plan", "plan/123456"),
-        ("pricing", 0, "basePlan", "plan/other/guid"),
-    ]
