@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from reconciler.emulator.catalogue import parse_catalogue
 from reconciler.emulator.job_record import JobRecord
@@ -61,6 +61,15 @@ def load_catalogue() -> list[dict[str, Any]]:
     return parse_catalogue(json.loads(text), "data/catalogue.json")
 
 
+class Aliases(NamedTuple):
+    """What an offer view names a pricing entry's product and plan by."""
+
+    product: bool
+    product_alias: object
+    plan: bool
+    plan_alias: object
+
+
 class Store:
     def __init__(self, data_dir: Path | None) -> None:
         if data_dir is None:
@@ -72,6 +81,10 @@ class Store:
         self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self.lock = threading.RLock()
+        # (product, plan reference) -> (product alias, plan alias): every offer view names
+        # its pricing entries, and reading the catalogue rows for each one was most of a
+        # list page's time. Cleared whenever the catalogue may have changed.
+        self._aliases: dict[tuple[str, str], Aliases] = {}
         with self.lock:
             if data_dir is not None:
                 self._db.execute("PRAGMA journal_mode=WAL")
@@ -94,6 +107,7 @@ class Store:
                 yield
             except BaseException:
                 self._db.execute("ROLLBACK")
+                self._aliases.clear()
                 raise
             self._db.execute("COMMIT")
 
@@ -104,6 +118,7 @@ class Store:
         self._db.execute(f"RELEASE {name}")
 
     def rollback_to(self, name: str) -> None:
+        self._aliases.clear()
         self._db.execute(f"ROLLBACK TO {name}")
         self._db.execute(f"RELEASE {name}")
 
@@ -124,6 +139,7 @@ class Store:
         self._put_products(load_catalogue())
 
     def _put_products(self, products: list[dict[str, Any]]) -> None:
+        self._aliases.clear()
         start = self._db.execute("SELECT COUNT(*) FROM products").fetchone()[0]
         for pseq, product in enumerate(products, start):
             plans = product.get("plans", [])
@@ -168,6 +184,24 @@ class Store:
                 "SELECT doc FROM plans WHERE product = ? AND plan_id = ?", (product_id, plan_id)
             ).fetchone()
         return None if row is None else json.loads(row[0])
+
+    def aliases(self, product_id: str, plan_ref: str) -> Aliases:
+        """The aliases of *product_id* and of the plan *plan_ref* ("" for none) names in it,
+        each as (found, alias)."""
+        key = (product_id, plan_ref)
+        with self.lock:
+            found = self._aliases.get(key)
+            if found is None:
+                product = self.product(product_id)
+                plan = self.find_plan(product_id, plan_ref) if product and plan_ref else None
+                found = Aliases(
+                    product is not None,
+                    None if product is None else product["alias"],
+                    plan is not None,
+                    None if plan is None else plan["alias"],
+                )
+                self._aliases[key] = found
+            return found
 
     def find_plan(self, product_id: str, ref: str) -> dict[str, Any] | None:
         """The plan *ref* names in *product_id*: ``plan/<productGuid>/<planGuid>`` (its durable

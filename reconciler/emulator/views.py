@@ -83,14 +83,12 @@ class Views:
 
     def _names(self, entry: dict[str, Any]) -> dict[str, Any]:
         out = dict(entry)
-        product = self._store.product(entry["product"])
-        if product is not None:
-            out["productName"] = product["alias"]
-            plan_ref = entry.get("plan") or entry.get("basePlan")
-            if plan_ref:
-                plan = self._store.find_plan(entry["product"], str(plan_ref))
-                if plan is not None:
-                    out["planName"] = plan["alias"]
+        plan_ref = entry.get("plan") or entry.get("basePlan")
+        names = self._store.aliases(entry["product"], str(plan_ref or ""))
+        if names.product:
+            out["productName"] = names.product_alias
+            if names.plan:
+                out["planName"] = names.plan_alias
         return out
 
     def _links(self, record: dict[str, Any]) -> list[dict[str, str]]:
