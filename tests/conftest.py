@@ -23,7 +23,7 @@ os.environ.setdefault("RECONCILER_EMULATOR_JOB_LATENCY", "0")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # The suite starts three workers and about 150 `reconciler` processes (subprocesses and
+    # The suite starts four workers and about 150 `reconciler` processes (subprocesses and
     # act's workflow steps). Without bytecode each of them compiles the package from source
     # again, and each worker rewrites every test module again: about 30 s of CPU on two cores.
     # So the suite keeps bytecode (in the ignored __pycache__ folders) even when the
