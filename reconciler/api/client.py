@@ -10,10 +10,8 @@ response raises :class:`~reconciler.errors.AmbiguousSubmission` and is never re-
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
@@ -39,7 +37,7 @@ from reconciler.offers.schema_urls import (
 )
 from reconciler.settings import Settings
 
-__all__ = ["ProductIngestionClient", "RequestStats"]
+__all__ = ["ProductIngestionClient", "RequestStats", "TransportOptions"]
 
 # $version per call, as the documentation uses them; offers and prices follow the setting.
 V_CONFIGURE = "2022-07-01"
@@ -60,6 +58,19 @@ def _normalised(offer: dict[str, object]) -> dict[str, object]:
     return offer
 
 
+class TransportOptions(TypedDict, total=False):
+    """The keyword arguments of :class:`ApiTransport` (the client passes them on as given)."""
+
+    settings: Settings | None
+    tokens: TokenProvider | None
+    http: httpx.Client | None
+    transport: httpx.BaseTransport | None
+    writes: bool
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
+    rand: Callable[[], float]
+
+
 class ProductIngestionClient:
     """See the module docstring. Open it through :func:`reconciler.api.connect.open_client`.
 
@@ -67,35 +78,13 @@ class ProductIngestionClient:
     arguments) rather than deriving from it: the typed calls use only the transport's
     request methods, and callers see the endpoint, settings, stats and write switch."""
 
-    def __init__(
-        self,
-        endpoint: str,
-        *,
-        settings: Settings | None = None,
-        tokens: TokenProvider | None = None,
-        http: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
-        writes: bool = False,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        rand: Callable[[], float] = random.random,
-    ) -> None:
-        self.transport = ApiTransport(
-            endpoint,
-            settings=settings,
-            tokens=tokens,
-            http=http,
-            transport=transport,
-            writes=writes,
-            sleep=sleep,
-            clock=clock,
-            rand=rand,
-        )
+    def __init__(self, endpoint: str, **options: Unpack[TransportOptions]) -> None:
+        self.transport = ApiTransport(endpoint, **options)
         # The same objects as the transport's (the endpoint without its trailing slash).
         self.endpoint = self.transport.endpoint
         self.settings = self.transport.settings
-        self._clock = clock
-        self._sleep = sleep
+        self._clock = self.transport._clock  # the job poller waits on the same clock
+        self._sleep = self.transport._sleep
 
     def __repr__(self) -> str:
         return f"ProductIngestionClient(endpoint={self.endpoint!r}, writes={self.writes_enabled})"

@@ -16,8 +16,8 @@ it) -> READY for the next step, or DONE with a status. The loop runs in waves
 
 Clock and sleep are injectable, so tests drive the loop without real waiting.
 
-:class:`Applier` builds the parts once and wires them: each receives in its constructor the
-run's shared state (:class:`~reconciler.apply.runs.RunBook`: plan, client, settings,
+:class:`Applier` builds the parts once around the run's shared state that
+:func:`apply_plan` makes, and wires them: each receives in its constructor that state (:class:`~reconciler.apply.runs.RunBook`: plan, client, settings,
 journal, progress callback, options, the runs, open jobs and queues) and the parts it
 calls, and no part reaches another part's state. The modules in layers, each importing only
 those below it (``|``: parts of one layer, which know nothing of each other; the
@@ -63,19 +63,8 @@ _MOVED = (
 class Applier:
     """The parts, wired once around the run's shared state; the loop of waves."""
 
-    def __init__(
-        self,
-        plan: Plan,
-        client: ApplyClient,
-        settings: Settings,
-        *,
-        journal: Journal,
-        progress: Progress | None = None,
-        options: ApplyOptions | None = None,
-    ) -> None:
-        self.book = RunBook(
-            plan, client, settings, journal=journal, progress=progress, options=options
-        )
+    def __init__(self, book: RunBook) -> None:
+        self.book = book
         self.resolver = Resolver(self.book)
         self.results = Results(self.book)
         self.submitter = Submitter(self.book)
@@ -310,6 +299,5 @@ def apply_plan(
     options: ApplyOptions | None = None,
 ) -> ApplyResult:
     """Apply *plan* (or continue the journal's run of it); see the module docstring."""
-    return Applier(
-        plan, client, settings, journal=journal, progress=progress, options=options
-    ).run()
+    book = RunBook(plan, client, settings, journal=journal, progress=progress, options=options)
+    return Applier(book).run()

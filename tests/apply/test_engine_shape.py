@@ -28,7 +28,7 @@ def test_the_applier_wires_every_part_to_one_shared_run_state(tmp_path: Path) ->
     journal = Journal.create(tmp_path / "journal", plan, target="memory", endpoint=meta.endpoint)
     client: Any = object()  # the wiring alone calls nothing of the client
     with journal:
-        applier = Applier(plan, client, Settings(root=tmp_path), journal=journal)
+        applier = Applier(RunBook(plan, client, Settings(root=tmp_path), journal=journal))
     parts = [applier.resolver, applier.results, applier.submitter, applier.pipeline]
     assert [type(p) for p in parts] == [Resolver, Results, Submitter, Pipeline]
     assert isinstance(applier.book, RunBook)
