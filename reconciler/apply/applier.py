@@ -16,12 +16,13 @@ it) -> READY for the next step, or DONE with a status. The loop runs in waves
 
 Clock and sleep are injectable, so tests drive the loop without real waiting.
 
-:class:`Applier` builds the parts once around the run's shared state that
-:func:`apply_plan` makes, and wires them: each receives in its constructor that state (:class:`~reconciler.apply.runs.RunBook`: plan, client, settings,
-journal, progress callback, options, the runs, open jobs and queues) and the parts it
-calls, and no part reaches another part's state. The modules in layers, each importing only
-those below it (``|``: parts of one layer, which know nothing of each other; the
-``apply-engine`` contract of ``.importlinter`` keeps this order)::
+:class:`Applier` builds the parts once around the run's shared state that :func:`apply_plan`
+makes (:class:`~reconciler.apply.runs.RunBook`: plan, client, settings, journal, progress
+callback, options, the runs, open jobs and queues) and wires them: each part receives that
+state and the parts it calls in its constructor, and no part reaches another part's state.
+The modules in layers, each importing only those below it (``|``: parts of one layer,
+which know nothing of each other; the ``apply-engine`` contract of ``.importlinter`` keeps
+this order)::
 
     applier.py                         Applier: the wiring, replay, guard, the loop of waves
     pipeline.py                        Pipeline: the first wave's reads, sends and polls
