@@ -4,12 +4,17 @@ Center, push to a pull request, merge it."""
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from tests.support.github_server import GitHubServer
 from tests.support.inprocess import run_reconciler_with
 
 from .harness import REPOSITORY, Repository, event, git
+
+if TYPE_CHECKING:
+    from reconciler.emulator.server import EmbeddedEmulator
 
 
 def apply_locally(repo: Repository) -> None:
@@ -35,24 +40,35 @@ def apply_locally(repo: Repository) -> None:
 
 def live_edit(repo: Repository, name: str, fields: dict[str, Any]) -> None:
     """Someone edits an offer in Partner Center: outside git, between two workflow runs."""
-    import httpx
+    with _emulator(repo) as emu:
+        (offer,) = [o for o in _full_list(emu) if o["name"] == name]
+        emu.admin.edit(offer["id"], fields)
 
+
+@contextmanager
+def _emulator(repo: Repository) -> Iterator[EmbeddedEmulator]:
+    """The repository's emulator data, served for a moment, listing full offers (not the
+    summaries of the emulator's default): their fields are read."""
     from reconciler.emulator.config import EmulatorConfig
     from reconciler.emulator.server import EmbeddedEmulator
 
-    # The full offers, not the list's summaries (the emulator's default): fields are read.
-    with EmbeddedEmulator(
-        EmulatorConfig(
-            data_dir=repo.emulator_data, admin=True, static_tokens=True, list_shape="full"
-        )
-    ) as emu:
-        page = httpx.get(
-            emu.api_url + "/private-offer/query",
-            params={"$version": "2023-07-15"},
-            headers={"Authorization": "Bearer emulator:publisher"},
-        ).json()
-        (offer,) = [o for o in page["privateOffers"] if o["name"] == name]
-        emu.admin.edit(offer["id"], fields)
+    config = EmulatorConfig(
+        data_dir=repo.emulator_data, admin=True, static_tokens=True, list_shape="full"
+    )
+    with EmbeddedEmulator(config) as emu:
+        yield emu
+
+
+def _full_list(emu: EmbeddedEmulator) -> list[dict[str, Any]]:
+    import httpx
+
+    page = httpx.get(
+        emu.api_url + "/private-offer/query",
+        params={"$version": "2023-07-15"},
+        headers={"Authorization": "Bearer emulator:publisher"},
+    ).json()
+    offers: list[dict[str, Any]] = page["privateOffers"]
+    return offers
 
 
 def open_pull_request(
@@ -110,20 +126,6 @@ def merge_pull_request(
 
 def live_offers(repo: Repository) -> dict[str, dict[str, Any]]:
     """The account's draft and live offers by name, as the emulator keeps them."""
-    import httpx
-
-    from reconciler.emulator.config import EmulatorConfig
-    from reconciler.emulator.server import EmbeddedEmulator
-
-    # The full offers, not the list's summaries (the emulator's default): fields are read.
-    with EmbeddedEmulator(
-        EmulatorConfig(
-            data_dir=repo.emulator_data, admin=True, static_tokens=True, list_shape="full"
-        )
-    ) as emu:
-        page = httpx.get(
-            emu.api_url + "/private-offer/query",
-            params={"$version": "2023-07-15"},
-            headers={"Authorization": "Bearer emulator:publisher"},
-        ).json()
-    return {o["name"]: o for o in page["privateOffers"] if o.get("state") in ("draft", "live")}
+    with _emulator(repo) as emu:
+        offers = _full_list(emu)
+    return {o["name"]: o for o in offers if o.get("state") in ("draft", "live")}
