@@ -22,14 +22,7 @@ def test_a_hand_made_duplicate_is_named_then_withdrawn_once_the_file_pins_its_of
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator
 ) -> None:
     setup_project(tmp_path, monkeypatch, emu)
-    code, out, err = run("plan", CSP, "--out", "first.json", *EMU)
-    assert code == EXIT_OK, out + err
-    create = json.loads(Path("first.json").read_text())["changes"][0]["steps"][0]["resources"]
-    code, out, err = run("apply", "--auto-approve", *EMU)
-    assert code == EXIT_OK, out + err
-    (ours,) = live_ones(emu, CSP_NAME)
-    emu.admin.seed(create)  # the same offer made a second time, by hand
-    (duplicate,) = set(live_ones(emu, CSP_NAME)) - {ours}
+    ours, duplicate = _applied_then_made_again_by_hand(emu)
 
     # A fresh checkout (a new CI runner): no journal tells which of the two this tool made.
     shutil.rmtree(tmp_path / ".reconciler" / "journal")
@@ -56,14 +49,7 @@ def test_the_offer_a_journal_records_creating_is_kept_and_its_namesake_withdrawn
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmbeddedEmulator
 ) -> None:
     setup_project(tmp_path, monkeypatch, emu)
-    code, out, err = run("plan", CSP, "--out", "first.json", *EMU)
-    assert code == EXIT_OK, out + err
-    create = json.loads(Path("first.json").read_text())["changes"][0]["steps"][0]["resources"]
-    code, out, err = run("apply", CSP, "--auto-approve", *EMU)
-    assert code == EXIT_OK, out + err
-    (ours,) = live_ones(emu, CSP_NAME)
-    emu.admin.seed(create)
-    (duplicate,) = set(live_ones(emu, CSP_NAME)) - {ours}
+    ours, duplicate = _applied_then_made_again_by_hand(emu, CSP)
     code, out, err = run("plan", CSP, *EMU)
     assert "withdrawn" in out and duplicate in out, out + err
     code, out, err = run("apply", CSP, "--auto-approve", "--force", *EMU)
@@ -71,3 +57,17 @@ def test_the_offer_a_journal_records_creating_is_kept_and_its_namesake_withdrawn
     assert live_ones(emu, CSP_NAME) == [ours]
     code, out, err = run("plan", CSP, "--detailed-exitcode", *EMU)
     assert code == EXIT_OK, out + err
+
+
+def _applied_then_made_again_by_hand(emu: EmbeddedEmulator, *paths: str) -> tuple[str, str]:
+    """Apply (the CSP offer among *paths*, or all files), then seed the same offer a second
+    time, by hand: the ids of ours and of the duplicate."""
+    code, out, err = run("plan", CSP, "--out", "first.json", *EMU)
+    assert code == EXIT_OK, out + err
+    create = json.loads(Path("first.json").read_text())["changes"][0]["steps"][0]["resources"]
+    code, out, err = run("apply", *paths, "--auto-approve", *EMU)
+    assert code == EXIT_OK, out + err
+    (ours,) = live_ones(emu, CSP_NAME)
+    emu.admin.seed(create)
+    (duplicate,) = set(live_ones(emu, CSP_NAME)) - {ours}
+    return ours, duplicate
