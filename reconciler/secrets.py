@@ -140,6 +140,15 @@ class SecretRegistry:
         with self._lock:
             self._secrets.clear()
 
+    def known(self) -> frozenset[str]:
+        """Every registered value: what a forked child hands back to its parent."""
+        with self._lock:
+            return frozenset(self._secrets)
+
+    def add_all(self, values: frozenset[str]) -> None:
+        for value in values:
+            self.add_secret(value)
+
 
 REGISTRY = SecretRegistry()
 

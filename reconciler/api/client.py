@@ -63,7 +63,6 @@ class TransportOptions(TypedDict, total=False):
 
     settings: Settings | None
     tokens: TokenProvider | None
-    http: httpx.Client | None
     transport: httpx.BaseTransport | None
     writes: bool
     sleep: Callable[[float], None]

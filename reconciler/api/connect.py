@@ -25,7 +25,6 @@ network for everything (tests, or a recording transport).
 from __future__ import annotations
 
 import os
-import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -40,6 +39,7 @@ from reconciler.api.credentials import (
     credentials_from_env,
     no_credentials_error,
 )
+from reconciler.api.wire import api_timeout, build_transport
 from reconciler.errors import CredentialError, SettingsError
 from reconciler.settings import (
     API_HOSTS,
@@ -59,34 +59,9 @@ EMULATOR_DEMO_TENANT = "00000000-0000-0000-0000-00000000e001"
 ENV_AUTHORITY_HOST = "AZURE_AUTHORITY_HOST"
 
 
-def build_http_client(
-    settings: Settings,
-    *,
-    transport: httpx.BaseTransport | None = None,
-    verify: str | bool = True,
-    writes: bool = False,
-) -> httpx.Client:
-    api = settings.api
-    if isinstance(verify, str):
-        # httpx 0.28 deprecates verify=<path>; a context is the supported spelling.
-        verify_arg: ssl.SSLContext | bool = ssl.create_default_context(cafile=verify)
-    else:
-        verify_arg = verify
-    if transport is None:
-        # Limits and verify belong on the transport: httpx ignores the client's when one is
-        # given. Apply's threads (guard reads, submissions, polls) each need a connection, or
-        # they queue in httpx's pool, where a queued request can have its connection closed
-        # under it by another thread (encode/httpcore#1110).
-        connections = max(api.max_connections, settings.apply.max_concurrent_requests * writes)
-        transport = httpx.HTTPTransport(
-            verify=verify_arg,
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-        )
-    return httpx.Client(
-        transport=transport,
-        timeout=httpx.Timeout(api.timeout, connect=api.connect_timeout),
-        follow_redirects=False,
-    )
+def build_http_client(settings: Settings, *, transport: httpx.BaseTransport) -> httpx.Client:
+    """msal's client on the API's *transport*: token requests share its connections."""
+    return httpx.Client(transport=transport, timeout=api_timeout(settings), follow_redirects=False)
 
 
 def _demo_credentials(account: str, tenant: str) -> Credentials:
@@ -236,7 +211,8 @@ def connect(
         if demo_account is None:
             raise no_credentials_error()
         creds = _demo_credentials(demo_account, EMULATOR_DEMO_TENANT)
-    with build_http_client(settings, transport=transport, verify=verify, writes=writes) as http:
+    wire = transport or build_transport(settings, verify=verify, writes=writes)
+    with build_http_client(settings, transport=wire) as http:
         tokens = MsalTokenProvider(
             creds,
             authority=f"{authority_base.rstrip('/')}/{creds.tenant_id}",
@@ -248,7 +224,12 @@ def connect(
             and not is_loopback_host(httpx.URL(authority_base).host),
         )
         client = ProductIngestionClient(
-            api_url, settings=settings, tokens=tokens, http=http, writes=writes, **client_options
+            api_url,
+            settings=settings,
+            tokens=tokens,
+            transport=wire,
+            writes=writes,
+            **client_options,
         )
         try:
             yield client

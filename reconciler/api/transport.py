@@ -1,8 +1,9 @@
 """Sending one API request: tokens, retries, error mapping; no httpx exception leaves it.
 
-:class:`ApiTransport` wraps one ``httpx.Client`` (explicit timeouts, bounded connection
-pool) that it shares with msal, so API calls and token requests go through the same
-transport: tests and the emulator plug in at ``transport=`` without any mock library.
+:class:`ApiTransport` sends on one httpx transport (explicit timeouts, bounded connection
+pool, :mod:`reconciler.api.wire`) that msal's client shares, so API calls and token
+requests go through the same connections: tests and the emulator plug in at
+``transport=`` without any mock library.
 
 The retry loop (:meth:`ApiTransport._send`)
 -------------------------------------------
@@ -46,6 +47,7 @@ from reconciler.api.retry import (
     classify_exception,
     retry_after_of,
 )
+from reconciler.api.wire import Wire, api_timeout, build_transport
 from reconciler.errors import (
     ApiClientError,
     ApiError,
@@ -75,11 +77,19 @@ class RequestStats:
     retries: int = 0
     token_refreshes: int = 0  # forced refreshes after a 401
     tokens_fetched: int = 0  # tokens msal fetched from the identity provider
+    # The shortest round trip of a successful read: the network's share of a request, about
+    # (a read asks the service for little work). None until one is answered.
+    fastest_read: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def count(self, label: str) -> None:
         with self._lock:
             self.by_endpoint[label] += 1
+
+    def read_took(self, seconds: float) -> None:
+        with self._lock:
+            if self.fastest_read is None or seconds < self.fastest_read:
+                self.fastest_read = seconds
 
     @property
     def total(self) -> int:
@@ -121,7 +131,6 @@ class ApiTransport:
         *,
         settings: Settings | None = None,
         tokens: TokenProvider | None = None,
-        http: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         writes: bool = False,
         sleep: Callable[[float], None] = time.sleep,
@@ -146,31 +155,15 @@ class ApiTransport:
         self._sleep = sleep
         self._clock = clock
         self._rand = rand
-        self._owns_http = http is None
-        if http is None:
-            api = self.settings.api
-            # Apply's threads each need a connection, or they queue for the pool's.
-            connections = max(
-                api.max_connections, self.settings.apply.max_concurrent_requests if writes else 0
-            )
-            http = httpx.Client(
-                transport=transport
-                or httpx.HTTPTransport(
-                    limits=httpx.Limits(
-                        max_connections=connections,
-                        max_keepalive_connections=connections,
-                    )
-                ),
-                timeout=httpx.Timeout(api.timeout, connect=api.connect_timeout),
-                follow_redirects=False,
-            )
-        self._http = http
+        self._wire = Wire(
+            transport or build_transport(self.settings, writes=writes),
+            api_timeout(self.settings),
+        )
         origin = httpx.URL(self.endpoint)
         self._origin = (origin.scheme, origin.host, origin.port)
 
     def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
+        self._wire.close()
 
     def __enter__(self) -> ApiTransport:
         return self
@@ -311,7 +304,10 @@ class ApiTransport:
         self.budget.acquire()
         self.stats.count(label)
         try:
-            response = self._http.request(method, url, headers=headers, json=body)
+            asked = time.perf_counter()
+            response = self._wire.send(method, url, headers, body)
+            if method == "GET" and response.is_success:
+                self.stats.read_took(time.perf_counter() - asked)
         except httpx.TransportError as exc:
             text = redact(str(exc)) or "no details"
             _raise_if_untrusted(text, method, url)

@@ -92,7 +92,10 @@ class Applier:
         guarded = self.guard() if self.book.opts.submit else None
         self.book.ready = [i for i, r in sorted(self.book.runs.items()) if self._is_ready(r)]
         if guarded is not None:
-            self.pipeline.run(self.book.ready, guarded)
+            # The pipeline takes the whole wave: what is ready once it returns (a successor
+            # step) is new, and is what makes it hand its polling back to the loop below.
+            wave, self.book.ready = self.book.ready, []
+            self.pipeline.run(wave, guarded)
             self.book.ready = [i for i, r in sorted(self.book.runs.items()) if self._is_ready(r)]
         while True:
             live_time = self.book.opts.clock() < self.book.deadline

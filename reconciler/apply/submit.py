@@ -34,7 +34,7 @@ class Sent:
     lost: AmbiguousSubmission | None = None
     unsent: bool = False  # refused before anything went on the wire
     split: bool = False  # a multi-offer request the API refused: send its offers one by one
-    at: float = 0.0  # when the answer came (the job's age counts from here)
+    at: float = 0.0  # when the answer came, less half a round trip (the job's age counts from here)
 
 
 class Submitter:
@@ -196,7 +196,12 @@ class Submitter:
             refused = {"t": "refused", "req": req, "error": redact(str(exc)), "split": split}
             self.book.journal.write(refused)
             return Sent(req, group, error=exc, split=split)
-        at = self.book.opts.clock()
+        # The job's age counts from the answer less half the network's round trip: a poll
+        # sent when the job should be done then reaches the service no sooner than that
+        # (the job existed before the answer's way back; the poll's way there is the other
+        # half). What the service spent on the request is not subtracted: the job may have
+        # been created at its very end.
+        at = self.book.opts.clock() - _half_trip(self.book.client)
         self.book.journal.write({"t": "submitted", "req": req, "job_id": status.job_id})
         return Sent(req, group, status=status, at=at)
 
@@ -224,3 +229,9 @@ class Submitter:
             )
             self.book.end(run, "failed")
         self.book.progress(ProgressEvent("failed-submit", offers, message=redact(str(error))))
+
+
+def _half_trip(client: object) -> float:
+    """Half the shortest read round trip *client* has seen (0 before any)."""
+    fastest = getattr(getattr(client, "stats", None), "fastest_read", None)
+    return fastest / 2 if isinstance(fastest, float) else 0.0

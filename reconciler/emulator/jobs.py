@@ -97,7 +97,7 @@ class Jobs:
                     break
                 job = self._store.get_job(job_id)
                 if job is not None:
-                    self._run(job)
+                    self._run(job, due)
 
     def job_view(self, job: JobRecord, version: str) -> dict[str, object]:
         status = job.status
@@ -126,7 +126,9 @@ class Jobs:
         self._store.put_job(job, done=True)
         return job
 
-    def _run(self, job: JobRecord) -> None:
+    def _run(self, job: JobRecord, due: float) -> None:
+        """Run *job*, which ended at *due*: processed at the first request after it (jobs
+        are lazy here), it reports the time the service would have, not that request's."""
         account = self._config.account(job.account)
         errors: list[dict[str, object]] = []
         detail: list[dict[str, object]] = []
@@ -140,7 +142,7 @@ class Jobs:
             else:
                 errors, detail = self.process(account, job.resources, job.version)
             job.status, job.result = "completed", "failed" if errors else "succeeded"
-            job.end, job.errors, job.detail = job_timestamp(self._clock.now()), errors, detail
+            job.end, job.errors, job.detail = job_timestamp(due), errors, detail
             if not errors and not job.delete_only:
                 job.resource_uri = f"{self.api_url}/configure/{job.job_id}"
             self._store.put_job(job, done=True)

@@ -59,6 +59,7 @@ from reconciler.offers.yamlread import (
     too_large,
     yaml_type,
 )
+from reconciler.parallel import map_parts, parts_for
 from reconciler.settings import Settings
 
 # Re-exported: callers take the file-size cap and the model walk from the loader.
@@ -163,9 +164,27 @@ def load_offer_files(
     error of every file (and cross-file duplicates). Warnings go to *warnings* when given
     (they never stop loading)."""
     context = _Context(settings, today, strict, env)
-    loaded: list[OfferFile] = []
     found, problems = find_offer_files(paths)
     cwd = Path.cwd().resolve()
+
+    def load_run(run: Sequence[Path]) -> tuple[list[OfferFile], list[Problem]]:
+        return _load_run(run, context, cwd)
+
+    loaded: list[OfferFile] = []
+    for files, run_problems in map_parts(load_run, found, parts_for(len(found))):
+        loaded.extend(files)
+        problems.extend(run_problems)
+    problems.extend(_cross_file(loaded))
+    _finish(problems, warnings)
+    return loaded
+
+
+def _load_run(
+    found: Sequence[Path], context: _Context, cwd: Path
+) -> tuple[list[OfferFile], list[Problem]]:
+    """The valid files among *found* and the problems of the others, in order."""
+    loaded: list[OfferFile] = []
+    problems: list[Problem] = []
     folders: dict[Path, Path] = {}
     try:
         for number, path in enumerate(found, start=1):
@@ -186,9 +205,7 @@ def load_offer_files(
     finally:
         if len(found) >= _SETTLE_EVERY:
             gc.unfreeze()
-    problems.extend(_cross_file(loaded))
-    _finish(problems, warnings)
-    return loaded
+    return loaded, problems
 
 
 def load_offer_text(

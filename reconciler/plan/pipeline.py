@@ -169,8 +169,8 @@ def attach_plan_ids(
     """Read the plan list of each product the files price (once per product), so a plan
     named by its durable id or its external id is one plan; a file naming a plan its product
     does not have is refused with its file, line and field (OfferFilesInvalid)."""
-    mine = [f for f in loaded.files if f.kind in role_kinds(inputs.role)]
-    products = priced_products(f.api_body() for f in mine)
+    mine = [(f, f.api_body()) for f in loaded.files if f.kind in role_kinds(inputs.role)]
+    products = priced_products(body for _, body in mine)
     read_plan_ids(client, products, workers=settings.api.max_connections, into=live.plans)
     live.offers = live.plans.named_all(live.offers)
     problems = unknown_plans(mine, live.plans)

@@ -159,14 +159,15 @@ class PricedFile(Protocol):
     @property
     def path(self) -> Path: ...
     def position(self, field_path: Sequence[str | int]) -> tuple[int, int]: ...
-    def api_body(self) -> dict[str, object]: ...
 
 
-def unknown_plans(files: Iterable[PricedFile], plans: PlanIds) -> list[Problem]:
-    """A file's plan reference that is none of its product's plans (by either name)."""
+def unknown_plans(
+    files: Iterable[tuple[PricedFile, Mapping[str, Any]]], plans: PlanIds
+) -> list[Problem]:
+    """A file's plan reference (in its body, given beside it) that is none of its product's
+    plans (by either name)."""
     problems: list[Problem] = []
-    for f in files:
-        body = f.api_body()
+    for f, body in files:
         for key in PRICING_KEYS:
             entries = body.get(key)
             for i, entry in enumerate(entries if isinstance(entries, list) else []):

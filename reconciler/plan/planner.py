@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler.offers.domain import (
@@ -30,6 +31,7 @@ from reconciler.offers.domain import (
     role_types,
 )
 from reconciler.offers.schema_urls import stamp_versions, write_versions
+from reconciler.parallel import map_parts, parts_for
 from reconciler.plan.baseline import Baseline
 from reconciler.plan.changes import Change, Origin
 from reconciler.plan.compare import (
@@ -139,6 +141,18 @@ def _skipped(files: Sequence[OfferFileLike], kinds: frozenset[str]) -> list[Skip
     ]
 
 
+@dataclass(frozen=True)
+class _Deciding:
+    """What every file's decision reads: the run's identities, live state and options."""
+
+    found: Identity
+    live: LiveState
+    settings: Settings
+    baseline: Baseline | None
+    opts: PlanOptions
+    names: dict[str, str]
+
+
 def _decide_files(
     mine: Sequence[OfferFileLike],
     found: Identity,
@@ -147,18 +161,34 @@ def _decide_files(
     baseline: Baseline | None,
     opts: PlanOptions,
 ) -> tuple[list[Change], list[OfferRef]]:
-    """Each file of the role: its change (with the withdrawal of its duplicates), or unchanged."""
+    """Each file of the role: its change (with the withdrawal of its duplicates), or unchanged.
+
+    Pure computation, file by file: thousands of files are split among the cores
+    (:mod:`reconciler.parallel`), the results joined in the files' order."""
+    ctx = _Deciding(found, live, settings, baseline, opts, catalogue_names(live.offers))
     changes: list[Change] = []
     unchanged: list[OfferRef] = []
-    names = catalogue_names(live.offers)
+    for run_changes, run_unchanged in map_parts(
+        lambda run: _decide_run(run, ctx), mine, parts_for(len(mine))
+    ):
+        changes.extend(run_changes)
+        unchanged.extend(run_unchanged)
+    return changes, unchanged
+
+
+def _decide_run(
+    mine: Sequence[OfferFileLike], ctx: _Deciding
+) -> tuple[list[Change], list[OfferRef]]:
+    changes: list[Change] = []
+    unchanged: list[OfferRef] = []
     for f in mine:
         key = str(f.path)
-        if key in found.ambiguous:  # this file alone waits for a pinned id
-            changes.append(ambiguous_change(f, found.ambiguous[key]))
+        if key in ctx.found.ambiguous:  # this file alone waits for a pinned id
+            changes.append(ambiguous_change(f, ctx.found.ambiguous[key]))
             continue
-        if key in found.duplicates:  # the other live offers of its name: offered to withdraw
-            changes.extend(duplicate_withdraws(f, found.duplicates[key]))
-        decided = _decide_file(f, found.matches.get(key), live, settings, baseline, opts, names)
+        if key in ctx.found.duplicates:  # the other live offers of its name: offered to withdraw
+            changes.extend(duplicate_withdraws(f, ctx.found.duplicates[key]))
+        decided = _decide_file(f, ctx.found.matches.get(key), ctx)
         if isinstance(decided, OfferRef):
             unchanged.append(decided)
         else:
@@ -167,15 +197,10 @@ def _decide_files(
 
 
 def _decide_file(
-    f: OfferFileLike,
-    live_offer: dict[str, Any] | None,
-    live: LiveState,
-    settings: Settings,
-    baseline: Baseline | None,
-    opts: PlanOptions,
-    names: dict[str, str],
+    f: OfferFileLike, live_offer: dict[str, Any] | None, ctx: _Deciding
 ) -> Change | OfferRef:
     """One file against its live offer: diff, origins, the lifecycle's decision, labels."""
+    live, settings, baseline, opts = ctx.live, ctx.settings, ctx.baseline, ctx.opts
     key = str(f.path)
     rules = ignore_rules(settings, f)
     desired_body = top_level_ignored(dict(f.api_body()), live_offer, rules)
@@ -192,7 +217,7 @@ def _decide_file(
     live_state = (live_offer or {}).get("state")
     state_origin = _state_origin(known, base_ess, base_state, f.state, live_state)
     controls = f.controls
-    ctx = Decision(
+    decision = Decision(
         f=f,
         live_offer=live_offer,
         desired_body=desired_body,
@@ -204,7 +229,7 @@ def _decide_file(
         ),
         protect=bool(getattr(controls, "protect", False)),
     )
-    change = decide(ctx, bool(raws), state_origin)
+    change = decide(decision, bool(raws), state_origin)
     if change is None:
         return OfferRef(
             file=key,
@@ -216,7 +241,7 @@ def _decide_file(
         )
     if change.reason is None:
         change.reason = aggregate_reason(change.field_changes)
-    describe(change, desired=desired_ess, live=live_ess, names=names, path=f.path)
+    describe(change, desired=desired_ess, live=live_ess, names=ctx.names, path=f.path)
     if change.action == "blocked":
         change.line = field_line(f, change)
     return change

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from reconciler.apply.pipeline import next_task
 from reconciler.emulator.server import EmbeddedEmulator
 from reconciler.errors import EXIT_OK, ReconcilerError
 from tests.apply.cli_support import EMU, FAST, run, setup_project
@@ -92,3 +93,43 @@ def test_a_journal_header_that_cannot_be_written_sends_nothing(
     assert code != EXIT_OK
     assert "No space left on device" in out + err
     assert emu.admin.stats().get("POST configure", 0) == 0
+
+
+def _rounds(offers: int, workers: int) -> tuple[int, int]:
+    """Every offer a guard read then a submission, each request one round trip, taken by
+    :func:`next_task` as connections free up: the round in which the last submission is
+    answered, and the most offers ever read and not yet sent."""
+    unread, read, sent, reading, rounds, most = offers, 0, 0, 0, 0, 0
+    while sent < offers:
+        rounds += 1
+        sending = 0
+        for _ in range(workers):
+            kind = next_task(
+                due=False,
+                reads=unread > 0,
+                sends=read > sending,
+                ahead=reading + read - sending,
+                workers=workers,
+            )
+            if kind == "read":
+                unread, reading = unread - 1, reading + 1
+            elif kind == "send":
+                sending += 1
+            most = max(most, reading + read - sending)
+        read, sent, reading = read - sending + reading, sent + sending, 0
+    return rounds, most
+
+
+@pytest.mark.parametrize(
+    ("offers", "workers", "rounds"),
+    [(200, 64, 7), (200, 32, 13), (46, 32, 3), (5, 2, 5), (1, 32, 2)],
+)
+def test_the_last_submission_is_answered_after_the_fewest_rounds(
+    offers: int, workers: int, rounds: int
+) -> None:
+    """Two requests per offer over the connections: reads ahead of submissions, within a
+    window of one read per connection, end the wave in ceil(2 x offers / connections)
+    rounds (sends first took a round more: 8 for 200 offers on 64 connections)."""
+    took, most = _rounds(offers, workers)
+    assert took == rounds == max(2, -(-2 * offers // workers))
+    assert most <= workers  # no read is more than about a round trip older than its send

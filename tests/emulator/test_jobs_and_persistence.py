@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
+
+import pytest
 
 from reconciler.emulator import EmbeddedEmulator, EmulatorConfig
 from tests.emulator.conftest import Api, customer_offer, originator_offer
@@ -29,6 +32,22 @@ def test_jobs_run_after_their_latency_and_in_submission_order() -> None:
         names = [o["name"] for o in api.get("/private-offer/query").json()["privateOffers"]]
         assert names == ["First", "Second"]
         api.close()
+
+
+def test_a_job_asked_about_late_ended_when_its_time_was_up() -> None:
+    """Jobs run lazily here, at the first request after they are due; the times they report
+    are the service's (when the job ran), not that request's: a client timing its polls by
+    ``jobStart`` to ``jobEnd`` must not learn that jobs take longer than they do."""
+    with EmbeddedEmulator(EmulatorConfig(job_latency=0.2)) as emulator:
+        api = Api(emulator)
+        job = api.configure(customer_offer(name="Late")).json()
+        time.sleep(0.6)  # nobody asks until well after the job's 0.2 s
+        done = api.wait(job["jobId"])
+        api.close()
+    start, end = (
+        dt.datetime.fromisoformat(done[k].replace("0Z", "+00:00")) for k in ("jobStart", "jobEnd")
+    )
+    assert (end - start).total_seconds() == pytest.approx(0.2, abs=0.02)
 
 
 def test_cancel_a_pending_job_but_not_a_completed_one() -> None:

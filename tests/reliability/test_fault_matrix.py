@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.api.client import ProductIngestionClient
-from reconciler.api.connect import build_http_client
 from reconciler.api.credentials import StaticTokenProvider
+from reconciler.api.wire import build_transport
 from reconciler.apply.journal import journal_dir, list_journals
 from reconciler.emulator.admin import EmulatorAdmin
 from reconciler.emulator.config import EmulatorConfig
@@ -243,10 +243,10 @@ def test_emulator_restart_while_jobs_are_polled(
         )
 
     first = EmbeddedEmulator(config()).start()
-    http = build_http_client(settings)
+    wire = build_transport(settings, writes=True)
     client = ProductIngestionClient(
         first.api_url, settings=settings, tokens=StaticTokenProvider("emulator:publisher"),
-        http=http, writes=True,
+        transport=wire, writes=True,
     )  # fmt: skip
     plan = plan_for(client, settings, offers)
     outcome: dict[str, object] = {}
@@ -272,5 +272,4 @@ def test_emulator_restart_while_jobs_are_polled(
         assert_end_state(client, settings, offers, PUBLISHER_OFFERS)
     finally:
         client.close()
-        http.close()
         second.stop()
