@@ -3,7 +3,7 @@
 See docs/apply.md for the algorithm.
 
 The names below load on first use (PEP 562): ``plan`` imports one helper of this package
-(``recovery.known_offers``) and would otherwise pay for the whole engine at start-up.
+(``created.known_offers``) and would otherwise pay for the whole engine at start-up.
 """
 
 from __future__ import annotations

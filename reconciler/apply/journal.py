@@ -51,6 +51,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from reconciler.apply import journal_frame
+from reconciler.apply.created import journal_dir as journal_dir
+from reconciler.apply.created import read_bytes
 from reconciler.apply.journal_state import (
     JOURNAL_VERSION,
     JournalCorrupt,
@@ -58,13 +60,11 @@ from reconciler.apply.journal_state import (
     RequestState,
     apply_record,
     journal_id,
-    read_bytes,
     read_state,
 )
 from reconciler.errors import ReconcilerError
 from reconciler.plan.plan import Plan, canonical_json
 from reconciler.secrets import redact
-from reconciler.settings import Settings
 from reconciler.state.files import atomic_write, private_dir, why
 
 __all__ = [
@@ -88,10 +88,6 @@ log = logging.getLogger(__name__)
 
 # The one call that puts record bytes on disk (a seam: tests fill the disk through it).
 _write = os.write
-
-
-def journal_dir(settings: Settings) -> Path:
-    return settings.root / settings.apply.journal_dir / "journal"
 
 
 def body_digest(resources: list[dict[str, object]]) -> str:

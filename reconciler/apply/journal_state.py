@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from reconciler.apply import journal_frame
 from reconciler.apply import journal_records as jr
+from reconciler.apply.created import read_bytes
 from reconciler.apply.journal_records import Item
 from reconciler.errors import ReconcilerError
 from reconciler.plan.plan import Plan
@@ -106,13 +107,6 @@ class JournalState:
 
 
 # ---- reading ----------------------------------------------------------------------------
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ReconcilerError(f"{path}: cannot read the journal: {exc.strerror}") from None
 
 
 def _records(path: Path) -> Iterable[dict[str, object]]:

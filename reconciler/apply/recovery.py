@@ -19,12 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.apply import journal_frame
-from reconciler.apply.journal import journal_dir, stamp_epoch
-from reconciler.apply.journal_state import read_bytes
+from reconciler.apply.created import read_bytes
+from reconciler.apply.journal import stamp_epoch
 from reconciler.apply.states import ApplyClient
-from reconciler.errors import ApiError, ReconcilerError
-from reconciler.settings import Settings
-from reconciler.state.lock import kept_journal_dirs
+from reconciler.errors import ApiError
 
 
 @dataclass
@@ -123,31 +121,3 @@ def refusal(what: str, reasons: list[str]) -> str:
         "the jobs, or run `reconciler jobs resume` (it follows them to the end without "
         "re-sending); --force skips this check"
     )
-
-
-def created_offers(directories: Sequence[Path]) -> tuple[str, ...]:
-    """The ids of the offers this tool's journals record creating, oldest first (journal
-    file names start with their UTC time). Only result and resolution lines are parsed."""
-    paths = sorted((p for d in directories if d.is_dir() for p in d.glob("*.jsonl")), key=_name)
-    found: list[str] = []
-    for path in paths:
-        try:
-            data = read_bytes(path)
-        except ReconcilerError:
-            continue  # an unreadable journal names no offer; the apply that reads it says why
-        for line in journal_frame.lines(data):
-            if not line.ok or ('"t": "result"' not in line.text and '"resolved"' not in line.text):
-                continue
-            created = json.loads(line.text).get("created") or {}
-            if isinstance(created, dict):
-                found.extend(str(v) for _, v in sorted(created.items()) if v)
-    return tuple(found)
-
-
-def known_offers(settings: Settings) -> tuple[str, ...]:
-    """:func:`created_offers` of this checkout's journals and those kept for the next run."""
-    return created_offers([journal_dir(settings), *kept_journal_dirs()])
-
-
-def _name(path: Path) -> str:
-    return path.name

@@ -30,8 +30,8 @@ import click
 
 from reconciler.api.client import ProductIngestionClient
 from reconciler.apply.applier import ApplyOptions, Locate
+from reconciler.apply.created import known_offers
 from reconciler.apply.outcome import ApplyResult, left_alone_outcomes
-from reconciler.apply.recovery import known_offers
 from reconciler.apply.session import run_apply, settle_open, unfinished
 from reconciler.checks.deal import add_deals
 from reconciler.cli.common import (

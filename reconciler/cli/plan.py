@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.apply.recovery import known_offers
+from reconciler.apply.created import known_offers
 from reconciler.cli.ci_report import report_plan, report_price_warnings
 from reconciler.cli.common import (
     ApiTarget,
