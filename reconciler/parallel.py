@@ -74,12 +74,16 @@ def map_parts(work: Callable[[Sequence[T]], R], items: Sequence[T], parts: int) 
         return [work(items)]
     runs = split(items, parts, first=PARENT_SHARE)
     # Objects the collector tracks are written to whenever it runs (their GC headers):
-    # frozen, the children share the parent's pages instead of copying them.
+    # frozen, the children share the parent's pages instead of copying them. A caller that
+    # froze the heap itself (plan.pipeline.settled_heap) keeps it frozen: unfreezing is all
+    # or nothing, and would have the collector walk the whole heap again from here on.
+    frozen_by_caller = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         children = [_Child.start(work, run) for run in runs[1:]]
     finally:
-        gc.unfreeze()
+        if not frozen_by_caller:
+            gc.unfreeze()
     try:
         results = [work(runs[0])]
     except BaseException:

@@ -4,6 +4,7 @@ every secret a child expanded redacted here too -- and a child that fails change
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -146,3 +147,18 @@ def test_parts_only_for_many_items_on_several_cores() -> None:
         list(range(5, 8)),
         list(range(8, 10)),
     ]
+
+
+def test_a_heap_the_caller_froze_stays_frozen() -> None:
+    """The planner runs inside plan.pipeline.settled_heap (the loaded files left out of the
+    collector's walks); forking its parts must not put them back (50,000 offers: the
+    comparison took 8.2 s instead of 6.6 s)."""
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        parallel.map_parts(lambda run: list(run), list(range(4)), 2)
+        assert gc.get_freeze_count() >= frozen > 0
+    finally:
+        gc.unfreeze()
+    parallel.map_parts(lambda run: list(run), list(range(4)), 2)
+    assert gc.get_freeze_count() == 0  # and one it did not freeze is left as it was
